@@ -1,0 +1,59 @@
+package loghost.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.Callable;
+import loghost.keys.EnrolledKey;
+import loghost.keys.EnrolledKeys;
+import loghost.keys.EnrolledKeysFile;
+import loghost.keys.SourcePatterns;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code loghost enroll HOST PUBKEY_FILE}: binds one public key to one host name. */
+@Command(name = "enroll", description = "Bind a public key to a host name; a running server applies it within seconds.")
+final class EnrollCommand implements Callable<Integer> {
+
+    @Mixin
+    DataOptions options;
+
+    @Parameters(index = "0", paramLabel = "HOST", description = "host name: [a-z0-9][a-z0-9.-]{0,62}")
+    String host;
+
+    @Parameters(index = "1", paramLabel = "PUBKEY_FILE", description = "OpenSSH public key file, or - for stdin")
+    String keyFile;
+
+    @Option(names = "--from", paramLabel = "PATTERNS",
+            description = "source addresses allowed to use the key (OpenSSH from= syntax: IPs, CIDR, *, !)")
+    String from;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        String text = "-".equals(keyFile) ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                : Files.readString(Path.of(keyFile), StandardCharsets.UTF_8);
+        List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        if (lines.size() != 1) {
+            throw new IllegalArgumentException("expected exactly one public key line in " + keyFile + ", found "
+                    + lines.size());
+        }
+        EnrolledKey key = EnrolledKeys.publicKey(host, lines.get(0), from == null ? null : SourcePatterns.parse(from),
+                Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        EnrolledKeysFile file = new EnrolledKeysFile(options.settings().dataDir());
+        file.update(keys -> keys.with(key));
+        spec.commandLine().getOut().println("enrolled " + key.host() + " " + key.keyType() + " " + key.fingerprint()
+                + (key.comment().isEmpty() ? "" : " " + key.comment()) + (from == null ? "" : " from=" + from));
+        return 0;
+    }
+}

@@ -1,0 +1,34 @@
+package loghost.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import loghost.keys.EnrolledKey;
+import loghost.keys.EnrolledKeysFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code loghost keys}: lists enrolled keys, one per line, tab-separated. */
+@Command(name = "keys", description = "List enrolled keys: host, type, SHA256 fingerprint, comment, enrolled, from.")
+final class KeysCommand implements Callable<Integer> {
+
+    @Mixin
+    DataOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("HOST\tTYPE\tFINGERPRINT\tCOMMENT\tENROLLED\tFROM");
+        for (EnrolledKey k : new EnrolledKeysFile(options.settings().dataDir()).load().all()) {
+            out.println(k.host() + "\t" + k.keyType() + "\t" + k.fingerprint() + "\t"
+                    + (k.comment().isEmpty() ? "-" : k.comment()) + "\t"
+                    + (k.enrolled() == null ? "-" : k.enrolled()) + "\t" + (k.from() == null ? "-" : k.from().text()));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,133 @@
+package loghost.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeSet;
+import loghost.store.DigestAlgorithm;
+import loghost.store.RecordView;
+
+/** Reads {@code reference.conf} plus an optional file into {@link Settings}; every mistake names its key. */
+public final class SettingsLoader {
+
+    private SettingsLoader() {
+    }
+
+    /** Loads the defaults, overridden by {@code file} when it is not null. */
+    public static Settings load(Path file) {
+        Config reference = ConfigFactory.parseResources(SettingsLoader.class.getClassLoader(), "reference.conf",
+                ConfigParseOptions.defaults().setAllowMissing(false)).resolve();
+        Config config = reference;
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigError("config file " + file + " does not exist or is not a file");
+            }
+            Config user;
+            try {
+                user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw new ConfigError("config file " + file + ": " + e.getMessage());
+            }
+            TreeSet<String> unknown = new TreeSet<>();
+            for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+                if (!reference.hasPathOrNull(e.getKey())) {
+                    unknown.add(e.getKey());
+                }
+            }
+            if (!unknown.isEmpty()) {
+                throw new ConfigError("config file " + file + ": unknown setting " + String.join(", ", unknown)
+                        + " (see reference.conf for the settings that exist)");
+            }
+            try {
+                config = user.withFallback(reference).resolve();
+                config.checkValid(reference, "loghost");
+            } catch (ConfigException e) {
+                throw new ConfigError("config file " + file + ": " + e.getMessage());
+            }
+        }
+        try {
+            return read(config.getConfig("loghost"));
+        } catch (ConfigException e) {
+            throw new ConfigError((file == null ? "built-in defaults" : "config file " + file) + ": "
+                    + e.getMessage());
+        }
+    }
+
+    private static Settings read(Config c) {
+        String digestName = c.getString("store.digest");
+        DigestAlgorithm digest = DigestAlgorithm.byName(digestName).orElseThrow(() -> new ConfigError(
+                "loghost.store.digest: unknown algorithm \"" + digestName + "\" (sha256, sha512, md5)"));
+        long maxLine = c.getBytes("store.max-line");
+        if (maxLine < 1 || maxLine > RecordView.MAX_MESSAGE_BYTES) {
+            throw new ConfigError("loghost.store.max-line: must be between 1 byte and 1MiB, got " + maxLine);
+        }
+        Settings.Store store = new Settings.Store(digest, (int) maxLine,
+                nonNegative(c, "store.fsync-interval"));
+        Settings.Ssh ssh = new Settings.Ssh(positive(c, "ssh.auth-timeout"), atLeastOne(c, "ssh.max-auth-requests"),
+                positive(c, "ssh.idle-timeout"), atLeastOne(c, "ssh.max-sessions-per-host"),
+                positive(c, "ssh.keys-reload-interval"));
+        return new Settings(Path.of(c.getString("data-dir")), parseListen(c.getString("listen")), store, ssh);
+    }
+
+    /** Parses {@code HOST:PORT} or {@code [IPV6]:PORT} without resolving names other than literals. */
+    public static InetSocketAddress parseListen(String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            throw new ConfigError("listen address \"" + s + "\" must be HOST:PORT");
+        }
+        String host = s.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ConfigError("listen address \"" + s + "\": bad port");
+        }
+        if (port < 0 || port > 65535) {
+            throw new ConfigError("listen address \"" + s + "\": port out of range");
+        }
+        return new InetSocketAddress(host, port);
+    }
+
+    private static Duration positive(Config c, String key) {
+        Duration d = c.getDuration(key);
+        if (d.isNegative() || d.isZero()) {
+            throw new ConfigError("loghost." + key + ": must be positive, got " + d);
+        }
+        return d;
+    }
+
+    private static Duration nonNegative(Config c, String key) {
+        Duration d = c.getDuration(key);
+        if (d.isNegative()) {
+            throw new ConfigError("loghost." + key + ": must not be negative, got " + d);
+        }
+        return d;
+    }
+
+    private static int atLeastOne(Config c, String key) {
+        int v = c.getInt(key);
+        if (v < 1) {
+            throw new ConfigError("loghost." + key + ": must be at least 1, got " + v);
+        }
+        return v;
+    }
+
+    /** A configuration mistake, with a message that names the key or file. */
+    public static final class ConfigError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ConfigError(String message) {
+            super(message);
+        }
+    }
+}

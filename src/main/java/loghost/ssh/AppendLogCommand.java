@@ -1,0 +1,130 @@
+package loghost.ssh;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import loghost.store.HostLog;
+import loghost.store.LineBatch;
+import loghost.store.LineSplitter;
+import loghost.store.LogStore;
+import loghost.store.StorageException;
+import org.apache.sshd.server.command.AbstractCommandSupport;
+import org.apache.sshd.server.session.ServerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code append-log}: every line of stdin becomes a record in the log of the host the session's key is enrolled
+ * for. Lines are split and escaped on this session's thread; chaining and writing happen under the host's lock,
+ * one read's worth of lines at a time. Exit status 0 means every line was stored and synced.
+ */
+final class AppendLogCommand extends AbstractCommandSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AppendLogCommand.class);
+    private static final int READ_SIZE = 32 * 1024;
+
+    private final LogStore store;
+    private final ActiveSessions sessions;
+    private final int maxLine;
+    private final boolean syncEachWrite;
+
+    AppendLogCommand(LogStore store, ActiveSessions sessions, int maxLine, boolean syncEachWrite) {
+        // A null executor makes MINA give this command its own thread, shut down when the command ends.
+        super(CommandRouter.APPEND_LOG, null);
+        this.store = store;
+        this.sessions = sessions;
+        this.maxLine = maxLine;
+        this.syncEachWrite = syncEachWrite;
+    }
+
+    @Override
+    public void run() {
+        ServerSession session = getServerSession();
+        AuthenticatedHost who = session == null ? null : session.getAttribute(AuthenticatedHost.ATTRIBUTE);
+        if (who == null) {
+            Refusals.log("no-identity", session, null);
+            refuse(ExitCodes.SOFTWARE, "internal error");
+            return;
+        }
+        ActiveSessions.Active registration = sessions.open(who, session);
+        if (registration == null) {
+            Refusals.log("too-many-sessions", session, "limit=" + sessions.maxPerHost());
+            refuse(ExitCodes.TEMP_FAIL, "refused: host " + who.host() + " already has " + sessions.maxPerHost()
+                    + " open sessions");
+            return;
+        }
+        try {
+            receive(who, session);
+        } finally {
+            sessions.close(registration);
+        }
+    }
+
+    private void receive(AuthenticatedHost who, ServerSession session) {
+        LOG.info("session-start host={} source={} key={}", who.host(), Refusals.source(session), who.fingerprint());
+        LineSplitter splitter = new LineSplitter(maxLine);
+        LineBatch batch = new LineBatch();
+        byte[] buf = new byte[READ_SIZE];
+        long bytes = 0;
+        long records = 0;
+        HostLog log = null;
+        String ending = "eof";
+        try {
+            log = store.host(who.host());
+            InputStream in = getInputStream();
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buf);
+                } catch (InterruptedIOException e) {
+                    ending = "closed-by-server";
+                    break;
+                } catch (IOException e) {
+                    // The connection died: keep everything received, including an unfinished last line.
+                    ending = "connection-lost";
+                    break;
+                }
+                if (n < 0) {
+                    break;
+                }
+                bytes += n;
+                splitter.feed(buf, 0, n, batch);
+                records += store(log, batch);
+            }
+            splitter.finish(batch);
+            records += store(log, batch);
+            log.sync();
+            LOG.info("session-end host={} ending={} bytes={} records={} last-seq={}", who.host(), ending, bytes,
+                    records, log.lastSeq());
+            onExit(ExitCodes.OK);
+        } catch (StorageException e) {
+            LOG.error("storage-error host={} reason=\"{}\" bytes={} records-stored={}", who.host(), e.getMessage(),
+                    bytes, records);
+            refuse(ExitCodes.IO_ERROR, "error: the loghost could not store your lines"
+                    + (log == null ? "" : "; records up to seq " + log.lastSeq() + " are stored"));
+        }
+    }
+
+    private int store(HostLog log, LineBatch batch) throws StorageException {
+        if (batch.count() == 0) {
+            return 0;
+        }
+        int n = log.append(batch).records();
+        batch.clear();
+        if (syncEachWrite) {
+            log.sync();
+        }
+        return n;
+    }
+
+    private void refuse(int code, String message) {
+        try {
+            getErrorStream().write(("loghost: " + message + "\n").getBytes(StandardCharsets.UTF_8));
+            getErrorStream().flush();
+        } catch (IOException e) {
+            LOG.debug("could not send refusal to client: {}", e.toString());
+        }
+        onExit(code, message);
+    }
+}

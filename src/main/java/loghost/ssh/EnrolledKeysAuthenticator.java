@@ -1,0 +1,124 @@
+package loghost.ssh;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.PublicKey;
+import java.util.Objects;
+import java.util.Optional;
+import loghost.keys.EnrolledKey;
+import loghost.keys.EnrolledKeys;
+import loghost.keys.EnrolledKeysFile;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
+import org.apache.sshd.server.session.ServerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Public-key authentication against the enrolled-keys file, re-read whenever it changes. Fails closed: while the
+ * file cannot be read or parsed, nobody is admitted. The SSH user name plays no part in the decision.
+ */
+final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EnrolledKeysAuthenticator.class);
+
+    private final EnrolledKeysFile file;
+    private volatile EnrolledKeys current;
+    private Object loadedVersion;
+
+    EnrolledKeysAuthenticator(EnrolledKeysFile file) {
+        this.file = file;
+    }
+
+    /** Loads the file now; throws when it is invalid (used at start, where that should stop the server). */
+    synchronized EnrolledKeys loadInitial() throws IOException {
+        Object version = version();
+        EnrolledKeys keys = file.load();
+        current = keys;
+        loadedVersion = version;
+        return keys;
+    }
+
+    /** Re-reads the file if it changed since the last load; on any failure admits nobody until it is fixed. */
+    synchronized EnrolledKeys reloadIfChanged() {
+        Object version;
+        try {
+            version = version();
+        } catch (IOException e) {
+            if (current != null) {
+                LOG.error("keys-unreadable file={} reason=\"{}\": admitting nobody until fixed", file.path(),
+                        e.getMessage());
+            }
+            current = null;
+            loadedVersion = null;
+            return null;
+        }
+        if (Objects.equals(version, loadedVersion) && current != null) {
+            return current;
+        }
+        // As MINA's AuthorizedKeysAuthenticator does: reject everyone while (re)loading, and after a failure.
+        current = null;
+        try {
+            EnrolledKeys keys = file.load();
+            current = keys;
+            loadedVersion = version;
+            LOG.info("keys-loaded file={} keys={}", file.path(), keys.all().size());
+            return keys;
+        } catch (IOException | IllegalArgumentException e) {
+            loadedVersion = version;
+            LOG.error("keys-invalid file={} reason=\"{}\": admitting nobody until fixed", file.path(),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    /** The keys in force, or null while the file is invalid. */
+    EnrolledKeys current() {
+        return current;
+    }
+
+    private Object version() throws IOException {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file.path(), BasicFileAttributes.class);
+            return java.util.List.of(String.valueOf(a.fileKey()), a.lastModifiedTime(), a.size());
+        } catch (NoSuchFileException e) {
+            return "absent";
+        }
+    }
+
+    @Override
+    public boolean authenticate(String username, PublicKey key, ServerSession session) {
+        EnrolledKeys keys = reloadIfChanged();
+        String fingerprint = KeyUtils.getFingerPrint(key);
+        if (keys == null) {
+            Refusals.log("keys-unavailable", session, "key=" + fingerprint);
+            return false;
+        }
+        Optional<EnrolledKey> found = keys.find(key);
+        if (found.isEmpty()) {
+            Refusals.log("no-matching-key", session, "key=" + fingerprint + " user=" + Refusals.quote(username));
+            return false;
+        }
+        EnrolledKey k = found.get();
+        if (k.from() != null) {
+            if (!(session.getRemoteAddress() instanceof InetSocketAddress isa) || isa.getAddress() == null
+                    || !k.from().admits(isa.getAddress())) {
+                Refusals.log("source-not-allowed", session, "key=" + fingerprint + " enrolled-host=" + k.host()
+                        + " from=\"" + k.from().text() + "\"");
+                return false;
+            }
+        }
+        AuthenticatedHost previous = session.getAttribute(AuthenticatedHost.ATTRIBUTE);
+        if (previous != null && !previous.host().equals(k.host())) {
+            // Two keys for two hosts on one connection: refuse rather than pick one.
+            Refusals.log("keys-cross-hosts", session, "key=" + fingerprint + " hosts=" + previous.host() + ","
+                    + k.host());
+            return false;
+        }
+        session.setAttribute(AuthenticatedHost.ATTRIBUTE, new AuthenticatedHost(k.host(), fingerprint, key));
+        return true;
+    }
+}

@@ -1,0 +1,59 @@
+package loghost.ssh;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import org.apache.sshd.common.session.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place refusals are logged: one line each, a short reason code, the source address and the host the
+ * key belongs to when known. Client-supplied text is quoted with control characters escaped.
+ */
+final class Refusals {
+
+    private static final Logger LOG = LoggerFactory.getLogger("loghost.refusal");
+
+    private Refusals() {
+    }
+
+    /** Logs a refusal of {@code session} for {@code reason}, with optional detail. */
+    static void log(String reason, Session session, String detail) {
+        AuthenticatedHost who = session == null ? null : session.getAttribute(AuthenticatedHost.ATTRIBUTE);
+        LOG.warn("refused reason={} source={} host={}{}", reason, source(session),
+                who == null ? "-" : who.host(), detail == null || detail.isEmpty() ? "" : " " + detail);
+    }
+
+    /** The client's IP and port, or "-". */
+    static String source(Session session) {
+        if (session == null) {
+            return "-";
+        }
+        SocketAddress a = session.getRemoteAddress();
+        if (a instanceof InetSocketAddress isa && isa.getAddress() != null) {
+            return isa.getAddress().getHostAddress() + ":" + isa.getPort();
+        }
+        return String.valueOf(a);
+    }
+
+    /** Client-supplied text made safe for a log line: quoted, control and non-ASCII characters escaped. */
+    static String quote(String untrusted) {
+        if (untrusted == null) {
+            return "-";
+        }
+        StringBuilder sb = new StringBuilder(untrusted.length() + 2).append('"');
+        int max = Math.min(untrusted.length(), 200);
+        for (int i = 0; i < max; i++) {
+            char c = untrusted.charAt(i);
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+                sb.append(c);
+            } else {
+                sb.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        if (untrusted.length() > max) {
+            sb.append("...");
+        }
+        return sb.append('"').toString();
+    }
+}

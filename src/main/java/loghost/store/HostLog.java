@@ -1,0 +1,343 @@
+package loghost.store;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.util.HexFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One host's chain: assigns sequence numbers, computes digests and appends records to the current day file.
+ * All appends to a host go through one instance, under its lock, so records of concurrent sessions never
+ * interleave and the chain has one order.
+ *
+ * <p>Files are written through {@link RandomAccessFile}, not a {@code FileChannel}: MINA cancels a session's
+ * thread with an interrupt, and an interrupted channel closes itself, which would take the host's log out of
+ * service for every other session.
+ */
+public final class HostLog {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostLog.class);
+    private static final long DAY_MILLIS = 86_400_000L;
+    private static final int OUT_SIZE = 64 * 1024;
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    private final String host;
+    private final Path dir;
+    private final DigestAlgorithm algorithm;
+    private final MessageDigest md;
+    private final Clock clock;
+    private final RecordTime time = new RecordTime();
+
+    private long lastSeq;
+    private byte[] lastDigest;
+    private byte[] nextDigest;
+    private long fileDay = Long.MIN_VALUE;
+    private RandomAccessFile file;
+    private long fileSize;
+    private byte[] out = new byte[OUT_SIZE];
+    private int outLength;
+    private boolean dirty;
+    private String broken;
+    private long tornBytes;
+    private boolean closed;
+
+    private HostLog(String host, Path dir, DigestAlgorithm algorithm, Clock clock) {
+        this.host = host;
+        this.dir = dir;
+        this.algorithm = algorithm;
+        this.md = algorithm.newDigest();
+        this.clock = clock;
+        this.nextDigest = new byte[algorithm.length()];
+    }
+
+    /**
+     * Opens the host's chain in {@code dir}, recovering its head from the newest day file: a torn final line
+     * (a write cut short by a crash) is truncated and logged; anything else unexpected is a refusal.
+     * A new chain uses {@code preferred}; an existing one keeps the algorithm its files were written with.
+     */
+    static HostLog open(String host, Path dir, DigestAlgorithm preferred, Clock clock) throws StorageException {
+        try {
+            StoreFiles.createPrivateDirectory(dir);
+            StoreFiles.removeUnfinishedDayFiles(dir);
+            Path newest = StoreFiles.newestDayFile(dir);
+            if (newest == null) {
+                HostLog log = new HostLog(host, dir, preferred, clock);
+                log.lastDigest = preferred.genesis(host);
+                return log;
+            }
+            return recover(host, dir, newest, preferred, clock);
+        } catch (IOException e) {
+            throw new StorageException("cannot open log of host " + host + " in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static HostLog recover(String host, Path dir, Path file, DigestAlgorithm preferred, Clock clock)
+            throws IOException, StorageException {
+        RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw");
+        try {
+            TailReader.Tail tail = TailReader.read(raf);
+            FileHeader header;
+            try {
+                header = FileHeader.parse(tail.header());
+            } catch (IllegalArgumentException e) {
+                throw new StorageException(file + ": bad header: " + e.getMessage() + "; run loghost verify");
+            }
+            if (!header.host().equals(host)) {
+                throw new StorageException(file + ": header names host " + header.host() + "; run loghost verify");
+            }
+            if (header.algorithm() != preferred) {
+                LOG.warn("host={} keeps digest {} (configured {} applies to new hosts only)",
+                        host, header.algorithm().headerName(), preferred.headerName());
+            }
+            HostLog log = new HostLog(host, dir, header.algorithm(), clock);
+            if (tail.tornBytes() > 0) {
+                raf.setLength(tail.completeLength());
+                raf.getFD().sync();
+                LOG.warn("torn-tail host={} file={} truncated={} bytes (an incomplete last line from a crash)",
+                        host, file.getFileName(), tail.tornBytes());
+            }
+            if (tail.lastLine() == null) {
+                log.lastSeq = header.firstSeq() - 1;
+                log.lastDigest = header.prevDigest();
+            } else {
+                RecordView view = new RecordView();
+                byte[] line = tail.lastLine();
+                String problem = view.parse(line, line.length, header.algorithm());
+                if (problem != null) {
+                    throw new StorageException(file + ": last record is malformed (" + problem
+                            + "); refusing to continue this chain; run loghost verify");
+                }
+                log.lastSeq = view.seq();
+                log.lastDigest = view.digest();
+            }
+            log.tornBytes = tail.tornBytes();
+            log.file = raf;
+            log.fileSize = tail.completeLength();
+            log.fileDay = header.day().toEpochDay();
+            raf.seek(log.fileSize);
+            return log;
+        } catch (IOException | StorageException | RuntimeException e) {
+            raf.close();
+            throw e;
+        }
+    }
+
+    /** Bytes of a torn final line removed when this chain was opened (0 when none). */
+    public long tornBytesRepaired() {
+        return tornBytes;
+    }
+
+    /**
+     * Chains and writes every message of {@code batch}, all stamped with one receive time; on failure the file is
+     * cut back to where it was, so no partial record remains, and the chain head is unchanged.
+     */
+    public synchronized AppendResult append(LineBatch batch) throws StorageException {
+        if (broken != null) {
+            throw new StorageException("log of host " + host + " is out of service: " + broken);
+        }
+        if (closed) {
+            throw new StorageException("log of host " + host + " is closed (server shutting down)");
+        }
+        int n = batch.count();
+        if (n == 0) {
+            return new AppendResult(lastSeq, 0);
+        }
+        long now = clock.millis();
+        long day = Math.floorDiv(now, DAY_MILLIS);
+        try {
+            // A clock that steps back keeps writing to the current day file: the chain never reopens an old one.
+            if (file == null || day > fileDay) {
+                startDayFile(day);
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot start day file for host " + host + ": " + e.getMessage(), e);
+        }
+        long startSeq = lastSeq;
+        byte[] startDigest = lastDigest.clone();
+        long startSize = fileSize;
+        try {
+            if (batch.sessionId() == 0) {
+                batch.sessionId(lastSeq + 1);
+            }
+            byte[] meta = ("s=" + batch.sessionId()).getBytes(StandardCharsets.US_ASCII);
+            byte[] t = time.format(now);
+            byte[] data = batch.data();
+            for (int i = 0; i < n; i++) {
+                writeRecord(t, batch.type(i), meta, data, batch.start(i), batch.end(i));
+            }
+            flushOut();
+            dirty = true;
+            if (out.length > 4 * OUT_SIZE) {
+                out = new byte[OUT_SIZE];
+            }
+            return new AppendResult(lastSeq, n);
+        } catch (IOException | DigestException e) {
+            outLength = 0;
+            lastSeq = startSeq;
+            lastDigest = startDigest;
+            try {
+                file.setLength(startSize);
+                file.seek(startSize);
+                fileSize = startSize;
+            } catch (IOException cut) {
+                broken = "could not remove a partial write: " + cut.getMessage();
+                e.addSuppressed(cut);
+                LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
+            }
+            throw new StorageException("write to log of host " + host + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void writeRecord(byte[] t, RecordType type, byte[] meta, byte[] msg, int msgStart, int msgEnd)
+            throws IOException, DigestException {
+        int msgLength = msgEnd - msgStart;
+        int hexLength = 2 * algorithm.length();
+        int need = 20 + t.length + 10 + meta.length + hexLength + msgLength + 8;
+        if (out.length - outLength < need) {
+            flushOut();
+            if (out.length < need) {
+                out = new byte[need];
+            }
+        }
+        long seq = lastSeq + 1;
+        int start = outLength;
+        int p = writeDecimal(seq, out, start);
+        out[p++] = ' ';
+        System.arraycopy(t, 0, out, p, t.length);
+        p += t.length;
+        out[p++] = ' ';
+        byte[] word = type.bytes();
+        System.arraycopy(word, 0, out, p, word.length);
+        p += word.length;
+        out[p++] = ' ';
+        System.arraycopy(meta, 0, out, p, meta.length);
+        p += meta.length;
+        out[p++] = ' ';
+        int digestAt = p;
+        p += hexLength;
+        out[p++] = ' ';
+        int msgAt = p;
+        System.arraycopy(msg, msgStart, out, msgAt, msgLength);
+        p += msgLength;
+        out[p++] = '\n';
+
+        // digest_n = H(digest_{n-1} || canonical_n), canonical_n = the line without "DIGEST SP" and LF.
+        md.update(lastDigest);
+        md.update(out, start, digestAt - start);
+        md.update(out, msgAt, msgLength);
+        md.digest(nextDigest, 0, nextDigest.length);
+        for (int i = 0; i < nextDigest.length; i++) {
+            out[digestAt + 2 * i] = HEX[(nextDigest[i] >>> 4) & 0xf];
+            out[digestAt + 2 * i + 1] = HEX[nextDigest[i] & 0xf];
+        }
+        byte[] swap = lastDigest;
+        lastDigest = nextDigest;
+        nextDigest = swap.length == lastDigest.length ? swap : new byte[lastDigest.length];
+        lastSeq = seq;
+        outLength = p;
+    }
+
+    private static int writeDecimal(long v, byte[] b, int p) {
+        int digits = 1;
+        for (long x = v; x >= 10; x /= 10) {
+            digits++;
+        }
+        for (int i = p + digits - 1; i >= p; i--) {
+            b[i] = (byte) ('0' + (v % 10));
+            v /= 10;
+        }
+        return p + digits;
+    }
+
+    private void flushOut() throws IOException {
+        file.write(out, 0, outLength);
+        fileSize += outLength;
+        outLength = 0;
+    }
+
+    private void startDayFile(long day) throws IOException {
+        if (file != null) {
+            file.getFD().sync();
+            file.close();
+            file = null;
+        }
+        LocalDate date = LocalDate.ofEpochDay(day);
+        FileHeader header = new FileHeader(host, date, algorithm, lastSeq + 1, lastDigest);
+        byte[] headerLine = (header.toLine() + "\n").getBytes(StandardCharsets.US_ASCII);
+        Path path = dir.resolve(StoreFiles.dayFileName(date));
+        Path tmp = dir.resolve(StoreFiles.dayFileName(date) + StoreFiles.UNFINISHED_SUFFIX);
+        // The header lands atomically: a day file either does not exist or starts with a whole header.
+        StoreFiles.writePrivateFile(tmp, headerLine);
+        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
+        StoreFiles.syncDirectory(dir);
+        file = new RandomAccessFile(path.toFile(), "rw");
+        fileSize = headerLine.length;
+        file.seek(fileSize);
+        fileDay = day;
+        LOG.info("day-file host={} file={} seq={}", host, path.getFileName(), lastSeq + 1);
+    }
+
+    /** Forces written records to disk if any were written since the last sync. */
+    public synchronized void sync() throws StorageException {
+        if (!dirty || file == null) {
+            return;
+        }
+        try {
+            file.getFD().sync();
+            dirty = false;
+        } catch (IOException e) {
+            // After a failed fsync the kernel may have dropped the pages: nothing written since is trustworthy.
+            broken = "fsync failed: " + e.getMessage();
+            LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
+            throw new StorageException("fsync of host " + host + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Syncs and closes the current day file. */
+    public synchronized void close() throws StorageException {
+        closed = true;
+        sync();
+        if (file != null) {
+            try {
+                file.close();
+            } catch (IOException e) {
+                throw new StorageException("close of host " + host + " failed: " + e.getMessage(), e);
+            } finally {
+                file = null;
+            }
+        }
+    }
+
+    /** The host this chain belongs to. */
+    public String host() {
+        return host;
+    }
+
+    /** The digest algorithm of this chain. */
+    public DigestAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    /** Sequence number of the newest record (0 for an empty chain). */
+    public synchronized long lastSeq() {
+        return lastSeq;
+    }
+
+    /** Digest of the newest record, as lowercase hex. */
+    public synchronized String lastDigestHex() {
+        return HexFormat.of().formatHex(lastDigest);
+    }
+
+    /** What an append did: the seq of the newest record afterwards and how many records it added. */
+    public record AppendResult(long lastSeq, int records) {
+    }
+}

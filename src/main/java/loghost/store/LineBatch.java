@@ -1,0 +1,70 @@
+package loghost.store;
+
+/**
+ * Escaped messages waiting to be chained, filled by one session and handed whole to {@link HostLog#append}.
+ * Reused across reads so the hot path allocates nothing per line.
+ */
+public final class LineBatch {
+
+    private byte[] data = new byte[8192];
+    private int dataLength;
+    private int[] ends = new int[256];
+    private RecordType[] types = new RecordType[256];
+    private int count;
+    private long sessionId;
+
+    /** Escapes {@code raw[off, off+len)} and adds it as one message of the given type. */
+    public void add(RecordType type, byte[] raw, int off, int len) {
+        int need = dataLength + Escaping.maxEscapedLength(len);
+        if (need > data.length) {
+            data = java.util.Arrays.copyOf(data, Math.max(need, 2 * data.length));
+        }
+        if (count == ends.length) {
+            ends = java.util.Arrays.copyOf(ends, 2 * count);
+            types = java.util.Arrays.copyOf(types, 2 * count);
+        }
+        dataLength = Escaping.escape(raw, off, len, data, dataLength);
+        ends[count] = dataLength;
+        types[count] = type;
+        count++;
+    }
+
+    /** Number of messages waiting. */
+    public int count() {
+        return count;
+    }
+
+    /** Drops the messages (after they were appended); keeps the session id. */
+    public void clear() {
+        count = 0;
+        dataLength = 0;
+        if (data.length > (1 << 20)) {
+            data = new byte[8192];
+        }
+    }
+
+    int start(int i) {
+        return i == 0 ? 0 : ends[i - 1];
+    }
+
+    int end(int i) {
+        return ends[i];
+    }
+
+    RecordType type(int i) {
+        return types[i];
+    }
+
+    byte[] data() {
+        return data;
+    }
+
+    /** The seq of this session's first record, or 0 before it has one; written into each record's META. */
+    public long sessionId() {
+        return sessionId;
+    }
+
+    void sessionId(long id) {
+        this.sessionId = id;
+    }
+}

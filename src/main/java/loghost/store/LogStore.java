@@ -1,0 +1,108 @@
+package loghost.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** All hosts' chains under {@code DATA/hosts}: one {@link HostLog} per host, opened (and recovered) on first use. */
+public final class LogStore implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LogStore.class);
+
+    private final Path hostsDir;
+    private final DigestAlgorithm algorithm;
+    private final Clock clock;
+    private final ConcurrentMap<String, HostLog> open = new ConcurrentHashMap<>();
+
+    /** A store rooted at {@code hostsDir}; new chains use {@code algorithm}. */
+    public LogStore(Path hostsDir, DigestAlgorithm algorithm, Clock clock) throws IOException {
+        this.hostsDir = hostsDir.toAbsolutePath().normalize();
+        this.algorithm = algorithm;
+        this.clock = clock;
+        StoreFiles.createPrivateDirectory(this.hostsDir);
+    }
+
+    /** The chain of {@code host}, opening it if needed; the name is re-checked here so no caller can pick a path. */
+    public HostLog host(String host) throws StorageException {
+        if (!HostName.isStorable(host)) {
+            throw new StorageException("refusing host name that is not storable: " + host);
+        }
+        Path dir = hostsDir.resolve(host).normalize();
+        if (!hostsDir.equals(dir.getParent())) {
+            throw new StorageException("host directory escapes the store: " + host);
+        }
+        HostLog log = open.get(host);
+        if (log != null) {
+            return log;
+        }
+        synchronized (open) {
+            log = open.get(host);
+            if (log == null) {
+                log = HostLog.open(host, dir, algorithm, clock);
+                open.put(host, log);
+            }
+            return log;
+        }
+    }
+
+    /**
+     * Opens every existing host chain now, so that crash damage (a torn final line) is repaired and logged at
+     * start rather than at the host's next session. A chain that cannot be opened is logged and left closed;
+     * its sessions will be refused until it is fixed. Returns the number of chains opened.
+     */
+    public int recoverAll() throws IOException {
+        int opened = 0;
+        try (java.nio.file.DirectoryStream<Path> dirs = java.nio.file.Files.newDirectoryStream(hostsDir)) {
+            for (Path d : dirs) {
+                String name = d.getFileName().toString();
+                if (!java.nio.file.Files.isDirectory(d) || !HostName.isStorable(name)) {
+                    LOG.warn("unexpected-entry path={} (not a host directory; ignored)", d);
+                    continue;
+                }
+                try {
+                    host(name);
+                    opened++;
+                } catch (StorageException e) {
+                    LOG.error("host-log-unusable host={} reason=\"{}\"", name, e.getMessage());
+                }
+            }
+        }
+        return opened;
+    }
+
+    /** Syncs every chain written since its last sync; a failure is logged and leaves that chain out of service. */
+    public void syncAll() {
+        for (HostLog log : open.values()) {
+            try {
+                log.sync();
+            } catch (StorageException e) {
+                LOG.error("fsync-failed host={} reason=\"{}\"", log.host(), e.getMessage());
+            }
+        }
+    }
+
+    /** Syncs and closes all chains; reports every failure, not just the first. */
+    @Override
+    public void close() throws StorageException {
+        List<StorageException> failures = new ArrayList<>();
+        for (HostLog log : open.values()) {
+            try {
+                log.close();
+            } catch (StorageException e) {
+                failures.add(e);
+            }
+        }
+        open.clear();
+        if (!failures.isEmpty()) {
+            StorageException first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+}

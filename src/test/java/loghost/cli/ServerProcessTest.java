@@ -1,0 +1,210 @@
+package loghost.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import loghost.testing.HostRecords;
+import loghost.testing.KeyGen;
+import loghost.testing.Run;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server as its own process, as an operator runs it: first start, kill -9 mid-stream, torn tail, restart. */
+class ServerProcessTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<Process> processes = new ArrayList<>();
+
+    /** A running `loghost serve` process with what it printed. */
+    private record Server(Process process, int port, String fingerprintLine, Path stderr) {
+    }
+
+    @AfterEach
+    void killAll() throws InterruptedException {
+        for (Process p : processes) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private Server startServer(Path data, Path stderr) throws Exception {
+        List<String> cmd = List.of("java", "-cp", System.getProperty("java.class.path"), "loghost.cli.Main", "serve",
+                "--data", data.toString(), "--listen", "127.0.0.1:0");
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
+        Process p = pb.start();
+        processes.add(p);
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    lines.add(l);
+                }
+            } catch (IOException e) {
+                lines.add("stdout read failed: " + e);
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        String listening = lines.poll(60, TimeUnit.SECONDS);
+        assertNotNull(listening, () -> "server printed nothing; stderr: " + read(stderr));
+        Matcher m = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)").matcher(listening);
+        assertTrue(m.matches(), listening);
+        String hostKey = lines.poll(10, TimeUnit.SECONDS);
+        Path kh = dir.resolve("known_hosts");
+        Files.writeString(kh, "[127.0.0.1]:" + m.group(1) + " "
+                + Files.readString(data.resolve("ssh_host_ed25519_key.pub")).strip() + "\n");
+        return new Server(p, Integer.parseInt(m.group(1)), hostKey, stderr);
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
+    private List<String> ssh(Path key, int port) {
+        return List.of("ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),
+                "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                "-o", "IdentityAgent=none", "-o", "LogLevel=ERROR", "-i", key.toString(), "-p", String.valueOf(port),
+                "-T", "log@127.0.0.1", "append-log");
+    }
+
+    private static Run.Result cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run.Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void firstStartGeneratesAnOpenSshHostKeyAndPrintsItsFingerprint() throws Exception {
+        Path data = dir.resolve("data");
+        Server s = startServer(data, dir.resolve("stderr.txt"));
+        String fp = KeyGen.fingerprint(data.resolve("ssh_host_ed25519_key.pub"));
+        assertEquals("host key " + fp + " (ED25519) in " + data.resolve("ssh_host_ed25519_key.pub"),
+                s.fingerprintLine());
+        // ssh-keygen reads the private key file too: it is in OpenSSH's own format.
+        Run.Result r = Run.run("ssh-keygen", "-y", "-f", data.resolve("ssh_host_ed25519_key").toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(data.resolve("ssh_host_ed25519_key"))));
+
+        // A second start keeps the same key.
+        s.process().destroy();
+        assertTrue(s.process().waitFor(30, TimeUnit.SECONDS));
+        Server again = startServer(data, dir.resolve("stderr2.txt"));
+        assertEquals(s.fingerprintLine(), again.fingerprintLine());
+    }
+
+    @Test
+    void killMinus9MidStreamThenTornTailIsRepairedAtRestartAndTheChainContinues() throws Exception {
+        Path data = dir.resolve("data");
+        Path stderr = dir.resolve("server-stderr.txt");
+        Server s = startServer(data, stderr);
+        Path key = KeyGen.generate(dir, "web01", "ed25519");
+        assertEquals(0, cli("enroll", "--data", data.toString(), "web01", KeyGen.pub(key).toString()).exit());
+
+        Process client = new ProcessBuilder(ssh(key, s.port())).redirectError(dir.resolve("ssh-err.txt").toFile())
+                .start();
+        processes.add(client);
+        Thread writer = new Thread(() -> {
+            try (OutputStream out = client.getOutputStream()) {
+                for (int i = 1; i <= 5_000_000; i++) {
+                    out.write(("line " + i + " of a stream that is cut by kill -9\n").getBytes(StandardCharsets.US_ASCII));
+                }
+            } catch (IOException expected) {
+                // The pipe breaks when ssh dies with the server.
+            }
+        });
+        writer.setDaemon(true);
+        writer.start();
+        Path file = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            List<Path> files = HostRecords.files(data, "web01");
+            if (!files.isEmpty() && Files.size(files.get(0)) > 3_000_000) {
+                file = files.get(0);
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertNotNull(file, "server never stored 3 MB");
+        s.process().destroyForcibly(); // SIGKILL: no shutdown hook, no final sync
+        assertTrue(s.process().waitFor(10, TimeUnit.SECONDS));
+        assertTrue(client.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(255, client.exitValue());
+
+        // What was stored is exactly a prefix of what was sent: in order, nothing altered, nothing skipped.
+        List<HostRecords.Rec> recs = HostRecords.read(data, "web01");
+        assertTrue(recs.size() > 10_000, "records: " + recs.size());
+        for (int i = 0; i < recs.size(); i++) {
+            assertEquals("line " + (i + 1) + " of a stream that is cut by kill -9", recs.get(i).text());
+        }
+        // SIGKILL can cut a large write(2) short (the kernel stops at a page boundary when a fatal signal is
+        // pending), so the file may already end in a torn line. If it does not, make one as a power loss would.
+        byte[] bytes = Files.readAllBytes(file);
+        int lastLf = bytes.length - 1;
+        while (bytes[lastLf] != '\n') {
+            lastLf--;
+        }
+        long torn = bytes.length - lastLf - 1;
+        Run.Result v = cli("verify", "--data", data.toString());
+        if (torn == 0) {
+            assertEquals(0, v.exit(), v::toString);
+            String partial = (recs.size() + 1) + " 2026-11-24T00:00:00.000Z log s=1 0123";
+            Files.writeString(file, partial, StandardCharsets.US_ASCII, StandardOpenOption.APPEND);
+            torn = partial.length();
+            v = cli("verify", "--data", data.toString());
+        }
+        assertEquals(1, v.exit(), v::toString);
+        assertTrue(v.stdout().startsWith("verify: FAIL: hosts/web01/" + file.getFileName() + ":" + (recs.size() + 2)
+                + ": incomplete final line"), v::toString);
+
+        Server restarted = startServer(data, stderr);
+        String log = read(stderr);
+        assertTrue(log.contains("torn-tail host=web01 file=" + file.getFileName() + " truncated=" + torn
+                + " bytes"), log);
+        v = cli("verify", "--data", data.toString());
+        assertEquals(0, v.exit(), v::toString);
+
+        Path more = dir.resolve("more.txt");
+        Files.writeString(more, "after restart 1\nafter restart 2\n");
+        Run.Result r = Run.run(ssh(key, restarted.port()), more, Map.of(), 60);
+        assertEquals(0, r.exit(), r::toString);
+        List<HostRecords.Rec> after = HostRecords.read(data, "web01");
+        assertEquals(recs.size() + 2, after.size());
+        assertEquals(recs.size() + 1, after.get(recs.size()).seq());
+        assertEquals("after restart 2", after.get(after.size() - 1).text());
+        v = cli("verify", "--data", data.toString());
+        assertEquals(0, v.exit(), v::toString);
+        int files = HostRecords.files(data, "web01").size();
+        assertEquals("verify: OK: 1 host, " + files + " file" + (files == 1 ? "" : "s") + ", " + after.size()
+                + " records\n", v.stdout());
+    }
+}

@@ -1,0 +1,163 @@
+package loghost.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import loghost.testing.HostRecords;
+import loghost.verify.Verifier;
+import loghost.verify.VerifyReport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HostLogTest {
+
+    @TempDir
+    Path dir;
+
+    /** A clock the test moves by hand. */
+    static final class ManualClock extends Clock {
+        volatile long millis;
+
+        ManualClock(String instant) {
+            millis = Instant.parse(instant).toEpochMilli();
+        }
+
+        @Override
+        public long millis() {
+            return millis;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis);
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException("fixed to UTC");
+        }
+    }
+
+    private static void append(HostLog log, String... lines) throws StorageException {
+        LineBatch b = new LineBatch();
+        for (String l : lines) {
+            byte[] raw = l.getBytes(StandardCharsets.UTF_8);
+            b.add(RecordType.LOG, raw, 0, raw.length);
+        }
+        log.append(b);
+    }
+
+    private VerifyReport verify() throws Exception {
+        return new Verifier(dir.resolve("data/hosts")).verifyAll();
+    }
+
+    @Test
+    void chainContinuesAcrossRestartAndDays() throws Exception {
+        ManualClock clock = new ManualClock("2026-11-22T23:59:59.000Z");
+        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        append(store.host("web01"), "one", "two");
+        store.close();
+
+        clock.millis += 2000;
+        store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        append(store.host("web01"), "three");
+        store.close();
+
+        List<Path> files = HostRecords.files(dir.resolve("data"), "web01");
+        assertEquals(List.of("2026-11-22.log", "2026-11-23.log"), files.stream().map(p -> p.getFileName().toString())
+                .toList());
+        String second = Files.readString(files.get(1));
+        assertTrue(second.startsWith("#loghost v1 host=web01 day=2026-11-23 alg=sha256 seq=3 prev="), second);
+        assertEquals(List.of("one", "two", "three"), HostRecords.read(dir.resolve("data"), "web01").stream()
+                .map(HostRecords.Rec::text).toList());
+        VerifyReport r = verify();
+        assertTrue(r.ok(), r.problems()::toString);
+        assertEquals(3, r.records());
+    }
+
+    @Test
+    void filesAndDirectoriesArePrivateToTheLoghostUser() throws Exception {
+        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        append(store.host("web01"), "x");
+        store.close();
+        Path file = HostRecords.files(dir.resolve("data"), "web01").get(0);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                dir.resolve("data/hosts"))));
+    }
+
+    @Test
+    void tornFinalLineIsTruncatedAndTheChainContinues() throws Exception {
+        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        append(store.host("web01"), "kept-1", "kept-2");
+        store.close();
+        Path file = HostRecords.files(dir.resolve("data"), "web01").get(0);
+        long goodSize = Files.size(file);
+        Files.write(file, "3 2026-11-22T10:00:00.000Z log s=3 abc".getBytes(StandardCharsets.US_ASCII),
+                StandardOpenOption.APPEND);
+        assertEquals(false, verify().ok(), "a torn line must fail verify before repair");
+
+        store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        HostLog log = store.host("web01");
+        assertEquals(38, log.tornBytesRepaired());
+        assertEquals(goodSize, Files.size(file));
+        append(log, "after-repair");
+        store.close();
+
+        VerifyReport r = verify();
+        assertTrue(r.ok(), r.problems()::toString);
+        assertEquals(List.of("kept-1", "kept-2", "after-repair"), HostRecords.read(dir.resolve("data"), "web01")
+                .stream().map(HostRecords.Rec::text).toList());
+        assertEquals(3, HostRecords.read(dir.resolve("data"), "web01").get(2).seq());
+    }
+
+    @Test
+    void clockSteppingBackKeepsWritingTheCurrentDayFile() throws Exception {
+        ManualClock clock = new ManualClock("2026-11-23T00:00:01.000Z");
+        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        append(store.host("web01"), "after midnight");
+        clock.millis -= 5000;
+        append(store.host("web01"), "clock stepped back");
+        store.close();
+        assertEquals(1, HostRecords.files(dir.resolve("data"), "web01").size());
+        assertTrue(verify().ok());
+    }
+
+    @Test
+    void sha512AndMd5ChainsVerify() throws Exception {
+        for (DigestAlgorithm alg : List.of(DigestAlgorithm.SHA512, DigestAlgorithm.MD5)) {
+            LogStore store = new LogStore(dir.resolve("data/hosts"), alg, Clock.systemUTC());
+            append(store.host("h-" + alg.headerName()), "a", "b");
+            store.close();
+        }
+        VerifyReport r = verify();
+        assertTrue(r.ok(), r.problems()::toString);
+        assertEquals(4, r.records());
+        String header = Files.readAllLines(HostRecords.files(dir.resolve("data"), "h-sha512").get(0)).get(0);
+        assertTrue(header.contains(" alg=sha512 "), header);
+    }
+
+    @Test
+    void refusesHostNamesThatCouldEscapeTheStore() throws Exception {
+        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        for (String bad : new String[] {"..", "../etc", "a/b", "Web01", "-x", "", ".hidden"}) {
+            org.junit.jupiter.api.Assertions.assertThrows(StorageException.class, () -> store.host(bad), bad);
+        }
+        store.close();
+    }
+}

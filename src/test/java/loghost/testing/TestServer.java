@@ -1,0 +1,111 @@
+package loghost.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import loghost.cli.Main;
+import loghost.config.Settings;
+import loghost.config.SettingsLoader;
+import loghost.ssh.HostKey;
+import loghost.ssh.LoghostServer;
+
+/** A loghost server in this JVM on 127.0.0.1 port 0 with its own data directory, and the real ssh client for it. */
+public final class TestServer implements AutoCloseable {
+
+    private final Path data;
+    private final Path knownHosts;
+    private final Path config;
+    private LoghostServer server;
+
+    /** Starts a server in {@code dir}/data with the given HOCON settings (may be empty). */
+    public TestServer(Path dir, String hocon) throws Exception {
+        this.data = dir.resolve("data");
+        this.knownHosts = dir.resolve("known_hosts");
+        this.config = dir.resolve("loghost.conf");
+        Files.writeString(config, hocon);
+        start();
+    }
+
+    /** (Re)starts the server on a new port, rewriting known_hosts for it. */
+    public void start() throws Exception {
+        Settings s = SettingsLoader.load(config).withDataDir(data)
+                .withListen(SettingsLoader.parseListen("127.0.0.1:0"));
+        server = LoghostServer.start(s);
+        String pub = Files.readString(data.resolve(HostKey.FILE + ".pub"), StandardCharsets.US_ASCII).strip();
+        Files.writeString(knownHosts, "[127.0.0.1]:" + port() + " " + pub + "\n");
+    }
+
+    /** Stops the server (syncing all logs). */
+    public void stop() throws Exception {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+    }
+
+    /** The listening port. */
+    public int port() {
+        return server.address().getPort();
+    }
+
+    /** The data directory. */
+    public Path data() {
+        return data;
+    }
+
+    /** The config file the server was started with. */
+    public Path config() {
+        return config;
+    }
+
+    /** Runs the loghost CLI against this data directory; returns exit, stdout, stderr. */
+    public Run.Result cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        List<String> a = new ArrayList<>(List.of(args));
+        a.add(1, "--data");
+        a.add(2, data.toString());
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), a.toArray(String[]::new));
+        return new Run.Result(code, out.toString(), err.toString());
+    }
+
+    /** Enrolls {@code key}'s public half for {@code host}, asserting success. */
+    public void enroll(String host, Path key) {
+        Run.Result r = cli("enroll", host, KeyGen.pub(key).toString());
+        assertEquals(0, r.exit(), r::toString);
+    }
+
+    /** The ssh command line for this server: strict host key checking, only {@code key}, no user config. */
+    public List<String> sshCommand(Path key, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("ssh", "-F", "/dev/null",
+                "-o", "UserKnownHostsFile=" + knownHosts, "-o", "StrictHostKeyChecking=yes",
+                "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
+                "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+                "-i", key.toString(), "-p", String.valueOf(port())));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs the real ssh client with stdin from {@code stdin} (null: none). */
+    public Run.Result ssh(Path key, Path stdin, String... args) throws IOException, InterruptedException {
+        return Run.run(sshCommand(key, args), stdin, Map.of(), 120);
+    }
+
+    /** Pipes {@code stdin} into {@code append-log} as user "log", the README's way. */
+    public Run.Result append(Path key, Path stdin) throws IOException, InterruptedException {
+        return ssh(key, stdin, "-T", "log@127.0.0.1", "append-log");
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
+    }
+}
