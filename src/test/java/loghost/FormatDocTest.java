@@ -105,7 +105,7 @@ class FormatDocTest {
             Path hostDir = server.data().resolve("hosts/web01");
             Files.createDirectories(hostDir);
             Files.write(hostDir.resolve("2026-11-22.log"), exampleFile());
-            var r = server.cli("verify");
+            var r = server.cli("verify", "--host", "web01");
             assertEquals(0, r.exit(), r::toString);
             assertEquals("verify: OK: 1 host, 1 file, 4 records\n", r.stdout());
 

@@ -3,10 +3,11 @@ package loghost.config;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import loghost.store.DigestAlgorithm;
 
 /** Everything the server reads from configuration, typed and validated; nothing else sees a Config object. */
-public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh ssh) {
+public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh ssh, Crypto crypto, Audit audit) {
 
     /** The store's settings. */
     public record Store(DigestAlgorithm digest, int maxLineBytes, Duration fsyncInterval) {
@@ -14,16 +15,25 @@ public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh 
 
     /** The SSH server's settings. */
     public record Ssh(Duration authTimeout, int maxAuthRequests, Duration idleTimeout, int maxSessionsPerHost,
-                      Duration keysReloadInterval) {
+                      Duration keysReloadInterval, int maxUnauthenticated, int maxConnectionsPerSource) {
+    }
+
+    /** Algorithm names offered, in preference order; checked against the vetted set when the server starts. */
+    public record Crypto(List<String> ciphers, List<String> macs, List<String> kexAlgorithms,
+                         List<String> signatures) {
+    }
+
+    /** The audit trail's settings. */
+    public record Audit(int refusalsPerSecond) {
     }
 
     /** A copy with another data directory (the {@code --data} flag). */
     public Settings withDataDir(Path dir) {
-        return new Settings(dir, listen, store, ssh);
+        return new Settings(dir, listen, store, ssh, crypto, audit);
     }
 
     /** A copy with another listen address (the {@code --listen} flag). */
     public Settings withListen(InetSocketAddress address) {
-        return new Settings(dataDir, address, store, ssh);
+        return new Settings(dataDir, address, store, ssh, crypto, audit);
     }
 }

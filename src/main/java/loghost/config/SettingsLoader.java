@@ -72,8 +72,13 @@ public final class SettingsLoader {
                 nonNegative(c, "store.fsync-interval"));
         Settings.Ssh ssh = new Settings.Ssh(positive(c, "ssh.auth-timeout"), atLeastOne(c, "ssh.max-auth-requests"),
                 positive(c, "ssh.idle-timeout"), atLeastOne(c, "ssh.max-sessions-per-host"),
-                positive(c, "ssh.keys-reload-interval"));
-        return new Settings(Path.of(c.getString("data-dir")), parseListen(c.getString("listen")), store, ssh);
+                positive(c, "ssh.keys-reload-interval"), atLeastOne(c, "ssh.max-unauthenticated"),
+                atLeastOne(c, "ssh.max-connections-per-source"));
+        Settings.Crypto crypto = new Settings.Crypto(nonEmpty(c, "ssh.ciphers"), nonEmpty(c, "ssh.macs"),
+                nonEmpty(c, "ssh.kex-algorithms"), nonEmpty(c, "ssh.signatures"));
+        Settings.Audit audit = new Settings.Audit(atLeastOne(c, "audit.refusals-per-second"));
+        return new Settings(Path.of(c.getString("data-dir")), parseListen(c.getString("listen")), store, ssh, crypto,
+                audit);
     }
 
     /** Parses {@code HOST:PORT} or {@code [IPV6]:PORT} without resolving names other than literals. */
@@ -112,6 +117,14 @@ public final class SettingsLoader {
             throw new ConfigError("loghost." + key + ": must not be negative, got " + d);
         }
         return d;
+    }
+
+    private static java.util.List<String> nonEmpty(Config c, String key) {
+        java.util.List<String> l = c.getStringList(key);
+        if (l.isEmpty()) {
+            throw new ConfigError("loghost." + key + ": must name at least one algorithm");
+        }
+        return java.util.List.copyOf(l);
     }
 
     private static int atLeastOne(Config c, String key) {

@@ -23,10 +23,12 @@ final class ActiveSessions {
     }
 
     private final int maxPerHost;
+    private final Refusals refusals;
     private final Map<String, Set<Active>> byHost = new HashMap<>();
 
-    ActiveSessions(int maxPerHost) {
+    ActiveSessions(int maxPerHost, Refusals refusals) {
         this.maxPerHost = maxPerHost;
+        this.refusals = refusals;
     }
 
     /** Registers a session; null when its host already has the maximum open. */
@@ -73,7 +75,7 @@ final class ActiveSessions {
             }
         }
         for (Active a : revoked) {
-            Refusals.log(keys == null ? "keys-unavailable-session-closed" : "revoked-session-closed", a.session(),
+            refusals.log(keys == null ? "keys-unavailable-session-closed" : "revoked-session-closed", a.session(),
                     "key=" + a.who().fingerprint());
             try {
                 a.session().close(true);

@@ -28,14 +28,16 @@ final class AppendLogCommand extends AbstractCommandSupport {
     private final ActiveSessions sessions;
     private final int maxLine;
     private final boolean syncEachWrite;
+    private final Refusals refusals;
 
-    AppendLogCommand(LogStore store, ActiveSessions sessions, int maxLine, boolean syncEachWrite) {
+    AppendLogCommand(LogStore store, ActiveSessions sessions, int maxLine, boolean syncEachWrite, Refusals refusals) {
         // A null executor makes MINA give this command its own thread, shut down when the command ends.
         super(CommandRouter.APPEND_LOG, null);
         this.store = store;
         this.sessions = sessions;
         this.maxLine = maxLine;
         this.syncEachWrite = syncEachWrite;
+        this.refusals = refusals;
     }
 
     @Override
@@ -43,13 +45,13 @@ final class AppendLogCommand extends AbstractCommandSupport {
         ServerSession session = getServerSession();
         AuthenticatedHost who = session == null ? null : session.getAttribute(AuthenticatedHost.ATTRIBUTE);
         if (who == null) {
-            Refusals.log("no-identity", session, null);
+            refusals.log("no-identity", session, null);
             refuse(ExitCodes.SOFTWARE, "internal error");
             return;
         }
         ActiveSessions.Active registration = sessions.open(who, session);
         if (registration == null) {
-            Refusals.log("too-many-sessions", session, "limit=" + sessions.maxPerHost());
+            refusals.log("too-many-sessions", session, "limit=" + sessions.maxPerHost());
             refuse(ExitCodes.TEMP_FAIL, "refused: host " + who.host() + " already has " + sessions.maxPerHost()
                     + " open sessions");
             return;
@@ -62,7 +64,9 @@ final class AppendLogCommand extends AbstractCommandSupport {
     }
 
     private void receive(AuthenticatedHost who, ServerSession session) {
-        LOG.info("session-start host={} source={} key={}", who.host(), Refusals.source(session), who.fingerprint());
+        String start = "host=" + who.host() + " source=" + Refusals.source(session) + " key=" + who.fingerprint();
+        LOG.info("session-start {}", start);
+        refusals.audit().event("session-start " + start);
         LineSplitter splitter = new LineSplitter(maxLine);
         LineBatch batch = new LineBatch();
         byte[] buf = new byte[READ_SIZE];
@@ -95,12 +99,16 @@ final class AppendLogCommand extends AbstractCommandSupport {
             splitter.finish(batch);
             records += store(log, batch);
             log.sync();
-            LOG.info("session-end host={} ending={} bytes={} records={} last-seq={}", who.host(), ending, bytes,
-                    records, log.lastSeq());
+            String end = "host=" + who.host() + " source=" + Refusals.source(session) + " ending=" + ending
+                    + " bytes=" + bytes + " records=" + records + " last-seq=" + log.lastSeq();
+            LOG.info("session-end {}", end);
+            refusals.audit().event("session-end " + end);
             onExit(ExitCodes.OK);
         } catch (StorageException e) {
-            LOG.error("storage-error host={} reason=\"{}\" bytes={} records-stored={}", who.host(), e.getMessage(),
-                    bytes, records);
+            String detail = "host=" + who.host() + " reason=" + Refusals.quote(e.getMessage()) + " bytes=" + bytes
+                    + " records-stored=" + records;
+            LOG.error("storage-error {}", detail);
+            refusals.audit().event("storage-error " + detail);
             refuse(ExitCodes.IO_ERROR, "error: the loghost could not store your lines"
                     + (log == null ? "" : "; records up to seq " + log.lastSeq() + " are stored"));
         }

@@ -16,48 +16,56 @@ import org.apache.sshd.server.session.ServerSession;
  */
 final class AppendOnlyChannel extends ChannelSession {
 
-    /** Creates these channels for "session" opens. */
-    static final ChannelFactory FACTORY = new ChannelFactory() {
-        @Override
-        public String getName() {
-            return "session";
-        }
+    private final Refusals refusals;
 
-        @Override
-        public Channel createChannel(Session session) {
-            return new AppendOnlyChannel();
-        }
-    };
+    private AppendOnlyChannel(Refusals refusals) {
+        this.refusals = refusals;
+    }
+
+    /** Creates these channels for "session" opens. */
+    static ChannelFactory factory(Refusals refusals) {
+        return new ChannelFactory() {
+            @Override
+            public String getName() {
+                return "session";
+            }
+
+            @Override
+            public Channel createChannel(Session session) {
+                return new AppendOnlyChannel(refusals);
+            }
+        };
+    }
 
     @Override
     protected RequestHandler.Result handlePtyReqParsed(String term, int cols, int rows, int width, int height,
             Map<PtyMode, Integer> modes) {
-        Refusals.log("pty-refused", getSession(), null);
+        refusals.log("pty-refused", getSession(), null);
         return RequestHandler.Result.ReplyFailure;
     }
 
     @Override
     protected RequestHandler.Result handleEnvParsed(String name, String value) {
-        Refusals.log("env-refused", getSession(), "name=" + Refusals.quote(name));
+        refusals.log("env-refused", getSession(), "name=" + Refusals.quote(name));
         return RequestHandler.Result.ReplyFailure;
     }
 
     @Override
     protected RequestHandler.Result handleSubsystemParsed(String request, String name) {
-        Refusals.log("subsystem-refused", getSession(), "name=" + Refusals.quote(name));
+        refusals.log("subsystem-refused", getSession(), "name=" + Refusals.quote(name));
         return RequestHandler.Result.ReplyFailure;
     }
 
     @Override
     protected RequestHandler.Result handleAgentForwardingParsed(String requestType) {
-        Refusals.log("agent-forwarding-refused", getSession(), null);
+        refusals.log("agent-forwarding-refused", getSession(), null);
         return RequestHandler.Result.ReplyFailure;
     }
 
     @Override
     protected RequestHandler.Result handleX11ForwardingParsed(String requestType, ServerSession session,
             boolean singleConnection, String authProtocol, String authCookie, int screenId) {
-        Refusals.log("x11-forwarding-refused", session, null);
+        refusals.log("x11-forwarding-refused", session, null);
         return RequestHandler.Result.ReplyFailure;
     }
 

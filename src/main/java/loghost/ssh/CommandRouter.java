@@ -16,9 +16,11 @@ final class CommandRouter implements CommandFactory, ShellFactory {
     static final String APPEND_LOG = "append-log";
 
     private final Function<ChannelSession, Command> appendLog;
+    private final Refusals refusals;
 
-    CommandRouter(Function<ChannelSession, Command> appendLog) {
+    CommandRouter(Function<ChannelSession, Command> appendLog, Refusals refusals) {
         this.appendLog = appendLog;
+        this.refusals = refusals;
     }
 
     @Override
@@ -26,13 +28,13 @@ final class CommandRouter implements CommandFactory, ShellFactory {
         if (APPEND_LOG.equals(command)) {
             return appendLog.apply(channel);
         }
-        Refusals.log("command-refused", channel.getSession(), "command=" + Refusals.quote(command));
+        refusals.log("command-refused", channel.getSession(), "command=" + Refusals.quote(command));
         return new RefusalCommand("refused: the only command here is " + APPEND_LOG, ExitCodes.NO_PERMISSION);
     }
 
     @Override
     public Command createShell(ChannelSession channel) {
-        Refusals.log("shell-refused", channel.getSession(), null);
+        refusals.log("shell-refused", channel.getSession(), null);
         return new RefusalCommand("refused: no shell here; the only command is " + APPEND_LOG,
                 ExitCodes.NO_PERMISSION);
     }

@@ -1,8 +1,14 @@
 package loghost.ssh;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import loghost.config.Settings;
 import org.apache.sshd.common.NamedFactory;
+import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.OptionalFeature;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
 import org.apache.sshd.common.cipher.Cipher;
@@ -15,47 +21,90 @@ import org.apache.sshd.common.mac.Mac;
 import org.apache.sshd.common.signature.BuiltinSignatures;
 import org.apache.sshd.common.signature.Signature;
 import org.apache.sshd.server.ServerBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The algorithms the server offers. No SHA-1 key exchange or signatures, no CBC, no compression. Ciphers are
- * AES-GCM only: OpenSSH clients prefer ChaCha20-Poly1305, which is pure Java in MINA and about half the speed of
- * AES-GCM with AES-NI (docs/PERFORMANCE.md), so offering it would make every stock client pick the slow one.
+ * The vetted algorithm sets, and the configured choice from them. Nothing outside these sets can be configured:
+ * no CBC or arcfour/3DES ciphers, no SHA-1 or MD5 MACs, no SHA-1 key exchange, no SHA-1 ("ssh-rsa") or DSA
+ * signatures, no compression. Strict key exchange against Terrapin is MINA's default and cannot be switched off.
  */
 final class CryptoPolicy {
 
-    private CryptoPolicy() {
+    private static final Logger LOG = LoggerFactory.getLogger(CryptoPolicy.class);
+
+    static final Map<String, BuiltinCiphers> CIPHERS = byName(Stream.of(BuiltinCiphers.aes128gcm,
+            BuiltinCiphers.aes256gcm, BuiltinCiphers.cc20p1305_openssh, BuiltinCiphers.aes128ctr,
+            BuiltinCiphers.aes192ctr, BuiltinCiphers.aes256ctr));
+    static final Map<String, BuiltinMacs> MACS = byName(Stream.of(BuiltinMacs.hmacsha256etm,
+            BuiltinMacs.hmacsha512etm, BuiltinMacs.hmacsha256, BuiltinMacs.hmacsha512));
+    static final Map<String, BuiltinDHFactories> KEX = byName(Stream.of(BuiltinDHFactories.mlkem768x25519,
+            BuiltinDHFactories.sntrup761x25519_openssh, BuiltinDHFactories.sntrup761x25519,
+            BuiltinDHFactories.curve25519, BuiltinDHFactories.curve25519_libssh, BuiltinDHFactories.ecdhp256,
+            BuiltinDHFactories.ecdhp384, BuiltinDHFactories.ecdhp521, BuiltinDHFactories.dhg16_512,
+            BuiltinDHFactories.dhg18_512));
+    static final Map<String, BuiltinSignatures> SIGNATURES = byName(Stream.of(BuiltinSignatures.ed25519,
+            BuiltinSignatures.nistp256, BuiltinSignatures.nistp384, BuiltinSignatures.nistp521,
+            BuiltinSignatures.rsaSHA512, BuiltinSignatures.rsaSHA256));
+
+    private final List<NamedFactory<Cipher>> ciphers;
+    private final List<NamedFactory<Mac>> macs;
+    private final List<KeyExchangeFactory> keyExchanges;
+    private final List<NamedFactory<Signature>> signatures;
+
+    /** The configured choice; throws {@link IllegalArgumentException} naming the setting and the bad name. */
+    CryptoPolicy(Settings.Crypto crypto) {
+        this.ciphers = pick("loghost.ssh.ciphers", crypto.ciphers(), CIPHERS, f -> f);
+        this.macs = pick("loghost.ssh.macs", crypto.macs(), MACS, f -> f);
+        List<BuiltinDHFactories> kex = pick("loghost.ssh.kex-algorithms", crypto.kexAlgorithms(), KEX, f -> f);
+        this.keyExchanges = NamedFactory.setUpTransformedFactories(false, kex, ServerBuilder.DH2KEX);
+        this.signatures = pick("loghost.ssh.signatures", crypto.signatures(), SIGNATURES, f -> f);
     }
 
-    static List<NamedFactory<Cipher>> ciphers() {
-        return supported(List.of(BuiltinCiphers.aes128gcm, BuiltinCiphers.aes256gcm));
+    List<NamedFactory<Cipher>> ciphers() {
+        return ciphers;
     }
 
-    static List<NamedFactory<Mac>> macs() {
-        // Only used if a client negotiates a non-AEAD cipher, which the list above does not allow; ETM only.
-        return supported(List.of(BuiltinMacs.hmacsha256etm, BuiltinMacs.hmacsha512etm));
+    List<NamedFactory<Mac>> macs() {
+        return macs;
     }
 
-    static List<KeyExchangeFactory> keyExchanges() {
-        List<BuiltinDHFactories> kex = List.of(BuiltinDHFactories.mlkem768x25519,
-                BuiltinDHFactories.sntrup761x25519_openssh, BuiltinDHFactories.sntrup761x25519,
-                BuiltinDHFactories.curve25519, BuiltinDHFactories.curve25519_libssh,
-                BuiltinDHFactories.ecdhp256, BuiltinDHFactories.ecdhp384, BuiltinDHFactories.ecdhp521,
-                BuiltinDHFactories.dhg16_512, BuiltinDHFactories.dhg18_512);
-        return NamedFactory.setUpTransformedFactories(false,
-                kex.stream().filter(BuiltinDHFactories::isSupported).toList(), ServerBuilder.DH2KEX);
+    List<KeyExchangeFactory> keyExchanges() {
+        return keyExchanges;
     }
 
-    static List<NamedFactory<Signature>> signatures() {
-        return supported(List.of(BuiltinSignatures.ed25519, BuiltinSignatures.nistp256, BuiltinSignatures.nistp384,
-                BuiltinSignatures.nistp521, BuiltinSignatures.rsaSHA512, BuiltinSignatures.rsaSHA256));
+    List<NamedFactory<Signature>> signatures() {
+        return signatures;
     }
 
     static List<NamedFactory<Compression>> compressions() {
         return List.of(BuiltinCompressions.none);
     }
 
-    private static <T, F extends NamedFactory<T> & OptionalFeature> List<NamedFactory<T>> supported(List<F> l) {
-        Predicate<F> ok = OptionalFeature::isSupported;
-        return l.stream().filter(ok).map(f -> (NamedFactory<T>) f).toList();
+    private static <F extends NamedResource> Map<String, F> byName(Stream<F> s) {
+        Map<String, F> m = new LinkedHashMap<>();
+        s.forEach(f -> m.put(f.getName(), f));
+        return m;
+    }
+
+    private static <F extends NamedResource & OptionalFeature, T> List<T> pick(String key, List<String> names,
+            Map<String, F> allowed, Function<F, T> as) {
+        List<T> out = new ArrayList<>();
+        for (String n : names) {
+            F f = allowed.get(n);
+            if (f == null) {
+                throw new IllegalArgumentException(key + ": \"" + n + "\" is not allowed (allowed: "
+                        + String.join(", ", allowed.keySet()) + ")");
+            }
+            if (!f.isSupported()) {
+                LOG.warn("algorithm-unsupported setting={} name={}: skipped (this JVM cannot do it)", key, n);
+                continue;
+            }
+            out.add(as.apply(f));
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(key + ": none of the configured algorithms is supported here");
+        }
+        return out;
     }
 }

@@ -26,11 +26,14 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
     private static final Logger LOG = LoggerFactory.getLogger(EnrolledKeysAuthenticator.class);
 
     private final EnrolledKeysFile file;
+    private final Refusals refusals;
     private volatile EnrolledKeys current;
+    private EnrolledKeys lastGood = EnrolledKeys.empty();
     private Object loadedVersion;
 
-    EnrolledKeysAuthenticator(EnrolledKeysFile file) {
+    EnrolledKeysAuthenticator(EnrolledKeysFile file, Refusals refusals) {
         this.file = file;
+        this.refusals = refusals;
     }
 
     /** Loads the file now; throws when it is invalid (used at start, where that should stop the server). */
@@ -38,6 +41,7 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
         Object version = version();
         EnrolledKeys keys = file.load();
         current = keys;
+        lastGood = keys;
         loadedVersion = version;
         return keys;
     }
@@ -51,6 +55,7 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
             if (current != null) {
                 LOG.error("keys-unreadable file={} reason=\"{}\": admitting nobody until fixed", file.path(),
                         e.getMessage());
+                refusals.audit().event("keys-unreadable reason=" + Refusals.quote(e.getMessage()));
             }
             current = null;
             loadedVersion = null;
@@ -66,12 +71,30 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
             current = keys;
             loadedVersion = version;
             LOG.info("keys-loaded file={} keys={}", file.path(), keys.all().size());
+            auditChanges(lastGood, keys);
+            lastGood = keys;
             return keys;
         } catch (IOException | IllegalArgumentException e) {
             loadedVersion = version;
             LOG.error("keys-invalid file={} reason=\"{}\": admitting nobody until fixed", file.path(),
                     e.getMessage());
+            refusals.audit().event("keys-invalid reason=" + Refusals.quote(e.getMessage()));
             return null;
+        }
+    }
+
+    // enroll and revoke run as separate processes; the server records their effect as it sees it.
+    private void auditChanges(EnrolledKeys before, EnrolledKeys after) {
+        for (EnrolledKey k : after.all()) {
+            if (before.findByFingerprint(k.fingerprint()).filter(o -> o.host().equals(k.host())).isEmpty()) {
+                refusals.audit().event("key-enrolled host=" + k.host() + " key=" + k.fingerprint() + " type="
+                        + k.keyType() + (k.from() == null ? "" : " from=" + Refusals.quote(k.from().text())));
+            }
+        }
+        for (EnrolledKey k : before.all()) {
+            if (after.findByFingerprint(k.fingerprint()).filter(o -> o.host().equals(k.host())).isEmpty()) {
+                refusals.audit().event("key-revoked host=" + k.host() + " key=" + k.fingerprint());
+            }
         }
     }
 
@@ -94,19 +117,19 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
         EnrolledKeys keys = reloadIfChanged();
         String fingerprint = KeyUtils.getFingerPrint(key);
         if (keys == null) {
-            Refusals.log("keys-unavailable", session, "key=" + fingerprint);
+            refusals.log("keys-unavailable", session, "key=" + fingerprint);
             return false;
         }
         Optional<EnrolledKey> found = keys.find(key);
         if (found.isEmpty()) {
-            Refusals.log("no-matching-key", session, "key=" + fingerprint + " user=" + Refusals.quote(username));
+            refusals.log("no-matching-key", session, "key=" + fingerprint + " user=" + Refusals.quote(username));
             return false;
         }
         EnrolledKey k = found.get();
         if (k.from() != null) {
             if (!(session.getRemoteAddress() instanceof InetSocketAddress isa) || isa.getAddress() == null
                     || !k.from().admits(isa.getAddress())) {
-                Refusals.log("source-not-allowed", session, "key=" + fingerprint + " enrolled-host=" + k.host()
+                refusals.log("source-not-allowed", session, "key=" + fingerprint + " enrolled-host=" + k.host()
                         + " from=\"" + k.from().text() + "\"");
                 return false;
             }
@@ -114,7 +137,7 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
         AuthenticatedHost previous = session.getAttribute(AuthenticatedHost.ATTRIBUTE);
         if (previous != null && !previous.host().equals(k.host())) {
             // Two keys for two hosts on one connection: refuse rather than pick one.
-            Refusals.log("keys-cross-hosts", session, "key=" + fingerprint + " hosts=" + previous.host() + ","
+            refusals.log("keys-cross-hosts", session, "key=" + fingerprint + " hosts=" + previous.host() + ","
                     + k.host());
             return false;
         }

@@ -27,11 +27,35 @@ public final class HostKey {
 
     private static final Logger LOG = LoggerFactory.getLogger(HostKey.class);
 
+    /** Where the fingerprint of the key the server last started with is kept, to notice a changed key. */
+    static final String SEEN_FILE = "ssh_host_ed25519_key.seen";
+
     private HostKey() {
     }
 
+    /**
+     * The fingerprint the server last started with, or null on a first start; records {@code fingerprint} as the
+     * new one. A difference means the host key was replaced between runs.
+     */
+    static String exchangeSeenFingerprint(Path dataDir, String fingerprint) throws IOException {
+        Path seen = dataDir.resolve(SEEN_FILE);
+        String previous = Files.exists(seen) ? Files.readString(seen, java.nio.charset.StandardCharsets.US_ASCII).strip()
+                : null;
+        if (!fingerprint.equals(previous)) {
+            Path tmp = dataDir.resolve(SEEN_FILE + ".new");
+            Files.deleteIfExists(tmp);
+            StoreFiles.writePrivateFile(tmp, (fingerprint + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            Files.move(tmp, seen, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return previous;
+    }
+
+    /** The host key and whether this start generated it. */
+    record Loaded(KeyPair pair, boolean generated) {
+    }
+
     /** Loads the host key from {@code dataDir}, generating and saving one on first start. */
-    static KeyPair loadOrCreate(Path dataDir) throws IOException, GeneralSecurityException {
+    static Loaded loadOrCreate(Path dataDir) throws IOException, GeneralSecurityException {
         Path file = dataDir.resolve(FILE);
         if (Files.exists(file)) {
             Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
@@ -46,7 +70,7 @@ public final class HostKey {
                 if (it == null || !it.hasNext()) {
                     throw new IOException("no key pair in host key file " + file);
                 }
-                return it.next();
+                return new Loaded(it.next(), false);
             }
         }
         KeyPair pair = KeyUtils.generateKeyPair("ssh-ed25519", 256);
@@ -63,6 +87,6 @@ public final class HostKey {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         StoreFiles.syncDirectory(dataDir);
         LOG.info("host-key-generated file={} fingerprint={}", file, KeyUtils.getFingerPrint(pair.getPublic()));
-        return pair;
+        return new Loaded(pair, true);
     }
 }

@@ -4,56 +4,86 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import loghost.audit.AuditTrail;
 import loghost.config.Settings;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
+import loghost.store.DataDirectory;
+import loghost.store.HostLog;
+import loghost.store.HostName;
 import loghost.store.LogStore;
 import loghost.store.StorageException;
-import loghost.store.StoreFiles;
-import org.apache.sshd.common.channel.ChannelFactory;
 import org.apache.sshd.common.config.keys.KeyUtils;
-import org.apache.sshd.common.keyprovider.KeyPairProvider;
-import org.apache.sshd.core.CoreModuleProperties;
-import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
-import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The loghost SSH server, wired from {@link Settings}: one key, one host, one command. */
+/** The loghost server, wired from {@link Settings}: one key, one host, one command; and its audit trail. */
 public final class LoghostServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LoghostServer.class);
 
     private final SshServer sshd;
     private final LogStore store;
+    private final AuditTrail audit;
     private final ScheduledExecutorService timers;
     private final String hostKeyFingerprint;
     private final int enrolledKeys;
 
-    private LoghostServer(SshServer sshd, LogStore store, ScheduledExecutorService timers, String fingerprint,
-                          int enrolledKeys) {
+    private LoghostServer(SshServer sshd, LogStore store, AuditTrail audit, ScheduledExecutorService timers,
+                          String fingerprint, int enrolledKeys) {
         this.sshd = sshd;
         this.store = store;
+        this.audit = audit;
         this.timers = timers;
         this.hostKeyFingerprint = fingerprint;
         this.enrolledKeys = enrolledKeys;
     }
 
-    /** Builds and starts the server; returns once it listens. */
-    public static LoghostServer start(Settings settings) throws IOException, GeneralSecurityException {
-        Path data = settings.dataDir().toAbsolutePath();
-        StoreFiles.createPrivateDirectory(data);
-        KeyPair hostKey = HostKey.loadOrCreate(data);
-        EnrolledKeysAuthenticator authenticator = new EnrolledKeysAuthenticator(new EnrolledKeysFile(data));
+    /** Checks the data directory, recovers every chain, builds and starts the server; returns once it listens. */
+    public static LoghostServer start(Settings settings) throws IOException, GeneralSecurityException,
+            StorageException {
+        Path data = settings.dataDir().toAbsolutePath().normalize();
+        DataDirectory.prepare(data);
+        HostKey.Loaded hostKey = HostKey.loadOrCreate(data);
+        String fingerprint = KeyUtils.getFingerPrint(hostKey.pair().getPublic());
+        if (settings.store().digest().legacy()) {
+            LOG.warn("legacy-digest digest={}: collisions can be forged; use sha256 or sha512 for new hosts",
+                    settings.store().digest().headerName());
+        }
+        LogStore store = new LogStore(data.resolve("hosts"), settings.store().digest(), Clock.systemUTC());
+        AuditTrail audit = new AuditTrail(store.host(HostName.AUDIT), settings.audit().refusalsPerSecond());
+        try {
+            return start(settings, data, hostKey, fingerprint, store, audit);
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            closeQuietly(audit, store, e);
+            throw e;
+        }
+    }
+
+    private static LoghostServer start(Settings settings, Path data, HostKey.Loaded hostKey, String fingerprint,
+            LogStore store, AuditTrail audit) throws IOException, GeneralSecurityException {
+        audit.event("server-start host-key=" + fingerprint + " listen=" + settings.listen().getHostString() + ":"
+                + settings.listen().getPort());
+        if (hostKey.generated()) {
+            audit.event("host-key-generated host-key=" + fingerprint);
+        }
+        String previous = HostKey.exchangeSeenFingerprint(data, fingerprint);
+        if (previous != null && !previous.equals(fingerprint)) {
+            LOG.warn("host-key-changed old={} new={}", previous, fingerprint);
+            audit.event("host-key-changed old=" + previous + " new=" + fingerprint);
+        }
+        for (HostLog repaired : store.recoverAll()) {
+            audit.event("torn-tail-repaired host=" + repaired.host() + " bytes=" + repaired.tornBytesRepaired());
+        }
+
+        Refusals refusals = new Refusals(audit);
+        EnrolledKeysAuthenticator authenticator = new EnrolledKeysAuthenticator(new EnrolledKeysFile(data), refusals);
         EnrolledKeys keys;
         try {
             keys = authenticator.loadInitial();
@@ -61,49 +91,12 @@ public final class LoghostServer implements AutoCloseable {
             throw new IOException("enrolled keys file " + data.resolve(EnrolledKeysFile.NAME) + " is invalid: "
                     + e.getMessage(), e);
         }
-        if (settings.store().digest().legacy()) {
-            LOG.warn("legacy-digest digest={}: collisions can be forged; use sha256 or sha512 for new hosts",
-                    settings.store().digest().headerName());
-        }
-        LogStore store = new LogStore(data.resolve("hosts"), settings.store().digest(), Clock.systemUTC());
-        int chains = store.recoverAll();
-        LOG.info("store-open hosts={} dir={}", chains, data.resolve("hosts"));
-        ActiveSessions sessions = new ActiveSessions(settings.ssh().maxSessionsPerHost());
+        ActiveSessions sessions = new ActiveSessions(settings.ssh().maxSessionsPerHost(), refusals);
         boolean syncEachWrite = settings.store().fsyncInterval().isZero();
         int maxLine = settings.store().maxLineBytes();
-
-        SshServer sshd = ServerBuilder.builder()
-                .cipherFactories(CryptoPolicy.ciphers())
-                .macFactories(CryptoPolicy.macs())
-                .keyExchangeFactories(CryptoPolicy.keyExchanges())
-                .signatureFactories(CryptoPolicy.signatures())
-                .compressionFactories(CryptoPolicy.compressions())
-                .build();
-        sshd.setHost(settings.listen().getHostString());
-        sshd.setPort(settings.listen().getPort());
-        sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
-        sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
-        sshd.setPublickeyAuthenticator(authenticator);
-        sshd.setPasswordAuthenticator(null);
-        sshd.setKeyboardInteractiveAuthenticator(null);
-        sshd.setHostBasedAuthenticator(null);
-        sshd.setGSSAuthenticator(null);
-        List<ChannelFactory> channels = new ArrayList<>();
-        channels.add(AppendOnlyChannel.FACTORY);
-        channels.addAll(RefusedChannelType.ALL);
-        sshd.setChannelFactories(channels);
-        sshd.setForwardingFilter(RefuseForwarding.INSTANCE);
-        sshd.setAgentFactory(null);
-        sshd.setSubsystemFactories(List.of());
         CommandRouter router = new CommandRouter(
-                channel -> new AppendLogCommand(store, sessions, maxLine, syncEachWrite));
-        sshd.setCommandFactory(router);
-        sshd.setShellFactory(router);
-        CoreModuleProperties.AUTH_TIMEOUT.set(sshd, settings.ssh().authTimeout());
-        CoreModuleProperties.IDLE_TIMEOUT.set(sshd, settings.ssh().idleTimeout());
-        CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, settings.ssh().maxAuthRequests());
-        // Do not advertise the SSH library and version to scanners.
-        CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "loghost");
+                channel -> new AppendLogCommand(store, sessions, maxLine, syncEachWrite, refusals), refusals);
+        SshServer sshd = SshSurface.build(settings, hostKey.pair(), authenticator, router, refusals);
 
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "loghost-timers");
@@ -123,8 +116,19 @@ public final class LoghostServer implements AutoCloseable {
             timers.shutdownNow();
             throw e;
         }
-        return new LoghostServer(sshd, store, timers, KeyUtils.getFingerPrint(hostKey.getPublic()),
-                keys.all().size());
+        return new LoghostServer(sshd, store, audit, timers, fingerprint, keys.all().size());
+    }
+
+    private static void closeQuietly(AuditTrail audit, LogStore store, Exception cause) {
+        try {
+            audit.close();
+            store.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cause.addSuppressed(e);
+        } catch (StorageException e) {
+            cause.addSuppressed(e);
+        }
     }
 
     /** The address the server listens on, with the real port when 0 was asked for. */
@@ -142,13 +146,19 @@ public final class LoghostServer implements AutoCloseable {
         return enrolledKeys;
     }
 
-    /** Stops accepting, ends sessions, syncs and closes every log. */
+    /** Stops accepting, ends sessions, writes the last audit records, syncs and closes every log. */
     @Override
     public void close() throws IOException, StorageException {
         timers.shutdownNow();
         try {
             sshd.stop(true);
         } finally {
+            audit.event("server-stop");
+            try {
+                audit.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             store.close();
         }
     }

@@ -2,26 +2,38 @@ package loghost.ssh;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import loghost.audit.AuditTrail;
 import org.apache.sshd.common.session.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place refusals are logged: one line each, a short reason code, the source address and the host the
- * key belongs to when known. Client-supplied text is quoted with control characters escaped.
+ * The one place refusals are reported: one operational log line each and one audit record, both with a short
+ * reason code, the source address and the host the key belongs to when known. Client-supplied text is quoted
+ * with control characters escaped.
  */
 final class Refusals {
 
     private static final Logger LOG = LoggerFactory.getLogger("loghost.refusal");
 
-    private Refusals() {
+    private final AuditTrail audit;
+
+    Refusals(AuditTrail audit) {
+        this.audit = audit;
     }
 
-    /** Logs a refusal of {@code session} for {@code reason}, with optional detail. */
-    static void log(String reason, Session session, String detail) {
+    /** Reports a refusal of {@code session} for {@code reason}, with optional detail. */
+    void log(String reason, Session session, String detail) {
         AuthenticatedHost who = session == null ? null : session.getAttribute(AuthenticatedHost.ATTRIBUTE);
-        LOG.warn("refused reason={} source={} host={}{}", reason, source(session),
-                who == null ? "-" : who.host(), detail == null || detail.isEmpty() ? "" : " " + detail);
+        String line = "reason=" + reason + " source=" + source(session) + " host=" + (who == null ? "-" : who.host())
+                + (detail == null || detail.isEmpty() ? "" : " " + detail);
+        LOG.warn("refused {}", line);
+        audit.refusal("refused " + line);
+    }
+
+    /** The audit trail refusals go to, for the other security events of the same components. */
+    AuditTrail audit() {
+        return audit;
     }
 
     /** The client's IP and port, or "-". */

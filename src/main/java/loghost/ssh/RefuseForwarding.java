@@ -8,32 +8,33 @@ import org.apache.sshd.server.forward.TcpForwardingFilter;
 /** Refuses every kind of forwarding (-R listeners, -L/-D/-W connects, agent, X11), logging each attempt. */
 final class RefuseForwarding implements ForwardingFilter {
 
-    static final RefuseForwarding INSTANCE = new RefuseForwarding();
+    private final Refusals refusals;
 
-    private RefuseForwarding() {
+    RefuseForwarding(Refusals refusals) {
+        this.refusals = refusals;
     }
 
     @Override
     public boolean canForwardAgent(Session session, String requestType) {
-        Refusals.log("agent-forwarding-refused", session, null);
+        refusals.log("agent-forwarding-refused", session, null);
         return false;
     }
 
     @Override
     public boolean canForwardX11(Session session, String requestType) {
-        Refusals.log("x11-forwarding-refused", session, null);
+        refusals.log("x11-forwarding-refused", session, null);
         return false;
     }
 
     @Override
     public boolean canListen(SshdSocketAddress address, Session session) {
-        Refusals.log("remote-forwarding-refused", session, "address=" + Refusals.quote(String.valueOf(address)));
+        refusals.log("remote-forwarding-refused", session, "address=" + Refusals.quote(String.valueOf(address)));
         return false;
     }
 
     @Override
     public boolean canConnect(TcpForwardingFilter.Type type, SshdSocketAddress address, Session session) {
-        Refusals.log("local-forwarding-refused", session, "address=" + Refusals.quote(String.valueOf(address)));
+        refusals.log("local-forwarding-refused", session, "address=" + Refusals.quote(String.valueOf(address)));
         return false;
     }
 }

@@ -8,15 +8,18 @@ import org.apache.sshd.common.session.Session;
 final class RefusedChannelType implements ChannelFactory {
 
     /** The channel types a client may try, other than "session". */
-    static final java.util.List<ChannelFactory> ALL = java.util.List.of(
-            new RefusedChannelType("direct-tcpip"), new RefusedChannelType("direct-streamlocal@openssh.com"),
-            new RefusedChannelType("forwarded-tcpip"), new RefusedChannelType("x11"),
-            new RefusedChannelType("auth-agent@openssh.com"), new RefusedChannelType("tun@openssh.com"));
+    static java.util.List<ChannelFactory> all(Refusals refusals) {
+        return java.util.stream.Stream.of("direct-tcpip", "direct-streamlocal@openssh.com", "forwarded-tcpip", "x11",
+                "auth-agent@openssh.com", "tun@openssh.com")
+                .map(t -> (ChannelFactory) new RefusedChannelType(t, refusals)).toList();
+    }
 
     private final String type;
+    private final Refusals refusals;
 
-    private RefusedChannelType(String type) {
+    private RefusedChannelType(String type, Refusals refusals) {
         this.type = type;
+        this.refusals = refusals;
     }
 
     @Override
@@ -26,7 +29,7 @@ final class RefusedChannelType implements ChannelFactory {
 
     @Override
     public Channel createChannel(Session session) {
-        Refusals.log("channel-refused", session, "type=" + type);
+        refusals.log("channel-refused", session, "type=" + type);
         // MINA answers a null channel with SSH_MSG_CHANNEL_OPEN_FAILURE.
         return null;
     }

@@ -13,6 +13,15 @@ public final class Escaping {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+    /** Bytes copied as they are: printable ASCII except backslash. */
+    private static final boolean[] PLAIN = new boolean[256];
+
+    static {
+        for (int b = 0x20; b < 0x7f; b++) {
+            PLAIN[b] = b != '\\';
+        }
+    }
+
     private Escaping() {
     }
 
@@ -29,14 +38,23 @@ public final class Escaping {
         int i = off;
         int end = off + len;
         while (i < end) {
-            int b = src[i] & 0xff;
-            if (b >= 0x20 && b < 0x7f) {
-                if (b == '\\') {
-                    dst[pos++] = '\\';
-                    dst[pos++] = '\\';
-                } else {
-                    dst[pos++] = (byte) b;
+            // Most log text is plain ASCII: find the run and copy it in one go.
+            int run = i;
+            while (run < end && PLAIN[src[run] & 0xff]) {
+                run++;
+            }
+            if (run > i) {
+                System.arraycopy(src, i, dst, pos, run - i);
+                pos += run - i;
+                i = run;
+                if (i == end) {
+                    break;
                 }
+            }
+            int b = src[i] & 0xff;
+            if (b == '\\') {
+                dst[pos++] = '\\';
+                dst[pos++] = '\\';
                 i++;
             } else if (b < 0x80) {
                 pos = escapeControl(b, dst, pos);

@@ -28,6 +28,7 @@ public final class HostLog {
     private static final Logger LOG = LoggerFactory.getLogger(HostLog.class);
     private static final long DAY_MILLIS = 86_400_000L;
     private static final int OUT_SIZE = 64 * 1024;
+    private static final byte[] NO_META = {'-'};
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private final String host;
@@ -165,10 +166,10 @@ public final class HostLog {
         byte[] startDigest = lastDigest.clone();
         long startSize = fileSize;
         try {
-            if (batch.sessionId() == 0) {
+            if (batch.perSession() && batch.sessionId() == 0) {
                 batch.sessionId(lastSeq + 1);
             }
-            byte[] meta = ("s=" + batch.sessionId()).getBytes(StandardCharsets.US_ASCII);
+            byte[] meta = batch.perSession() ? ("s=" + batch.sessionId()).getBytes(StandardCharsets.US_ASCII) : NO_META;
             byte[] t = time.format(now);
             byte[] data = batch.data();
             for (int i = 0; i < n; i++) {

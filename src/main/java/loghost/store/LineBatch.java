@@ -12,6 +12,17 @@ public final class LineBatch {
     private RecordType[] types = new RecordType[256];
     private int count;
     private long sessionId;
+    private final boolean perSession;
+
+    /** A batch for an SSH session's lines: its records carry {@code s=SESSION} in META. */
+    public LineBatch() {
+        this(true);
+    }
+
+    /** A batch whose records carry {@code s=} in META ({@code perSession}) or no attributes ({@code -}). */
+    public LineBatch(boolean perSession) {
+        this.perSession = perSession;
+    }
 
     /** Escapes {@code raw[off, off+len)} and adds it as one message of the given type. */
     public void add(RecordType type, byte[] raw, int off, int len) {
@@ -66,5 +77,9 @@ public final class LineBatch {
 
     void sessionId(long id) {
         this.sessionId = id;
+    }
+
+    boolean perSession() {
+        return perSession;
     }
 }

@@ -54,10 +54,10 @@ public final class LogStore implements AutoCloseable {
     /**
      * Opens every existing host chain now, so that crash damage (a torn final line) is repaired and logged at
      * start rather than at the host's next session. A chain that cannot be opened is logged and left closed;
-     * its sessions will be refused until it is fixed. Returns the number of chains opened.
+     * its sessions will be refused until it is fixed. Returns the chains whose torn tail was repaired.
      */
-    public int recoverAll() throws IOException {
-        int opened = 0;
+    public List<HostLog> recoverAll() throws IOException {
+        List<HostLog> repaired = new ArrayList<>();
         try (java.nio.file.DirectoryStream<Path> dirs = java.nio.file.Files.newDirectoryStream(hostsDir)) {
             for (Path d : dirs) {
                 String name = d.getFileName().toString();
@@ -66,14 +66,17 @@ public final class LogStore implements AutoCloseable {
                     continue;
                 }
                 try {
-                    host(name);
-                    opened++;
+                    HostLog log = host(name);
+                    if (log.tornBytesRepaired() > 0) {
+                        repaired.add(log);
+                    }
                 } catch (StorageException e) {
                     LOG.error("host-log-unusable host={} reason=\"{}\"", name, e.getMessage());
                 }
             }
         }
-        return opened;
+        LOG.info("store-open hosts={} dir={}", open.size(), hostsDir);
+        return repaired;
     }
 
     /** Syncs every chain written since its last sync; a failure is logged and leaves that chain out of service. */

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
+import loghost.testing.ServerProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,64 +36,24 @@ class ServerProcessTest {
     @TempDir
     Path dir;
 
-    private final List<Process> processes = new ArrayList<>();
-
-    /** A running `loghost serve` process with what it printed. */
-    private record Server(Process process, int port, String fingerprintLine, Path stderr) {
-    }
+    private final List<ServerProcess> processes = new ArrayList<>();
+    private final List<Process> clients = new ArrayList<>();
 
     @AfterEach
     void killAll() throws InterruptedException {
-        for (Process p : processes) {
+        for (ServerProcess p : processes) {
+            p.close();
+        }
+        for (Process p : clients) {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
-    private Server startServer(Path data, Path stderr) throws Exception {
-        List<String> cmd = List.of("java", "-cp", System.getProperty("java.class.path"), "loghost.cli.Main", "serve",
-                "--data", data.toString(), "--listen", "127.0.0.1:0");
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
-        Process p = pb.start();
+    private ServerProcess startServer(Path data, Path stderr) throws Exception {
+        ServerProcess p = ServerProcess.start(data, stderr, dir.resolve("known_hosts"));
         processes.add(p);
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    lines.add(l);
-                }
-            } catch (IOException e) {
-                lines.add("stdout read failed: " + e);
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        String listening = lines.poll(60, TimeUnit.SECONDS);
-        assertNotNull(listening, () -> "server printed nothing; stderr: " + read(stderr));
-        Matcher m = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)").matcher(listening);
-        assertTrue(m.matches(), listening);
-        String hostKey = lines.poll(10, TimeUnit.SECONDS);
-        Path kh = dir.resolve("known_hosts");
-        Files.writeString(kh, "[127.0.0.1]:" + m.group(1) + " "
-                + Files.readString(data.resolve("ssh_host_ed25519_key.pub")).strip() + "\n");
-        return new Server(p, Integer.parseInt(m.group(1)), hostKey, stderr);
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(unreadable: " + e + ")";
-        }
-    }
-
-    private List<String> ssh(Path key, int port) {
-        return List.of("ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),
-                "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
-                "-o", "IdentityAgent=none", "-o", "LogLevel=ERROR", "-i", key.toString(), "-p", String.valueOf(port),
-                "-T", "log@127.0.0.1", "append-log");
+        return p;
     }
 
     private static Run.Result cli(String... args) {
@@ -105,10 +66,10 @@ class ServerProcessTest {
     @Test
     void firstStartGeneratesAnOpenSshHostKeyAndPrintsItsFingerprint() throws Exception {
         Path data = dir.resolve("data");
-        Server s = startServer(data, dir.resolve("stderr.txt"));
+        ServerProcess s = startServer(data, dir.resolve("stderr.txt"));
         String fp = KeyGen.fingerprint(data.resolve("ssh_host_ed25519_key.pub"));
         assertEquals("host key " + fp + " (ED25519) in " + data.resolve("ssh_host_ed25519_key.pub"),
-                s.fingerprintLine());
+                s.hostKeyLine());
         // ssh-keygen reads the private key file too: it is in OpenSSH's own format.
         Run.Result r = Run.run("ssh-keygen", "-y", "-f", data.resolve("ssh_host_ed25519_key").toString());
         assertEquals(0, r.exit(), r::toString);
@@ -118,21 +79,21 @@ class ServerProcessTest {
         // A second start keeps the same key.
         s.process().destroy();
         assertTrue(s.process().waitFor(30, TimeUnit.SECONDS));
-        Server again = startServer(data, dir.resolve("stderr2.txt"));
-        assertEquals(s.fingerprintLine(), again.fingerprintLine());
+        ServerProcess again = startServer(data, dir.resolve("stderr2.txt"));
+        assertEquals(s.hostKeyLine(), again.hostKeyLine());
     }
 
     @Test
     void killMinus9MidStreamThenTornTailIsRepairedAtRestartAndTheChainContinues() throws Exception {
         Path data = dir.resolve("data");
         Path stderr = dir.resolve("server-stderr.txt");
-        Server s = startServer(data, stderr);
+        ServerProcess s = startServer(data, stderr);
         Path key = KeyGen.generate(dir, "web01", "ed25519");
         assertEquals(0, cli("enroll", "--data", data.toString(), "web01", KeyGen.pub(key).toString()).exit());
 
-        Process client = new ProcessBuilder(ssh(key, s.port())).redirectError(dir.resolve("ssh-err.txt").toFile())
+        Process client = new ProcessBuilder(s.appendCommand(key)).redirectError(dir.resolve("ssh-err.txt").toFile())
                 .start();
-        processes.add(client);
+        clients.add(client);
         Thread writer = new Thread(() -> {
             try (OutputStream out = client.getOutputStream()) {
                 for (int i = 1; i <= 5_000_000; i++) {
@@ -186,16 +147,19 @@ class ServerProcessTest {
         assertTrue(v.stdout().startsWith("verify: FAIL: hosts/web01/" + file.getFileName() + ":" + (recs.size() + 2)
                 + ": incomplete final line"), v::toString);
 
-        Server restarted = startServer(data, stderr);
-        String log = read(stderr);
+        ServerProcess restarted = startServer(data, stderr);
+        String log = restarted.stderr();
         assertTrue(log.contains("torn-tail host=web01 file=" + file.getFileName() + " truncated=" + torn
                 + " bytes"), log);
         v = cli("verify", "--data", data.toString());
         assertEquals(0, v.exit(), v::toString);
+        long repaired = torn;
+        assertTrue(HostRecords.read(data, "_loghost").stream().anyMatch(a -> a.text().equals(
+                "torn-tail-repaired host=web01 bytes=" + repaired)), "repair not in the audit trail");
 
         Path more = dir.resolve("more.txt");
         Files.writeString(more, "after restart 1\nafter restart 2\n");
-        Run.Result r = Run.run(ssh(key, restarted.port()), more, Map.of(), 60);
+        Run.Result r = Run.run(restarted.appendCommand(key), more, Map.of(), 60);
         assertEquals(0, r.exit(), r::toString);
         List<HostRecords.Rec> after = HostRecords.read(data, "web01");
         assertEquals(recs.size() + 2, after.size());
@@ -203,6 +167,7 @@ class ServerProcessTest {
         assertEquals("after restart 2", after.get(after.size() - 1).text());
         v = cli("verify", "--data", data.toString());
         assertEquals(0, v.exit(), v::toString);
+        v = cli("verify", "--data", data.toString(), "--host", "web01");
         int files = HostRecords.files(data, "web01").size();
         assertEquals("verify: OK: 1 host, " + files + " file" + (files == 1 ? "" : "s") + ", " + after.size()
                 + " records\n", v.stdout());

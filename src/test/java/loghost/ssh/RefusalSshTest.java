@@ -57,13 +57,34 @@ class RefusalSshTest {
     }
 
     @AfterEach
-    void nothingWasStoredAndEverythingStops() throws Exception {
+    void nothingIsLeftBehind() throws Exception {
         for (Process p : background) {
             p.destroyForcibly();
             p.waitFor(5, TimeUnit.SECONDS);
         }
+        // No command thread outlives its session...
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<String> left;
+        do {
+            left = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                    .filter(n -> n.contains("append-log")).toList();
+        } while (!left.isEmpty() && System.nanoTime() < end && sleep());
+        assertEquals(List.of(), left, "threads left behind");
+        // ...and no file appears but the server's own.
+        try (var files = Files.walk(server.data())) {
+            List<String> unexpected = files.map(p -> server.data().relativize(p).toString())
+                    .filter(p -> !p.isEmpty() && !p.matches("enrolled_keys(\\.lock)?|ssh_host_ed25519_key(\\.pub|\\.seen)?"
+                            + "|hosts|hosts/_loghost(/\\d{4}-\\d\\d-\\d\\d\\.log)?|hosts/web01(/\\d{4}-\\d\\d-\\d\\d\\.log)?"))
+                    .toList();
+            assertEquals(List.of(), unexpected, "files left behind");
+        }
         log.close();
         server.close();
+    }
+
+    private static boolean sleep() throws InterruptedException {
+        Thread.sleep(50);
+        return true;
     }
 
     private void assertNothingStored() throws IOException {

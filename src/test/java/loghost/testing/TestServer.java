@@ -3,15 +3,12 @@ package loghost.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import loghost.cli.Main;
 import loghost.config.Settings;
 import loghost.config.SettingsLoader;
 import loghost.ssh.HostKey;
@@ -68,13 +65,7 @@ public final class TestServer implements AutoCloseable {
 
     /** Runs the loghost CLI against this data directory; returns exit, stdout, stderr. */
     public Run.Result cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> a = new ArrayList<>(List.of(args));
-        a.add(1, "--data");
-        a.add(2, data.toString());
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), a.toArray(String[]::new));
-        return new Run.Result(code, out.toString(), err.toString());
+        return Cli.run(data, args[0], java.util.Arrays.copyOfRange(args, 1, args.length));
     }
 
     /** Enrolls {@code key}'s public half for {@code host}, asserting success. */

@@ -16,7 +16,7 @@ import loghost.store.LineBatch;
 import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.Run;
-import loghost.testing.TestServer;
+import loghost.testing.Cli;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,17 +27,16 @@ class TamperTest {
     @TempDir
     Path dir;
 
-    private TestServer server;
+    private Path data;
     private Path day1;
     private Path day2;
 
     @BeforeEach
     void twoDaysOfLogsForTwoHosts() throws Exception {
-        server = new TestServer(dir, "");
-        server.stop();
+        data = dir.resolve("data");
         long t = Instant.parse("2026-11-22T23:59:58Z").toEpochMilli();
         for (int day = 0; day < 2; day++) {
-            LogStore store = new LogStore(server.data().resolve("hosts"), DigestAlgorithm.SHA256,
+            LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256,
                     Clock.fixed(Instant.ofEpochMilli(t + day * 5000L), ZoneOffset.UTC));
             for (String host : List.of("db01", "web01")) {
                 LineBatch b = new LineBatch();
@@ -49,9 +48,9 @@ class TamperTest {
             }
             store.close();
         }
-        day1 = server.data().resolve("hosts/web01/2026-11-22.log");
-        day2 = server.data().resolve("hosts/web01/2026-11-23.log");
-        Run.Result r = server.cli("verify");
+        day1 = data.resolve("hosts/web01/2026-11-22.log");
+        day2 = data.resolve("hosts/web01/2026-11-23.log");
+        Run.Result r = Cli.run(data, "verify");
         assertEquals(0, r.exit(), r::toString);
         assertEquals("verify: OK: 2 hosts, 4 files, 20 records\n", r.stdout());
     }
@@ -65,7 +64,7 @@ class TamperTest {
     }
 
     private void assertFails(String expectedLocation, String reasonFragment) {
-        Run.Result r = server.cli("verify");
+        Run.Result r = Cli.run(data, "verify");
         assertEquals(1, r.exit(), r::toString);
         String first = r.stdout().lines().findFirst().orElse("");
         assertTrue(first.startsWith("verify: FAIL: " + expectedLocation + ": "), r::toString);
@@ -174,10 +173,10 @@ class TamperTest {
     @Test
     void hostOptionRestrictsTheCheck() throws Exception {
         Files.delete(day1);
-        Run.Result r = server.cli("verify", "--host", "db01");
+        Run.Result r = Cli.run(data, "verify", "--host", "db01");
         assertEquals(0, r.exit(), r::toString);
         assertEquals("verify: OK: 1 host, 2 files, 10 records\n", r.stdout());
-        r = server.cli("verify", "--host", "nosuch");
+        r = Cli.run(data, "verify", "--host", "nosuch");
         assertEquals(1, r.exit(), r::toString);
         assertTrue(r.stdout().startsWith("verify: FAIL: hosts/nosuch: no log directory"), r::toString);
     }

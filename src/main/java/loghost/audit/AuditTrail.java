@@ -1,0 +1,116 @@
+package loghost.audit;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import loghost.store.HostLog;
+import loghost.store.LineBatch;
+import loghost.store.RecordType;
+import loghost.store.StorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The loghost's own security events, written as {@code audit} records into the reserved host {@code _loghost},
+ * so that {@code verify} covers them like any host's log. Events are queued and written by one thread, so that
+ * a refusal on a network thread never waits for the disk. Nothing is dropped silently: events that did not fit
+ * the queue, and refusals beyond the rate limit, are counted and the counts written as records of their own.
+ */
+public final class AuditTrail implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AuditTrail.class);
+    private static final int QUEUE = 10_000;
+    private static final int BATCH = 1_000;
+
+    private final HostLog log;
+    private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong suppressed = new AtomicLong();
+    private final TokenBucket refusalRate;
+    private final Thread writer;
+    private volatile boolean closing;
+
+    /** An audit trail appending to {@code log}, admitting refusals at up to {@code refusalsPerSecond} (burst 10×). */
+    public AuditTrail(HostLog log, int refusalsPerSecond) {
+        this.log = log;
+        this.refusalRate = new TokenBucket(10L * refusalsPerSecond, refusalsPerSecond);
+        this.writer = new Thread(this::drain, "loghost-audit");
+        this.writer.setDaemon(true);
+        this.writer.start();
+    }
+
+    /** Records a security event (always written, unless the queue is full: then counted). */
+    public void event(String message) {
+        if (!queue.offer(message)) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    /** Records a refusal, subject to the rate limit (a flood of refusals is summarised by a count). */
+    public void refusal(String message) {
+        if (refusalRate.tryTake()) {
+            event(message);
+        } else {
+            suppressed.incrementAndGet();
+        }
+    }
+
+    private void drain() {
+        List<String> pending = new ArrayList<>(BATCH);
+        while (!closing || !queue.isEmpty()) {
+            try {
+                String first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    pending.add(first);
+                    queue.drainTo(pending, BATCH - 1);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                closing = true;
+            }
+            write(pending);
+            pending.clear();
+        }
+        write(pending);
+    }
+
+    private void write(List<String> messages) {
+        long s = suppressed.getAndSet(0);
+        long d = dropped.getAndSet(0);
+        if (messages.isEmpty() && s == 0 && d == 0) {
+            return;
+        }
+        LineBatch batch = new LineBatch(false);
+        for (String m : messages) {
+            add(batch, m);
+        }
+        if (s > 0) {
+            add(batch, "refusals-suppressed count=" + s + " (over the audit rate limit; see the operational log)");
+        }
+        if (d > 0) {
+            add(batch, "audit-dropped count=" + d + " (audit queue full or write failed)");
+        }
+        try {
+            log.append(batch);
+        } catch (StorageException e) {
+            dropped.addAndGet(messages.size() + (s > 0 ? 1 : 0));
+            LOG.error("audit-write-failed events={} reason=\"{}\"", messages.size(), e.getMessage());
+        }
+    }
+
+    private static void add(LineBatch batch, String message) {
+        byte[] raw = message.getBytes(StandardCharsets.UTF_8);
+        batch.add(RecordType.AUDIT, raw, 0, raw.length);
+    }
+
+    /** Writes what is queued and stops the writer. */
+    @Override
+    public void close() throws InterruptedException {
+        closing = true;
+        writer.join(TimeUnit.SECONDS.toMillis(10));
+    }
+}

@@ -1,0 +1,66 @@
+package loghost.ssh;
+
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
+import loghost.config.Settings;
+import org.apache.sshd.common.channel.ChannelFactory;
+import org.apache.sshd.common.channel.RequestHandler;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.session.ConnectionService;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.ServerBuilder;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
+
+/** Everything a client can reach over SSH, configured in one place: algorithms, authentication, channels, limits. */
+final class SshSurface {
+
+    private SshSurface() {
+    }
+
+    /** A MINA server that offers exactly the loghost's surface; not yet started. */
+    static SshServer build(Settings settings, KeyPair hostKey, EnrolledKeysAuthenticator authenticator,
+                           CommandRouter router, Refusals refusals) {
+        CryptoPolicy crypto = new CryptoPolicy(settings.crypto());
+        SshServer sshd = ServerBuilder.builder()
+                .cipherFactories(crypto.ciphers())
+                .macFactories(crypto.macs())
+                .keyExchangeFactories(crypto.keyExchanges())
+                .signatureFactories(crypto.signatures())
+                .compressionFactories(CryptoPolicy.compressions())
+                .build();
+        sshd.setHost(settings.listen().getHostString());
+        sshd.setPort(settings.listen().getPort());
+        sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+
+        sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+        sshd.setPublickeyAuthenticator(authenticator);
+        sshd.setPasswordAuthenticator(null);
+        sshd.setKeyboardInteractiveAuthenticator(null);
+        sshd.setHostBasedAuthenticator(null);
+        sshd.setGSSAuthenticator(null);
+
+        List<ChannelFactory> channels = new ArrayList<>();
+        channels.add(AppendOnlyChannel.factory(refusals));
+        channels.addAll(RefusedChannelType.all(refusals));
+        sshd.setChannelFactories(channels);
+        sshd.setForwardingFilter(new RefuseForwarding(refusals));
+        sshd.setAgentFactory(null);
+        sshd.setSubsystemFactories(List.of());
+        sshd.setCommandFactory(router);
+        sshd.setShellFactory(router);
+        List<RequestHandler<ConnectionService>> global = new ArrayList<>(ServerBuilder.DEFAULT_GLOBAL_REQUEST_HANDLERS);
+        global.add(new RefuseGlobalRequests(refusals));
+        sshd.setGlobalRequestHandlers(global);
+
+        sshd.addSessionListener(new ConnectionLimits(settings.ssh().maxUnauthenticated(),
+                settings.ssh().maxConnectionsPerSource(), refusals));
+        CoreModuleProperties.AUTH_TIMEOUT.set(sshd, settings.ssh().authTimeout());
+        CoreModuleProperties.IDLE_TIMEOUT.set(sshd, settings.ssh().idleTimeout());
+        CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, settings.ssh().maxAuthRequests());
+        // Do not advertise the SSH library and its version to scanners.
+        CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "loghost");
+        return sshd;
+    }
+}

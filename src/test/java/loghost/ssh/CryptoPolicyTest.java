@@ -1,0 +1,99 @@
+package loghost.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import loghost.config.Settings;
+import loghost.config.SettingsLoader;
+import loghost.testing.KeyGen;
+import loghost.testing.Run;
+import loghost.testing.TestServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Weak algorithms cannot be negotiated, even when a client asks for nothing else. */
+class CryptoPolicyTest {
+
+    @TempDir
+    Path dir;
+
+    private Run.Result sshWith(TestServer server, Path key, String... options) throws Exception {
+        List<String> cmd = server.sshCommand(key, options);
+        cmd.replaceAll(a -> a.equals("LogLevel=ERROR") ? "LogLevel=INFO" : a);
+        cmd.addAll(List.of("-T", "log@127.0.0.1", "append-log"));
+        return Run.run(cmd, null, Map.of(), 60);
+    }
+
+    @Test
+    void weakAlgorithmsAreNotNegotiable() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path rsa = KeyGen.generate(dir, "rsa", "rsa", "-b", "3072");
+            server.enroll("web01", rsa);
+            assertEquals(0, sshWith(server, rsa).exit(), "defaults work");
+
+            Run.Result r = sshWith(server, rsa, "-o", "Ciphers=aes128-cbc,aes256-cbc,3des-cbc");
+            assertEquals(255, r.exit(), r::toString);
+            assertTrue(r.stderr().contains("no matching cipher"), r::toString);
+
+            r = sshWith(server, rsa, "-o", "KexAlgorithms=diffie-hellman-group14-sha1,diffie-hellman-group1-sha1");
+            assertEquals(255, r.exit(), r::toString);
+            assertTrue(r.stderr().contains("no matching key exchange method"), r::toString);
+
+            r = sshWith(server, rsa, "-o", "MACs=hmac-sha1,hmac-md5", "-o", "Ciphers=aes128-ctr");
+            assertEquals(255, r.exit(), r::toString);
+
+            // An RSA key signing with SHA-1 ("ssh-rsa") is not accepted, only rsa-sha2-256/512.
+            r = sshWith(server, rsa, "-o", "PubkeyAcceptedAlgorithms=ssh-rsa");
+            assertEquals(255, r.exit(), r::toString);
+            assertTrue(r.stderr().contains("Permission denied"), r::toString);
+        }
+    }
+
+    @Test
+    void strictKeyExchangeIsOnAgainstTerrapin() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            List<String> cmd = server.sshCommand(key, "-T", "log@127.0.0.1", "append-log");
+            cmd.replaceAll(a -> a.equals("LogLevel=ERROR") ? "LogLevel=DEBUG3" : a);
+            Run.Result r = Run.run(cmd, null, Map.of(), 60);
+            assertEquals(0, r.exit(), r::toString);
+            assertTrue(r.stderr().contains("will use strict KEX ordering"), r::toString);
+            assertTrue(r.stderr().contains("kex-strict-s-v00@openssh.com"), r::toString);
+            // Scanners learn nothing about the SSH library or its version.
+            assertTrue(r.stderr().contains("remote software version loghost"), r::toString);
+        }
+    }
+
+    @Test
+    void chachaCanBeEnabledButWeakNamesCannot() throws Exception {
+        try (TestServer server = new TestServer(dir,
+                "loghost.ssh.ciphers = [\"chacha20-poly1305@openssh.com\", \"aes128-gcm@openssh.com\"]")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            List<String> cmd = server.sshCommand(key, "-T", "log@127.0.0.1", "append-log");
+            cmd.replaceAll(a -> a.equals("LogLevel=ERROR") ? "LogLevel=DEBUG1" : a);
+            Run.Result r = Run.run(cmd, null, Map.of(), 60);
+            assertEquals(0, r.exit(), r::toString);
+            assertTrue(r.stderr().contains("cipher: chacha20-poly1305@openssh.com"), r::toString);
+        }
+        Path conf = dir.resolve("weak.conf");
+        Files.writeString(conf, "loghost.ssh.ciphers = [\"aes128-gcm@openssh.com\", \"aes128-cbc\"]\n");
+        Settings s = SettingsLoader.load(conf).withDataDir(dir.resolve("d2"))
+                .withListen(SettingsLoader.parseListen("127.0.0.1:0"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoghostServer.start(s));
+        assertTrue(e.getMessage().startsWith("loghost.ssh.ciphers: \"aes128-cbc\" is not allowed (allowed: "),
+                e.getMessage());
+        Files.writeString(conf, "loghost.ssh.kex-algorithms = [\"diffie-hellman-group14-sha1\"]\n");
+        Settings s2 = SettingsLoader.load(conf).withDataDir(dir.resolve("d3"))
+                .withListen(SettingsLoader.parseListen("127.0.0.1:0"));
+        e = assertThrows(IllegalArgumentException.class, () -> LoghostServer.start(s2));
+        assertTrue(e.getMessage().startsWith("loghost.ssh.kex-algorithms: \"diffie-hellman-group14-sha1\" is not"),
+                e.getMessage());
+    }
+}

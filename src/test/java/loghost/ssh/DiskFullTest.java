@@ -1,0 +1,95 @@
+package loghost.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import loghost.testing.CapturedLog;
+import loghost.testing.HostRecords;
+import loghost.testing.KeyGen;
+import loghost.testing.Run;
+import loghost.testing.TestServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A full disk, for real: a 1 MiB tmpfs mounted as one host's log directory. */
+class DiskFullTest {
+
+    @TempDir
+    Path dir;
+
+    private static void sh(String... cmd) throws Exception {
+        Run.Result r = Run.run(cmd);
+        assertEquals(0, r.exit(), () -> String.join(" ", cmd) + ": " + r);
+    }
+
+    private Path lines(String name, String prefix, int n) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+            b.append(prefix).append(' ').append(i).append(" padding to make the line about a hundred bytes long ....")
+                    .append('\n');
+        }
+        Path p = dir.resolve(name);
+        Files.writeString(p, b);
+        return p;
+    }
+
+    @Test
+    void fullDiskRefusesThatHostCleanlyKeepsServingOthersAndResumes() throws Exception {
+        try (TestServer server = new TestServer(dir, ""); CapturedLog log = new CapturedLog()) {
+            Path full = server.data().resolve("hosts/web01");
+            Files.createDirectory(full, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            sh("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "loghost-test", full.toString());
+            try {
+                Path web01 = KeyGen.generate(dir, "web01", "ed25519");
+                Path web02 = KeyGen.generate(dir, "web02", "ed25519");
+                server.enroll("web01", web01);
+                server.enroll("web02", web02);
+
+                Run.Result r = server.append(web01, lines("big", "web01", 20_000));
+                assertEquals(74, r.exit(), r::toString);
+                Matcher m = Pattern.compile("loghost: error: the loghost could not store your lines; records up to seq"
+                        + " (\\d+) are stored\n").matcher(r.stderr());
+                assertTrue(m.matches(), r::toString);
+                long stored = Long.parseLong(m.group(1));
+                assertNotNull(log.await(Duration.ofSeconds(2), "storage-error host=web01",
+                        "No space left on device"));
+
+                // No partial record: the file ends with the last whole record, and every chain verifies.
+                List<HostRecords.Rec> recs = HostRecords.read(server.data(), "web01");
+                assertEquals(stored, recs.size());
+                byte[] bytes = Files.readAllBytes(HostRecords.files(server.data(), "web01").get(0));
+                assertEquals('\n', bytes[bytes.length - 1]);
+                assertEquals(0, server.cli("verify").exit(), server.cli("verify")::toString);
+
+                // Other hosts, on a disk with space, go on logging.
+                assertEquals(0, server.append(web02, lines("other", "web02", 1000)).exit());
+                // web01 is refused again while its disk stays full...
+                assertEquals(74, server.append(web01, lines("again", "web01-again", 20_000)).exit());
+
+                // ...and resumes cleanly when space returns, continuing its chain.
+                sh("mount", "-o", "remount,size=16m", full.toString());
+                r = server.append(web01, lines("after", "after", 1000));
+                assertEquals(0, r.exit(), r::toString);
+                recs = HostRecords.read(server.data(), "web01");
+                assertEquals(stored + 1000, recs.size());
+                assertEquals(stored + 1, recs.get((int) stored).seq());
+                assertEquals("after 1 padding to make the line about a hundred bytes long ....",
+                        recs.get((int) stored).text());
+                assertEquals(0, server.cli("verify").exit());
+                assertTrue(HostRecords.read(server.data(), "_loghost").stream()
+                        .anyMatch(a -> a.text().startsWith("storage-error host=web01 ")), "audit has the disk-full");
+            } finally {
+                server.stop();
+                Run.run("umount", "-l", full.toString());
+            }
+        }
+    }
+}

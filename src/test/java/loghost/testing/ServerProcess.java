@@ -1,0 +1,112 @@
+package loghost.testing;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** {@code loghost serve} as its own JVM process, as an operator runs it, with known_hosts written for its port. */
+public final class ServerProcess implements AutoCloseable {
+
+    private final Process process;
+    private final int port;
+    private final String hostKeyLine;
+    private final Path stderr;
+    private final Path knownHosts;
+
+    private ServerProcess(Process process, int port, String hostKeyLine, Path stderr, Path knownHosts) {
+        this.process = process;
+        this.port = port;
+        this.hostKeyLine = hostKeyLine;
+        this.stderr = stderr;
+        this.knownHosts = knownHosts;
+    }
+
+    /** Starts a server on 127.0.0.1:0 with {@code data}, appending its stderr to {@code stderr}. */
+    public static ServerProcess start(Path data, Path stderr, Path knownHosts, String... jvmArgs) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(List.of(jvmArgs));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "loghost.cli.Main", "serve",
+                "--data", data.toString(), "--listen", "127.0.0.1:0"));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
+        Process p = pb.start();
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    lines.add(l);
+                }
+            } catch (IOException e) {
+                lines.add("stdout read failed: " + e);
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        String listening = lines.poll(60, TimeUnit.SECONDS);
+        assertNotNull(listening, () -> "server printed nothing; stderr: " + read(stderr));
+        Matcher m = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)").matcher(listening);
+        assertTrue(m.matches(), listening);
+        String hostKey = lines.poll(10, TimeUnit.SECONDS);
+        Files.writeString(knownHosts, "[127.0.0.1]:" + m.group(1) + " "
+                + Files.readString(data.resolve("ssh_host_ed25519_key.pub")).strip() + "\n");
+        return new ServerProcess(p, Integer.parseInt(m.group(1)), hostKey, stderr, knownHosts);
+    }
+
+    /** Reads a file for a failure message. */
+    public static String read(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
+    /** The OS process. */
+    public Process process() {
+        return process;
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return port;
+    }
+
+    /** The "host key SHA256:..." line it printed. */
+    public String hostKeyLine() {
+        return hostKeyLine;
+    }
+
+    /** What it wrote to stderr so far. */
+    public String stderr() {
+        return read(stderr);
+    }
+
+    /** The ssh command line for {@code append-log} to this server with {@code key}. */
+    public List<String> appendCommand(Path key) {
+        return List.of("ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=" + knownHosts,
+                "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                "-o", "IdentityAgent=none", "-o", "LogLevel=ERROR", "-i", key.toString(), "-p", String.valueOf(port),
+                "-T", "log@127.0.0.1", "append-log");
+    }
+
+    /** Kills the process (SIGKILL) if it still runs. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+}
