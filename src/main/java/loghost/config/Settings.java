@@ -7,7 +7,8 @@ import java.util.List;
 import loghost.store.DigestAlgorithm;
 
 /** Everything the server reads from configuration, typed and validated; nothing else sees a Config object. */
-public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh ssh, Crypto crypto, Audit audit) {
+public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh ssh, Crypto crypto, Audit audit,
+                       Forward forward) {
 
     /** The store's settings. */
     public record Store(DigestAlgorithm digest, int maxLineBytes, Duration fsyncInterval) {
@@ -23,17 +24,22 @@ public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh 
                          List<String> signatures) {
     }
 
+    /** {@code loghost forward}'s settings; empty strings mean "not set". */
+    public record Forward(String to, Path key, Path knownHosts, Path spoolDir, long spoolMaxBytes, Duration heartbeat,
+                          String fifo, String file, String stream) {
+    }
+
     /** The audit trail's settings. */
     public record Audit(int refusalsPerSecond) {
     }
 
     /** A copy with another data directory (the {@code --data} flag). */
     public Settings withDataDir(Path dir) {
-        return new Settings(dir, listen, store, ssh, crypto, audit);
+        return new Settings(dir, listen, store, ssh, crypto, audit, forward);
     }
 
     /** A copy with another listen address (the {@code --listen} flag). */
     public Settings withListen(InetSocketAddress address) {
-        return new Settings(dataDir, address, store, ssh, crypto, audit);
+        return new Settings(dataDir, address, store, ssh, crypto, audit, forward);
     }
 }

@@ -77,8 +77,30 @@ public final class SettingsLoader {
         Settings.Crypto crypto = new Settings.Crypto(nonEmpty(c, "ssh.ciphers"), nonEmpty(c, "ssh.macs"),
                 nonEmpty(c, "ssh.kex-algorithms"), nonEmpty(c, "ssh.signatures"));
         Settings.Audit audit = new Settings.Audit(atLeastOne(c, "audit.refusals-per-second"));
+        Settings.Forward forward = new Settings.Forward(c.getString("forward.to"), Path.of(c.getString("forward.key")),
+                Path.of(c.getString("forward.known-hosts")), Path.of(c.getString("forward.spool-dir")),
+                c.getBytes("forward.spool-max"), nonNegative(c, "forward.heartbeat-interval"),
+                c.getString("forward.fifo"), c.getString("forward.file"), c.getString("forward.stream"));
         return new Settings(Path.of(c.getString("data-dir")), parseListen(c.getString("listen")), store, ssh, crypto,
-                audit);
+                audit, forward);
+    }
+
+    /** Parses a duration as written in config files ({@code 100ms}, {@code 60s}, {@code 10m}). */
+    public static java.time.Duration parseDuration(String option, String text) {
+        try {
+            return ConfigFactory.parseString("v = \"" + text.replace("\"", "") + "\"").getDuration("v");
+        } catch (ConfigException e) {
+            throw new ConfigError(option + ": \"" + text + "\" is not a duration (e.g. 500ms, 60s, 10m)");
+        }
+    }
+
+    /** Parses a size as written in config files ({@code 64KiB}, {@code 256MiB}). */
+    public static long parseBytes(String option, String text) {
+        try {
+            return ConfigFactory.parseString("v = \"" + text.replace("\"", "") + "\"").getBytes("v");
+        } catch (ConfigException e) {
+            throw new ConfigError(option + ": \"" + text + "\" is not a size (e.g. 64KiB, 256MiB)");
+        }
     }
 
     /** Parses {@code HOST:PORT} or {@code [IPV6]:PORT} without resolving names other than literals. */

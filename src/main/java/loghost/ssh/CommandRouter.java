@@ -8,7 +8,8 @@ import org.apache.sshd.server.shell.ShellFactory;
 
 /**
  * Maps an exec or shell request to the only thing a key may do. The command string must be exactly
- * {@code append-log}: nothing is parsed, so no metacharacter or argument can change what runs.
+ * {@code append-log} (raw mode) or {@code append-log --ack} (acknowledged mode, for {@code loghost forward}):
+ * nothing is parsed, so no metacharacter or argument can change what runs.
  */
 final class CommandRouter implements CommandFactory, ShellFactory {
 
@@ -16,10 +17,13 @@ final class CommandRouter implements CommandFactory, ShellFactory {
     static final String APPEND_LOG = "append-log";
 
     private final Function<ChannelSession, Command> appendLog;
+    private final Function<ChannelSession, Command> ackedAppendLog;
     private final Refusals refusals;
 
-    CommandRouter(Function<ChannelSession, Command> appendLog, Refusals refusals) {
+    CommandRouter(Function<ChannelSession, Command> appendLog, Function<ChannelSession, Command> ackedAppendLog,
+                  Refusals refusals) {
         this.appendLog = appendLog;
+        this.ackedAppendLog = ackedAppendLog;
         this.refusals = refusals;
     }
 
@@ -27,6 +31,9 @@ final class CommandRouter implements CommandFactory, ShellFactory {
     public Command createCommand(ChannelSession channel, String command) {
         if (APPEND_LOG.equals(command)) {
             return appendLog.apply(channel);
+        }
+        if (loghost.protocol.Frames.COMMAND.equals(command)) {
+            return ackedAppendLog.apply(channel);
         }
         refusals.log("command-refused", channel.getSession(), "command=" + Refusals.quote(command));
         return new RefusalCommand("refused: the only command here is " + APPEND_LOG, ExitCodes.NO_PERMISSION);

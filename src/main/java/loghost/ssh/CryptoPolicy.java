@@ -97,7 +97,7 @@ final class CryptoPolicy {
                         + String.join(", ", allowed.keySet()) + ")");
             }
             if (!f.isSupported()) {
-                LOG.warn("algorithm-unsupported setting={} name={}: skipped (this JVM cannot do it)", key, n);
+                LOG.info("algorithm-unsupported setting={} name={}: skipped (this JVM cannot do it)", key, n);
                 continue;
             }
             out.add(as.apply(f));

@@ -5,6 +5,8 @@ final class ExitCodes {
 
     /** Every line received was stored and synced to disk. */
     static final int OK = 0;
+    /** The client broke the acknowledged protocol. */
+    static final int DATA_ERROR = 65;
     /** Internal error: the session's identity was missing. */
     static final int SOFTWARE = 70;
     /** Storage failed: lines after the last stored record were not kept. */

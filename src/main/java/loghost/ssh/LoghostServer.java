@@ -95,7 +95,8 @@ public final class LoghostServer implements AutoCloseable {
         boolean syncEachWrite = settings.store().fsyncInterval().isZero();
         int maxLine = settings.store().maxLineBytes();
         CommandRouter router = new CommandRouter(
-                channel -> new AppendLogCommand(store, sessions, maxLine, syncEachWrite, refusals), refusals);
+                channel -> new AppendLogCommand(store, sessions, maxLine, syncEachWrite, refusals),
+                channel -> new AckedAppendCommand(store, sessions, maxLine, refusals), refusals);
         SshServer sshd = SshSurface.build(settings, hostKey.pair(), authenticator, router, refusals);
 
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -50,6 +50,7 @@ public final class HostLog {
     private String broken;
     private long tornBytes;
     private boolean closed;
+    private StreamPositions streams;
 
     private HostLog(String host, Path dir, DigestAlgorithm algorithm, Clock clock) {
         this.host = host;
@@ -65,17 +66,21 @@ public final class HostLog {
      * (a write cut short by a crash) is truncated and logged; anything else unexpected is a refusal.
      * A new chain uses {@code preferred}; an existing one keeps the algorithm its files were written with.
      */
-    static HostLog open(String host, Path dir, DigestAlgorithm preferred, Clock clock) throws StorageException {
+    static HostLog open(String host, Path dir, Path streamState, DigestAlgorithm preferred, Clock clock)
+            throws StorageException {
         try {
             StoreFiles.createPrivateDirectory(dir);
             StoreFiles.removeUnfinishedDayFiles(dir);
             Path newest = StoreFiles.newestDayFile(dir);
+            HostLog log;
             if (newest == null) {
-                HostLog log = new HostLog(host, dir, preferred, clock);
+                log = new HostLog(host, dir, preferred, clock);
                 log.lastDigest = preferred.genesis(host);
-                return log;
+            } else {
+                log = recover(host, dir, newest, preferred, clock);
             }
-            return recover(host, dir, newest, preferred, clock);
+            log.streams = StreamPositions.recover(dir, streamState, StoreFiles.dayFiles(dir));
+            return log;
         } catch (IOException e) {
             throw new StorageException("cannot open log of host " + host + " in " + dir + ": " + e.getMessage(), e);
         }
@@ -172,15 +177,39 @@ public final class HostLog {
             byte[] meta = batch.perSession() ? ("s=" + batch.sessionId()).getBytes(StandardCharsets.US_ASCII) : NO_META;
             byte[] t = time.format(now);
             byte[] data = batch.data();
-            for (int i = 0; i < n; i++) {
-                writeRecord(t, batch.type(i), meta, data, batch.start(i), batch.end(i));
+            String stream = batch.streamId();
+            int written = 0;
+            if (stream == null) {
+                for (int i = 0; i < n; i++) {
+                    writeRecord(t, batch.type(i), meta, data, batch.start(i), batch.end(i));
+                }
+                written = n;
+            } else {
+                // Exactly once: a client sequence number already in the log is never written again, whichever
+                // session of the stream sends it.
+                long committed = streams.last(stream);
+                String prefix = new String(meta, StandardCharsets.US_ASCII) + ",c=" + stream + ":";
+                for (int i = 0; i < n; i++) {
+                    long c = batch.clientSeq(i);
+                    if (c <= committed) {
+                        continue;
+                    }
+                    writeRecord(t, batch.type(i), (prefix + c).getBytes(StandardCharsets.US_ASCII), data,
+                            batch.start(i), batch.end(i));
+                    written++;
+                }
             }
             flushOut();
+            if (stream != null) {
+                for (int i = n - 1; i >= 0; i--) {
+                    streams.committed(stream, batch.clientSeq(i));
+                }
+            }
             dirty = true;
             if (out.length > 4 * OUT_SIZE) {
                 out = new byte[OUT_SIZE];
             }
-            return new AppendResult(lastSeq, n);
+            return new AppendResult(lastSeq, written);
         } catch (IOException | DigestException e) {
             outLength = 0;
             lastSeq = startSeq;
@@ -301,6 +330,12 @@ public final class HostLog {
             LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
             throw new StorageException("fsync of host " + host + " failed: " + e.getMessage(), e);
         }
+        try {
+            streams.save(StoreFiles.dayFileName(LocalDate.ofEpochDay(fileDay)), fileSize);
+        } catch (IOException e) {
+            // The log is intact; recovery falls back to scanning it.
+            LOG.warn("stream-state-not-saved host={} reason=\"{}\"", host, e.getMessage());
+        }
     }
 
     /** Syncs and closes the current day file. */
@@ -316,6 +351,11 @@ public final class HostLog {
                 file = null;
             }
         }
+    }
+
+    /** The last client sequence number of an acknowledged stream in this log (0 when none). */
+    public synchronized long streamPosition(String stream) {
+        return streams.last(stream);
     }
 
     /** The host this chain belongs to. */

@@ -10,6 +10,8 @@ public final class LineBatch {
     private int dataLength;
     private int[] ends = new int[256];
     private RecordType[] types = new RecordType[256];
+    private long[] clientSeqs;
+    private String stream;
     private int count;
     private long sessionId;
     private final boolean perSession;
@@ -24,6 +26,21 @@ public final class LineBatch {
         this.perSession = perSession;
     }
 
+    /**
+     * Makes this a batch of an acknowledged stream: every message then carries the forwarder's stream id and its
+     * own client sequence number ({@code c=STREAM:CSEQ} in META).
+     */
+    public void stream(String id) {
+        this.stream = id;
+        this.clientSeqs = new long[ends.length];
+    }
+
+    /** Adds a message of an acknowledged stream with its client sequence number. */
+    public void add(RecordType type, byte[] raw, int off, int len, long clientSeq) {
+        add(type, raw, off, len);
+        clientSeqs[count - 1] = clientSeq;
+    }
+
     /** Escapes {@code raw[off, off+len)} and adds it as one message of the given type. */
     public void add(RecordType type, byte[] raw, int off, int len) {
         int need = dataLength + Escaping.maxEscapedLength(len);
@@ -33,6 +50,9 @@ public final class LineBatch {
         if (count == ends.length) {
             ends = java.util.Arrays.copyOf(ends, 2 * count);
             types = java.util.Arrays.copyOf(types, 2 * count);
+            if (clientSeqs != null) {
+                clientSeqs = java.util.Arrays.copyOf(clientSeqs, 2 * count);
+            }
         }
         dataLength = Escaping.escape(raw, off, len, data, dataLength);
         ends[count] = dataLength;
@@ -81,5 +101,19 @@ public final class LineBatch {
 
     boolean perSession() {
         return perSession;
+    }
+
+    /** The acknowledged stream's id, or null for a plain session. */
+    String streamId() {
+        return stream;
+    }
+
+    long clientSeq(int i) {
+        return clientSeqs[i];
+    }
+
+    /** The client sequence number of the last message (acknowledged streams only). */
+    public long lastClientSeq() {
+        return clientSeqs[count - 1];
     }
 }

@@ -16,6 +16,7 @@ public final class LogStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogStore.class);
 
     private final Path hostsDir;
+    private final Path streamsDir;
     private final DigestAlgorithm algorithm;
     private final Clock clock;
     private final ConcurrentMap<String, HostLog> open = new ConcurrentHashMap<>();
@@ -23,9 +24,12 @@ public final class LogStore implements AutoCloseable {
     /** A store rooted at {@code hostsDir}; new chains use {@code algorithm}. */
     public LogStore(Path hostsDir, DigestAlgorithm algorithm, Clock clock) throws IOException {
         this.hostsDir = hostsDir.toAbsolutePath().normalize();
+        // Acknowledged streams' positions live beside the logs, not among them: verify allows only day files there.
+        this.streamsDir = this.hostsDir.resolveSibling("streams");
         this.algorithm = algorithm;
         this.clock = clock;
         StoreFiles.createPrivateDirectory(this.hostsDir);
+        StoreFiles.createPrivateDirectory(this.streamsDir);
     }
 
     /** The chain of {@code host}, opening it if needed; the name is re-checked here so no caller can pick a path. */
@@ -44,7 +48,7 @@ public final class LogStore implements AutoCloseable {
         synchronized (open) {
             log = open.get(host);
             if (log == null) {
-                log = HostLog.open(host, dir, algorithm, clock);
+                log = HostLog.open(host, dir, streamsDir.resolve(host), algorithm, clock);
                 open.put(host, log);
             }
             return log;

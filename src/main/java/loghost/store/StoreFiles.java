@@ -87,6 +87,20 @@ public final class StoreFiles {
         return newest;
     }
 
+    /** The day files of a host directory in chain order. */
+    static java.util.List<Path> dayFiles(Path dir) throws IOException {
+        java.util.List<Path> files = new java.util.ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path f : entries) {
+                if (DAY_FILE.matcher(f.getFileName().toString()).matches()) {
+                    files.add(f);
+                }
+            }
+        }
+        files.sort(null);
+        return files;
+    }
+
     /** Removes day files whose creation a crash interrupted: they hold at most a header and are not part of the chain. */
     static void removeUnfinishedDayFiles(Path dir) throws IOException {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.log" + UNFINISHED_SUFFIX)) {

@@ -74,7 +74,7 @@ class RefusalSshTest {
         try (var files = Files.walk(server.data())) {
             List<String> unexpected = files.map(p -> server.data().relativize(p).toString())
                     .filter(p -> !p.isEmpty() && !p.matches("enrolled_keys(\\.lock)?|ssh_host_ed25519_key(\\.pub|\\.seen)?"
-                            + "|hosts|hosts/_loghost(/\\d{4}-\\d\\d-\\d\\d\\.log)?|hosts/web01(/\\d{4}-\\d\\d-\\d\\d\\.log)?"))
+                            + "|streams|hosts|hosts/_loghost(/\\d{4}-\\d\\d-\\d\\d\\.log)?|hosts/web01(/\\d{4}-\\d\\d-\\d\\d\\.log)?"))
                     .toList();
             assertEquals(List.of(), unexpected, "files left behind");
         }

@@ -36,10 +36,16 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts a server on 127.0.0.1:0 with {@code data}, appending its stderr to {@code stderr}. */
     public static ServerProcess start(Path data, Path stderr, Path knownHosts, String... jvmArgs) throws Exception {
+        return start(data, stderr, knownHosts, 0, jvmArgs);
+    }
+
+    /** Starts a server on 127.0.0.1:{@code port} (0: any free port). */
+    public static ServerProcess start(Path data, Path stderr, Path knownHosts, int port, String... jvmArgs)
+            throws Exception {
         List<String> cmd = new ArrayList<>(List.of("java"));
         cmd.addAll(List.of(jvmArgs));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "loghost.cli.Main", "serve",
-                "--data", data.toString(), "--listen", "127.0.0.1:0"));
+                "--data", data.toString(), "--listen", "127.0.0.1:" + port));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         Process p = pb.start();

@@ -1,0 +1,87 @@
+package loghost.cli;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import loghost.config.Settings;
+import loghost.config.SettingsLoader;
+import loghost.forward.Forwarder;
+import loghost.forward.HostKeyRefusedException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code loghost forward}: a host's side; spools lines and delivers them exactly once over acknowledged mode. */
+@Command(name = "forward", description = "Forward lines from a FIFO, a file (tail -F) or stdin to the loghost, "
+        + "spooled on disk and acknowledged: nothing lost, nothing doubled.")
+final class ForwardCommand implements Callable<Integer> {
+
+    /** Exit status when the loghost's host key is not the one in known_hosts. */
+    static final int HOST_KEY_REFUSED = 78;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "HOCON config file (loghost.forward section)")
+    Path config;
+
+    @Option(names = "--to", paramLabel = "HOST:PORT", description = "the loghost")
+    String to;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "this host's private key")
+    Path key;
+
+    @Option(names = "--known-hosts", paramLabel = "FILE", description = "known_hosts holding the loghost's key")
+    Path knownHosts;
+
+    @Option(names = "--spool", paramLabel = "DIR", description = "spool directory")
+    Path spool;
+
+    @Option(names = "--spool-max", paramLabel = "SIZE", description = "spool size limit, e.g. 256MiB")
+    String spoolMax;
+
+    @Option(names = "--fifo", paramLabel = "PATH", description = "read this FIFO (reopened when its writer closes)")
+    Path fifo;
+
+    @Option(names = "--file", paramLabel = "PATH", description = "follow this file like tail -F")
+    Path file;
+
+    @Option(names = "--stdin", description = "read standard input; exit 0 once all of it is acknowledged")
+    boolean stdin;
+
+    @Option(names = "--stream", paramLabel = "ID", description = "stream id recorded with every line")
+    String stream;
+
+    @Option(names = "--heartbeat", paramLabel = "DURATION", description = "heartbeat interval, e.g. 60s; 0s for none")
+    String heartbeat;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Settings.Forward f = SettingsLoader.load(config).forward();
+        String target = to != null ? to : f.to();
+        InetSocketAddress addr = SettingsLoader.parseListen(target);
+        Path fifoPath = fifo != null ? fifo : f.fifo().isEmpty() ? null : Path.of(f.fifo());
+        Path filePath = file != null ? file : f.file().isEmpty() ? null : Path.of(f.file());
+        int sources = (stdin ? 1 : 0) + (fifoPath != null ? 1 : 0) + (filePath != null ? 1 : 0);
+        if (sources != 1) {
+            throw new IllegalArgumentException("give exactly one source: --stdin, --fifo PATH or --file PATH");
+        }
+        Forwarder.SourceSpec source = stdin ? new Forwarder.SourceSpec.Stdin(System.in)
+                : fifoPath != null ? new Forwarder.SourceSpec.Fifo(fifoPath) : new Forwarder.SourceSpec.File(filePath);
+        String id = stream != null ? stream : !f.stream().isEmpty() ? f.stream()
+                : stdin ? "stdin" : fifoPath != null ? "fifo" : "file";
+        Duration beat = heartbeat != null ? SettingsLoader.parseDuration("--heartbeat", heartbeat) : f.heartbeat();
+        try {
+            Forwarder.run(addr.getHostString(), addr.getPort(), key != null ? key : f.key(),
+                    knownHosts != null ? knownHosts : f.knownHosts(), spool != null ? spool : f.spoolDir(),
+                    spoolMax != null ? SettingsLoader.parseBytes("--spool-max", spoolMax) : f.spoolMaxBytes(), id, beat,
+                    source);
+        } catch (HostKeyRefusedException e) {
+            spec.commandLine().getErr().println("loghost forward: refused: " + e.getMessage());
+            return HOST_KEY_REFUSED;
+        }
+        return 0;
+    }
+}

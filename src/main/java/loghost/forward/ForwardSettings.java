@@ -1,0 +1,14 @@
+package loghost.forward;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** How {@code loghost forward} runs: where to, with which key and known_hosts, where to spool, how often to beat. */
+record ForwardSettings(String host, int port, Path key, Path knownHosts, Path spoolDir, long spoolMaxBytes,
+                       String stream, Duration heartbeat, Duration reconnectMin, Duration reconnectMax) {
+
+    /** The loghost as HOST:PORT. */
+    String target() {
+        return host + ":" + port;
+    }
+}

@@ -1,0 +1,169 @@
+package loghost.forward;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Where lines come from: a FIFO, a file followed like {@code tail -F}, or stdin. Each runs on its own thread. */
+final class Sources {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Sources.class);
+
+    private Sources() {
+    }
+
+    /** A source: reads until stopped (FIFO, file) or until end of input (stdin). */
+    interface Source {
+        /** Reads lines into the spool; returns when the source is exhausted or the thread is interrupted. */
+        void run() throws IOException, InterruptedException;
+
+        /** True for a source that ends (stdin), false for one that follows forever. */
+        boolean ends();
+    }
+
+    /** Standard input, until end of file. */
+    static Source stdin(Spool spool, InputStream in) {
+        return new Source() {
+            @Override
+            public void run() throws IOException {
+                LineCutter cut = new LineCutter(spool, null, -1);
+                byte[] buf = new byte[1 << 16];
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    cut.feed(buf, 0, n);
+                    spool.sync();
+                }
+                cut.finish();
+                spool.sync();
+            }
+
+            @Override
+            public boolean ends() {
+                return true;
+            }
+        };
+    }
+
+    /**
+     * A named pipe. It is read continuously, whatever the network does, so the writer (syslog) never blocks on it;
+     * when the writer closes it, it is opened again for the next writer.
+     */
+    static Source fifo(Spool spool, Path path) {
+        return new Source() {
+            @Override
+            public void run() throws IOException {
+                LineCutter cut = new LineCutter(spool, null, -1);
+                byte[] buf = new byte[1 << 16];
+                while (!Thread.currentThread().isInterrupted()) {
+                    LOG.info("fifo-wait path={} (ready: waiting for a writer)", path);
+                    // Opening a FIFO for reading waits for a writer. FileInputStream, not an NIO channel stream: its
+                    // available() asks the kernel (FIONREAD) instead of seeking, which a FIFO cannot do.
+                    try (InputStream in = new java.io.FileInputStream(path.toFile())) {
+                        LOG.info("fifo-open path={}", path);
+                        for (int n; (n = in.read(buf)) >= 0; ) {
+                            cut.feed(buf, 0, n);
+                            if (in.available() == 0) {
+                                spool.requestSync();
+                            }
+                        }
+                    }
+                    spool.requestSync();
+                    LOG.info("fifo-writer-closed path={}: reopening", path);
+                }
+            }
+
+            @Override
+            public boolean ends() {
+                return false;
+            }
+        };
+    }
+
+    /**
+     * A file followed like {@code tail -F}: from where the spool says it was left (or its end, on a first start),
+     * through truncation (start again at 0) and rotation by rename (finish the old file, then read the new one).
+     */
+    static Source file(Spool spool, Path path, String sourceId, long pollMillis) {
+        return new Source() {
+            @Override
+            public void run() throws IOException, InterruptedException {
+                long offset = spool.sourceOffset(sourceId);
+                boolean first = offset < 0;
+                byte[] buf = new byte[1 << 16];
+                while (!Thread.currentThread().isInterrupted()) {
+                    RandomAccessFile f = openWhenPresent(path, pollMillis);
+                    Object identity = identity(path);
+                    try (f) {
+                        if (first) {
+                            offset = f.length(); // like tail -F: only what is written from now on
+                            first = false;
+                        } else if (offset > f.length()) {
+                            LOG.warn("file-truncated path={} offset={} size={}: reading from the start", path, offset,
+                                    f.length());
+                            offset = 0;
+                        }
+                        LineCutter cut = new LineCutter(spool, sourceId, offset);
+                        f.seek(offset);
+                        LOG.info("file-follow path={} offset={}", path, offset);
+                        while (!Thread.currentThread().isInterrupted()) {
+                            int n = f.read(buf);
+                            if (n > 0) {
+                                cut.feed(buf, 0, n);
+                                continue;
+                            }
+                            spool.requestSync();
+                            if (!Objects.equals(identity, identity(path))) {
+                                // Renamed away (rotated): the old file is read to its end above; follow the new one.
+                                LOG.info("file-rotated path={}", path);
+                                offset = 0;
+                                break;
+                            }
+                            if (f.length() < f.getFilePointer()) {
+                                LOG.warn("file-truncated path={}: reading from the start", path);
+                                cut.reset(0);
+                                f.seek(0);
+                                continue;
+                            }
+                            Thread.sleep(pollMillis);
+                        }
+                        if (Thread.currentThread().isInterrupted()) {
+                            return;
+                        }
+                    }
+                }
+            }
+
+            @Override
+            public boolean ends() {
+                return false;
+            }
+        };
+    }
+
+    private static RandomAccessFile openWhenPresent(Path path, long pollMillis) throws InterruptedException {
+        while (true) {
+            try {
+                return new RandomAccessFile(path.toFile(), "r");
+            } catch (IOException e) {
+                Thread.sleep(pollMillis);
+            }
+        }
+    }
+
+    private static Object identity(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            LOG.warn("file-stat-failed path={} reason=\"{}\"", path, e.getMessage());
+            return null;
+        }
+    }
+}

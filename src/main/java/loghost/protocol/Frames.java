@@ -1,0 +1,148 @@
+package loghost.protocol;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The acknowledged mode's framing (docs/PROTOCOL.md, "Acknowledged mode"): {@code KIND LENGTH BODY}, one ASCII
+ * letter, a 4-byte big-endian length, the body. Shared by the server and {@code loghost forward}.
+ */
+public final class Frames {
+
+    /** The exec command that selects acknowledged mode. */
+    public static final String COMMAND = "append-log --ack";
+    /** Largest body accepted: a 1 MiB line plus its 8-byte sequence number. */
+    public static final int MAX_BODY = (1 << 20) + 8;
+
+    /** Client: opens the stream. Body: {@code loghost-ack 1 stream=ID}. */
+    public static final byte HELLO = 'h';
+    /** Client: one whole line. Body: u64 cseq, then the line's bytes (no LF). */
+    public static final byte LINE = 'l';
+    /** Client: the first parts of a line longer than one frame; the line goes on in the next frame. */
+    public static final byte PART = 'p';
+    /** Client: a heartbeat. Body: u64 cseq, then ASCII text. */
+    public static final byte MARK = 'm';
+    /** Client: lines the forwarder could not keep. Body: u64 cseq, then ASCII text. */
+    public static final byte GAP = 'g';
+    /** Server: the stream is open. Body: {@code loghost-ack 1 host=HOST last=CSEQ}. */
+    public static final byte WELCOME = 'w';
+    /** Server: everything up to cseq is on disk. Body: u64 cseq, u64 host seq, digest as lowercase hex. */
+    public static final byte ACK = 'a';
+    /** Server: a fatal error; the server ends the session after it. Body: UTF-8 text. */
+    public static final byte ERROR = 'e';
+
+    /** Stream ids: they appear in record META. */
+    public static final Pattern STREAM_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    private static final Pattern HELLO_BODY = Pattern.compile("loghost-ack 1 stream=(" + STREAM_ID.pattern() + ")");
+    private static final Pattern WELCOME_BODY = Pattern.compile("loghost-ack 1 host=(\\S+) last=(\\d{1,18})");
+
+    private Frames() {
+    }
+
+    /** One frame. */
+    public record Frame(byte kind, byte[] body) {
+        /** The u64 sequence number at the start of the body. */
+        public long seq() {
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v = (v << 8) | (body[i] & 0xff);
+            }
+            return v;
+        }
+
+        /** The body after the sequence number. */
+        public int payloadOffset() {
+            return 8;
+        }
+    }
+
+    /** Reads one frame; null at a clean end of input; throws {@link ProtocolException} on a malformed one. */
+    public static Frame read(DataInputStream in) throws IOException {
+        int kind = in.read();
+        if (kind < 0) {
+            return null;
+        }
+        int length;
+        try {
+            length = in.readInt();
+        } catch (EOFException e) {
+            throw new ProtocolException("input ended inside a frame header");
+        }
+        if (length < 0 || length > MAX_BODY) {
+            throw new ProtocolException("frame of " + Integer.toUnsignedString(length) + " bytes exceeds " + MAX_BODY);
+        }
+        byte[] body = new byte[length];
+        try {
+            in.readFully(body);
+        } catch (EOFException e) {
+            throw new ProtocolException("input ended inside a frame body");
+        }
+        return new Frame((byte) kind, body);
+    }
+
+    /** Writes one frame (not flushed). */
+    public static void write(OutputStream out, byte kind, byte[] body, int off, int len) throws IOException {
+        byte[] head = {kind, (byte) (len >>> 24), (byte) (len >>> 16), (byte) (len >>> 8), (byte) len};
+        out.write(head);
+        out.write(body, off, len);
+    }
+
+    /** Writes a frame whose body is a u64 followed by {@code payload[off, off+len)}. */
+    public static void writeSeq(OutputStream out, byte kind, long seq, byte[] payload, int off, int len)
+            throws IOException {
+        byte[] head = {kind, (byte) ((len + 8) >>> 24), (byte) ((len + 8) >>> 16), (byte) ((len + 8) >>> 8),
+            (byte) (len + 8), (byte) (seq >>> 56), (byte) (seq >>> 48), (byte) (seq >>> 40), (byte) (seq >>> 32),
+            (byte) (seq >>> 24), (byte) (seq >>> 16), (byte) (seq >>> 8), (byte) seq};
+        out.write(head);
+        out.write(payload, off, len);
+    }
+
+    /** Writes a frame with an ASCII/UTF-8 text body. */
+    public static void writeText(OutputStream out, byte kind, String text) throws IOException {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        write(out, kind, b, 0, b.length);
+    }
+
+    /** The stream id of a HELLO body. */
+    public static String parseHello(Frame f) throws ProtocolException {
+        if (f == null) {
+            throw new ProtocolException("input ended before HELLO");
+        }
+        Matcher m = HELLO_BODY.matcher(new String(f.body(), StandardCharsets.US_ASCII));
+        if (f.kind() != HELLO || !m.matches()) {
+            throw new ProtocolException("expected HELLO \"loghost-ack 1 stream=ID\"");
+        }
+        return m.group(1);
+    }
+
+    /** The {@code last} committed cseq of a WELCOME body. */
+    public static long parseWelcome(Frame f) throws ProtocolException {
+        if (f == null) {
+            throw new ProtocolException("the loghost closed the stream before WELCOME");
+        }
+        String text = new String(f.body(), StandardCharsets.UTF_8);
+        if (f.kind() == ERROR) {
+            throw new ProtocolException("loghost refused the stream: " + text);
+        }
+        Matcher m = WELCOME_BODY.matcher(text);
+        if (f.kind() != WELCOME || !m.matches()) {
+            throw new ProtocolException("expected WELCOME, got frame '" + (char) f.kind() + "'");
+        }
+        return Long.parseLong(m.group(2));
+    }
+
+    /** A frame that breaks the protocol. */
+    public static final class ProtocolException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        /** A violation, described. */
+        public ProtocolException(String message) {
+            super(message);
+        }
+    }
+}

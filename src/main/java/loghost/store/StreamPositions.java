@@ -1,0 +1,132 @@
+package loghost.store;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last client sequence number committed for each acknowledged stream of one host. The log is the truth
+ * (every record of a stream carries {@code c=STREAM:CSEQ}); a small state file, written after each sync, says
+ * how far the log had been read, so that recovery only scans what was written after it.
+ */
+final class StreamPositions {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamPositions.class);
+    private static final Pattern CLIENT = Pattern.compile("(?:^|,)c=([a-z0-9][a-z0-9._-]{0,63}):(\\d{1,18})(?:,|$)");
+    private static final Pattern STATE_HEADER = Pattern.compile("at (\\d{4}-\\d{2}-\\d{2}\\.log) (\\d+)");
+
+    private final Map<String, Long> last = new HashMap<>();
+    private final Path stateFile;
+    private boolean changed;
+
+    private StreamPositions(Path stateFile) {
+        this.stateFile = stateFile;
+    }
+
+    /** The last committed client sequence number of {@code stream}, 0 when it has none. */
+    long last(String stream) {
+        return last.getOrDefault(stream, 0L);
+    }
+
+    /** Records that {@code clientSeq} of {@code stream} is in the log. */
+    void committed(String stream, long clientSeq) {
+        if (clientSeq > last(stream)) {
+            last.put(stream, clientSeq);
+            changed = true;
+        }
+    }
+
+    /** Writes the state after a sync: positions as of {@code file} at byte {@code offset}, all durable. */
+    void save(String file, long offset) throws IOException {
+        if (!changed || file == null) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("at ").append(file).append(' ').append(offset).append('\n');
+        last.forEach((s, c) -> sb.append(s).append(' ').append(c).append('\n'));
+        Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".new");
+        Files.deleteIfExists(tmp);
+        StoreFiles.writePrivateFile(tmp, sb.toString().getBytes(StandardCharsets.US_ASCII));
+        Files.move(tmp, stateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        changed = false;
+    }
+
+    /** Loads the state and scans the host's day files from where it left off (all of them without a state). */
+    static StreamPositions recover(Path hostDir, Path stateFile, List<Path> dayFiles) throws IOException {
+        StreamPositions p = new StreamPositions(stateFile);
+        String fromFile = null;
+        long fromOffset = 0;
+        try {
+            List<String> lines = Files.readAllLines(stateFile, StandardCharsets.US_ASCII);
+            Matcher h = lines.isEmpty() ? null : STATE_HEADER.matcher(lines.get(0));
+            if (h != null && h.matches() && Files.exists(hostDir.resolve(h.group(1)))
+                    && Files.size(hostDir.resolve(h.group(1))) >= Long.parseLong(h.group(2))) {
+                fromFile = h.group(1);
+                fromOffset = Long.parseLong(h.group(2));
+                for (String l : lines.subList(1, lines.size())) {
+                    String[] kv = l.split(" ");
+                    p.last.put(kv[0], Long.parseLong(kv[1]));
+                }
+            } else {
+                LOG.warn("stream-state-unusable file={}: scanning the whole log", stateFile);
+            }
+        } catch (NoSuchFileException e) {
+            LOG.debug("no stream state at {}: scanning the whole log", stateFile);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("stream-state-unusable file={} reason=\"{}\": scanning the whole log", stateFile, e.toString());
+            p.last.clear();
+            fromFile = null;
+            fromOffset = 0;
+        }
+        for (Path f : dayFiles) {
+            String name = f.getFileName().toString();
+            if (fromFile != null && name.compareTo(fromFile) < 0) {
+                continue;
+            }
+            p.scan(f, name.equals(fromFile) ? fromOffset : 0);
+        }
+        return p;
+    }
+
+    private void scan(Path file, long from) throws IOException {
+        try (InputStream raw = Files.newInputStream(file)) {
+            raw.skipNBytes(from);
+            InputStream in = new BufferedInputStream(raw, 1 << 16);
+            StringBuilder line = new StringBuilder();
+            int spaces = 0;
+            boolean inMeta = false;
+            int b;
+            // Only the META field matters: the fourth space-separated field of a record line.
+            while ((b = in.read()) != -1) {
+                if (b == '\n') {
+                    if (line.length() > 0) {
+                        Matcher m = CLIENT.matcher(line);
+                        if (m.find()) {
+                            committed(m.group(1), Long.parseLong(m.group(2)));
+                        }
+                    }
+                    line.setLength(0);
+                    spaces = 0;
+                    inMeta = false;
+                } else if (b == ' ') {
+                    spaces++;
+                    inMeta = spaces == 3;
+                } else if (inMeta && line.length() < 200) {
+                    line.append((char) b);
+                }
+            }
+        }
+        changed = true;
+    }
+}
