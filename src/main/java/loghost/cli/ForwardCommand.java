@@ -51,6 +51,11 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--stream", paramLabel = "ID", description = "stream id recorded with every line")
     String stream;
 
+    @Option(names = "--ack-log", paramLabel = "FILE",
+            description = "append one line per acknowledgement: wall-clock microseconds and the acknowledged cseq "
+                    + "(for measuring delivery latency)")
+    Path ackLog;
+
     @Option(names = "--heartbeat", paramLabel = "DURATION", description = "heartbeat interval, e.g. 60s; 0s for none")
     String heartbeat;
 
@@ -77,7 +82,7 @@ final class ForwardCommand implements Callable<Integer> {
             Forwarder.run(addr.getHostString(), addr.getPort(), key != null ? key : f.key(),
                     knownHosts != null ? knownHosts : f.knownHosts(), spool != null ? spool : f.spoolDir(),
                     spoolMax != null ? SettingsLoader.parseBytes("--spool-max", spoolMax) : f.spoolMaxBytes(), id, beat,
-                    source);
+                    source, ackLog);
         } catch (HostKeyRefusedException e) {
             spec.commandLine().getErr().println("loghost forward: refused: " + e.getMessage());
             return HOST_KEY_REFUSED;

@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /** How {@code loghost forward} runs: where to, with which key and known_hosts, where to spool, how often to beat. */
 record ForwardSettings(String host, int port, Path key, Path knownHosts, Path spoolDir, long spoolMaxBytes,
-                       String stream, Duration heartbeat, Duration reconnectMin, Duration reconnectMax) {
+                       String stream, Duration heartbeat, Duration reconnectMin, Duration reconnectMax,
+                       Path ackLog) {
 
     /** The loghost as HOST:PORT. */
     String target() {

@@ -41,13 +41,13 @@ public final class Forwarder {
 
     /** Runs until the source ends and everything is acknowledged (stdin), or until interrupted. */
     public static void run(String host, int port, Path keyFile, Path knownHosts, Path spoolDir, long spoolMax,
-                           String stream, java.time.Duration heartbeat, SourceSpec source)
+                           String stream, java.time.Duration heartbeat, SourceSpec source, Path ackLog)
             throws IOException, GeneralSecurityException, InterruptedException {
         if (!Frames.STREAM_ID.matcher(stream).matches()) {
             throw new IllegalArgumentException("stream id \"" + stream + "\" must match " + Frames.STREAM_ID.pattern());
         }
         ForwardSettings settings = new ForwardSettings(host, port, keyFile, knownHosts, spoolDir, spoolMax, stream,
-                heartbeat, java.time.Duration.ofMillis(500), java.time.Duration.ofSeconds(30));
+                heartbeat, java.time.Duration.ofMillis(500), java.time.Duration.ofSeconds(30), ackLog);
         KeyPair key = loadKey(keyFile);
         try (Spool spool = Spool.open(spoolDir, spoolMax)) {
             Sources.Source src;

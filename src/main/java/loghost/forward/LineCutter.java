@@ -17,34 +17,55 @@ final class LineCutter {
     private final Spool spool;
     private final String source;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+    private final boolean mayWait;
     private long consumed;
 
-    LineCutter(Spool spool, String source, long startOffset) {
+    /** A cutter for {@code source}; {@code mayWait} when the source loses nothing by waiting for spool room. */
+    LineCutter(Spool spool, String source, long startOffset, boolean mayWait) {
         this.spool = spool;
         this.source = source;
         this.consumed = startOffset;
+        this.mayWait = mayWait;
+    }
+
+    private void append(byte kind) throws IOException {
+        if (!mayWait) {
+            spool.append(kind, source, consumed, line.toByteArray());
+            return;
+        }
+        try {
+            spool.appendWaiting(kind, source, consumed, line.toByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("stopped while waiting for spool room");
+        }
     }
 
     /** Feeds bytes read from the source. */
     void feed(byte[] b, int off, int len) throws IOException {
-        int start = off;
+        int i = off;
         int end = off + len;
-        for (int i = off; i < end; i++) {
-            if (b[i] == '\n') {
-                line.write(b, start, i - start);
+        while (i < end) {
+            int room = MAX_PIECE - line.size();
+            int lf = loghost.store.Bytes.indexOfLf(b, i, Math.min(end, i + room));
+            if (lf >= 0) {
+                line.write(b, i, lf - i);
                 consumed += line.size() + 1;
-                spool.append(Frames.LINE, source, consumed, line.toByteArray());
+                append(Frames.LINE);
                 line.reset();
-                start = i + 1;
-            } else if (line.size() + (i - start) >= MAX_PIECE) {
-                line.write(b, start, i - start);
+                i = lf + 1;
+            } else if (end - i >= room) {
+                // A line longer than one frame: send what fills the frame as a PART and go on.
+                line.write(b, i, room);
                 consumed += line.size();
-                spool.append(Frames.PART, source, consumed, line.toByteArray());
+                append(Frames.PART);
                 line.reset();
-                start = i;
+                i += room;
+            } else {
+                line.write(b, i, end - i);
+                i = end;
             }
         }
-        line.write(b, start, end - start);
         // Entries leave the process at once: a kill loses at most the read being cut, not a buffer of entries.
         spool.flush();
     }
@@ -53,7 +74,7 @@ final class LineCutter {
     void finish() throws IOException {
         if (line.size() > 0) {
             consumed += line.size();
-            spool.append(Frames.PART, source, consumed, line.toByteArray());
+            append(Frames.PART);
             line.reset();
         }
     }

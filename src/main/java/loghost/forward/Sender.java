@@ -127,6 +127,7 @@ final class Sender {
     private final class AckReader extends Thread {
         private final DataInputStream in;
         private volatile IOException failure;
+        private java.io.Writer ackLog;
 
         AckReader(DataInputStream in) {
             super("loghost-forward-acks");
@@ -136,7 +137,10 @@ final class Sender {
 
         @Override
         public void run() {
-            try {
+            try (java.io.Writer log = settings.ackLog() == null ? null : java.nio.file.Files.newBufferedWriter(
+                    settings.ackLog(), StandardCharsets.US_ASCII, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND)) {
+                ackLog = log;
                 while (true) {
                     Frames.Frame f = Frames.read(in);
                     if (f == null) {
@@ -153,6 +157,11 @@ final class Sender {
                         return;
                     }
                     spool.acked(f.seq());
+                    if (ackLog != null) {
+                        java.time.Instant now = java.time.Instant.now();
+                        ackLog.write((now.getEpochSecond() * 1_000_000 + now.getNano() / 1000) + " " + f.seq() + "\n");
+                        ackLog.flush();
+                    }
                 }
             } catch (IOException e) {
                 failure = e;

@@ -33,11 +33,11 @@ final class Sources {
         return new Source() {
             @Override
             public void run() throws IOException {
-                LineCutter cut = new LineCutter(spool, null, -1);
+                LineCutter cut = new LineCutter(spool, null, -1, true);
                 byte[] buf = new byte[1 << 16];
                 for (int n; (n = in.read(buf)) >= 0; ) {
                     cut.feed(buf, 0, n);
-                    spool.sync();
+                    spool.requestSync();
                 }
                 cut.finish();
                 spool.sync();
@@ -58,7 +58,8 @@ final class Sources {
         return new Source() {
             @Override
             public void run() throws IOException {
-                LineCutter cut = new LineCutter(spool, null, -1);
+                // Never wait for spool room here: a FIFO writer (syslog) would block. A full spool counts lines.
+                LineCutter cut = new LineCutter(spool, null, -1, false);
                 byte[] buf = new byte[1 << 16];
                 while (!Thread.currentThread().isInterrupted()) {
                     LOG.info("fifo-wait path={} (ready: waiting for a writer)", path);
@@ -108,7 +109,8 @@ final class Sources {
                                     f.length());
                             offset = 0;
                         }
-                        LineCutter cut = new LineCutter(spool, sourceId, offset);
+                        // A file keeps its lines on disk: waiting for spool room loses nothing.
+                        LineCutter cut = new LineCutter(spool, sourceId, offset, true);
                         f.seek(offset);
                         LOG.info("file-follow path={} offset={}", path, offset);
                         while (!Thread.currentThread().isInterrupted()) {

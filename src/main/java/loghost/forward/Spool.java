@@ -165,6 +165,23 @@ final class Spool implements AutoCloseable {
         return write(kind, source, sourceOffset, data, now);
     }
 
+    /**
+     * Appends, waiting for room when the spool is full, for sources that lose nothing by waiting (a file on
+     * disk, a stdin pipe). An entry that could never fit is counted as dropped instead.
+     */
+    synchronized long appendWaiting(byte kind, String source, long sourceOffset, byte[] data)
+            throws IOException, InterruptedException {
+        int size = entrySize(source, data.length);
+        if (size <= maxBytes / 2) {
+            while (totalBytes + size > maxBytes) {
+                // Room comes from acknowledgements, which need what is spooled to be synced and sent first.
+                requestSync();
+                wait(1000);
+            }
+        }
+        return append(kind, source, sourceOffset, data);
+    }
+
     // Writes the pending gap entry if it fits with {@code reserve} more bytes; false if it does not.
     private boolean recordGap(int reserve) throws IOException {
         if (droppedLines == 0) {
@@ -322,25 +339,38 @@ final class Spool implements AutoCloseable {
         boolean wroteGap;
         synchronized (this) {
             wroteGap = droppedLines > 0 && recordGap(0) && droppedLines == 0;
+            notifyAll(); // sources waiting for room
         }
         if (wroteGap) {
             sync();
         }
     }
 
+    // Where the last read stopped, so that reading on from there does not rescan the segment from its start.
+    private long cursorCseq = -1;
+    private long cursorSegment;
+    private long cursorOffset;
+
     /** Reads up to {@code max} synced entries with cseq greater than {@code after}. */
     List<SpoolEntry> read(long after, int max, long syncedUpTo) throws IOException {
         List<SpoolEntry> out = new ArrayList<>();
         Map.Entry<Long, Path> seg;
+        long offset = 0;
         synchronized (this) {
             seg = segments.floorEntry(after + 1);
             if (seg == null) {
                 seg = segments.ceilingEntry(after + 1);
             }
+            if (seg != null && cursorCseq == after && cursorSegment == seg.getKey()) {
+                offset = cursorOffset;
+            }
         }
         while (seg != null && out.size() < max) {
-            try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(
-                    Files.newInputStream(seg.getValue()), 1 << 16))) {
+            long position = offset;
+            int before = out.size();
+            try (java.io.FileInputStream file = new java.io.FileInputStream(seg.getValue().toFile())) {
+                file.getChannel().position(offset);
+                DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(file, 1 << 16));
                 while (out.size() < max) {
                     SpoolEntry e;
                     try {
@@ -351,13 +381,22 @@ final class Spool implements AutoCloseable {
                     if (e == null || e.cseq() > syncedUpTo) {
                         break;
                     }
+                    position += entrySize(e);
                     if (e.cseq() > after) {
                         out.add(e);
                     }
                 }
-            } catch (java.nio.file.NoSuchFileException deleted) {
+            } catch (java.io.FileNotFoundException deleted) {
                 // acknowledged and deleted meanwhile: continue with the next segment
             }
+            if (out.size() > before) {
+                synchronized (this) {
+                    cursorCseq = out.get(out.size() - 1).cseq();
+                    cursorSegment = seg.getKey();
+                    cursorOffset = position;
+                }
+            }
+            offset = 0;
             synchronized (this) {
                 seg = segments.higherEntry(seg.getKey());
             }

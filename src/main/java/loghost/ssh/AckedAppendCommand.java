@@ -13,7 +13,6 @@ import loghost.store.LineBatch;
 import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.store.StorageException;
-import org.apache.sshd.server.command.AbstractCommandSupport;
 import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,51 +23,42 @@ import org.slf4j.LoggerFactory;
  * records holding it are on disk. A second thread syncs and acknowledges while this one keeps reading, so that
  * fsync latency overlaps with the network (group commit).
  */
-final class AckedAppendCommand extends AbstractCommandSupport {
+final class AckedAppendCommand extends HostCommand {
 
     private static final Logger LOG = LoggerFactory.getLogger(AckedAppendCommand.class);
     private static final int BATCH_RECORDS = 4096;
 
     private final LogStore store;
-    private final ActiveSessions sessions;
     private final int maxLine;
-    private final Refusals refusals;
     private final Object ackLock = new Object();
     private long appendedClientSeq;
     private long appendedHostSeq;
     private String appendedDigest;
     private boolean finished;
+    private OutputStream out;
 
     AckedAppendCommand(LogStore store, ActiveSessions sessions, int maxLine, Refusals refusals) {
-        super(CommandRouter.APPEND_LOG, null);
+        super(sessions, refusals);
         this.store = store;
-        this.sessions = sessions;
         this.maxLine = maxLine;
-        this.refusals = refusals;
     }
 
     @Override
-    public void run() {
-        ServerSession session = getServerSession();
-        AuthenticatedHost who = session == null ? null : session.getAttribute(AuthenticatedHost.ATTRIBUTE);
-        OutputStream out = new BufferedOutputStream(getOutputStream(), 8192);
-        if (who == null) {
-            refusals.log("no-identity", session, null);
-            fail(out, ExitCodes.SOFTWARE, "internal error");
-            return;
+    protected void serve(AuthenticatedHost who, ServerSession session) {
+        receive(who, session, output());
+    }
+
+    @Override
+    protected void refuse(int code, String message) {
+        fail(output(), code, message);
+    }
+
+    // One buffered stdout for the session, shared by the reader (errors) and the acknowledging thread.
+    private synchronized OutputStream output() {
+        if (out == null) {
+            out = new BufferedOutputStream(getOutputStream(), 8192);
         }
-        ActiveSessions.Active registration = sessions.open(who, session);
-        if (registration == null) {
-            refusals.log("too-many-sessions", session, "limit=" + sessions.maxPerHost());
-            fail(out, ExitCodes.TEMP_FAIL, "host " + who.host() + " already has " + sessions.maxPerHost()
-                    + " open sessions");
-            return;
-        }
-        try {
-            receive(who, session, out);
-        } finally {
-            sessions.close(registration);
-        }
+        return out;
     }
 
     private void receive(AuthenticatedHost who, ServerSession session, OutputStream out) {

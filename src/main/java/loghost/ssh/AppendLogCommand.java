@@ -9,7 +9,6 @@ import loghost.store.LineBatch;
 import loghost.store.LineSplitter;
 import loghost.store.LogStore;
 import loghost.store.StorageException;
-import org.apache.sshd.server.command.AbstractCommandSupport;
 import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,51 +18,24 @@ import org.slf4j.LoggerFactory;
  * for. Lines are split and escaped on this session's thread; chaining and writing happen under the host's lock,
  * one read's worth of lines at a time. Exit status 0 means every line was stored and synced.
  */
-final class AppendLogCommand extends AbstractCommandSupport {
+final class AppendLogCommand extends HostCommand {
 
     private static final Logger LOG = LoggerFactory.getLogger(AppendLogCommand.class);
     private static final int READ_SIZE = 32 * 1024;
 
     private final LogStore store;
-    private final ActiveSessions sessions;
     private final int maxLine;
     private final boolean syncEachWrite;
-    private final Refusals refusals;
 
     AppendLogCommand(LogStore store, ActiveSessions sessions, int maxLine, boolean syncEachWrite, Refusals refusals) {
-        // A null executor makes MINA give this command its own thread, shut down when the command ends.
-        super(CommandRouter.APPEND_LOG, null);
+        super(sessions, refusals);
         this.store = store;
-        this.sessions = sessions;
         this.maxLine = maxLine;
         this.syncEachWrite = syncEachWrite;
-        this.refusals = refusals;
     }
 
     @Override
-    public void run() {
-        ServerSession session = getServerSession();
-        AuthenticatedHost who = session == null ? null : session.getAttribute(AuthenticatedHost.ATTRIBUTE);
-        if (who == null) {
-            refusals.log("no-identity", session, null);
-            refuse(ExitCodes.SOFTWARE, "internal error");
-            return;
-        }
-        ActiveSessions.Active registration = sessions.open(who, session);
-        if (registration == null) {
-            refusals.log("too-many-sessions", session, "limit=" + sessions.maxPerHost());
-            refuse(ExitCodes.TEMP_FAIL, "refused: host " + who.host() + " already has " + sessions.maxPerHost()
-                    + " open sessions");
-            return;
-        }
-        try {
-            receive(who, session);
-        } finally {
-            sessions.close(registration);
-        }
-    }
-
-    private void receive(AuthenticatedHost who, ServerSession session) {
+    protected void serve(AuthenticatedHost who, ServerSession session) {
         String start = "host=" + who.host() + " source=" + Refusals.source(session) + " key=" + who.fingerprint();
         LOG.info("session-start {}", start);
         refusals.audit().event("session-start " + start);
@@ -126,7 +98,8 @@ final class AppendLogCommand extends AbstractCommandSupport {
         return n;
     }
 
-    private void refuse(int code, String message) {
+    @Override
+    protected void refuse(int code, String message) {
         try {
             getErrorStream().write(("loghost: " + message + "\n").getBytes(StandardCharsets.UTF_8));
             getErrorStream().flush();

@@ -13,14 +13,6 @@ public final class Escaping {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    /** Bytes copied as they are: printable ASCII except backslash. */
-    private static final boolean[] PLAIN = new boolean[256];
-
-    static {
-        for (int b = 0x20; b < 0x7f; b++) {
-            PLAIN[b] = b != '\\';
-        }
-    }
 
     private Escaping() {
     }
@@ -39,10 +31,7 @@ public final class Escaping {
         int end = off + len;
         while (i < end) {
             // Most log text is plain ASCII: find the run and copy it in one go.
-            int run = i;
-            while (run < end && PLAIN[src[run] & 0xff]) {
-                run++;
-            }
+            int run = Bytes.plainRunEnd(src, i, end);
             if (run > i) {
                 System.arraycopy(src, i, dst, pos, run - i);
                 pos += run - i;
@@ -120,10 +109,12 @@ public final class Escaping {
         int i = off;
         int end = off + len;
         while (i < end) {
+            i = Bytes.plainRunEnd(src, i, end);
+            if (i == end) {
+                break;
+            }
             int b = src[i] & 0xff;
-            if (b >= 0x20 && b < 0x7f && b != '\\') {
-                i++;
-            } else if (b == '\\') {
+            if (b == '\\') {
                 if (i + 1 >= end) {
                     return false;
                 }

@@ -37,6 +37,7 @@ public final class HostLog {
     private final MessageDigest md;
     private final Clock clock;
     private final RecordTime time = new RecordTime();
+    private final DecimalCounter seqText = new DecimalCounter();
 
     private long lastSeq;
     private byte[] lastDigest;
@@ -181,21 +182,21 @@ public final class HostLog {
             int written = 0;
             if (stream == null) {
                 for (int i = 0; i < n; i++) {
-                    writeRecord(t, batch.type(i), meta, data, batch.start(i), batch.end(i));
+                    writeRecord(t, batch.type(i), meta, -1, data, batch.start(i), batch.end(i));
                 }
                 written = n;
             } else {
                 // Exactly once: a client sequence number already in the log is never written again, whichever
                 // session of the stream sends it.
                 long committed = streams.last(stream);
-                String prefix = new String(meta, StandardCharsets.US_ASCII) + ",c=" + stream + ":";
+                byte[] prefix = (new String(meta, StandardCharsets.US_ASCII) + ",c=" + stream + ":")
+                        .getBytes(StandardCharsets.US_ASCII);
                 for (int i = 0; i < n; i++) {
                     long c = batch.clientSeq(i);
                     if (c <= committed) {
                         continue;
                     }
-                    writeRecord(t, batch.type(i), (prefix + c).getBytes(StandardCharsets.US_ASCII), data,
-                            batch.start(i), batch.end(i));
+                    writeRecord(t, batch.type(i), prefix, c, data, batch.start(i), batch.end(i));
                     written++;
                 }
             }
@@ -227,11 +228,12 @@ public final class HostLog {
         }
     }
 
-    private void writeRecord(byte[] t, RecordType type, byte[] meta, byte[] msg, int msgStart, int msgEnd)
-            throws IOException, DigestException {
+    // META is {@code meta}, followed by the decimal {@code clientSeq} when it is not negative (acknowledged mode).
+    private void writeRecord(byte[] t, RecordType type, byte[] meta, long clientSeq, byte[] msg, int msgStart,
+                             int msgEnd) throws IOException, DigestException {
         int msgLength = msgEnd - msgStart;
         int hexLength = 2 * algorithm.length();
-        int need = 20 + t.length + 10 + meta.length + hexLength + msgLength + 8;
+        int need = 20 + t.length + 10 + meta.length + 20 + hexLength + msgLength + 8;
         if (out.length - outLength < need) {
             flushOut();
             if (out.length < need) {
@@ -240,7 +242,7 @@ public final class HostLog {
         }
         long seq = lastSeq + 1;
         int start = outLength;
-        int p = writeDecimal(seq, out, start);
+        int p = seqText.next(seq, out, start);
         out[p++] = ' ';
         System.arraycopy(t, 0, out, p, t.length);
         p += t.length;
@@ -251,6 +253,9 @@ public final class HostLog {
         out[p++] = ' ';
         System.arraycopy(meta, 0, out, p, meta.length);
         p += meta.length;
+        if (clientSeq >= 0) {
+            p = writeDecimal(clientSeq, out, p);
+        }
         out[p++] = ' ';
         int digestAt = p;
         p += hexLength;
@@ -316,22 +321,41 @@ public final class HostLog {
         LOG.info("day-file host={} file={} seq={}", host, path.getFileName(), lastSeq + 1);
     }
 
-    /** Forces written records to disk if any were written since the last sync. */
-    public synchronized void sync() throws StorageException {
-        if (!dirty || file == null) {
-            return;
-        }
-        try {
-            file.getFD().sync();
+    /**
+     * Forces written records to disk if any were written since the last sync. The fsync runs outside the host's
+     * lock, so appends go on meanwhile (group commit); the next sync covers them.
+     */
+    public void sync() throws StorageException {
+        RandomAccessFile synced;
+        String day;
+        long size;
+        java.util.Map<String, Long> positions;
+        synchronized (this) {
+            if (!dirty || file == null) {
+                return;
+            }
+            synced = file;
             dirty = false;
-        } catch (IOException e) {
-            // After a failed fsync the kernel may have dropped the pages: nothing written since is trustworthy.
-            broken = "fsync failed: " + e.getMessage();
-            LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
-            throw new StorageException("fsync of host " + host + " failed: " + e.getMessage(), e);
+            day = StoreFiles.dayFileName(LocalDate.ofEpochDay(fileDay));
+            size = fileSize;
+            positions = streams.snapshot();
         }
         try {
-            streams.save(StoreFiles.dayFileName(LocalDate.ofEpochDay(fileDay)), fileSize);
+            synced.getFD().sync();
+        } catch (IOException e) {
+            synchronized (this) {
+                if (synced != file) {
+                    return; // the day rolled over meanwhile: the rollover synced and closed that file itself
+                }
+                // After a failed fsync the kernel may have dropped the pages: nothing written since is trustworthy.
+                broken = "fsync failed: " + e.getMessage();
+                LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
+                throw new StorageException("fsync of host " + host + " failed: " + e.getMessage(), e);
+            }
+        }
+        try {
+            // Positions as of the synced size only: a later position could name a record that is not durable.
+            streams.save(day, size, positions);
         } catch (IOException e) {
             // The log is intact; recovery falls back to scanning it.
             LOG.warn("stream-state-not-saved host={} reason=\"{}\"", host, e.getMessage());
@@ -339,9 +363,15 @@ public final class HostLog {
     }
 
     /** Syncs and closes the current day file. */
-    public synchronized void close() throws StorageException {
-        closed = true;
+    public void close() throws StorageException {
+        synchronized (this) {
+            closed = true;
+        }
         sync();
+        closeFile();
+    }
+
+    private synchronized void closeFile() throws StorageException {
         if (file != null) {
             try {
                 file.close();

@@ -27,7 +27,7 @@ public final class LineSplitter {
         while (i < end) {
             int room = maxLine - pendingLength;
             int scanEnd = Math.min(end, i + room);
-            int lf = indexOfLf(buf, i, scanEnd);
+            int lf = Bytes.indexOfLf(buf, i, scanEnd);
             if (lf >= 0) {
                 emit(RecordType.LOG, buf, i, lf - i, batch);
                 i = lf + 1;
@@ -70,14 +70,5 @@ public final class LineSplitter {
         System.arraycopy(buf, off, pending, pendingLength, len);
         batch.add(type, pending, 0, pendingLength + len);
         pendingLength = 0;
-    }
-
-    private static int indexOfLf(byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 }

@@ -17,6 +17,8 @@ public final class RecordView {
     /** The longest record line any v1 writer produces: a fully escaped maximal message plus the fields. */
     public static final int MAX_LINE_BYTES = 4 * MAX_MESSAGE_BYTES + 4096;
 
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
     private byte[] buf;
     private long seq;
     private int timeStart;
@@ -160,9 +162,8 @@ public final class RecordView {
             return false;
         }
         for (int i = 0; i < expected.length; i++) {
-            int hi = Character.digit(buf[digestStart + 2 * i], 16);
-            int lo = Character.digit(buf[digestStart + 2 * i + 1], 16);
-            if (((hi << 4) | lo) != (expected[i] & 0xff)) {
+            int e = expected[i] & 0xff;
+            if (buf[digestStart + 2 * i] != HEX[e >>> 4] || buf[digestStart + 2 * i + 1] != HEX[e & 0xf]) {
                 return false;
             }
         }

@@ -48,18 +48,26 @@ final class StreamPositions {
         }
     }
 
-    /** Writes the state after a sync: positions as of {@code file} at byte {@code offset}, all durable. */
-    void save(String file, long offset) throws IOException {
-        if (!changed || file == null) {
+    /** A copy of the positions, or null when nothing changed since the last save (taken under the host's lock). */
+    Map<String, Long> snapshot() {
+        if (!changed) {
+            return null;
+        }
+        changed = false;
+        return new HashMap<>(last);
+    }
+
+    /** Writes a snapshot taken when the log ended at byte {@code offset} of {@code file}, once that is durable. */
+    synchronized void save(String file, long offset, Map<String, Long> positions) throws IOException {
+        if (positions == null || file == null) {
             return;
         }
         StringBuilder sb = new StringBuilder("at ").append(file).append(' ').append(offset).append('\n');
-        last.forEach((s, c) -> sb.append(s).append(' ').append(c).append('\n'));
+        positions.forEach((s, c) -> sb.append(s).append(' ').append(c).append('\n'));
         Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".new");
         Files.deleteIfExists(tmp);
         StoreFiles.writePrivateFile(tmp, sb.toString().getBytes(StandardCharsets.US_ASCII));
         Files.move(tmp, stateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        changed = false;
     }
 
     /** Loads the state and scans the host's day files from where it left off (all of them without a state). */

@@ -36,13 +36,7 @@ final class LineReader implements AutoCloseable {
                 chunkPos = 0;
                 chunkEnd = n;
             }
-            int lf = -1;
-            for (int i = chunkPos; i < chunkEnd; i++) {
-                if (chunk[i] == '\n') {
-                    lf = i;
-                    break;
-                }
-            }
+            int lf = loghost.store.Bytes.indexOfLf(chunk, chunkPos, chunkEnd);
             int take = (lf >= 0 ? lf : chunkEnd) - chunkPos;
             if (lineLength + take > maxLine) {
                 throw new LineTooLongException();

@@ -179,15 +179,23 @@ class ForwardTest {
 
     @Test
     void spoolFullSendsAGapRecordWithTheRightCount() throws Exception {
-        // The loghost is down while 5,000 lines arrive; the spool holds 64 KiB.
+        // The loghost is down while 5,000 lines arrive through a FIFO; the spool holds 64 KiB. A FIFO writer
+        // (syslog) must never block, so the forwarder counts what it cannot keep.
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, Run.run("mkfifo", fifo.toString()).exit());
+        ForwarderProcess fwd = forward(null, "--fifo", fifo.toString(), "--spool-max", "64KiB", "--heartbeat", "0s");
+        assertTrue(fwd.awaitLog("fifo-wait", 30), fwd::stderr);
         List<String> in = lines("x".repeat(80) + " line", 1, 5000);
-        ForwarderProcess fwd = forward(file("in", in), "--stdin", "--spool-max", "64KiB");
+        Files.write(fifo, in);
         assertTrue(fwd.awaitLog("spool-full", 60), fwd::stderr);
-        Thread.sleep(1500);
         loghost();
-        assertEquals(0, fwd.await(120), fwd::stderr);
 
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         List<HostRecords.Rec> recs = HostRecords.read(data, "web01");
+        while (recs.stream().noneMatch(r -> r.type().equals("gap")) && System.nanoTime() < end) {
+            Thread.sleep(100);
+            recs = HostRecords.read(data, "web01");
+        }
         List<String> kept = recs.stream().filter(r -> r.type().equals("log")).map(HostRecords.Rec::text).toList();
         List<HostRecords.Rec> gaps = recs.stream().filter(r -> r.type().equals("gap")).toList();
         assertEquals(1, gaps.size(), "one gap record");
@@ -198,6 +206,16 @@ class ForwardTest {
         assertEquals(in.size() - kept.size(), Integer.parseInt(m.group(1)), "the gap counts exactly what is missing");
         assertTrue(kept.size() > 100 && kept.size() < 1000, "kept " + kept.size());
         assertEquals(0, Cli.run(data, "verify").exit());
+    }
+
+    @Test
+    void stdinWaitsForSpoolRoomInsteadOfDropping() throws Exception {
+        // A pipe loses nothing by waiting: with a 64 KiB spool, 5,000 lines still all arrive, no gap.
+        loghost();
+        List<String> in = lines("y".repeat(80) + " line", 1, 5000);
+        assertEquals(0, forward(file("in", in), "--stdin", "--spool-max", "64KiB").await(120));
+        assertEquals(in, stored());
+        assertTrue(HostRecords.read(data, "web01").stream().noneMatch(r -> r.type().equals("gap")));
     }
 
     @Test

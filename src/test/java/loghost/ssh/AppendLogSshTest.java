@@ -217,9 +217,7 @@ class AppendLogSshTest {
         try (TestServer server = new TestServer(dir, "")) {
             Path key = KeyGen.generate(dir, "k", "ed25519");
             server.enroll("web01", key);
-            List<String> cmd = server.sshCommand(key, "-T", "log@127.0.0.1", "append-log");
-            cmd.replaceAll(a -> a.equals("LogLevel=ERROR") ? "LogLevel=DEBUG1" : a);
-            Run.Result r = Run.run(cmd, null, Map.of(), 60);
+            Run.Result r = server.sshAtLogLevel(key, "DEBUG1", "-T", "log@127.0.0.1", "append-log");
             assertEquals(0, r.exit(), r::toString);
             assertTrue(r.stderr().contains("cipher: aes128-gcm@openssh.com"), r::toString);
         }

@@ -23,10 +23,9 @@ class CryptoPolicyTest {
     Path dir;
 
     private Run.Result sshWith(TestServer server, Path key, String... options) throws Exception {
-        List<String> cmd = server.sshCommand(key, options);
-        cmd.replaceAll(a -> a.equals("LogLevel=ERROR") ? "LogLevel=INFO" : a);
-        cmd.addAll(List.of("-T", "log@127.0.0.1", "append-log"));
-        return Run.run(cmd, null, Map.of(), 60);
+        List<String> args = new java.util.ArrayList<>(List.of(options));
+        args.addAll(List.of("-T", "log@127.0.0.1", "append-log"));
+        return server.sshAtLogLevel(key, "INFO", args.toArray(String[]::new));
     }
 
     @Test
@@ -59,9 +58,7 @@ class CryptoPolicyTest {
         try (TestServer server = new TestServer(dir, "")) {
             Path key = KeyGen.generate(dir, "k", "ed25519");
             server.enroll("web01", key);
-            List<String> cmd = server.sshCommand(key, "-T", "log@127.0.0.1", "append-log");
-            cmd.replaceAll(a -> a.equals("LogLevel=ERROR") ? "LogLevel=DEBUG3" : a);
-            Run.Result r = Run.run(cmd, null, Map.of(), 60);
+            Run.Result r = server.sshAtLogLevel(key, "DEBUG3", "-T", "log@127.0.0.1", "append-log");
             assertEquals(0, r.exit(), r::toString);
             assertTrue(r.stderr().contains("will use strict KEX ordering"), r::toString);
             assertTrue(r.stderr().contains("kex-strict-s-v00@openssh.com"), r::toString);
@@ -76,9 +73,7 @@ class CryptoPolicyTest {
                 "loghost.ssh.ciphers = [\"chacha20-poly1305@openssh.com\", \"aes128-gcm@openssh.com\"]")) {
             Path key = KeyGen.generate(dir, "k", "ed25519");
             server.enroll("web01", key);
-            List<String> cmd = server.sshCommand(key, "-T", "log@127.0.0.1", "append-log");
-            cmd.replaceAll(a -> a.equals("LogLevel=ERROR") ? "LogLevel=DEBUG1" : a);
-            Run.Result r = Run.run(cmd, null, Map.of(), 60);
+            Run.Result r = server.sshAtLogLevel(key, "DEBUG1", "-T", "log@127.0.0.1", "append-log");
             assertEquals(0, r.exit(), r::toString);
             assertTrue(r.stderr().contains("cipher: chacha20-poly1305@openssh.com"), r::toString);
         }

@@ -90,6 +90,13 @@ public final class TestServer implements AutoCloseable {
         return Run.run(sshCommand(key, args), stdin, Map.of(), 120);
     }
 
+    /** Runs the real ssh client with no stdin at OpenSSH log level {@code level} (its messages go to stderr). */
+    public Run.Result sshAtLogLevel(Path key, String level, String... args) throws IOException, InterruptedException {
+        List<String> cmd = sshCommand(key, args);
+        cmd.replaceAll(a -> a.equals("LogLevel=ERROR") ? "LogLevel=" + level : a);
+        return Run.run(cmd, null, Map.of(), 60);
+    }
+
     /** Pipes {@code stdin} into {@code append-log} as user "log", the README's way. */
     public Run.Result append(Path key, Path stdin) throws IOException, InterruptedException {
         return ssh(key, stdin, "-T", "log@127.0.0.1", "append-log");

@@ -1,0 +1,58 @@
+package loghost.store;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/** Byte scans on the hot path, eight bytes per step (SWAR: bit tricks on a long), for every line received. */
+public final class Bytes {
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    private Bytes() {
+    }
+
+    /** Index of the first LF in {@code b[from, to)}, or -1. */
+    public static int indexOfLf(byte[] b, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = (long) LONGS.get(b, i) ^ (ONES * '\n');
+            if (((x - ONES) & ~x & HIGHS) != 0) {
+                break; // an LF is in these eight bytes: find it below
+            }
+        }
+        for (; i < to; i++) {
+            if (b[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * End of the run of plain bytes (0x20..0x7e, not backslash) starting at {@code from}: the index of the first
+     * byte in {@code b[from, to)} that needs escaping, or {@code to}.
+     */
+    static int plainRunEnd(byte[] b, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = (long) LONGS.get(b, i);
+            long below = (x - ONES * 0x20) & ~x & HIGHS;      // some byte < 0x20
+            long above = ((x + ONES) | x) & HIGHS;              // some byte > 0x7e
+            long slash = x ^ (ONES * '\\');
+            long backslash = (slash - ONES) & ~slash & HIGHS;   // some byte == '\\'
+            if ((below | above | backslash) != 0) {
+                break;
+            }
+        }
+        for (; i < to; i++) {
+            int c = b[i] & 0xff;
+            if (c < 0x20 || c > 0x7e || c == '\\') {
+                return i;
+            }
+        }
+        return to;
+    }
+}
