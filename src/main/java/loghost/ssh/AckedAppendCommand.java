@@ -129,6 +129,7 @@ final class AckedAppendCommand extends HostCommand {
             writeError(out, "the loghost could not store your lines");
         } catch (IOException e) {
             ending = "io-error";
+            LOG.warn("stream-io-error host={} reason=\"{}\"", who.host(), e.getMessage());
         }
         synchronized (ackLock) {
             finished = true;
@@ -266,12 +267,6 @@ final class AckedAppendCommand extends HostCommand {
 
     private void fail(OutputStream out, int code, String message) {
         writeError(out, message);
-        try {
-            getErrorStream().write(("loghost: " + message + "\n").getBytes(StandardCharsets.UTF_8));
-            getErrorStream().flush();
-        } catch (IOException e) {
-            LOG.debug("could not send refusal to client: {}", e.toString());
-        }
-        onExit(code, message);
+        exitWithMessage(code, message);
     }
 }

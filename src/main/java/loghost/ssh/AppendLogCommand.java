@@ -3,7 +3,6 @@ package loghost.ssh;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.nio.charset.StandardCharsets;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
 import loghost.store.LineSplitter;
@@ -100,12 +99,6 @@ final class AppendLogCommand extends HostCommand {
 
     @Override
     protected void refuse(int code, String message) {
-        try {
-            getErrorStream().write(("loghost: " + message + "\n").getBytes(StandardCharsets.UTF_8));
-            getErrorStream().flush();
-        } catch (IOException e) {
-            LOG.debug("could not send refusal to client: {}", e.toString());
-        }
-        onExit(code, message);
+        exitWithMessage(code, message);
     }
 }

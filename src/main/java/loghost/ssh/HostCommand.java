@@ -1,13 +1,19 @@
 package loghost.ssh;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import org.apache.sshd.server.command.AbstractCommandSupport;
 import org.apache.sshd.server.session.ServerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What both append-log commands do before reading a byte: find the host the session's key is enrolled for
  * (set at authentication, never taken from the client) and take one of that host's session slots.
  */
 abstract class HostCommand extends AbstractCommandSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostCommand.class);
 
     /** Where refusals go; subclasses report through it too. */
     protected final Refusals refusals;
@@ -48,4 +54,15 @@ abstract class HostCommand extends AbstractCommandSupport {
 
     /** Tells the client why the session ends, in the command's own way, and ends it with {@code code}. */
     protected abstract void refuse(int code, String message);
+
+    /** Ends the session with {@code code} after one line {@code loghost: MESSAGE} on the client's stderr. */
+    protected final void exitWithMessage(int code, String message) {
+        try {
+            getErrorStream().write(("loghost: " + message + "\n").getBytes(StandardCharsets.UTF_8));
+            getErrorStream().flush();
+        } catch (IOException e) {
+            LOG.debug("could not send the message to the client (gone?): {}", e.toString());
+        }
+        onExit(code, message);
+    }
 }
