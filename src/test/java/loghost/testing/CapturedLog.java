@@ -20,10 +20,13 @@ public final class CapturedLog implements AutoCloseable {
     }
 
     /** The formatted lines so far. */
-    public synchronized List<String> lines() {
-        synchronized (appender.list) {
-            return appender.list.stream().map(e -> e.getLoggerName() + " " + e.getFormattedMessage()).toList();
+    public List<String> lines() {
+        // ListAppender adds under the appender's own lock (AppenderBase.doAppend is synchronized): copy under it.
+        List<ILoggingEvent> copy;
+        synchronized (appender) {
+            copy = List.copyOf(appender.list);
         }
+        return copy.stream().map(e -> e.getLoggerName() + " " + e.getFormattedMessage()).toList();
     }
 
     /** Waits up to {@code timeout} for a line containing every fragment; returns it, or null. */
