@@ -123,10 +123,13 @@ public final class LoghostServer implements AutoCloseable {
     private static void closeQuietly(AuditTrail audit, LogStore store, Exception cause) {
         try {
             audit.close();
-            store.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             cause.addSuppressed(e);
+        }
+        try {
+            // Always, even when the audit writer was interrupted: the logs must be synced and closed.
+            store.close();
         } catch (StorageException e) {
             cause.addSuppressed(e);
         }
@@ -159,6 +162,7 @@ public final class LoghostServer implements AutoCloseable {
                 audit.close();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                LOG.warn("audit-close-interrupted: audit events still queued may not have been written");
             }
             store.close();
         }
