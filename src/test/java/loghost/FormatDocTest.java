@@ -104,7 +104,9 @@ class FormatDocTest {
         try (TestServer server = new TestServer(dir, "")) {
             Path hostDir = server.data().resolve("hosts/web01");
             Files.createDirectories(hostDir);
-            Files.write(hostDir.resolve("2026-11-22.log"), exampleFile());
+            Files.setPosixFilePermissions(hostDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Path file = Files.write(hostDir.resolve("2026-11-22.log"), exampleFile());
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             var r = server.cli("verify", "--host", "web01");
             assertEquals(0, r.exit(), r::toString);
             assertEquals("verify: OK: 1 host, 1 file, 4 records\n", r.stdout());
@@ -159,7 +161,7 @@ class FormatDocTest {
         String a = "<38>Nov 22 10:15:30 web01 sshd[812]: Accepted publickey for admin from 192.0.2.7 port 50122 ssh2\n";
         byte[] b = concat(a.getBytes(StandardCharsets.US_ASCII),
                 "tab\there, backslash C:\\temp, ESC \u001b[2J, byte ".getBytes(StandardCharsets.US_ASCII),
-                new byte[] {(byte) 0xff}, ", café\n".getBytes(StandardCharsets.UTF_8));
+                new byte[] {(byte) 0xff}, ", RLM \u200f, café\n".getBytes(StandardCharsets.UTF_8));
         return b;
     }
 

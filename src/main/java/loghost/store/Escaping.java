@@ -7,12 +7,19 @@ import java.io.ByteArrayOutputStream;
  *
  * <p>Printable ASCII except backslash, and well-formed UTF-8 except the characters that can fake
  * a line break or reorder text on an operator's terminal, pass through; every other byte becomes
- * {@code \xHH}, with {@code \\ \t \n \r} as short forms.
+ * {@code \xHH}, with {@code \\ \t \n \r} as short forms. Format version 2 also escapes the invisible
+ * direction marks U+200E, U+200F, U+061C and the byte-order mark U+FEFF, which version 1 copied as is;
+ * the writer always escapes by the current version, files keep the rule of the version in their header.
  */
 public final class Escaping {
 
-    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** The first format version, whose rule copies U+200E, U+200F, U+061C and U+FEFF as is. */
+    public static final int V1 = 1;
 
+    /** The current format version: the rule of version 1, plus those four characters escaped. */
+    public static final int V2 = 2;
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private Escaping() {
     }
@@ -23,10 +30,16 @@ public final class Escaping {
     }
 
     /**
-     * Escapes {@code src[off, off+len)} into {@code dst} at {@code pos}; returns the position after the last byte
-     * written. {@code dst} must have {@link #maxEscapedLength(int)} bytes of room.
+     * Escapes {@code src[off, off+len)} by the current version's rule into {@code dst} at {@code pos}; returns the
+     * position after the last byte written. {@code dst} must have {@link #maxEscapedLength(int)} bytes of room.
      */
     public static int escape(byte[] src, int off, int len, byte[] dst, int pos) {
+        return escape(src, off, len, dst, pos, V2);
+    }
+
+    /** As {@link #escape(byte[], int, int, byte[], int)}, by the rule of format {@code version} (1 or 2). */
+    public static int escape(byte[] src, int off, int len, byte[] dst, int pos, int version) {
+        boolean v1 = version == V1;
         int i = off;
         int end = off + len;
         while (i < end) {
@@ -49,7 +62,7 @@ public final class Escaping {
                 pos = escapeControl(b, dst, pos);
                 i++;
             } else {
-                int n = safeUtf8Length(src, i, end);
+                int n = safeUtf8Length(src, i, end, v1);
                 if (n == 0) {
                     pos = hex(b, dst, pos);
                     i++;
@@ -63,11 +76,37 @@ public final class Escaping {
         return pos;
     }
 
-    /** Escapes a whole array; for tests, tools and the rare non-hot path. */
+    /** Escapes a whole array by the current rule; for tests, tools and the rare non-hot path. */
     public static byte[] escape(byte[] raw) {
+        return escape(raw, V2);
+    }
+
+    /** Escapes a whole array by the rule of format {@code version}. */
+    public static byte[] escape(byte[] raw, int version) {
         byte[] dst = new byte[maxEscapedLength(raw.length)];
-        int n = escape(raw, 0, raw.length, dst, 0);
+        int n = escape(raw, 0, raw.length, dst, 0, version);
         return java.util.Arrays.copyOf(dst, n);
+    }
+
+    /**
+     * A message escaped by the current rule, re-escaped by the rule of {@code version}: for records appended to
+     * a day file of an older version (the rest of the day a server was upgraded on), which keeps its rule.
+     */
+    public static byte[] reescape(byte[] src, int off, int len, int version) {
+        return escape(unescape(src, off, len), version);
+    }
+
+    /** True when a message escaped by the current rule may differ under {@code version}'s rule (it has a {@code \x}). */
+    public static boolean mayDifferIn(int version, byte[] src, int off, int len) {
+        if (version == V2) {
+            return false;
+        }
+        for (int i = off; i + 1 < off + len; i++) {
+            if (src[i] == '\\' && src[i + 1] == 'x') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Decodes an escaped message back to the exact bytes; throws on anything the escaper cannot have produced. */
@@ -104,8 +143,14 @@ public final class Escaping {
         return out.toByteArray();
     }
 
-    /** True when {@code src[off, off+len)} is exactly what {@link #escape} produces for some input. */
+    /** True when {@code src[off, off+len)} is exactly what the current rule produces for some input. */
     public static boolean isCanonical(byte[] src, int off, int len) {
+        return isCanonical(src, off, len, V2);
+    }
+
+    /** True when {@code src[off, off+len)} is exactly what the rule of format {@code version} produces for some input. */
+    public static boolean isCanonical(byte[] src, int off, int len, int version) {
+        boolean v1 = version == V1;
         int i = off;
         int end = off + len;
         while (i < end) {
@@ -129,7 +174,7 @@ public final class Escaping {
                     }
                     if (v >= 0x80) {
                         byte[] raw = unescapeAhead(src, i, end);
-                        if (safeUtf8Length(raw, 0, raw.length) > 0) {
+                        if (safeUtf8Length(raw, 0, raw.length, v1) > 0) {
                             return false;
                         }
                     }
@@ -140,7 +185,7 @@ public final class Escaping {
             } else if (b < 0x80) {
                 return false;
             } else {
-                int n = safeUtf8Length(src, i, end);
+                int n = safeUtf8Length(src, i, end, v1);
                 if (n == 0) {
                     return false;
                 }
@@ -165,15 +210,20 @@ public final class Escaping {
     /**
      * Length (2 to 4) of a well-formed UTF-8 sequence at {@code i} that may pass through unescaped, or 0.
      * Excluded even when well-formed: C1 controls U+0080..U+009F (8-bit terminal escapes such as CSI),
-     * U+2028..U+202E (line/paragraph separators, bidi embeddings and overrides) and U+2066..U+2069 (bidi isolates).
+     * U+2028..U+202E (line/paragraph separators, bidi embeddings and overrides) and U+2066..U+2069 (bidi isolates);
+     * unless {@code v1}, also U+061C, U+200E, U+200F (direction marks) and U+FEFF (byte-order mark).
      */
-    static int safeUtf8Length(byte[] s, int i, int end) {
+    static int safeUtf8Length(byte[] s, int i, int end, boolean v1) {
         int b0 = s[i] & 0xff;
         if (b0 >= 0xc2 && b0 <= 0xdf) {
             if (i + 1 >= end || !isCont(s[i + 1])) {
                 return 0;
             }
-            return (b0 == 0xc2 && (s[i + 1] & 0xff) < 0xa0) ? 0 : 2;
+            int b1 = s[i + 1] & 0xff;
+            if (b0 == 0xc2 && b1 < 0xa0) {
+                return 0;
+            }
+            return (!v1 && b0 == 0xd8 && b1 == 0x9c) ? 0 : 2;
         }
         if (b0 >= 0xe0 && b0 <= 0xef) {
             if (i + 2 >= end) {
@@ -190,6 +240,10 @@ public final class Escaping {
                 return 0;
             }
             if (b0 == 0xe2 && b1 == 0x81 && b2 >= 0xa6 && b2 <= 0xa9) {
+                return 0;
+            }
+            if (!v1 && ((b0 == 0xe2 && b1 == 0x80 && (b2 == 0x8e || b2 == 0x8f))
+                    || (b0 == 0xef && b1 == 0xbb && b2 == 0xbf))) {
                 return 0;
             }
             return 3;

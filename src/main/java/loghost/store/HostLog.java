@@ -43,6 +43,7 @@ public final class HostLog {
     private byte[] lastDigest;
     private byte[] nextDigest;
     private long fileDay = Long.MIN_VALUE;
+    private int fileVersion = FileHeader.CURRENT_VERSION;
     private RandomAccessFile file;
     private long fileSize;
     private byte[] out = new byte[OUT_SIZE];
@@ -118,7 +119,7 @@ public final class HostLog {
             } else {
                 RecordView view = new RecordView();
                 byte[] line = tail.lastLine();
-                String problem = view.parse(line, line.length, header.algorithm());
+                String problem = view.parse(line, line.length, header.algorithm(), header.version());
                 if (problem != null) {
                     throw new StorageException(file + ": last record is malformed (" + problem
                             + "); refusing to continue this chain; run loghost verify");
@@ -130,6 +131,7 @@ public final class HostLog {
             log.file = raf;
             log.fileSize = tail.completeLength();
             log.fileDay = header.day().toEpochDay();
+            log.fileVersion = header.version();
             raf.seek(log.fileSize);
             return log;
         } catch (IOException | StorageException | RuntimeException e) {
@@ -232,6 +234,12 @@ public final class HostLog {
     private void writeRecord(byte[] t, RecordType type, byte[] meta, long clientSeq, byte[] msg, int msgStart,
                              int msgEnd) throws IOException, DigestException {
         int msgLength = msgEnd - msgStart;
+        if (Escaping.mayDifferIn(fileVersion, msg, msgStart, msgLength)) {
+            // A day file keeps the escaping rule of its header's version (an upgrade does not change it mid-day).
+            msg = Escaping.reescape(msg, msgStart, msgLength, fileVersion);
+            msgStart = 0;
+            msgLength = msg.length;
+        }
         int hexLength = 2 * algorithm.length();
         int need = 20 + t.length + 10 + meta.length + 20 + hexLength + msgLength + 8;
         if (out.length - outLength < need) {
@@ -318,6 +326,7 @@ public final class HostLog {
         fileSize = headerLine.length;
         file.seek(fileSize);
         fileDay = day;
+        fileVersion = header.version();
         LOG.info("day-file host={} file={} seq={}", host, path.getFileName(), lastSeq + 1);
     }
 

@@ -32,19 +32,19 @@ public record HostSummary(String host, long records, long bytes, Instant lastRec
             }
             RecordView v = new RecordView();
             byte[] line = tail.lastLine();
-            String problem = v.parse(line, line.length, header.algorithm());
+            String problem = v.parse(line, line.length, header.algorithm(), header.version());
             if (problem != null) {
                 throw new StorageException(newest + ": last record is malformed (" + problem + ")");
             }
             long seq = v.seq();
             Instant last = Instant.parse(v.time());
             String head = new String(line, v.digestStart(), 2 * header.algorithm().length(), StandardCharsets.US_ASCII);
-            return new HostSummary(host, seq, bytes, last, lastMark(raf, header.algorithm()), head);
+            return new HostSummary(host, seq, bytes, last, lastMark(raf, header), head);
         }
     }
 
     // The newest "mark" record of the file, scanning back from its end in blocks.
-    private static Instant lastMark(RandomAccessFile raf, DigestAlgorithm alg) throws IOException {
+    private static Instant lastMark(RandomAccessFile raf, FileHeader header) throws IOException {
         long end = raf.length();
         byte[] carry = new byte[0];
         RecordView v = new RecordView();
@@ -59,7 +59,7 @@ public record HostSummary(String host, long records, long bytes, Instant lastRec
                 if (block[i] == '\n' || i == 0 && end - n == 0) {
                     int start = block[i] == '\n' ? i + 1 : 0;
                     byte[] line = java.util.Arrays.copyOfRange(block, start, lineEnd);
-                    if (line.length > 0 && line[0] != '#' && v.parse(line, line.length, alg) == null
+                    if (line.length > 0 && line[0] != '#' && v.parse(line, line.length, header.algorithm(), header.version()) == null
                             && v.type().equals("mark")) {
                         return Instant.parse(v.time());
                     }

@@ -5,7 +5,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
-/** Formats receive times as the 24-byte TIME field, caching the last value (many records share a millisecond). */
+/**
+ * The 24-byte TIME field: formats receive times, caching the last value (many records share a millisecond), and
+ * checks that a stored one names a real instant.
+ */
 final class RecordTime {
 
     private static final DateTimeFormatter FORMAT =
@@ -25,5 +28,44 @@ final class RecordTime {
             cachedMillis = millis;
         }
         return cached;
+    }
+
+    /**
+     * True when {@code b[p, p+24)} is {@code YYYY-MM-DDTHH:MM:SS.mmmZ} naming a real instant (docs/FORMAT.md,
+     * "Record line"): a real date, hour 00-23, minute and second 00-59. No leap second: the writer formats epoch
+     * milliseconds, which have none, so {@code :60} never occurs.
+     */
+    static boolean isValid(byte[] b, int p) {
+        for (int i = 0; i < RecordView.TIME_LENGTH; i++) {
+            char s = TIME_SHAPE.charAt(i);
+            byte c = b[p + i];
+            if (s == 'd' ? (c < '0' || c > '9') : c != s) {
+                return false;
+            }
+        }
+        int year = number(b, p, 4);
+        int month = number(b, p + 5, 2);
+        int day = number(b, p + 8, 2);
+        return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
+                && number(b, p + 11, 2) <= 23 && number(b, p + 14, 2) <= 59 && number(b, p + 17, 2) <= 59;
+    }
+
+    private static final String TIME_SHAPE = "dddd-dd-ddTdd:dd:dd.dddZ";
+
+    private static int number(byte[] b, int p, int digits) {
+        int v = 0;
+        for (int i = 0; i < digits; i++) {
+            v = v * 10 + (b[p + i] - '0');
+        }
+        return v;
+    }
+
+    /** Days in {@code month} of {@code year} in the proleptic Gregorian calendar (as {@code java.time} counts). */
+    static int daysInMonth(int year, int month) {
+        if (month == 2) {
+            boolean leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+            return leap ? 29 : 28;
+        }
+        return (month == 4 || month == 6 || month == 9 || month == 11) ? 30 : 31;
     }
 }

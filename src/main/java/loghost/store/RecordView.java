@@ -14,7 +14,7 @@ public final class RecordView {
     /** The longest message a record may carry, in raw bytes (the ceiling of the max-line setting). */
     public static final int MAX_MESSAGE_BYTES = 1 << 20;
 
-    /** The longest record line any v1 writer produces: a fully escaped maximal message plus the fields. */
+    /** The longest record line any writer produces, without its LF: a fully escaped maximal message plus the fields. */
     public static final int MAX_LINE_BYTES = 4 * MAX_MESSAGE_BYTES + 4096;
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
@@ -30,34 +30,41 @@ public final class RecordView {
     private int digestEnd;
     private int messageStart;
     private int end;
+    private final MetaField meta = new MetaField();
 
     /**
-     * Parses {@code buf[0, len)} (one line without its LF) for a chain using {@code alg}; returns null when it is
-     * well-formed, otherwise what is wrong.
+     * Parses {@code buf[0, len)} (one line without its LF) of a current-version file of a chain using {@code alg};
+     * returns null when it is well-formed, otherwise what is wrong.
      */
     public String parse(byte[] buf, int len, DigestAlgorithm alg) {
+        return parse(buf, len, alg, FileHeader.CURRENT_VERSION);
+    }
+
+    /**
+     * Parses {@code buf[0, len)} (one line without its LF) of a file of format {@code version} of a chain using
+     * {@code alg}; returns null when it is well-formed, otherwise the reason {@code loghost verify} prints
+     * (docs/FORMAT.md, "Verifying"). The fields are checked in order; the first bad one is the reason.
+     */
+    public String parse(byte[] buf, int len, DigestAlgorithm alg, int version) {
         this.buf = buf;
         this.end = len;
         int p = 0;
         long v = 0;
         int digits = 0;
         while (p < len && buf[p] >= '0' && buf[p] <= '9') {
-            if (digits == 0 && buf[p] == '0') {
-                return "seq has a leading zero";
-            }
-            if (++digits > 18) {
-                return "seq too long";
+            if ((digits == 0 && buf[p] == '0') || ++digits > 18) {
+                return "malformed SEQ field";
             }
             v = v * 10 + (buf[p] - '0');
             p++;
         }
         if (digits == 0 || p >= len || buf[p] != ' ') {
-            return "malformed seq field";
+            return "malformed SEQ field";
         }
         seq = v;
         timeStart = ++p;
-        if (p + TIME_LENGTH >= len || buf[p + TIME_LENGTH] != ' ' || !validTime(buf, p)) {
-            return "malformed time field";
+        if (p + TIME_LENGTH >= len || buf[p + TIME_LENGTH] != ' ' || !RecordTime.isValid(buf, p)) {
+            return "malformed TIME field";
         }
         p += TIME_LENGTH + 1;
         typeStart = p;
@@ -66,7 +73,7 @@ public final class RecordView {
         }
         typeEnd = p;
         if (typeEnd == typeStart || typeEnd - typeStart > 8 || p >= len || buf[p] != ' ') {
-            return "malformed type field";
+            return "malformed TYPE field";
         }
         metaStart = ++p;
         while (p < len && isMetaChar(buf[p])) {
@@ -74,7 +81,10 @@ public final class RecordView {
         }
         metaEnd = p;
         if (metaEnd == metaStart || p >= len || buf[p] != ' ') {
-            return "malformed meta field";
+            return "malformed META field";
+        }
+        if (!meta.parse(buf, metaStart, metaEnd)) {
+            return "malformed META field";
         }
         digestStart = ++p;
         while (p < len && ((buf[p] >= '0' && buf[p] <= '9') || (buf[p] >= 'a' && buf[p] <= 'f'))) {
@@ -82,13 +92,28 @@ public final class RecordView {
         }
         digestEnd = p;
         if (digestEnd - digestStart != 2 * alg.length() || p >= len || buf[p] != ' ') {
-            return "malformed digest field (expected " + 2 * alg.length() + " lowercase hex digits)";
+            return "malformed DIGEST field";
         }
         messageStart = p + 1;
-        if (!Escaping.isCanonical(buf, messageStart, end - messageStart)) {
-            return "message is not in canonical escaped form";
+        if (!Escaping.isCanonical(buf, messageStart, end - messageStart, version)) {
+            return "MESSAGE is not in canonical escaped form";
         }
         return null;
+    }
+
+    /** The {@code s=} value of META, or 0 when it has none. */
+    public long session() {
+        return meta.session();
+    }
+
+    /** True when META has a {@code c=} attribute. */
+    public boolean hasClientSeq() {
+        return meta.hasClientSeq();
+    }
+
+    /** True when META is {@code -} (no attributes). */
+    public boolean noMeta() {
+        return metaEnd - metaStart == 1 && buf[metaStart] == '-';
     }
 
     private static boolean isMetaChar(byte c) {
@@ -96,17 +121,38 @@ public final class RecordView {
                 || c == ':' || c == '-';
     }
 
-    private static boolean validTime(byte[] b, int p) {
-        // YYYY-MM-DDTHH:MM:SS.mmmZ
-        String shape = "dddd-dd-ddTdd:dd:dd.dddZ";
-        for (int i = 0; i < TIME_LENGTH; i++) {
-            char s = shape.charAt(i);
-            byte c = b[p + i];
-            if (s == 'd' ? (c < '0' || c > '9') : c != s) {
-                return false;
+    /**
+     * Compares the date part of TIME ({@code YYYY-MM-DD}) with {@code day} (10 ASCII bytes of the same form):
+     * negative, zero or positive as TIME's date is before, on or after that day.
+     */
+    public int compareTimeDay(byte[] day) {
+        for (int i = 0; i < 10; i++) {
+            int d = buf[timeStart + i] - day[i];
+            if (d != 0) {
+                return d;
             }
         }
-        return true;
+        return 0;
+    }
+
+    /** Offset of the META field in the buffer. */
+    public int metaStart() {
+        return metaStart;
+    }
+
+    /** End (exclusive) of the META field in the buffer. */
+    public int metaEnd() {
+        return metaEnd;
+    }
+
+    /** Offset of the TYPE field in the buffer. */
+    public int typeStart() {
+        return typeStart;
+    }
+
+    /** End (exclusive) of the TYPE field in the buffer. */
+    public int typeEnd() {
+        return typeEnd;
     }
 
     /** The record's sequence number. */

@@ -72,7 +72,7 @@ final class LineReader implements AutoCloseable {
         in.close();
     }
 
-    /** A line longer than any record a v1 writer produces. */
+    /** A line longer than any record a writer produces. */
     static final class LineTooLongException extends Exception {
         private static final long serialVersionUID = 1L;
     }

@@ -2,26 +2,33 @@ package loghost.verify;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.DigestException;
-import java.security.MessageDigest;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import loghost.store.DigestAlgorithm;
-import loghost.store.FileHeader;
+import java.util.Set;
+import java.util.regex.Pattern;
+import loghost.store.Escaping;
 import loghost.store.HostName;
-import loghost.store.RecordView;
-import loghost.store.StoreFiles;
+import loghost.verify.VerifyReport.Kind;
 
 /**
- * Checks hosts' chains from the files alone, file by file and record by record, in constant memory. For each
- * host it reports the first record that breaks the chain (nothing after it can be trusted) and moves on.
+ * Checks the store under {@code DATA/hosts} from the files alone (docs/FORMAT.md, "Verifying"): first each entry
+ * (names, kinds, links, modes), then each host's chain file by file and record by record, in constant memory.
+ * Every input yields findings, never an exception; for each host the first failure is reported (nothing after it
+ * can be trusted) and the next host is checked.
  */
 public final class Verifier {
+
+    private static final Pattern DAY_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log");
+    private static final Pattern UNFINISHED_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.tmp");
 
     private final Path hostsDir;
 
@@ -30,168 +37,188 @@ public final class Verifier {
         this.hostsDir = hostsDir;
     }
 
-    /** Verifies every host directory, in name order. */
-    public VerifyReport verifyAll() throws IOException {
+    /** Verifies {@code hosts/} and every host directory in it, in name order. */
+    public VerifyReport verifyAll() {
         VerifyReport report = new VerifyReport();
-        if (!Files.isDirectory(hostsDir)) {
+        List<String> names = hostsDirEntries(report);
+        if (names == null) {
             return report;
         }
-        List<String> hosts = new ArrayList<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(hostsDir)) {
-            for (Path d : dirs) {
-                hosts.add(d.getFileName().toString());
+        for (String name : names) {
+            if (!HostName.isStorable(name)) {
+                report.add(Kind.FAIL, "hosts/" + printable(name), 0, "not a host name");
+                continue;
             }
-        }
-        hosts.sort(null);
-        for (String host : hosts) {
-            verifyHost(host, report);
+            verifyHost(name, report);
         }
         return report;
     }
 
-    /** Verifies one host; a missing host directory is itself a problem. */
-    public VerifyReport verifyOne(String host) throws IOException {
+    /** Verifies {@code hosts/} and one host; a missing host directory is itself a failure. */
+    public VerifyReport verifyOne(String host) {
         VerifyReport report = new VerifyReport();
-        if (!HostName.isStorable(host) || !Files.isDirectory(hostsDir.resolve(host))) {
-            report.problem(host, host, 0, "no log directory for this host");
+        if (hostsDirEntries(report) == null) {
+            return report;
+        }
+        if (!HostName.isStorable(host) || !Files.exists(hostsDir.resolve(host), LinkOption.NOFOLLOW_LINKS)) {
+            report.add(Kind.FAIL, "hosts/" + printable(host), 0, "no log directory for this host");
             return report;
         }
         verifyHost(host, report);
         return report;
     }
 
-    private void verifyHost(String host, VerifyReport report) throws IOException {
+    // hosts/ itself: a real, listable directory; a mode finding is reported but the hosts are still checked.
+    // Returns its entries in name order, or null (after a failure) when nothing more can be checked.
+    private List<String> hostsDirEntries(VerifyReport report) {
+        PosixFileAttributes a;
+        try {
+            a = Files.readAttributes(hostsDir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            report.add(Kind.FAIL, "hosts", 0, "missing");
+            return null;
+        } catch (IOException e) {
+            report.add(Kind.FAIL, "hosts", 0, "cannot be read");
+            return null;
+        }
+        String kind = kindProblem(a, true);
+        if (kind != null) {
+            report.add(Kind.FAIL, "hosts", 0, kind);
+            return null;
+        }
+        modeFinding(a, "hosts", report);
+        return sortedNames(hostsDir, "hosts", report);
+    }
+
+    // The names in a directory in name order, or null after reporting that it cannot be listed.
+    private static List<String> sortedNames(Path dir, String label, VerifyReport report) {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path e : entries) {
+                names.add(e.getFileName().toString());
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            report.add(Kind.FAIL, label, 0, "cannot be read");
+            return null;
+        }
+        names.sort(null);
+        return names;
+    }
+
+    private void verifyHost(String host, VerifyReport report) {
         Path dir = hostsDir.resolve(host);
-        String rel = host + "/";
-        if (!HostName.isStorable(host) || !Files.isDirectory(dir)) {
-            report.problem(host, host, 0, "unexpected entry in hosts directory (not a valid host name or not a directory)");
+        String label = "hosts/" + host;
+        if (!entryUsable(dir, label, true, report)) {
+            return;
+        }
+        List<String> names = sortedNames(dir, label, report);
+        if (names == null) {
             return;
         }
         report.host();
-        List<String> files = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path f : entries) {
-                String name = f.getFileName().toString();
-                if (!StoreFiles.DAY_FILE.matcher(name).matches() || !Files.isRegularFile(f)) {
-                    report.problem(host, rel + name, 0, "unexpected file in host directory");
+        List<String> dayFiles = new ArrayList<>();
+        for (String name : names) {
+            String fileLabel = label + "/" + printable(name);
+            Path file = dir.resolve(name);
+            var day = DAY_NAME.matcher(name);
+            var unfinished = UNFINISHED_NAME.matcher(name);
+            if (day.matches() || unfinished.matches()) {
+                if (!realDate(day.matches() ? day.group(1) : unfinished.group(1))) {
+                    report.add(Kind.FAIL, fileLabel, 0, "file name is not a real date");
                     return;
                 }
-                files.add(name);
+                if (!entryUsable(file, fileLabel, false, report)) {
+                    return;
+                }
+                if (day.matches()) {
+                    dayFiles.add(name);
+                    continue;
+                }
+                boolean headerAtMost;
+                try {
+                    headerAtMost = UnfinishedDayFile.atMostAHeader(file);
+                } catch (IOException e) {
+                    report.add(Kind.FAIL, fileLabel, 0, "cannot be read");
+                    return;
+                }
+                if (!headerAtMost) {
+                    report.add(Kind.FAIL, fileLabel, 0, "unfinished day file holds more than a header");
+                    return;
+                }
+                report.add(Kind.NOTE, fileLabel, 0, "unfinished day file (at most a header), ignored");
+            } else {
+                report.add(Kind.FAIL, fileLabel, 0, "unexpected entry in host directory");
+                return;
             }
         }
-        files.sort(null);
-        ChainState state = new ChainState(host);
-        for (String name : files) {
+        ChainCheck chain = new ChainCheck(host, report);
+        for (String name : dayFiles) {
             report.file();
-            if (!verifyFile(dir.resolve(name), rel + name, state, report)) {
+            if (!chain.file(dir.resolve(name), label + "/" + name, LocalDate.parse(name.substring(0, 10)))) {
                 return;
             }
         }
     }
 
-    /** What the next record must continue from. */
-    private static final class ChainState {
-        final String host;
-        DigestAlgorithm algorithm;
-        long nextSeq = 1;
-        byte[] prev;
-
-        ChainState(String host) {
-            this.host = host;
+    // Kind and mode of one entry; false (after a failure) when nothing more of the host should be checked.
+    private static boolean entryUsable(Path p, String label, boolean directory, VerifyReport report) {
+        PosixFileAttributes a;
+        try {
+            a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            report.add(Kind.FAIL, label, 0, "cannot be read");
+            return false;
         }
+        String kind = kindProblem(a, directory);
+        if (kind != null) {
+            report.add(Kind.FAIL, label, 0, kind);
+            return false;
+        }
+        return modeFinding(a, label, report);
     }
 
-    private boolean verifyFile(Path file, String rel, ChainState state, VerifyReport report) throws IOException {
-        String name = file.getFileName().toString();
-        LocalDate day = LocalDate.parse(name.substring(0, name.length() - ".log".length()));
-        try (LineReader lines = new LineReader(Files.newInputStream(file), RecordView.MAX_LINE_BYTES)) {
-            if (!lines.next()) {
-                report.problem(state.host, rel, 1, "empty file: no header");
-                return false;
-            }
-            String problem = checkHeader(lines, day, state);
-            if (problem != null) {
-                report.problem(state.host, rel, 1, problem);
-                return false;
-            }
-            MessageDigest md = state.algorithm.newDigest();
-            byte[] computed = new byte[state.algorithm.length()];
-            RecordView view = new RecordView();
-            long lineNo = 1;
-            while (lines.next()) {
-                lineNo++;
-                if (!lines.terminated()) {
-                    report.problem(state.host, rel, lineNo, "incomplete final line (torn write; `loghost serve` "
-                            + "truncates it at its next start)");
-                    return false;
-                }
-                problem = view.parse(lines.line(), lines.length(), state.algorithm);
-                if (problem != null) {
-                    report.problem(state.host, rel, lineNo, problem);
-                    return false;
-                }
-                if (view.seq() != state.nextSeq) {
-                    report.problem(state.host, rel, lineNo, "sequence break: expected seq " + state.nextSeq
-                            + ", found " + view.seq() + " (a record was deleted, inserted or moved)");
-                    return false;
-                }
-                md.update(state.prev);
-                view.updateCanonical(md);
-                try {
-                    md.digest(computed, 0, computed.length);
-                } catch (DigestException e) {
-                    throw new IllegalStateException("digest buffer sized for its algorithm", e);
-                }
-                if (!view.digestEquals(computed)) {
-                    report.problem(state.host, rel, lineNo, "digest mismatch at seq " + view.seq()
-                            + " (the record or one before it was altered)");
-                    return false;
-                }
-                byte[] swap = state.prev;
-                state.prev = computed;
-                computed = swap;
-                state.nextSeq++;
-                report.record();
-            }
+    private static String kindProblem(PosixFileAttributes a, boolean directory) {
+        if (a.isSymbolicLink()) {
+            return "symbolic link";
+        }
+        if (directory && !a.isDirectory()) {
+            return "not a directory";
+        }
+        if (!directory && !a.isRegularFile()) {
+            return "not a regular file";
+        }
+        return null;
+    }
+
+    // Group or others may write: a failure (the chain cannot show records cut from the end). May read: a warning.
+    private static boolean modeFinding(PosixFileAttributes a, String label, VerifyReport report) {
+        Set<PosixFilePermission> perms = a.permissions();
+        int mode = 0;
+        for (PosixFilePermission p : perms) {
+            mode |= 1 << (8 - p.ordinal());
+        }
+        String octal = String.format("%04o", mode);
+        if ((mode & 0022) != 0) {
+            report.add(Kind.FAIL, label, 0, "mode " + octal + " lets group or others write");
+            return false;
+        }
+        if ((mode & 0055) != 0) {
+            report.add(Kind.WARNING, label, 0, "mode " + octal + " lets group or others read");
+        }
+        return true;
+    }
+
+    private static boolean realDate(String yyyyMmDd) {
+        try {
+            LocalDate.parse(yyyyMmDd);
             return true;
-        } catch (LineReader.LineTooLongException e) {
-            report.problem(state.host, rel, 0, "a line exceeds " + RecordView.MAX_LINE_BYTES
-                    + " bytes, longer than any record");
+        } catch (DateTimeParseException e) {
             return false;
         }
     }
 
-    private static String checkHeader(LineReader lines, LocalDate day, ChainState state) {
-        if (!lines.terminated()) {
-            return "header line has no LF";
-        }
-        FileHeader h;
-        try {
-            h = FileHeader.parse(new String(lines.line(), 0, lines.length(), StandardCharsets.ISO_8859_1));
-        } catch (IllegalArgumentException e) {
-            return "bad header: " + e.getMessage();
-        }
-        if (!h.host().equals(state.host)) {
-            return "header names host " + h.host() + ", directory is " + state.host;
-        }
-        if (!h.day().equals(day)) {
-            return "header names day " + h.day() + ", file name says " + day;
-        }
-        if (state.algorithm == null) {
-            state.algorithm = h.algorithm();
-            state.prev = h.algorithm().genesis(state.host);
-        } else if (h.algorithm() != state.algorithm) {
-            return "header names algorithm " + h.algorithm().headerName() + ", the chain uses "
-                    + state.algorithm.headerName();
-        }
-        if (h.firstSeq() != state.nextSeq) {
-            return "header continues from seq " + h.firstSeq() + ", expected " + state.nextSeq
-                    + (state.nextSeq == 1 ? " (the chain's first file is missing?)" : " (records or files missing?)");
-        }
-        if (!Arrays.equals(h.prevDigest(), state.prev)) {
-            return "header prev digest does not match the chain"
-                    + (state.nextSeq == 1 ? " (not the genesis value of this host)" : " (previous file altered?)");
-        }
-        return null;
+    /** A file-system name as printed: escaped by the message rule, so that a hostile name cannot forge a line. */
+    static String printable(String name) {
+        return new String(Escaping.escape(name.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
     }
 }

@@ -3,22 +3,41 @@ package loghost.verify;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Counts and problems found by a {@link Verifier} run. */
+/** Counts and findings of a {@link Verifier} run, in the order they were found. */
 public final class VerifyReport {
 
-    /** One broken chain: the file (relative to the hosts directory), the 1-based line (0 when not a line) and why. */
-    public record Problem(String host, String file, long line, String reason) {
-        /** The problem as printed by {@code loghost verify}. */
+    /** How much a finding weighs: a failure makes the run fail; a warning or a note does not. */
+    public enum Kind {
+        /** A broken chain or a store that must not be trusted as is: exit status 1. */
+        FAIL("FAIL"),
+        /** A weakness that does not break a chain (group or others may read the logs). */
+        WARNING("warning"),
+        /** Something expected that verify ignores (an unfinished day file holding at most a header). */
+        NOTE("note");
+
+        private final String word;
+
+        Kind(String word) {
+            this.word = word;
+        }
+    }
+
+    /**
+     * One finding: the path relative to the data directory (names escaped as messages are), the 1-based line of a
+     * day file (0 when the finding is about the file or directory as a whole), and the reason.
+     */
+    public record Finding(Kind kind, String path, long line, String reason) {
+        /** The finding as {@code loghost verify} prints it. */
         @Override
         public String toString() {
-            return file + (line > 0 ? ":" + line : "") + ": " + reason;
+            return "verify: " + kind.word + ": " + path + (line > 0 ? ":" + line : "") + ": " + reason;
         }
     }
 
     private int hosts;
     private int files;
     private long records;
-    private final List<Problem> problems = new ArrayList<>();
+    private final List<Finding> findings = new ArrayList<>();
 
     void host() {
         hosts++;
@@ -32,16 +51,16 @@ public final class VerifyReport {
         records++;
     }
 
-    void problem(String host, String file, long line, String reason) {
-        problems.add(new Problem(host, file, line, reason));
+    void add(Kind kind, String path, long line, String reason) {
+        findings.add(new Finding(kind, path, line, reason));
     }
 
-    /** Host directories checked. */
+    /** Host directories whose files were examined. */
     public int hosts() {
         return hosts;
     }
 
-    /** Day files checked. */
+    /** Day files whose chain check began. */
     public int files() {
         return files;
     }
@@ -51,13 +70,31 @@ public final class VerifyReport {
         return records;
     }
 
-    /** Broken chains, at most one per host. */
-    public List<Problem> problems() {
-        return List.copyOf(problems);
+    /** Every finding, in the order found. */
+    public List<Finding> findings() {
+        return List.copyOf(findings);
     }
 
-    /** True when every chain holds. */
+    /** The failures only: at most one per host, plus any about {@code hosts/} itself. */
+    public List<Finding> problems() {
+        return findings.stream().filter(f -> f.kind() == Kind.FAIL).toList();
+    }
+
+    /** True when nothing failed (warnings and notes may remain). */
     public boolean ok() {
-        return problems.isEmpty();
+        return problems().isEmpty();
+    }
+
+    /** The last line {@code loghost verify} prints. */
+    public String summary() {
+        String counts = count(hosts, "host") + ", " + count(files, "file") + ", " + count(records, "record");
+        if (ok()) {
+            return "verify: OK: " + counts;
+        }
+        return "verify: FAILED: " + count(problems().size(), "problem") + " (" + counts + " checked)";
+    }
+
+    private static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 }

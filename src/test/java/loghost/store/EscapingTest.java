@@ -78,4 +78,48 @@ class EscapingTest {
         byte[] b = "bad \\q".getBytes(StandardCharsets.US_ASCII);
         assertThrows(IllegalArgumentException.class, () -> Escaping.unescape(b, 0, b.length));
     }
+
+    @Test
+    void version2EscapesTheInvisibleDirectionMarksAndTheByteOrderMark() {
+        assertEquals("\\xd8\\x9c", esc("\u061c".getBytes(StandardCharsets.UTF_8)), "ALM");
+        assertEquals("a\\xe2\\x80\\x8eb", esc("a\u200eb".getBytes(StandardCharsets.UTF_8)), "LRM");
+        assertEquals("\\xe2\\x80\\x8f", esc("\u200f".getBytes(StandardCharsets.UTF_8)), "RLM");
+        assertEquals("\\xef\\xbb\\xbfx", esc("\ufeffx".getBytes(StandardCharsets.UTF_8)), "BOM");
+        // Their neighbours still pass: U+061B, U+200D, U+2010, U+FEFE.
+        for (String ok : new String[] {"\u061b", "\u200d", "\u2010", "\ufefe", "\u0627"}) {
+            assertEquals(ok, esc(ok.getBytes(StandardCharsets.UTF_8)), ok);
+        }
+    }
+
+    @Test
+    void version1CopiesThoseFourAndEachVersionHasItsOwnCanonicalForm() {
+        byte[] raw = "\u061c\u200e\u200f\ufeff".getBytes(StandardCharsets.UTF_8);
+        byte[] v1 = Escaping.escape(raw, Escaping.V1);
+        byte[] v2 = Escaping.escape(raw, Escaping.V2);
+        assertArrayEquals(raw, v1);
+        assertTrue(Escaping.isCanonical(v1, 0, v1.length, Escaping.V1));
+        assertFalse(Escaping.isCanonical(v1, 0, v1.length, Escaping.V2));
+        assertTrue(Escaping.isCanonical(v2, 0, v2.length, Escaping.V2));
+        assertFalse(Escaping.isCanonical(v2, 0, v2.length, Escaping.V1));
+        assertArrayEquals(raw, Escaping.unescape(v2, 0, v2.length));
+        assertArrayEquals(v1, Escaping.reescape(v2, 0, v2.length, Escaping.V1));
+    }
+
+    @Test
+    void randomUtf8RoundTripsAndIsCanonicalUnderBothVersions() {
+        Random rnd = new Random(4242);
+        int[] cps = {0x61c, 0x200e, 0x200f, 0xfeff, 0x202e, 0x2066, 0x85, 0xe9, 0x1d11e, 0x20, 0x5c, 0x0a, 0x1b};
+        for (int i = 0; i < 2000; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = rnd.nextInt(20); k > 0; k--) {
+                sb.appendCodePoint(cps[rnd.nextInt(cps.length)]);
+            }
+            byte[] raw = sb.toString().getBytes(StandardCharsets.UTF_8);
+            for (int version : new int[] {Escaping.V1, Escaping.V2}) {
+                byte[] e = Escaping.escape(raw, version);
+                assertArrayEquals(raw, Escaping.unescape(e, 0, e.length));
+                assertTrue(Escaping.isCanonical(e, 0, e.length, version));
+            }
+        }
+    }
 }

@@ -81,7 +81,7 @@ class HostLogTest {
         assertEquals(List.of("2026-11-22.log", "2026-11-23.log"), files.stream().map(p -> p.getFileName().toString())
                 .toList());
         String second = Files.readString(files.get(1));
-        assertTrue(second.startsWith("#loghost v1 host=web01 day=2026-11-23 alg=sha256 seq=3 prev="), second);
+        assertTrue(second.startsWith("#loghost v2 host=web01 day=2026-11-23 alg=sha256 seq=3 prev="), second);
         assertEquals(List.of("one", "two", "three"), HostRecords.read(dir.resolve("data"), "web01").stream()
                 .map(HostRecords.Rec::text).toList());
         VerifyReport r = verify();

@@ -69,7 +69,7 @@ class TamperTest {
         String first = r.stdout().lines().findFirst().orElse("");
         assertTrue(first.startsWith("verify: FAIL: " + expectedLocation + ": "), r::toString);
         assertTrue(first.contains(reasonFragment), r::toString);
-        assertTrue(r.stdout().contains("verify: FAILED: 1 broken chain (2 hosts"), r::toString);
+        assertTrue(r.stdout().contains("verify: FAILED: 1 problem (2 hosts"), r::toString);
         // The other host's chain is still checked and holds: only web01 is reported.
         assertTrue(r.stdout().lines().noneMatch(l -> l.contains("hosts/db01")), r::toString);
     }
@@ -167,7 +167,7 @@ class TamperTest {
     @Test
     void strayFileInAHostDirectory() throws Exception {
         Files.writeString(day1.resolveSibling("notes.txt"), "x");
-        assertFails("hosts/web01/notes.txt", "unexpected file");
+        assertFails("hosts/web01/notes.txt", "unexpected entry in host directory");
     }
 
     @Test

@@ -1,0 +1,156 @@
+package loghost.verify;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.DigestException;
+import java.security.MessageDigest;
+import java.time.LocalDate;
+import java.util.Arrays;
+import loghost.store.DigestAlgorithm;
+import loghost.store.FileHeader;
+import loghost.store.HostName;
+import loghost.store.RecordView;
+import loghost.verify.VerifyReport.Kind;
+
+/**
+ * One host's chain, checked through its day files in name order: each header against what precedes it, then each
+ * record (docs/FORMAT.md, "Verifying", the record checks in the order they are made). Constant memory.
+ */
+final class ChainCheck {
+
+    private final String host;
+    private final boolean auditHost;
+    private final VerifyReport report;
+    private DigestAlgorithm algorithm;
+    private int version;
+    private long nextSeq = 1;
+    private byte[] prev;
+
+    ChainCheck(String host, VerifyReport report) {
+        this.host = host;
+        this.auditHost = HostName.AUDIT.equals(host);
+        this.report = report;
+    }
+
+    /** Checks one day file; false (after reporting the failure) when the chain breaks in it. */
+    boolean file(Path file, String label, LocalDate day) {
+        long lineNo = 0;
+        try (LineReader lines = new LineReader(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS),
+                RecordView.MAX_LINE_BYTES)) {
+            lineNo = 1;
+            if (!lines.next()) {
+                return fail(label, 1, "no header line (empty file)");
+            }
+            String problem = header(lines, day);
+            if (problem != null) {
+                return fail(label, 1, problem);
+            }
+            byte[] dayBytes = day.toString().getBytes(StandardCharsets.US_ASCII);
+            MessageDigest md = algorithm.newDigest();
+            byte[] computed = new byte[algorithm.length()];
+            RecordView view = new RecordView();
+            while (true) {
+                lineNo++;
+                if (!lines.next()) {
+                    return true;
+                }
+                if (!lines.terminated()) {
+                    return fail(label, lineNo, "incomplete final line (torn write)");
+                }
+                problem = view.parse(lines.line(), lines.length(), algorithm, version);
+                if (problem == null) {
+                    problem = recordProblem(view, dayBytes);
+                }
+                if (problem != null) {
+                    return fail(label, lineNo, problem);
+                }
+                md.update(prev);
+                view.updateCanonical(md);
+                md.digest(computed, 0, computed.length);
+                if (!view.digestEquals(computed)) {
+                    return fail(label, lineNo, "digest mismatch at seq " + view.seq());
+                }
+                byte[] swap = prev;
+                prev = computed;
+                computed = swap;
+                nextSeq++;
+                report.record();
+            }
+        } catch (LineReader.LineTooLongException e) {
+            return fail(label, lineNo, "line longer than " + RecordView.MAX_LINE_BYTES + " bytes");
+        } catch (IOException e) {
+            return fail(label, 0, "cannot be read");
+        } catch (DigestException e) {
+            throw new IllegalStateException("digest buffer sized for its algorithm", e);
+        }
+    }
+
+    private boolean fail(String label, long line, String reason) {
+        report.add(Kind.FAIL, label, line, reason);
+        return false;
+    }
+
+    // The checks after a record's fields are well-formed, in the documented order.
+    private String recordProblem(RecordView v, byte[] day) {
+        if (v.seq() != nextSeq) {
+            return "sequence break: expected seq " + nextSeq + ", found " + v.seq();
+        }
+        if (v.compareTimeDay(day) > 0) {
+            return "TIME is on a later day than the file";
+        }
+        String type = v.type();
+        boolean audit = type.equals("audit");
+        boolean sessionType = type.equals("log") || type.equals("cont") || type.equals("mark") || type.equals("gap");
+        if (auditHost ? sessionType : audit) {
+            return "record type " + type + " does not belong in this host";
+        }
+        if (audit && !v.noMeta()
+                || sessionType && v.session() == 0
+                || (type.equals("mark") || type.equals("gap")) && !v.hasClientSeq()) {
+            return "META does not fit record type " + type;
+        }
+        if (v.session() > v.seq()) {
+            return "s= is greater than SEQ";
+        }
+        return null;
+    }
+
+    private String header(LineReader lines, LocalDate day) {
+        if (!lines.terminated()) {
+            return "header line has no LF";
+        }
+        FileHeader h;
+        try {
+            h = FileHeader.parse(new String(lines.line(), 0, lines.length(), StandardCharsets.ISO_8859_1));
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (!h.host().equals(host)) {
+            return "header names host " + h.host() + ", directory is " + host;
+        }
+        if (!h.day().equals(day)) {
+            return "header names day " + h.day() + ", file name says " + day;
+        }
+        if (h.version() < version) {
+            return "header version v" + h.version() + " follows a v" + version + " file";
+        }
+        if (algorithm == null) {
+            algorithm = h.algorithm();
+            prev = h.algorithm().genesis(host);
+        } else if (h.algorithm() != algorithm) {
+            return "header names algorithm " + h.algorithm().headerName() + ", the chain uses "
+                    + algorithm.headerName();
+        }
+        if (h.firstSeq() != nextSeq) {
+            return "header continues from seq " + h.firstSeq() + ", expected " + nextSeq;
+        }
+        if (!Arrays.equals(h.prevDigest(), prev)) {
+            return "header prev does not match the chain";
+        }
+        version = h.version();
+        return null;
+    }
+}
