@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "loghost", mixinStandardHelpOptions = true, version = "loghost 0.1.0",
         description = "Central secure log server: SSH append-only ingest into hash-chained per-host logs.",
         subcommands = {ServeCommand.class, EnrollCommand.class, RevokeCommand.class, KeysCommand.class,
-            VerifyCommand.class, ForwardCommand.class, StatusCommand.class})
+            VerifyCommand.class, ForwardCommand.class, StatusCommand.class, CatCommand.class,
+            TailCommand.class})
 public final class Main implements Runnable {
 
     /** Exit status for a runtime error (bad input, unreadable file, failed check). */

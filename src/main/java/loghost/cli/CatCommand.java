@@ -1,0 +1,31 @@
+package loghost.cli;
+
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import loghost.read.HostLines;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code loghost cat}: a host's log as the host sent it, every day file in order. */
+@Command(name = "cat", mixinStandardHelpOptions = true, description = "Print a host's log as the host sent it: "
+        + "escapes decoded, long lines rejoined, day files in order; -f follows new records.")
+final class CatCommand implements Callable<Integer> {
+
+    @Mixin
+    ReadOptions read;
+
+    @Option(names = {"-f", "--follow"}, description = "keep reading as records arrive (across day files)")
+    boolean follow;
+
+    @Override
+    public Integer call() throws Exception {
+        OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+        new HostLines(read.hostDir(), read.filter(), read.writer(out)).cat(follow, Duration.ofMillis(200));
+        return 0;
+    }
+}

@@ -1,0 +1,37 @@
+package loghost.cli;
+
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import loghost.read.HostLines;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code loghost tail}: the last lines of a host's log, and with -f everything that arrives after them. */
+@Command(name = "tail", mixinStandardHelpOptions = true, description = "Print the last lines of a host's log; "
+        + "-f follows new records like tail -F, across day files.")
+final class TailCommand implements Callable<Integer> {
+
+    @Mixin
+    ReadOptions read;
+
+    @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "10", description = "how many (default 10)")
+    int lines;
+
+    @Option(names = {"-f", "--follow"}, description = "keep reading as records arrive")
+    boolean follow;
+
+    @Override
+    public Integer call() throws Exception {
+        if (lines < 0) {
+            throw new IllegalArgumentException("-n takes a number of lines, 0 or more");
+        }
+        OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+        new HostLines(read.hostDir(), read.filter(), read.writer(out)).tail(lines, follow, Duration.ofMillis(200));
+        return 0;
+    }
+}

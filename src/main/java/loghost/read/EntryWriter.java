@@ -1,0 +1,63 @@
+package loghost.read;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import loghost.store.Escaping;
+
+/** Writes entries in one of the output modes of {@code loghost cat} and {@code tail}. */
+public final class EntryWriter {
+
+    /** Output modes. */
+    public enum Mode {
+        /** The host's lines as sent, one per line (escaped when {@code escape} is set, e.g. on a terminal). */
+        LINES,
+        /** {@code SEQ TIME TYPE META MESSAGE}, the message always escaped. */
+        RECORDS,
+        /** One JSON object per line; {@code message} in escaped form (always printable, valid UTF-8). */
+        JSON
+    }
+
+    private final OutputStream out;
+    private final Mode mode;
+    private final boolean escape;
+
+    /** A writer to {@code out}; with {@code escape}, LINES shows the escaped form instead of raw bytes. */
+    public EntryWriter(OutputStream out, Mode mode, boolean escape) {
+        this.out = out;
+        this.mode = mode;
+        this.escape = escape;
+    }
+
+    void write(String host, LineAssembler.Entry e) throws IOException {
+        switch (mode) {
+            case LINES -> {
+                out.write(escape ? Escaping.escape(e.bytes()) : e.bytes());
+                out.write('\n');
+            }
+            case RECORDS -> {
+                out.write((e.seq() + " " + e.time() + " " + e.type() + " " + e.meta() + " ")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.write(Escaping.escape(e.bytes()));
+                out.write('\n');
+            }
+            case JSON -> {
+                String escaped = new String(Escaping.escape(e.bytes()), StandardCharsets.UTF_8);
+                String json = "{\"host\":\"" + host + "\",\"seq\":" + e.seq() + ",\"time\":\"" + e.time()
+                        + "\",\"type\":\"" + e.type() + "\",\"meta\":\"" + e.meta() + "\",\"line-ends\":"
+                        + e.endsLine() + ",\"message\":\"" + jsonString(escaped) + "\"}\n";
+                out.write(json.getBytes(StandardCharsets.UTF_8));
+            }
+            default -> throw new IllegalStateException("unknown mode " + mode);
+        }
+    }
+
+    void flush() throws IOException {
+        out.flush();
+    }
+
+    // The escaped form holds no control characters: only backslash and quote need JSON escapes.
+    private static String jsonString(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+}

@@ -1,0 +1,155 @@
+package loghost.read;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import loghost.store.DigestAlgorithm;
+import loghost.store.FileHeader;
+import loghost.store.RecordView;
+
+/**
+ * The records of one host, day file after day file in chain order, as they are on disk. It checks only what it
+ * needs to read (header, record grammar), not the chain: that is {@code loghost verify}'s job. Following a live
+ * log, it waits at a partial last line and moves to a newer day file once one exists.
+ */
+final class HostReader implements AutoCloseable {
+
+    private static final Pattern DAY_FILE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}\\.log");
+
+    private final Path dir;
+    private final RecordView view = new RecordView();
+    private GrowingFile file;
+    private String fileName;
+    private DigestAlgorithm algorithm;
+
+    /** Reads {@code hostDir}, starting with the day file named {@code firstFile} (null: the oldest). */
+    HostReader(Path hostDir, String firstFile) throws IOException {
+        this.dir = hostDir;
+        if (!Files.isDirectory(hostDir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("no such host directory: " + hostDir);
+        }
+        String first = firstFile;
+        if (first == null) {
+            List<String> files = dayFiles(hostDir);
+            first = files.isEmpty() ? null : files.get(0);
+        }
+        if (first != null) {
+            open(first);
+        }
+    }
+
+    /** The day files of a host directory, oldest first. */
+    static List<String> dayFiles(Path hostDir) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(hostDir)) {
+            for (Path p : entries) {
+                String n = p.getFileName().toString();
+                if (DAY_FILE.matcher(n).matches()) {
+                    names.add(n);
+                }
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /** The SEQ of the first record of a day file, from its header. */
+    static long firstSeq(Path dayFile) throws IOException {
+        try (GrowingFile f = new GrowingFile(dayFile, 4096)) {
+            if (!f.next()) {
+                throw new IOException(dayFile + ": no complete header line");
+            }
+            try {
+                return FileHeader.parse(new String(f.line(), 0, f.length(), StandardCharsets.ISO_8859_1)).firstSeq();
+            } catch (IllegalArgumentException e) {
+                throw new IOException(dayFile + ": bad header: " + e.getMessage() + " (run loghost verify)", e);
+            }
+        }
+    }
+
+    /**
+     * The next record, parsed into the returned view (valid until the next call), or null when there is none now;
+     * a later call sees records appended meanwhile.
+     */
+    RecordView next() throws IOException {
+        while (true) {
+            if (file == null) {
+                List<String> files = dayFiles(dir);
+                if (files.isEmpty()) {
+                    return null;
+                }
+                open(files.get(0));
+            }
+            if (algorithm == null && !readHeader()) {
+                return null;
+            }
+            if (file.next()) {
+                String problem = view.parse(file.line(), file.length(), algorithm);
+                if (problem != null) {
+                    throw new IOException(where() + ": " + problem + " (run loghost verify)");
+                }
+                return view;
+            }
+            String newer = newerDayFile();
+            if (newer == null) {
+                return null;
+            }
+            // The chain went on in a newer file; an unfinished line left here is a torn write, never a record.
+            open(newer);
+        }
+    }
+
+    /** The bytes the record returned by {@link #next} was parsed from. */
+    byte[] currentLine() {
+        return file.line();
+    }
+
+    /** {@code hosts/HOST/DAY.log:LINE} of the current record, for messages. */
+    String where() {
+        return dir.getFileName() + "/" + fileName + ":" + file.lineNumber();
+    }
+
+    private boolean readHeader() throws IOException {
+        if (!file.next()) {
+            return false;
+        }
+        String line = new String(file.line(), 0, file.length(), StandardCharsets.ISO_8859_1);
+        try {
+            algorithm = FileHeader.parse(line).algorithm();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(where() + ": bad header: " + e.getMessage() + " (run loghost verify)", e);
+        }
+        return true;
+    }
+
+    private String newerDayFile() throws IOException {
+        for (String n : dayFiles(dir)) {
+            if (n.compareTo(fileName) > 0) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    private void open(String name) throws IOException {
+        if (file != null) {
+            file.close();
+        }
+        file = new GrowingFile(dir.resolve(name), RecordView.MAX_LINE_BYTES);
+        fileName = name;
+        algorithm = null;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (file != null) {
+            file.close();
+        }
+    }
+}
