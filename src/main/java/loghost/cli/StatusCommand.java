@@ -4,26 +4,42 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import loghost.config.SettingsLoader;
+import loghost.keys.EnrolledKey;
+import loghost.keys.EnrolledKeys;
+import loghost.keys.EnrolledKeysFile;
 import loghost.store.HostName;
 import loghost.store.HostSummary;
 import loghost.store.StorageException;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code loghost status}: per host, when it was last heard; exit 1 if any host is silent too long. */
-@Command(name = "status", description = "Per host: last record, last heartbeat, records, bytes, chain head; "
-        + "exit 1 if a host has been silent longer than --silent-after (a monitoring check).")
+/**
+ * {@code loghost status}: per host, when it was last heard; enrolled hosts never heard from and hosts whose key
+ * is gone are listed as such. Exit 1 when a host is silent or was never seen (or Nagios codes with --nagios).
+ */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "A summary line, then per host: last "
+        + "record, last heartbeat, records, bytes, chain head, state (ok, SILENT, NEVER-SEEN, revoked); exit 1 if a "
+        + "host is silent or an enrolled host was never seen (a monitoring check; --nagios for Nagios codes).")
 final class StatusCommand implements Callable<Integer> {
+
+    /** Nagios plugin exit codes. */
+    private static final int NAGIOS_WARNING = 1;
+    private static final int NAGIOS_CRITICAL = 2;
+    private static final int NAGIOS_UNKNOWN = 3;
 
     @Mixin
     DataOptions options;
@@ -32,37 +48,138 @@ final class StatusCommand implements Callable<Integer> {
             description = "flag hosts with no record for this long (default 10m)")
     String silentAfter;
 
+    @ArgGroup(exclusive = true)
+    Format format;
+
+    /** Output formats other than the table. */
+    static final class Format {
+        @Option(names = "--json", description = "one JSON object: the summary and every host")
+        boolean json;
+
+        @Option(names = "--nagios", description = "one Nagios plugin line; exit 0 OK, 1 WARNING (an enrolled host "
+                + "never seen), 2 CRITICAL (a host silent), 3 UNKNOWN (status cannot be read)")
+        boolean nagios;
+    }
+
     @Spec
     CommandSpec spec;
+
+    /** One host's row. */
+    private record Row(String host, HostSummary summary, String state) {
+    }
 
     @Override
     public Integer call() throws IOException, StorageException {
         Duration limit = SettingsLoader.parseDuration("--silent-after", silentAfter);
-        Path hosts = options.settings().dataDir().resolve("hosts");
-        List<Path> dirs = new ArrayList<>();
-        if (Files.isDirectory(hosts)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(hosts)) {
-                ds.forEach(dirs::add);
-            }
-        }
-        dirs.sort(null);
+        boolean nagios = format != null && format.nagios;
+        boolean json = format != null && format.json;
         PrintWriter out = spec.commandLine().getOut();
-        out.println("HOST\tLAST-RECORD\tLAST-HEARTBEAT\tRECORDS\tBYTES\tHEAD\tSTATE");
-        Instant now = Instant.now();
-        int silent = 0;
-        for (Path d : dirs) {
-            String name = d.getFileName().toString();
-            if (!HostName.isEnrollable(name)) {
-                continue; // the audit trail and anything else is not a host that should be heard from
+        Path data = options.settings().dataDir();
+        List<Row> rows;
+        try {
+            rows = rows(data, limit);
+        } catch (IOException | StorageException | IllegalArgumentException e) {
+            if (nagios) {
+                out.println("LOGHOST UNKNOWN - " + e.getMessage().replaceAll("[^ -~]", "?"));
+                return NAGIOS_UNKNOWN;
             }
-            HostSummary s = HostSummary.of(d);
-            boolean quiet = s.lastRecord() == null || Duration.between(s.lastRecord(), now).compareTo(limit) > 0;
-            silent += quiet ? 1 : 0;
-            out.println(name + "\t" + (s.lastRecord() == null ? "-" : s.lastRecord()) + "\t"
-                    + (s.lastHeartbeat() == null ? "-" : s.lastHeartbeat()) + "\t" + s.records() + "\t" + s.bytes()
-                    + "\t" + (s.head() == null ? "-" : s.head().substring(0, 16)) + "\t"
-                    + (quiet ? "SILENT" : "ok"));
+            throw e;
         }
-        return silent == 0 ? 0 : Main.ERROR;
+        int ok = count(rows, "ok");
+        int silent = count(rows, "SILENT");
+        int never = count(rows, "NEVER-SEEN");
+        int revoked = count(rows, "revoked");
+        String summary = rows.size() + " host" + (rows.size() == 1 ? "" : "s") + ": " + ok + " ok, " + silent
+                + " silent, " + never + " never seen, " + revoked + " revoked";
+        if (nagios) {
+            String level = silent > 0 ? "CRITICAL" : never > 0 ? "WARNING" : "OK";
+            out.println("LOGHOST " + level + " - " + summary + " | hosts=" + rows.size() + " ok=" + ok + " silent="
+                    + silent + " never_seen=" + never + " revoked=" + revoked);
+            return silent > 0 ? NAGIOS_CRITICAL : never > 0 ? NAGIOS_WARNING : 0;
+        }
+        if (json) {
+            out.println(json(rows, ok, silent, never, revoked));
+        } else {
+            out.println("status: " + summary);
+            out.println("HOST\tLAST-RECORD\tLAST-HEARTBEAT\tRECORDS\tBYTES\tHEAD\tSTATE");
+            for (Row r : rows) {
+                HostSummary s = r.summary();
+                out.println(r.host() + "\t" + text(s.lastRecord()) + "\t" + text(s.lastHeartbeat()) + "\t"
+                        + s.records() + "\t" + s.bytes() + "\t" + (s.head() == null ? "-" : s.head().substring(0, 16))
+                        + "\t" + r.state());
+            }
+        }
+        return silent + never == 0 ? 0 : Main.ERROR;
+    }
+
+    private static List<Row> rows(Path data, Duration limit) throws IOException, StorageException {
+        Path hosts = data.resolve("hosts");
+        Set<String> withLogs = new TreeSet<>();
+        if (Files.isDirectory(hosts, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(hosts)) {
+                for (Path d : ds) {
+                    // The audit trail and anything else is not a host that should be heard from.
+                    String name = d.getFileName().toString();
+                    if (HostName.isEnrollable(name) && Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                        withLogs.add(name);
+                    }
+                }
+            }
+        }
+        Set<String> enrolled = new TreeSet<>();
+        EnrolledKeysFile keysFile = new EnrolledKeysFile(data);
+        if (Files.exists(keysFile.path(), LinkOption.NOFOLLOW_LINKS)) {
+            EnrolledKeys keys = keysFile.load();
+            for (EnrolledKey k : keys.all()) {
+                enrolled.add(k.host());
+            }
+        }
+        Set<String> all = new TreeSet<>(withLogs);
+        all.addAll(enrolled);
+        Instant now = Instant.now();
+        List<Row> rows = new ArrayList<>();
+        for (String host : all) {
+            HostSummary s = withLogs.contains(host) ? HostSummary.of(hosts.resolve(host))
+                    : new HostSummary(host, 0, 0, null, null, null);
+            String state;
+            if (!enrolled.contains(host)) {
+                state = "revoked";
+            } else if (s.lastRecord() == null) {
+                state = "NEVER-SEEN";
+            } else {
+                state = Duration.between(s.lastRecord(), now).compareTo(limit) > 0 ? "SILENT" : "ok";
+            }
+            rows.add(new Row(host, s, state));
+        }
+        return rows;
+    }
+
+    private static int count(List<Row> rows, String state) {
+        return (int) rows.stream().filter(r -> r.state().equals(state)).count();
+    }
+
+    private static String text(Instant t) {
+        return t == null ? "-" : t.toString();
+    }
+
+    // Host names, times, digests and states are all plain ASCII without quotes or backslashes.
+    private static String json(List<Row> rows, int ok, int silent, int never, int revoked) {
+        StringBuilder b = new StringBuilder("{\"hosts\":").append(rows.size()).append(",\"ok\":").append(ok)
+                .append(",\"silent\":").append(silent).append(",\"never-seen\":").append(never)
+                .append(",\"revoked\":").append(revoked).append(",\"host\":[");
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            HostSummary s = r.summary();
+            b.append(i == 0 ? "" : ",").append("{\"name\":\"").append(r.host()).append("\",\"state\":\"")
+                    .append(r.state()).append("\",\"records\":").append(s.records()).append(",\"bytes\":")
+                    .append(s.bytes()).append(",\"last-record\":").append(quoted(s.lastRecord()))
+                    .append(",\"last-heartbeat\":").append(quoted(s.lastHeartbeat())).append(",\"head\":")
+                    .append(s.head() == null ? "null" : "\"" + s.head() + "\"").append('}');
+        }
+        return b.append("]}").toString();
+    }
+
+    private static String quoted(Instant t) {
+        return t == null ? "null" : "\"" + t + "\"";
     }
 }

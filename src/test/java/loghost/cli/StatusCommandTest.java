@@ -1,0 +1,101 @@
+package loghost.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import loghost.store.DigestAlgorithm;
+import loghost.store.LineBatch;
+import loghost.store.LogStore;
+import loghost.store.RecordType;
+import loghost.testing.Cli;
+import loghost.testing.KeyGen;
+import loghost.testing.Run;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code loghost status}: every enrolled host and every host with logs, in a state a monitor can act on. */
+class StatusCommandTest {
+
+    @TempDir
+    Path dir;
+
+    Path data;
+
+    @BeforeEach
+    void store() throws Exception {
+        data = dir.resolve("data");
+        Files.createDirectories(data);
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+        for (String host : List.of("web01", "web02", "web03")) {
+            Path key = KeyGen.generate(dir, host, "ed25519");
+            Run.Result r = Cli.run(data, "enroll", host, key + ".pub");
+            assertEquals(0, r.exit(), r::toString);
+        }
+        log("web01", Clock.systemUTC());
+        log("web03", Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC));
+        log("old01", Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC));
+    }
+
+    private void log(String host, Clock clock) throws Exception {
+        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LineBatch b = new LineBatch();
+        byte[] line = "hello".getBytes(StandardCharsets.US_ASCII);
+        b.add(RecordType.LOG, line, 0, line.length);
+        store.host(host).append(b);
+        store.close();
+    }
+
+    @Test
+    void tableStartsWithASummaryAndListsNeverSeenAndRevokedHosts() {
+        Run.Result r = Cli.run(data, "status");
+        assertEquals(1, r.exit(), r::toString);
+        List<String> lines = r.stdout().lines().toList();
+        assertEquals("status: 4 hosts: 1 ok, 1 silent, 1 never seen, 1 revoked", lines.get(0));
+        assertTrue(lines.get(2).startsWith("old01\t2026-01-02T03:04:05Z\t-\t1\t"), lines.get(2));
+        assertTrue(lines.get(2).endsWith("\trevoked"), lines.get(2));
+        assertTrue(lines.get(3).startsWith("web01\t") && lines.get(3).endsWith("\tok"), lines.get(3));
+        assertEquals("web02\t-\t-\t0\t0\t-\tNEVER-SEEN", lines.get(4));
+        assertTrue(lines.get(5).startsWith("web03\t") && lines.get(5).endsWith("\tSILENT"), lines.get(5));
+    }
+
+    @Test
+    void nagiosModeIsOneLineWithPerfdataAndPluginExitCodes() throws Exception {
+        Run.Result r = Cli.run(data, "status", "--nagios");
+        assertEquals(2, r.exit(), r::toString);
+        assertEquals("LOGHOST CRITICAL - 4 hosts: 1 ok, 1 silent, 1 never seen, 1 revoked | hosts=4 ok=1 silent=1 "
+                + "never_seen=1 revoked=1\n", r.stdout());
+
+        Run.Result revoke = Cli.run(data, "revoke", "web03");
+        assertEquals(0, revoke.exit(), revoke::toString);
+        r = Cli.run(data, "status", "--nagios");
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stdout().startsWith("LOGHOST WARNING - 4 hosts: 1 ok, 0 silent, 1 never seen, 2 revoked |"),
+                r::toString);
+
+        Files.writeString(data.resolve("enrolled_keys"), "garbage\n");
+        r = Cli.run(data, "status", "--nagios");
+        assertEquals(3, r.exit(), r::toString);
+        assertTrue(r.stdout().startsWith("LOGHOST UNKNOWN - "), r::toString);
+    }
+
+    @Test
+    void jsonModeHasTheSummaryAndEveryHost() {
+        Run.Result r = Cli.run(data, "status", "--json");
+        assertEquals(1, r.exit(), r::toString);
+        String json = r.stdout().strip();
+        assertTrue(json.startsWith("{\"hosts\":4,\"ok\":1,\"silent\":1,\"never-seen\":1,\"revoked\":1,\"host\":["
+                + "{\"name\":\"old01\",\"state\":\"revoked\",\"records\":1,"), json);
+        assertTrue(json.contains("{\"name\":\"web02\",\"state\":\"NEVER-SEEN\",\"records\":0,\"bytes\":0,"
+                + "\"last-record\":null,\"last-heartbeat\":null,\"head\":null}"), json);
+        assertTrue(json.endsWith("]}"), json);
+    }
+}
