@@ -2,34 +2,63 @@ package loghost.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.Callable;
 import loghost.config.SettingsLoader;
 import loghost.store.StorageException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
-/** The {@code loghost} command line: serve, enroll, revoke, keys, verify. */
+/** The {@code loghost} command line: serve, enroll, revoke, keys, verify, forward, status, cat, tail, help. */
 @Command(name = "loghost", mixinStandardHelpOptions = true, version = "loghost 0.1.0",
         description = "Central secure log server: SSH append-only ingest into hash-chained per-host logs.",
         subcommands = {ServeCommand.class, EnrollCommand.class, RevokeCommand.class, KeysCommand.class,
             VerifyCommand.class, ForwardCommand.class, StatusCommand.class, CatCommand.class,
-            TailCommand.class})
-public final class Main implements Runnable {
+            TailCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
 
     /** Exit status for a runtime error (bad input, unreadable file, failed check). */
     static final int ERROR = 1;
 
+    /** Exit status for a usage error, as picocli gives for bad options. */
+    static final int USAGE = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Bare {@code loghost}: usage on stderr, exit 2, since no command was given. */
     @Override
-    public void run() {
-        new CommandLine(this).usage(System.err);
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return USAGE;
     }
 
     /** Runs a command line and returns its exit status; used by {@link #main} and by tests. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // Every subcommand answers --help and --version, whether or not it declares them itself.
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!sub.getCommandSpec().mixinStandardHelpOptions()) {
+                sub.getCommandSpec().mixinStandardHelpOptions(true);
+            }
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             // Expected failures become one line; anything else is a bug and keeps its stack trace.
+            if (e instanceof NoSuchFileException) {
+                err.println("loghost: error: no such file: " + ((NoSuchFileException) e).getFile());
+                err.flush();
+                return ERROR;
+            }
+            if (e instanceof AccessDeniedException) {
+                err.println("loghost: error: permission denied: " + ((AccessDeniedException) e).getFile());
+                err.flush();
+                return ERROR;
+            }
             if (e instanceof SettingsLoader.ConfigError || e instanceof IOException
                     || e instanceof IllegalArgumentException || e instanceof StorageException
                     || e instanceof java.security.GeneralSecurityException) {
@@ -39,6 +68,13 @@ public final class Main implements Runnable {
             }
             throw e;
         });
+        // picocli answers "loghost bogus --help" with the top-level help and exit 0: an unknown command must be an error.
+        if (args.length > 0 && !args[0].startsWith("-") && !cl.getSubcommands().containsKey(args[0])) {
+            err.println("loghost: error: unknown command '" + args[0].replaceAll("[^ -~]", "?") + "'; commands: "
+                    + String.join(", ", cl.getSubcommands().keySet()));
+            err.flush();
+            return USAGE;
+        }
         int code = cl.execute(args);
         out.flush();
         err.flush();
