@@ -8,7 +8,11 @@ import picocli.CommandLine.Option;
 /** The options every subcommand shares: where the config file and the data directory are. */
 final class DataOptions {
 
-    @Option(names = "--config", paramLabel = "FILE", description = "HOCON config file (defaults: reference.conf)")
+    /** Set by the packaged launcher to /etc/loghost/loghost.conf, so that an installed loghost finds its config. */
+    static final String CONFIG_ENV = "LOGHOST_CONFIG";
+
+    @Option(names = "--config", paramLabel = "FILE", description = "HOCON config file (default: $LOGHOST_CONFIG, "
+            + "which the installed launcher sets to /etc/loghost/loghost.conf; else the built-in defaults)")
     Path config;
 
     @Option(names = "--data", paramLabel = "DIR", description = "data directory (overrides loghost.data-dir; "
@@ -17,7 +21,8 @@ final class DataOptions {
 
     /** The settings, with the flags applied over the config file over the defaults. */
     Settings settings() {
-        Settings s = SettingsLoader.load(config);
+        String env = System.getenv(CONFIG_ENV);
+        Settings s = SettingsLoader.load(config != null ? config : env == null || env.isEmpty() ? null : Path.of(env));
         return data == null ? s : s.withDataDir(data);
     }
 }

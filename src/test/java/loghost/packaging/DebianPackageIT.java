@@ -1,0 +1,141 @@
+package loghost.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import loghost.testing.KeyGen;
+import loghost.testing.Run;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The built .deb, installed with dpkg on this machine as a sysadmin would: the launcher, the loghost user and
+ * /var/lib/loghost, serve run as that user, a line pushed with the stock ssh, verify, then remove and purge
+ * (which keep the data). Runs after {@code package} (failsafe), and only as root, where dpkg can install.
+ */
+class DebianPackageIT {
+
+    /** The newest package built (snapshot versions carry a timestamp, so earlier builds may lie beside it). */
+    private static Path deb() throws Exception {
+        Path newest = null;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("target"), "loghost_*_all.deb")) {
+            for (Path p : ds) {
+                if (newest == null || Files.getLastModifiedTime(p).compareTo(Files.getLastModifiedTime(newest)) > 0) {
+                    newest = p;
+                }
+            }
+        }
+        assertNotNull(newest, "no target/loghost_*_all.deb: the package phase builds it");
+        return newest;
+    }
+
+    private static Run.Result sh(String... cmd) throws Exception {
+        return Run.run(List.of(cmd), null, null, 120);
+    }
+
+    /** The command run as the loghost user (setpriv execs it, so signals reach the JVM itself). */
+    private static List<String> asLoghost(String... cmd) {
+        List<String> c = new ArrayList<>(List.of("setpriv", "--reuid=loghost", "--regid=loghost", "--init-groups",
+                "--reset-env"));
+        c.addAll(List.of(cmd));
+        return c;
+    }
+
+    @Test
+    void installServeAsTheLoghostUserPushVerifyRemoveAndPurgeKeepingTheData() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/dpkg")),
+                "installing a package needs root and dpkg");
+        Path deb = deb();
+        Run.Result install = sh("dpkg", "-i", deb.toString());
+        assertEquals(0, install.exit(), install::toString);
+        try {
+            assertTrue(Files.isExecutable(Path.of("/usr/bin/loghost")));
+            assertEquals(0, sh("id", "loghost").exit(), "the package creates the loghost user");
+            PosixFileAttributes var = Files.readAttributes(Path.of("/var/lib/loghost"), PosixFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            assertEquals("rwx------", PosixFilePermissions.toString(var.permissions()));
+            assertEquals("loghost", var.owner().getName());
+            Run.Result units = sh("systemd-analyze", "verify", "/lib/systemd/system/loghost.service",
+                    "/lib/systemd/system/loghost-forward.service");
+            assertEquals(0, units.exit(), units::toString);
+            assertEquals("", units.stdout() + units.stderr(), "systemd-analyze has no complaint");
+
+            // Installed, the commands find /etc/loghost/loghost.conf and so /var/lib/loghost without flags.
+            Run.Result status = Run.run(asLoghost("/usr/bin/loghost", "status"), null, null, 60);
+            assertTrue(status.stdout().startsWith("status: "), status::toString);
+            Run.Result wrongData = Run.run(asLoghost("/usr/bin/loghost", "cat", "--host", "nosuchhost"), null, null, 60);
+            assertTrue(wrongData.stderr().contains("no log for host nosuchhost in /var/lib/loghost/hosts"),
+                    wrongData::toString);
+
+            // A data directory of the test's own (the machine's /var/lib/loghost is left as it was).
+            Path base = Files.createTempDirectory("loghost-pkg");
+            Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwx--x--x"));
+            Path data = base.resolve("data");
+            Files.createDirectory(data, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            assertEquals(0, sh("chown", "loghost:loghost", data.toString()).exit());
+            Path key = KeyGen.generate(base, "web01", "ed25519");
+            Files.setPosixFilePermissions(KeyGen.pub(key), PosixFilePermissions.fromString("rw-r--r--"));
+            Run.Result enroll = Run.run(asLoghost("/usr/bin/loghost", "enroll", "--data", data.toString(), "web01",
+                    KeyGen.pub(key).toString()), null, null, 60);
+            assertEquals(0, enroll.exit(), enroll::toString);
+
+            Process serve = new ProcessBuilder(asLoghost("/usr/bin/loghost", "serve", "--data", data.toString(),
+                    "--listen", "127.0.0.1:0")).redirectError(base.resolve("serve.err").toFile()).start();
+            int port;
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String first = out.readLine();
+                assertNotNull(first, () -> "serve printed nothing: " + loghost.testing.ServerProcess.read(base.resolve("serve.err")));
+                Matcher m = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)").matcher(first);
+                assertTrue(m.matches(), first);
+                port = Integer.parseInt(m.group(1));
+                Path knownHosts = base.resolve("known_hosts");
+                Files.writeString(knownHosts, "[127.0.0.1]:" + port + " "
+                        + Files.readString(data.resolve("ssh_host_ed25519_key.pub")).strip() + "\n");
+                Path in = base.resolve("line.txt");
+                Files.writeString(in, "hello from the installed package\n");
+                Run.Result push = Run.run(List.of("ssh", "-T", "-p", String.valueOf(port), "-i", key.toString(),
+                        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + knownHosts,
+                        "-o", "StrictHostKeyChecking=yes", "log@127.0.0.1", "append-log"), in, null, 60);
+                assertEquals(0, push.exit(), push::toString);
+            } finally {
+                serve.destroy();
+                assertTrue(serve.waitFor(30, TimeUnit.SECONDS), "serve stops on SIGTERM");
+            }
+            Run.Result verify = Run.run(asLoghost("/usr/bin/loghost", "verify", "--data", data.toString()), null,
+                    null, 60);
+            assertEquals(0, verify.exit(), verify::toString);
+            assertTrue(verify.stdout().startsWith("verify: OK: "), verify::toString);
+            Run.Result cat = Run.run(asLoghost("/usr/bin/loghost", "cat", "--data", data.toString(), "--host",
+                    "web01"), null, null, 60);
+            assertEquals("hello from the installed package\n", cat.stdout(), cat::toString);
+        } finally {
+            Run.Result remove = sh("dpkg", "-r", "loghost");
+            assertEquals(0, remove.exit(), remove::toString);
+        }
+        assertFalse(Files.exists(Path.of("/usr/bin/loghost")), "removed");
+        assertTrue(Files.exists(Path.of("/etc/loghost/loghost.conf")), "dpkg -r keeps conffiles");
+        Run.Result purge = sh("dpkg", "--purge", "loghost");
+        assertEquals(0, purge.exit(), purge::toString);
+        assertFalse(Files.exists(Path.of("/etc/loghost/loghost.conf")), "purge removes conffiles");
+        assertTrue(Files.isDirectory(Path.of("/var/lib/loghost")), "purge never deletes the logs");
+        assertTrue(purge.stderr().contains("loghost: /var/lib/loghost (the logs, host key and enrolled keys) is kept"),
+                purge::toString);
+    }
+}
