@@ -76,6 +76,11 @@ class DebianPackageIT {
             assertEquals(0, units.exit(), units::toString);
             assertEquals("", units.stdout() + units.stderr(), "systemd-analyze has no complaint");
 
+            assertTrue(Files.readString(Path.of("/usr/share/man/man1/loghost-tail.1")).startsWith(".TH LOGHOST-TAIL 1"));
+            Run.Result completion = sh("bash", "-c", "source /usr/share/bash-completion/completions/loghost && "
+                    + "complete -p loghost");
+            assertEquals(0, completion.exit(), completion::toString);
+
             // Installed, the commands find /etc/loghost/loghost.conf and so /var/lib/loghost without flags.
             Run.Result status = Run.run(asLoghost("/usr/bin/loghost", "status"), null, null, 60);
             assertTrue(status.stdout().startsWith("status: "), status::toString);
