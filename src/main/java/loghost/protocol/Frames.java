@@ -18,6 +18,10 @@ public final class Frames {
     public static final String COMMAND = "append-log --ack";
     /** Largest body accepted: a 1 MiB line plus its 8-byte sequence number. */
     public static final int MAX_BODY = (1 << 20) + 8;
+    /** Largest MARK or GAP text: stored whole as one record, never cut; a longer one is a protocol error. */
+    public static final int MAX_TEXT = 4096;
+    /** How far a cseq may run ahead of the stream's last committed one (2^24); beyond is a protocol error. */
+    public static final long MAX_SKIP = 1L << 24;
 
     /** Client: opens the stream. Body: {@code loghost-ack 1 stream=ID}. */
     public static final byte HELLO = 'h';
@@ -39,7 +43,7 @@ public final class Frames {
     /** Stream ids: they appear in record META. */
     public static final Pattern STREAM_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final Pattern HELLO_BODY = Pattern.compile("loghost-ack 1 stream=(" + STREAM_ID.pattern() + ")");
-    private static final Pattern WELCOME_BODY = Pattern.compile("loghost-ack 1 host=(\\S+) last=(\\d{1,18})");
+    private static final Pattern WELCOME_BODY = Pattern.compile("loghost-ack 1 host=(\\S+) last=(\\d{1,20})");
 
     private Frames() {
     }
@@ -120,7 +124,11 @@ public final class Frames {
         return m.group(1);
     }
 
-    /** The {@code last} committed cseq of a WELCOME body. */
+    /**
+     * The {@code last} committed cseq of a WELCOME body: a u64 in decimal (0 to 18446744073709551615), returned
+     * as the long with the same 64 bits, so values from 2^63 on come back negative: compare with
+     * {@link Long#compareUnsigned}. A server that keeps the skip bound never sends one above 2^63-1.
+     */
     public static long parseWelcome(Frame f) throws ProtocolException {
         if (f == null) {
             throw new ProtocolException("the loghost closed the stream before WELCOME");
@@ -133,16 +141,32 @@ public final class Frames {
         if (f.kind() != WELCOME || !m.matches()) {
             throw new ProtocolException("expected WELCOME, got frame '" + (char) f.kind() + "'");
         }
-        return Long.parseLong(m.group(2));
+        try {
+            return Long.parseUnsignedLong(m.group(2));
+        } catch (NumberFormatException e) {
+            throw new ProtocolException("WELCOME last=" + m.group(2) + " is beyond the u64 range");
+        }
     }
 
-    /** A frame that breaks the protocol. */
+    /** A frame that breaks the protocol; {@link #reason()} is the refusal's reason code. */
     public static final class ProtocolException extends IOException {
         private static final long serialVersionUID = 1L;
+        private final String reason;
 
-        /** A violation, described. */
+        /** A violation, described; reason code {@code protocol-error}. */
         public ProtocolException(String message) {
+            this("protocol-error", message);
+        }
+
+        /** A violation with its own reason code (e.g. {@code cseq-skip}). */
+        public ProtocolException(String reason, String message) {
             super(message);
+            this.reason = reason;
+        }
+
+        /** The short reason code for the refusal log line and audit record. */
+        public String reason() {
+            return reason;
         }
     }
 }

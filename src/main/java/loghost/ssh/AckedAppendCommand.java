@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import loghost.protocol.CseqRules;
 import loghost.protocol.Frames;
+import loghost.store.Escaping;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
 import loghost.store.LogStore;
@@ -22,19 +24,20 @@ import org.slf4j.LoggerFactory;
  * number is stored at most once (the log remembers the last one per stream), and acknowledged only once the
  * records holding it are on disk. A second thread syncs and acknowledges while this one keeps reading, so that
  * fsync latency overlaps with the network (group commit).
+ *
+ * <p>Memory is bounded in bytes: at most one frame and one batch of {@link #BATCH_BYTES} escaped bytes are held,
+ * and this thread stops reading while it appends, so the SSH window holds the client back (backpressure).
  */
 final class AckedAppendCommand extends HostCommand {
 
     private static final Logger LOG = LoggerFactory.getLogger(AckedAppendCommand.class);
-    private static final int BATCH_RECORDS = 4096;
+    /** Records per append, at most. */
+    static final int BATCH_RECORDS = 4096;
+    /** Escaped bytes per append, at most (or one frame's, when that is more). */
+    static final int BATCH_BYTES = 4 << 20;
 
     private final LogStore store;
     private final int maxLine;
-    private final Object ackLock = new Object();
-    private long appendedClientSeq;
-    private long appendedHostSeq;
-    private String appendedDigest;
-    private boolean finished;
     private OutputStream out;
 
     AckedAppendCommand(LogStore store, ActiveSessions sessions, int maxLine, Refusals refusals) {
@@ -45,7 +48,12 @@ final class AckedAppendCommand extends HostCommand {
 
     @Override
     protected void serve(AuthenticatedHost who, ServerSession session) {
-        receive(who, session, output());
+        try {
+            receive(who, session, output());
+        } catch (Throwable e) { // even the reporting failed: still end the session (onExit acts only once)
+            LOG.error("internal-error host={} reason={}", who.host(), Refusals.quote(e.toString()));
+            onExit(ExitCodes.SOFTWARE, "internal error");
+        }
     }
 
     @Override
@@ -61,112 +69,170 @@ final class AckedAppendCommand extends HostCommand {
         return out;
     }
 
+    /** How a session ended: the word in {@code stream-end}, the exit status, and the ERROR frame's text if any. */
+    private record Ending(String name, int code, String error) {
+        static final Ending EOF = new Ending("eof", ExitCodes.OK, null);
+        static final Ending CLOSED = new Ending("closed-by-server", ExitCodes.OK, null);
+        static final Ending LOST = new Ending("connection-lost", ExitCodes.OK, null);
+    }
+
     private void receive(AuthenticatedHost who, ServerSession session, OutputStream out) {
         DataInputStream in = new DataInputStream(new BufferedInputStream(getInputStream(), 1 << 16));
         HostLog log;
         String stream;
+        long last;
         try {
             log = store.host(who.host());
-            stream = Frames.parseHello(readFrame(in));
-            long last = log.streamPosition(stream);
+            stream = Frames.parseHello(Frames.read(in));
+            last = log.streamPosition(stream);
             synchronized (out) {
                 Frames.writeText(out, Frames.WELCOME, "loghost-ack 1 host=" + who.host() + " last=" + last);
                 out.flush();
             }
-            String start = "host=" + who.host() + " source=" + Refusals.source(session) + " key=" + who.fingerprint()
-                    + " stream=" + stream + " resume-after=" + last;
-            LOG.info("stream-start {}", start);
-            refusals.audit().event("stream-start " + start);
         } catch (Frames.ProtocolException e) {
-            refusals.log("protocol-error", session, "reason=" + Refusals.quote(e.getMessage()));
+            refusals.log(e.reason(), session, "reason=" + Refusals.quote(e.getMessage()));
             fail(out, ExitCodes.DATA_ERROR, "protocol error: " + e.getMessage());
             return;
-        } catch (StorageException | IOException e) {
-            storageOrConnectionFailure(who, out, e);
+        } catch (StorageException e) {
+            storageError(who, "-", e);
+            fail(out, ExitCodes.IO_ERROR, "the loghost could not store your lines");
+            return;
+        } catch (IOException e) {
+            LOG.info("stream-lost host={} reason=\"{}\"", who.host(), e.getMessage());
+            onExit(ExitCodes.OK);
+            return;
+        } catch (Throwable e) { // OutOfMemoryError included: the session ends, the server goes on
+            internalError(who, "-", e);
+            fail(out, ExitCodes.SOFTWARE, "internal error");
             return;
         }
-        Thread acker = new Thread(() -> acknowledge(log, out), "sshd-append-log-ack-" + who.host());
-        acker.setDaemon(true);
-        acker.start();
-        String ending = "eof";
-        int code = ExitCodes.OK;
+        String start = "host=" + who.host() + " source=" + Refusals.source(session) + " key=" + who.fingerprint()
+                + " stream=" + stream + " resume-after=" + last;
+        LOG.info("stream-start {}", start);
+        refusals.audit().event("stream-start " + start);
+
+        Acknowledger acker = new Acknowledger(log, out, this::wakeReader);
+        Thread ackThread = new Thread(acker, "sshd-append-log-ack-" + who.host());
+        ackThread.setDaemon(true);
+        Ending ending;
+        try {
+            ackThread.start();
+            ending = readFrames(in, log, stream, new CseqRules(last), acker);
+        } catch (Frames.ProtocolException e) {
+            refusals.log(e.reason(), session, "reason=" + Refusals.quote(e.getMessage()));
+            ending = new Ending(e.reason(), ExitCodes.DATA_ERROR, "protocol error: " + e.getMessage());
+        } catch (StorageException e) {
+            storageError(who, stream, e);
+            ending = new Ending("storage-error", ExitCodes.IO_ERROR, "the loghost could not store your lines");
+        } catch (IOException e) { // the input failed outside a read (available()): the connection is gone
+            ending = Ending.LOST;
+        } catch (Throwable e) {
+            internalError(who, stream, e);
+            ending = new Ending("internal-error", ExitCodes.SOFTWARE, "internal error");
+        }
+        // The last ACK (for what was appended and syncs now) goes out before the ERROR frame and the exit status.
+        acker.finish();
+        try {
+            ackThread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable ackFailure = acker.failure();
+        if (ackFailure != null && ending.error() == null) {
+            if (ackFailure instanceof StorageException se) {
+                storageError(who, stream, se);
+                ending = new Ending("storage-error", ExitCodes.IO_ERROR, "the loghost could not store your lines");
+            } else if (ackFailure instanceof IOException) {
+                ending = ending == Ending.EOF ? Ending.LOST : ending; // the client went away before the last ACK
+            } else {
+                internalError(who, stream, ackFailure);
+                ending = new Ending("internal-error", ExitCodes.SOFTWARE, "internal error");
+            }
+        }
+        String end = "host=" + who.host() + " stream=" + stream + " ending=" + ending.name() + " last="
+                + log.streamPosition(stream);
+        LOG.info("stream-end {}", end);
+        refusals.audit().event("stream-end " + end);
+        if (ending.error() != null) {
+            fail(out, ending.code(), ending.error());
+        } else {
+            onExit(ending.code());
+        }
+    }
+
+    // Reads and stores frames until EOF or a failure; what was received before a failure is stored first.
+    private Ending readFrames(DataInputStream in, HostLog log, String stream, CseqRules rules, Acknowledger acker)
+            throws IOException, StorageException {
         LineBatch batch = new LineBatch();
         batch.stream(stream);
         try {
             while (true) {
                 Frames.Frame f;
                 try {
-                    f = readFrame(in);
-                } catch (InterruptedIOException e) {
-                    ending = "closed-by-server";
-                    break;
+                    f = Frames.read(in);
                 } catch (Frames.ProtocolException e) {
                     throw e;
+                } catch (InterruptedIOException e) {
+                    store(log, batch, acker);
+                    return Ending.CLOSED;
                 } catch (IOException e) {
-                    ending = "connection-lost";
-                    break;
+                    store(log, batch, acker);
+                    return Ending.LOST;
                 }
                 if (f == null) {
-                    break;
+                    store(log, batch, acker);
+                    return Ending.EOF;
+                }
+                check(f, rules, () -> log.streamPosition(stream));
+                int payload = f.body().length - f.payloadOffset();
+                int records = f.kind() == Frames.MARK || f.kind() == Frames.GAP ? 1 : Math.max(1, ceil(payload));
+                // Bytes, not only records: a batch never holds more than BATCH_BYTES, or one frame's worth.
+                if (batch.count() + records > BATCH_RECORDS
+                        || (long) batch.bytes() + Escaping.maxEscapedLength(payload) > BATCH_BYTES) {
+                    store(log, batch, acker);
                 }
                 add(batch, f);
-                if (batch.count() >= BATCH_RECORDS || in.available() == 0) {
-                    appendAndSchedule(log, batch);
+                if (in.available() == 0) {
+                    store(log, batch, acker);
                 }
             }
-            appendAndSchedule(log, batch);
         } catch (Frames.ProtocolException e) {
-            refusals.log("protocol-error", getServerSession(), "reason=" + Refusals.quote(e.getMessage()));
-            ending = "protocol-error";
-            code = ExitCodes.DATA_ERROR;
-            writeError(out, "protocol error: " + e.getMessage());
-        } catch (StorageException e) {
-            ending = "storage-error";
-            code = ExitCodes.IO_ERROR;
-            String detail = "host=" + who.host() + " reason=" + Refusals.quote(e.getMessage());
-            LOG.error("storage-error {}", detail);
-            refusals.audit().event("storage-error " + detail);
-            writeError(out, "the loghost could not store your lines");
-        } catch (IOException e) {
-            ending = "io-error";
-            LOG.warn("stream-io-error host={} reason=\"{}\"", who.host(), e.getMessage());
+            // The frames before the bad one are valid: store and acknowledge them, then refuse.
+            store(log, batch, acker);
+            throw e;
         }
-        synchronized (ackLock) {
-            finished = true;
-            ackLock.notifyAll();
-        }
-        try {
-            acker.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        String end = "host=" + who.host() + " stream=" + stream + " ending=" + ending + " last=" + log.streamPosition(stream);
-        LOG.info("stream-end {}", end);
-        refusals.audit().event("stream-end " + end);
-        onExit(code);
     }
 
-    private static Frames.Frame readFrame(DataInputStream in) throws IOException {
-        return Frames.read(in);
+    private int ceil(int payload) {
+        return payload / maxLine + (payload % maxLine == 0 ? 0 : 1);
     }
 
-    private void add(LineBatch batch, Frames.Frame f) throws Frames.ProtocolException {
+    private static void check(Frames.Frame f, CseqRules rules, java.util.function.LongSupplier streamLast)
+            throws Frames.ProtocolException {
         byte kind = f.kind();
         if (kind != Frames.LINE && kind != Frames.PART && kind != Frames.MARK && kind != Frames.GAP) {
-            throw new Frames.ProtocolException("unexpected frame '" + (char) kind + "'");
+            throw new Frames.ProtocolException("unexpected frame 0x" + Integer.toHexString(kind & 0xff));
         }
         if (f.body().length < 8) {
             throw new Frames.ProtocolException("frame without sequence number");
         }
-        long cseq = f.seq();
-        if (cseq <= 0) {
-            throw new Frames.ProtocolException("client sequence numbers start at 1");
+        int text = f.body().length - f.payloadOffset();
+        if ((kind == Frames.MARK || kind == Frames.GAP) && text > Frames.MAX_TEXT) {
+            throw new Frames.ProtocolException((kind == Frames.MARK ? "MARK" : "GAP") + " text of " + text
+                    + " bytes exceeds " + Frames.MAX_TEXT);
         }
+        rules.next(f.seq(), streamLast);
+    }
+
+    private void add(LineBatch batch, Frames.Frame f) {
+        byte kind = f.kind();
+        long cseq = f.seq();
         byte[] b = f.body();
         int off = f.payloadOffset();
         int len = b.length - off;
         if (kind == Frames.MARK || kind == Frames.GAP) {
-            batch.add(kind == Frames.MARK ? RecordType.MARK : RecordType.GAP, b, off, Math.min(len, maxLine), cseq);
+            // Whole, whatever max-line is: MAX_TEXT bounds it, and a cut record would be acknowledged as delivered.
+            batch.add(kind == Frames.MARK ? RecordType.MARK : RecordType.GAP, b, off, len, cseq);
             return;
         }
         // A line longer than max-line becomes cont records, as in raw mode; all carry the frame's cseq.
@@ -178,48 +244,125 @@ final class AckedAppendCommand extends HostCommand {
         batch.add(kind == Frames.PART ? RecordType.CONT : RecordType.LOG, b, off, len, cseq);
     }
 
-    private void appendAndSchedule(HostLog log, LineBatch batch) throws StorageException {
+    // Appends the batch (the reader reads nothing meanwhile) and tells the acknowledging thread how far it got.
+    private static void store(HostLog log, LineBatch batch, Acknowledger acker) throws StorageException {
         if (batch.count() == 0) {
             return;
         }
+        // Every cseq of the batch is now in the log, stored here or found there already (cseqs increase, so
+        // the last is the highest).
         long highest = batch.lastClientSeq();
         log.append(batch);
-        long hostSeq = log.lastSeq();
-        String digest = log.lastDigestHex();
+        acker.appended(highest, log.lastSeq(), log.lastDigestHex());
         batch.clear();
-        synchronized (ackLock) {
-            appendedClientSeq = highest;
-            appendedHostSeq = hostSeq;
-            appendedDigest = digest;
-            ackLock.notifyAll();
+    }
+
+    // Unblocks this thread's read when the acknowledging thread failed, so the session ends now.
+    private void wakeReader() {
+        try {
+            getInputStream().close();
+        } catch (IOException e) {
+            LOG.debug("could not close the session's input: {}", e.toString());
         }
     }
 
-    // Syncs whatever was appended since the last round, then acknowledges the highest client seq it covers.
-    private void acknowledge(HostLog log, OutputStream out) {
-        long acked = 0;
-        while (true) {
-            long cseq;
-            long hostSeq;
-            String digest;
-            boolean last;
-            synchronized (ackLock) {
-                while (appendedClientSeq == acked && !finished) {
-                    try {
-                        ackLock.wait();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-                cseq = appendedClientSeq;
-                hostSeq = appendedHostSeq;
-                digest = appendedDigest;
-                last = finished;
+    private void storageError(AuthenticatedHost who, String stream, StorageException e) {
+        String detail = "host=" + who.host() + " stream=" + stream + " reason=" + Refusals.quote(e.getMessage());
+        LOG.error("storage-error {}", detail);
+        refusals.audit().event("storage-error " + detail);
+    }
+
+    private void internalError(AuthenticatedHost who, String stream, Throwable e) {
+        String detail = "host=" + who.host() + " stream=" + stream + " reason=" + Refusals.quote(e.toString());
+        LOG.error("internal-error {}", detail);
+        LOG.debug("internal-error stack trace", e);
+        refusals.audit().event("internal-error " + detail);
+    }
+
+    private void writeError(OutputStream out, String message) {
+        try {
+            synchronized (out) {
+                Frames.writeText(out, Frames.ERROR, message);
+                out.flush();
             }
-            if (cseq != acked) {
-                try {
-                    log.sync();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("could not send error frame: {}", e.toString());
+        }
+    }
+
+    private void fail(OutputStream out, int code, String message) {
+        writeError(out, message);
+        exitWithMessage(code, message);
+    }
+
+    /**
+     * The acknowledging thread: syncs whatever was appended since its last round, then acknowledges the highest
+     * cseq that sync covers. Ends when told the session is finished, or at its first failure, which it keeps
+     * for the reader and reports by closing the session's input.
+     */
+    private static final class Acknowledger implements Runnable {
+        private final HostLog log;
+        private final OutputStream out;
+        private final Runnable onFailure;
+        private long appendedClientSeq;
+        private long appendedHostSeq;
+        private String appendedDigest;
+        private boolean finished;
+        private Throwable failure;
+
+        Acknowledger(HostLog log, OutputStream out, Runnable onFailure) {
+            this.log = log;
+            this.out = out;
+            this.onFailure = onFailure;
+        }
+
+        synchronized void appended(long clientSeq, long hostSeq, String digest) {
+            appendedClientSeq = clientSeq;
+            appendedHostSeq = hostSeq;
+            appendedDigest = digest;
+            notifyAll();
+        }
+
+        synchronized void finish() {
+            finished = true;
+            notifyAll();
+        }
+
+        synchronized Throwable failure() {
+            return failure;
+        }
+
+        @Override
+        public void run() {
+            try {
+                acknowledge();
+            } catch (Throwable e) { // OutOfMemoryError included: the reader reports it and ends the session
+                synchronized (this) {
+                    failure = e;
+                }
+                LOG.warn("ack-failed host={} reason=\"{}\"", log.host(), e.toString());
+                onFailure.run();
+            }
+        }
+
+        private void acknowledge() throws StorageException, IOException, InterruptedException {
+            long acked = 0;
+            while (true) {
+                long cseq;
+                long hostSeq;
+                String digest;
+                boolean last;
+                synchronized (this) {
+                    while (appendedClientSeq == acked && !finished) {
+                        wait();
+                    }
+                    cseq = appendedClientSeq;
+                    hostSeq = appendedHostSeq;
+                    digest = appendedDigest;
+                    last = finished;
+                }
+                if (cseq != acked) {
+                    log.sync(); // before the ACK: an ACK says "on disk"
                     byte[] d = digest.getBytes(StandardCharsets.US_ASCII);
                     byte[] body = new byte[8 + d.length];
                     for (int i = 0; i < 8; i++) {
@@ -231,42 +374,11 @@ final class AckedAppendCommand extends HostCommand {
                         out.flush();
                     }
                     acked = cseq;
-                } catch (StorageException | IOException e) {
-                    LOG.warn("ack-failed host={} reason=\"{}\"", log.host(), e.getMessage());
+                }
+                if (last && acked == cseq) {
                     return;
                 }
             }
-            if (last && acked == cseq) {
-                return;
-            }
         }
-    }
-
-    private void storageOrConnectionFailure(AuthenticatedHost who, OutputStream out, Exception e) {
-        if (e instanceof StorageException) {
-            String detail = "host=" + who.host() + " reason=" + Refusals.quote(e.getMessage());
-            LOG.error("storage-error {}", detail);
-            refusals.audit().event("storage-error " + detail);
-            fail(out, ExitCodes.IO_ERROR, "the loghost could not store your lines");
-        } else {
-            LOG.info("stream-lost host={} reason=\"{}\"", who.host(), e.getMessage());
-            onExit(ExitCodes.OK);
-        }
-    }
-
-    private void writeError(OutputStream out, String message) {
-        try {
-            synchronized (out) {
-                Frames.writeText(out, Frames.ERROR, message);
-                out.flush();
-            }
-        } catch (IOException e) {
-            LOG.debug("could not send error frame: {}", e.toString());
-        }
-    }
-
-    private void fail(OutputStream out, int code, String message) {
-        writeError(out, message);
-        exitWithMessage(code, message);
     }
 }

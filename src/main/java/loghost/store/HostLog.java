@@ -38,6 +38,7 @@ public final class HostLog {
     private final Clock clock;
     private final RecordTime time = new RecordTime();
     private final DecimalCounter seqText = new DecimalCounter();
+    private final Object syncLock = new Object();
 
     private long lastSeq;
     private byte[] lastDigest;
@@ -173,8 +174,12 @@ public final class HostLog {
         long startSeq = lastSeq;
         byte[] startDigest = lastDigest.clone();
         long startSize = fileSize;
+        boolean assigned = false;
         try {
-            if (batch.perSession() && batch.sessionId() == 0) {
+            // s= is the SEQ of the session's first record: assigned here, and taken back below if this batch
+            // writes nothing (all duplicates), so that the next session cannot be given the same number.
+            assigned = batch.perSession() && batch.sessionId() == 0;
+            if (assigned) {
                 batch.sessionId(lastSeq + 1);
             }
             byte[] meta = batch.perSession() ? ("s=" + batch.sessionId()).getBytes(StandardCharsets.US_ASCII) : NO_META;
@@ -203,6 +208,9 @@ public final class HostLog {
                 }
             }
             flushOut();
+            if (assigned && written == 0) {
+                batch.sessionId(0);
+            }
             if (stream != null) {
                 for (int i = n - 1; i >= 0; i--) {
                     streams.committed(stream, batch.clientSeq(i));
@@ -335,11 +343,23 @@ public final class HostLog {
      * lock, so appends go on meanwhile (group commit); the next sync covers them.
      */
     public void sync() throws StorageException {
+        // One sync at a time: a caller that finds nothing dirty while another's fsync is still running must wait
+        // for it, because that fsync is what covers the caller's records (an ACK may follow this return).
+        synchronized (syncLock) {
+            syncOnce();
+        }
+    }
+
+    private void syncOnce() throws StorageException {
         RandomAccessFile synced;
         String day;
         long size;
         java.util.Map<String, Long> positions;
         synchronized (this) {
+            if (broken != null) {
+                // Records appended before a failed fsync are not known to be on disk: never report them synced.
+                throw new StorageException("log of host " + host + " is out of service: " + broken);
+            }
             if (!dirty || file == null) {
                 return;
             }
@@ -376,8 +396,11 @@ public final class HostLog {
         synchronized (this) {
             closed = true;
         }
-        sync();
-        closeFile();
+        try {
+            sync();
+        } finally {
+            closeFile(); // also when out of service: the file is closed either way
+        }
     }
 
     private synchronized void closeFile() throws StorageException {
@@ -395,6 +418,11 @@ public final class HostLog {
     /** The last client sequence number of an acknowledged stream in this log (0 when none). */
     public synchronized long streamPosition(String stream) {
         return streams.last(stream);
+    }
+
+    /** True once a failed write or fsync took this chain out of service (logged then as storage-broken). */
+    synchronized boolean outOfService() {
+        return broken != null;
     }
 
     /** The host this chain belongs to. */

@@ -65,6 +65,11 @@ public final class LineBatch {
         return count;
     }
 
+    /** Bytes of escaped messages waiting: what a session bounds to bound its memory. */
+    public int bytes() {
+        return dataLength;
+    }
+
     /** Drops the messages (after they were appended); keeps the session id. */
     public void clear() {
         count = 0;

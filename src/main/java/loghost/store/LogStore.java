@@ -86,6 +86,9 @@ public final class LogStore implements AutoCloseable {
     /** Syncs every chain written since its last sync; a failure is logged and leaves that chain out of service. */
     public void syncAll() {
         for (HostLog log : open.values()) {
+            if (log.outOfService()) {
+                continue; // reported once, as storage-broken, when it happened
+            }
             try {
                 log.sync();
             } catch (StorageException e) {

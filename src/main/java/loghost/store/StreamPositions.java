@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 final class StreamPositions {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamPositions.class);
-    private static final Pattern CLIENT = Pattern.compile("(?:^|,)c=([a-z0-9][a-z0-9._-]{0,63}):(\\d{1,18})(?:,|$)");
+    // Up to 19 digits: every cseq the server can have written (1 to 2^63-1), so a restart finds what it had.
+    private static final Pattern CLIENT = Pattern.compile("(?:^|,)c=([a-z0-9][a-z0-9._-]{0,63}):(\\d{1,19})(?:,|$)");
     private static final Pattern STATE_HEADER = Pattern.compile("at (\\d{4}-\\d{2}-\\d{2}\\.log) (\\d+)");
 
     private final Map<String, Long> last = new HashMap<>();
@@ -107,6 +108,15 @@ final class StreamPositions {
         return p;
     }
 
+    // Beyond 2^63-1 no server wrote it; taken as the highest there is rather than failing the host's recovery.
+    private static long cseq(String digits) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     private void scan(Path file, long from) throws IOException {
         try (InputStream raw = Files.newInputStream(file)) {
             raw.skipNBytes(from);
@@ -121,7 +131,7 @@ final class StreamPositions {
                     if (line.length() > 0) {
                         Matcher m = CLIENT.matcher(line);
                         if (m.find()) {
-                            committed(m.group(1), Long.parseLong(m.group(2)));
+                            committed(m.group(1), cseq(m.group(2)));
                         }
                     }
                     line.setLength(0);

@@ -160,4 +160,27 @@ class HostLogTest {
         }
         store.close();
     }
+
+    @Test
+    void aBatchOfDuplicatesTakesNoSessionNumberSoTwoSessionsNeverShareOne() throws Exception {
+        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        HostLog log = store.host("web01");
+        byte[] line = "x".getBytes(StandardCharsets.US_ASCII);
+        LineBatch first = new LineBatch();
+        first.stream("s1");
+        first.add(RecordType.LOG, line, 0, 1, 1);
+        log.append(first);
+        // A second session resends cseq 1 only: nothing is written, so it must not claim s=2.
+        LineBatch resend = new LineBatch();
+        resend.stream("s1");
+        resend.add(RecordType.LOG, line, 0, 1, 1);
+        assertEquals(0, log.append(resend).records());
+        append(log, "raw session");
+        resend.clear();
+        resend.add(RecordType.LOG, line, 0, 1, 2);
+        log.append(resend);
+        store.close();
+        List<HostRecords.Rec> recs = HostRecords.read(dir.resolve("data"), "web01");
+        assertEquals(List.of("s=1,c=s1:1", "s=2", "s=3,c=s1:2"), recs.stream().map(HostRecords.Rec::meta).toList());
+    }
 }

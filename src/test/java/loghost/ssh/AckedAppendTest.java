@@ -1,0 +1,496 @@
+package loghost.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import loghost.protocol.Frames;
+import loghost.testing.AckClient;
+import loghost.testing.Cli;
+import loghost.testing.HostRecords;
+import loghost.testing.KeyGen;
+import loghost.testing.Run;
+import loghost.testing.ServerProcess;
+import loghost.testing.TestServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Acknowledged mode against what a hostile or broken client sends: bounded memory, honest ACKs, clean ends. */
+class AckedAppendTest {
+
+    private static final Duration LONG = Duration.ofSeconds(240);
+    private static final Pattern META_C = Pattern.compile("(?:^|,)c=([a-z0-9._-]+):(\\d+)(?:,|$)");
+
+    @TempDir
+    Path dir;
+
+    // ---- memory bounds, in a server process with a small heap ----
+
+    @Test
+    void threeHundredMegabyteFramesSentAtOnceAreStoredInA128MiBHeap() throws Exception {
+        Path data = dir.resolve("data");
+        try (ServerProcess server = ServerProcess.start(data, dir.resolve("stderr.txt"), dir.resolve("known_hosts"),
+                "-Xmx128m")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            assertEquals(0, Cli.run(data, "enroll", "web01", KeyGen.pub(key).toString()).exit());
+            byte[] text = new byte[1 << 20];
+            byte[] controls = new byte[1 << 20];
+            Arrays.fill(controls, (byte) 1); // escaped to four bytes each: the worst case for memory
+            AckClient.Result r;
+            try (AckClient c = AckClient.open(data, server.port(), key)) {
+                assertEquals(0, c.hello("big"));
+                for (int i = 1; i <= 300; i++) {
+                    Arrays.fill(text, (byte) ('a' + i % 26));
+                    c.frame(Frames.LINE, i, i % 50 == 0 ? controls : text);
+                }
+                r = c.finish(LONG);
+            }
+            assertEquals(0, r.exit(), r::toString);
+            assertNull(r.error(), r::toString);
+            assertEquals(300, r.lastAck(), r::toString);
+            assertTrue(server.process().isAlive(), "server died");
+            assertFalse(server.stderr().contains("OutOfMemoryError"), server.stderr());
+            awaitNoAckThread(server);
+
+            // 64 KiB records (store.max-line): 16 per frame, each frame's records carrying its cseq.
+            long[] records = new long[301];
+            long[] bytes = new long[301];
+            scan(data, "web01", "big", records, bytes);
+            for (int i = 1; i <= 300; i++) {
+                assertEquals(16, records[i], "records of cseq " + i);
+                assertEquals(i % 50 == 0 ? 4L << 20 : 1L << 20, bytes[i], "escaped bytes of cseq " + i);
+            }
+            Run.Result v = Cli.run(data, "verify", "--host", "web01");
+            assertEquals(0, v.exit(), v::toString);
+        }
+    }
+
+    @Test
+    void aHundredMegabyteLineInPartFramesIsStoredInA64MiBHeap() throws Exception {
+        Path data = dir.resolve("data");
+        try (ServerProcess server = ServerProcess.start(data, dir.resolve("stderr.txt"), dir.resolve("known_hosts"),
+                "-Xmx64m")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            assertEquals(0, Cli.run(data, "enroll", "web01", KeyGen.pub(key).toString()).exit());
+            byte[] piece = new byte[1 << 20];
+            Arrays.fill(piece, (byte) 'x');
+            AckClient.Result r;
+            try (AckClient c = AckClient.open(data, server.port(), key)) {
+                assertEquals(0, c.hello("stdin"));
+                // What loghost forward sends for one 100 MiB line: PART frames of 1 MiB, then the end as a LINE.
+                for (int i = 1; i <= 100; i++) {
+                    c.frame(Frames.PART, i, piece);
+                }
+                c.frame(Frames.LINE, 101, "end of the long line");
+                r = c.finish(LONG);
+            }
+            assertEquals(0, r.exit(), r::toString);
+            assertEquals(101, r.lastAck(), r::toString);
+            assertFalse(server.stderr().contains("OutOfMemoryError"), server.stderr());
+            awaitNoAckThread(server);
+            long[] records = new long[102];
+            long[] bytes = new long[102];
+            scan(data, "web01", "stdin", records, bytes);
+            for (int i = 1; i <= 100; i++) {
+                assertEquals(16, records[i], "cont records of cseq " + i);
+                assertEquals(1L << 20, bytes[i]);
+            }
+            assertEquals(1, records[101]);
+            Run.Result v = Cli.run(data, "verify", "--host", "web01");
+            assertEquals("verify: OK: 1 host, 1 file, 1601 records\n", v.stdout(), v::toString);
+        }
+    }
+
+    // Counts the records and escaped message bytes of each cseq of {@code stream}, reading line by line.
+    private static void scan(Path data, String host, String stream, long[] records, long[] bytes) throws Exception {
+        for (Path f : HostRecords.files(data, host)) {
+            try (BufferedReader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+                in.readLine();
+                for (String line; (line = in.readLine()) != null; ) {
+                    String[] field = line.split(" ", 6);
+                    Matcher m = META_C.matcher(field[3]);
+                    assertTrue(m.find(), line.substring(0, Math.min(200, line.length())));
+                    assertEquals(stream, m.group(1));
+                    int cseq = Integer.parseInt(m.group(2));
+                    records[cseq]++;
+                    bytes[cseq] += field[5].length();
+                }
+            }
+        }
+    }
+
+    private static void awaitNoAckThread(ServerProcess server) throws Exception {
+        String pid = String.valueOf(server.process().pid());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String threads = "";
+        while (System.nanoTime() < end) {
+            Run.Result r = Run.run(List.of("jcmd", pid, "Thread.print"), null, java.util.Map.of(), 60);
+            assertEquals(0, r.exit(), r::toString);
+            threads = r.stdout();
+            if (!threads.contains("\"sshd-append-log-ack-")) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("an acknowledging thread outlived its session:\n" + threads);
+    }
+
+    // ---- cseq rules ----
+
+    @Test
+    void aCseqFarAheadIsRefusedNotStoredNotAcknowledgedAndTheStreamGoesOn() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            AckClient.Result r;
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(0, c.hello("stdin"));
+                c.frame(Frames.LINE, 1, "one");
+                c.frame(Frames.LINE, 999_999_999_999_999_999L, "poison");
+                c.frame(Frames.LINE, 1_000_000_000_000_000_000L, "after the poison");
+                r = c.finish(LONG);
+            }
+            assertEquals(65, r.exit(), r::toString);
+            assertEquals(1, r.lastAck(), r::toString);
+            assertTrue(r.error().startsWith("protocol error: cseq 999999999999999999 skips ahead of 1 by more than"),
+                    r::toString);
+            awaitAudit(server, t -> t.matches("refused reason=cseq-skip source=127\\.0\\.0\\.1:\\d+ host=web01 .*"));
+
+            // The largest cseq there is: refused the same way, and WELCOME's last stays what the log holds.
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(1, c.hello("stdin"));
+                c.frame(Frames.LINE, Long.MAX_VALUE, "max");
+                r = c.finish(LONG);
+            }
+            assertEquals(65, r.exit(), r::toString);
+            assertEquals(0, r.lastAck(), r::toString);
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(1, c.hello("stdin"));
+                c.frame(Frames.LINE, 2, "two");
+                c.frame(Frames.LINE, 2 + Frames.MAX_SKIP, "the largest skip allowed");
+                r = c.finish(LONG);
+            }
+            assertEquals(0, r.exit(), r::toString);
+            assertEquals(2 + Frames.MAX_SKIP, r.lastAck(), r::toString);
+            assertEquals(List.of("stdin:1 log one", "stdin:2 log two", "stdin:16777218 log the largest skip allowed"),
+                    stored(server, "web01"));
+            assertEquals(0, server.cli("verify").exit());
+        }
+    }
+
+    @Test
+    void aCseqThatDoesNotIncreaseWithinASessionIsAProtocolError() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            AckClient.Result r;
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(0, c.hello("s"));
+                c.frame(Frames.LINE, 1, "a");
+                c.frame(Frames.LINE, 1, "a again");
+                c.frame(Frames.LINE, 10, "ten");
+                c.frame(Frames.LINE, 5, "five");
+                r = c.finish(LONG); // all in one write: one read on the server
+            }
+            assertEquals(65, r.exit(), r::toString);
+            assertEquals(1, r.lastAck(), r::toString);
+            assertEquals("protocol error: cseq 1 does not follow 1: cseqs must increase within a session", r.error());
+            assertEquals(List.of("s:1 log a"), stored(server, "web01"));
+            awaitAudit(server, t -> t.matches("refused reason=protocol-error source=127\\.0\\.0\\.1:\\d+ host=web01 "
+                    + "reason=\"cseq 1 does not follow 1.*"));
+        }
+    }
+
+    @Test
+    void framesAlreadyInTheLogAreAcknowledgedButStoredOnce() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            AckClient.Result r;
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(0, c.hello("s"));
+                for (int i = 1; i <= 3; i++) {
+                    c.frame(Frames.LINE, i, "line " + i);
+                }
+                r = c.finish(LONG);
+            }
+            assertEquals(3, r.lastAck(), r::toString);
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(3, c.hello("s"));
+                for (int i = 2; i <= 4; i++) {
+                    c.frame(Frames.LINE, i, "line " + i);
+                }
+                r = c.finish(LONG);
+            }
+            assertEquals(0, r.exit(), r::toString);
+            assertEquals(4, r.lastAck(), r::toString);
+            assertEquals(List.of("s:1 log line 1", "s:2 log line 2", "s:3 log line 3", "s:4 log line 4"),
+                    stored(server, "web01"));
+        }
+    }
+
+    @Test
+    void aClientThatVanishesMidStreamLeavesItsFramesStoredAndNoThreadBehind() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(0, c.hello("s"));
+                for (int i = 1; i <= 50; i++) {
+                    c.frame(Frames.LINE, i, "line " + i);
+                }
+                c.flush();
+                long end = System.nanoTime() + LONG.toNanos();
+                for (int i = 1; c.awaitFrame(i, LONG).seq() < 50; i++) { // frame 0 is the WELCOME
+                    assertTrue(System.nanoTime() < end, "no ACK for 50");
+                }
+                c.frame(Frames.LINE, 51, "sent as the connection drops");
+                c.flush();
+            } // closed without EOF or exit status: as a host that loses its network
+            awaitAudit(server, t -> t.matches(
+                    "stream-end host=web01 stream=s ending=(connection-lost|closed-by-server|eof) last=5[01]"));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Thread.getAllStackTraces().keySet().stream()
+                    .anyMatch(t -> t.getName().startsWith("sshd-append-log-ack-"))) {
+                assertTrue(System.nanoTime() < end, "an acknowledging thread outlived its session");
+                Thread.sleep(50);
+            }
+            List<String> stored = stored(server, "web01");
+            assertTrue(stored.size() == 50 || stored.size() == 51, stored::toString);
+            for (int i = 1; i <= stored.size(); i++) {
+                assertEquals("s:" + i + " log " + (i == 51 ? "sent as the connection drops" : "line " + i),
+                        stored.get(i - 1));
+            }
+        }
+    }
+
+    @Test
+    void aFullDiskEndsTheSessionWith74AndNeverAcknowledgesWhatIsNotStored() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path full = server.data().resolve("hosts/web01");
+            Files.createDirectory(full, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            Run.Result mount = Run.run("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "loghost-test",
+                    full.toString());
+            assertEquals(0, mount.exit(), mount::toString);
+            try {
+                Path key = KeyGen.generate(dir, "k", "ed25519");
+                server.enroll("web01", key);
+                String pad = "p".repeat(20_000);
+                AckClient.Result r;
+                try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                    assertEquals(0, c.hello("s"));
+                    for (int i = 1; i <= 100; i++) {
+                        c.frame(Frames.LINE, i, i + " " + pad);
+                    }
+                    r = c.finish(LONG);
+                }
+                assertEquals(74, r.exit(), r::toString);
+                assertEquals("the loghost could not store your lines", r.error());
+                awaitAudit(server, t -> t.startsWith("storage-error host=web01 stream=s "));
+                List<String> stored = stored(server, "web01");
+                assertTrue(stored.size() < 100 && r.lastAck() <= stored.size(), r + " stored " + stored.size());
+
+                // Space returns: the next session resumes after what the log holds; each line is stored once.
+                Run.Result grow = Run.run("mount", "-o", "remount,size=16m", full.toString());
+                assertEquals(0, grow.exit(), grow::toString);
+                try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                    long last = c.hello("s");
+                    assertEquals(stored.size(), last);
+                    for (long i = last + 1; i <= 100; i++) {
+                        c.frame(Frames.LINE, i, i + " " + pad);
+                    }
+                    r = c.finish(LONG);
+                }
+                assertEquals(0, r.exit(), r::toString);
+                assertEquals(100, r.lastAck());
+                stored = stored(server, "web01");
+                assertEquals(100, stored.size());
+                for (int i = 1; i <= 100; i++) {
+                    assertEquals("s:" + i + " log " + i + " " + pad, stored.get(i - 1));
+                }
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (Thread.getAllStackTraces().keySet().stream()
+                        .anyMatch(t -> t.getName().startsWith("sshd-append-log-ack-"))) {
+                    assertTrue(System.nanoTime() < end, "an acknowledging thread outlived its session");
+                    Thread.sleep(50);
+                }
+                assertEquals(0, server.cli("verify").exit());
+            } finally {
+                server.stop();
+                Run.run("umount", "-l", full.toString());
+            }
+        }
+    }
+
+    @Test
+    void twoSessionsSendingTheSameFramesAtOnceStoreEachOnceAndBothAreAcknowledged() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            try (AckClient a = AckClient.open(server.data(), server.port(), key);
+                 AckClient b = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(0, a.hello("s"));
+                assertEquals(0, b.hello("s"));
+                for (int i = 1; i <= 2000; i++) {
+                    a.frame(Frames.LINE, i, "line " + i);
+                    b.frame(Frames.LINE, i, "line " + i);
+                    if (i % 100 == 0) {
+                        a.flush();
+                        b.flush();
+                    }
+                }
+                AckClient.Result ra = a.finish(LONG);
+                AckClient.Result rb = b.finish(LONG);
+                assertEquals(0, ra.exit(), ra::toString);
+                assertEquals(0, rb.exit(), rb::toString);
+                assertEquals(2000, ra.lastAck());
+                assertEquals(2000, rb.lastAck());
+            }
+            List<String> stored = stored(server, "web01");
+            assertEquals(2000, stored.size());
+            for (int i = 1; i <= 2000; i++) {
+                assertEquals("s:" + i + " log line " + i, stored.get(i - 1));
+            }
+        }
+    }
+
+    // ---- MARK and GAP are stored whole or refused, never cut ----
+
+    @Test
+    void markAndGapTextsAreStoredWholeUpToTheBoundAndRefusedBeyondIt() throws Exception {
+        try (TestServer server = new TestServer(dir, "loghost.store.max-line = 1KiB")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            String mark = "heartbeat " + "m".repeat(Frames.MAX_TEXT - 10);
+            String gap = "lines-dropped " + "g".repeat(Frames.MAX_TEXT - 14);
+            AckClient.Result r;
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(0, c.hello("s"));
+                c.frame(Frames.MARK, 1, mark);
+                c.frame(Frames.GAP, 2, gap);
+                c.flush();
+                assertEquals(2, c.awaitFrame(1, LONG).seq());
+                c.frame(Frames.MARK, 3, mark + "!");
+                r = c.finish(LONG);
+            }
+            assertEquals(65, r.exit(), r::toString);
+            assertEquals(2, r.lastAck(), r::toString);
+            assertEquals("protocol error: MARK text of 4097 bytes exceeds 4096", r.error());
+            assertEquals(List.of("s:1 mark " + mark, "s:2 gap " + gap), stored(server, "web01"));
+        }
+    }
+
+    // ---- any Throwable ends the session cleanly ----
+
+    @Test
+    void anErrorInsideTheCommandEndsTheSessionWithAnErrorFrameAnAuditRecordAndNoThreadLeft() throws Exception {
+        java.io.ByteArrayOutputStream frames = new java.io.ByteArrayOutputStream();
+        Frames.writeText(frames, Frames.HELLO, "loghost-ack 1 stream=s");
+        Frames.writeSeq(frames, Frames.LINE, 1, "stored before the error".getBytes(StandardCharsets.US_ASCII), 0, 23);
+        byte[] head = frames.toByteArray();
+        // A real OutOfMemoryError cannot be made to happen at a chosen byte; this stream throws one where the
+        // command's reading would have allocated the next frame.
+        java.io.InputStream failing = new java.io.InputStream() {
+            private int pos;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException("buffered reads only");
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (pos < head.length) {
+                    int n = Math.min(len, head.length - pos);
+                    System.arraycopy(head, pos, b, off, n);
+                    pos += n;
+                    return n;
+                }
+                throw new OutOfMemoryError("Java heap space (injected)");
+            }
+
+            @Override
+            public int available() {
+                return 0;
+            }
+        };
+        loghost.store.LogStore store = new loghost.store.LogStore(dir.resolve("hosts"),
+                loghost.store.DigestAlgorithm.SHA256, java.time.Clock.systemUTC());
+        loghost.audit.AuditTrail audit = new loghost.audit.AuditTrail(store.host("_loghost"), 20);
+        Refusals refusals = new Refusals(audit);
+        AckedAppendCommand cmd = new AckedAppendCommand(store, new ActiveSessions(4, refusals), 65536, refusals);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int[] exit = {-1};
+        cmd.setInputStream(failing);
+        cmd.setOutputStream(out);
+        cmd.setErrorStream(err);
+        cmd.setExitCallback((code, message, close) -> exit[0] = code);
+
+        cmd.serve(new AuthenticatedHost("web01", "SHA256:test", null), null);
+
+        assertEquals(70, exit[0]);
+        assertEquals("loghost: internal error\n", err.toString(StandardCharsets.UTF_8));
+        java.io.DataInputStream answer = new java.io.DataInputStream(new java.io.ByteArrayInputStream(
+                out.toByteArray()));
+        assertEquals(0, Frames.parseWelcome(Frames.read(answer)));
+        Frames.Frame ack = Frames.read(answer);
+        assertEquals(Frames.ACK, ack.kind());
+        assertEquals(1, ack.seq());
+        Frames.Frame error = Frames.read(answer);
+        assertEquals(Frames.ERROR, error.kind());
+        assertEquals("internal error", new String(error.body(), StandardCharsets.UTF_8));
+        assertNull(Frames.read(answer));
+        assertTrue(Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("sshd-append-log-ack-")), "acknowledging thread left");
+        audit.close();
+        store.close();
+        List<String> events = HostRecords.read(dir, "_loghost").stream().map(HostRecords.Rec::text).toList();
+        assertTrue(events.stream().anyMatch(e -> e.matches("internal-error host=web01 stream=s "
+                + "reason=\"java.lang.OutOfMemoryError: Java heap space \\(injected\\)\"")), events::toString);
+        assertTrue(events.stream().anyMatch(e -> e.equals("stream-end host=web01 stream=s ending=internal-error "
+                + "last=1")), events::toString);
+        assertEquals(List.of("log stored before the error"), HostRecords.read(dir, "web01").stream()
+                .map(r -> r.type() + " " + r.text()).toList());
+    }
+
+    private static List<String> stored(TestServer server, String host) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (HostRecords.Rec rec : HostRecords.read(server.data(), host)) {
+            Matcher m = META_C.matcher(rec.meta());
+            assertTrue(m.find(), rec.meta());
+            out.add(m.group(1) + ":" + m.group(2) + " " + rec.type() + " " + rec.text());
+        }
+        return out;
+    }
+
+    static HostRecords.Rec awaitAudit(TestServer server, Predicate<String> match) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        List<String> seen = List.of();
+        while (System.nanoTime() < end) {
+            List<HostRecords.Rec> recs = HostRecords.read(server.data(), "_loghost");
+            for (HostRecords.Rec r : recs) {
+                if (match.test(r.text())) {
+                    return r;
+                }
+            }
+            seen = recs.stream().map(HostRecords.Rec::text).toList();
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no such audit record; have: " + seen);
+    }
+}
