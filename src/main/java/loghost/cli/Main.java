@@ -83,9 +83,7 @@ public final class Main implements Callable<Integer> {
 
     /** Entry point. */
     public static void main(String[] args) {
-        int code = run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
-        if (code != 0 || !ServeCommand.isServing()) {
-            System.exit(code);
-        }
+        // serve returns only once it has stopped cleanly: exit with its status, whatever threads MINA left.
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 }

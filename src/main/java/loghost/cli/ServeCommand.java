@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import loghost.config.Settings;
 import loghost.config.SettingsLoader;
 import loghost.keys.EnrolledKey;
@@ -21,8 +22,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import sun.misc.Signal;
 
-/** {@code loghost serve}: runs the SSH server until it is stopped (SIGTERM / SIGINT). */
+/** {@code loghost serve}: runs the SSH server until SIGTERM or SIGINT, then syncs, closes and exits 0. */
 @Command(name = "serve", description = "Run the loghost SSH server.")
 final class ServeCommand implements Callable<Integer> {
 
@@ -30,7 +32,6 @@ final class ServeCommand implements Callable<Integer> {
     static final String DEMO_HOST = "demo";
 
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
-    private static volatile boolean serving;
 
     @Mixin
     DataOptions options;
@@ -45,10 +46,6 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    static boolean isServing() {
-        return serving;
-    }
-
     @Override
     public Integer call() throws Exception {
         Settings settings = options.settings();
@@ -59,27 +56,63 @@ final class ServeCommand implements Callable<Integer> {
         if (demo) {
             enrollDemoKey(settings, out);
         }
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        // SIGTERM (systemd, kill) and SIGINT (Ctrl-C) are the normal way to stop: handled here so that the
+        // process exits 0 once every log is synced, instead of the JVM's 143/130 for a signal. sun.misc.Signal
+        // (module jdk.unsupported, kept for exactly this) is the only JDK way to do it; a halt(0) in the shutdown
+        // hook would also turn any other exit status into 0. Set before starting: a stop asked for meanwhile
+        // takes effect as soon as the server is up.
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), sig -> stopRequested.countDown());
+        }
         LoghostServer server = LoghostServer.start(settings);
-        serving = true;
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.close();
-                LOG.info("stopped: all logs synced and closed");
-            } catch (Exception e) {
-                LOG.error("shutdown-failed reason=\"{}\"", e.toString());
-            } finally {
-                stopped.countDown();
-            }
-        }, "loghost-shutdown"));
+        Stopper stopper = new Stopper(server);
+        // Any other way the JVM goes down (System.exit, SIGHUP) still syncs and closes the logs.
+        Thread hook = new Thread(stopper::stop, "loghost-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         out.println("listening on " + server.address().getHostString() + ":" + server.address().getPort());
         out.println("host key " + server.hostKeyFingerprint() + " (ED25519) in "
                 + settings.dataDir().resolve(HostKey.FILE + ".pub"));
         out.println("data in " + settings.dataDir().toAbsolutePath().normalize() + ", " + server.enrolledKeysAtStart()
                 + " key(s) enrolled");
         out.flush();
-        stopped.await();
-        return 0;
+        stopRequested.await();
+        return stopper.stop() ? 0 : Main.ERROR;
+    }
+
+    /** Stops the server once, whichever of the signal and the shutdown hook comes first; the other waits for it. */
+    private static final class Stopper {
+        private final LoghostServer server;
+        private final AtomicBoolean started = new AtomicBoolean();
+        private final CountDownLatch done = new CountDownLatch(1);
+        private volatile boolean clean;
+
+        Stopper(LoghostServer server) {
+            this.server = server;
+        }
+
+        /** Closes the server (or waits until the first caller has); false if closing failed. */
+        boolean stop() {
+            if (started.compareAndSet(false, true)) {
+                try {
+                    server.close();
+                    clean = true;
+                    LOG.info("stopped: all logs synced and closed");
+                } catch (Exception e) {
+                    LOG.error("shutdown-failed reason=\"{}\"", e.toString());
+                } finally {
+                    done.countDown();
+                }
+            } else {
+                try {
+                    done.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return clean;
+        }
     }
 
     private static void enrollDemoKey(Settings settings, PrintWriter out) throws IOException {

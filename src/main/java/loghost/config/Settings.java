@@ -16,7 +16,8 @@ public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh 
 
     /** The SSH server's settings. */
     public record Ssh(Duration authTimeout, int maxAuthRequests, Duration idleTimeout, int maxSessionsPerHost,
-                      Duration keysReloadInterval, int maxUnauthenticated, int maxConnectionsPerSource) {
+                      Duration keysReloadInterval, int maxUnauthenticated, int maxConnectionsPerSource,
+                      int maxChannelsPerConnection) {
     }
 
     /** Algorithm names offered, in preference order; checked against the vetted set when the server starts. */

@@ -7,16 +7,22 @@ import org.apache.sshd.common.channel.ChannelFactory;
 import org.apache.sshd.common.channel.PtyMode;
 import org.apache.sshd.common.channel.RequestHandler;
 import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.session.ServerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The session channel with every request but exec and shell refused and logged: no pty, no environment,
- * no subsystem (sftp), no agent or X11 forwarding. Exec and shell go to {@link CommandRouter}.
+ * The session channel with every request but exec and shell refused and logged: no pty, no subsystem (sftp), no
+ * agent or X11 forwarding; environment variables are ignored. Exec and shell go to {@link CommandRouter}.
  */
 final class AppendOnlyChannel extends ChannelSession {
 
+    private static final Logger LOG = LoggerFactory.getLogger(AppendOnlyChannel.class);
+
     private final Refusals refusals;
+    private int envIgnored;
 
     private AppendOnlyChannel(Refusals refusals) {
         this.refusals = refusals;
@@ -44,9 +50,13 @@ final class AppendOnlyChannel extends ChannelSession {
         return RequestHandler.Result.ReplyFailure;
     }
 
+    // Never applied; not a refusal worth an audit record: Debian's default "SendEnv LANG LC_*" sends these with
+    // every session of every host, and the trail would drown in them. Counted at debug for troubleshooting.
     @Override
     protected RequestHandler.Result handleEnvParsed(String name, String value) {
-        refusals.log("env-refused", getSession(), "name=" + Refusals.quote(name));
+        envIgnored++;
+        LOG.debug("env-ignored source={} name={} count={}", Refusals.source(getSession()), Refusals.quote(name),
+                envIgnored);
         return RequestHandler.Result.ReplyFailure;
     }
 
@@ -71,6 +81,32 @@ final class AppendOnlyChannel extends ChannelSession {
 
     @Override
     protected RequestHandler.Result handleSignalParsed(String signal) throws IOException {
+        refusals.log("signal-refused", getSession(), "signal=" + Refusals.quote(signal));
         return RequestHandler.Result.ReplyFailure;
+    }
+
+    @Override
+    protected RequestHandler.Result handleBreakParsed(long breakLength) throws IOException {
+        // MINA would deliver a break to the command as SIGINT.
+        refusals.log("signal-refused", getSession(), "signal=break");
+        return RequestHandler.Result.ReplyFailure;
+    }
+
+    @Override
+    protected RequestHandler.Result handleInternalRequest(String requestType, boolean wantReply, Buffer buffer)
+            throws IOException {
+        if (type != null && (CHANNEL_EXEC.equals(requestType) || CHANNEL_SHELL.equals(requestType)
+                || CHANNEL_SUBSYSTEM.equals(requestType))) {
+            // MINA fails these quietly; a client trying to start a second command on a channel is worth a record.
+            refusals.log("second-command-refused", getSession(), "request=" + requestType + " running=" + type);
+            return RequestHandler.Result.ReplyFailure;
+        }
+        RequestHandler.Result r = super.handleInternalRequest(requestType, wantReply, buffer);
+        if (r == null || r == RequestHandler.Result.Unsupported) {
+            // Answered here rather than by MINA, which would log the client's request name raw at WARN.
+            refusals.log("channel-request-refused", getSession(), "request=" + Refusals.quote(requestType));
+            return RequestHandler.Result.ReplyFailure;
+        }
+        return r;
     }
 }

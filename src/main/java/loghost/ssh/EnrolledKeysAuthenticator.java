@@ -6,12 +6,15 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.PublicKey;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.session.Session;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
@@ -24,12 +27,21 @@ import org.slf4j.LoggerFactory;
 final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
 
     private static final Logger LOG = LoggerFactory.getLogger(EnrolledKeysAuthenticator.class);
+    private static final int MAX_REMEMBERED_REVOCATIONS = 10_000;
 
     private final EnrolledKeysFile file;
     private final Refusals refusals;
     private volatile EnrolledKeys current;
     private EnrolledKeys lastGood = EnrolledKeys.empty();
     private Object loadedVersion;
+    // Keys this server saw revoked since it started (fingerprint -> host), so that a revoked key trying again
+    // is refused as "revoked-key", not as an unknown key. Bounded: the oldest are forgotten first.
+    private final Map<String, String> revoked = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > MAX_REMEMBERED_REVOCATIONS;
+        }
+    };
 
     EnrolledKeysAuthenticator(EnrolledKeysFile file, Refusals refusals) {
         this.file = file;
@@ -87,15 +99,23 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
     private void auditChanges(EnrolledKeys before, EnrolledKeys after) {
         for (EnrolledKey k : after.all()) {
             if (before.findByFingerprint(k.fingerprint()).filter(o -> o.host().equals(k.host())).isEmpty()) {
+                revoked.remove(k.fingerprint());
                 refusals.audit().event("key-enrolled host=" + k.host() + " key=" + k.fingerprint() + " type="
                         + k.keyType() + (k.from() == null ? "" : " from=" + Refusals.quote(k.from().text())));
             }
         }
         for (EnrolledKey k : before.all()) {
             if (after.findByFingerprint(k.fingerprint()).filter(o -> o.host().equals(k.host())).isEmpty()) {
+                if (after.findByFingerprint(k.fingerprint()).isEmpty()) {
+                    revoked.put(k.fingerprint(), k.host());
+                }
                 refusals.audit().event("key-revoked host=" + k.host() + " key=" + k.fingerprint());
             }
         }
+    }
+
+    private synchronized String revokedHost(String fingerprint) {
+        return revoked.get(fingerprint);
     }
 
     /** The keys in force, or null while the file is invalid. */
@@ -122,17 +142,19 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
         }
         Optional<EnrolledKey> found = keys.find(key);
         if (found.isEmpty()) {
-            refusals.log("no-matching-key", session, "key=" + fingerprint + " user=" + Refusals.quote(username));
+            String revokedHost = revokedHost(fingerprint);
+            if (revokedHost != null) {
+                refusals.log("revoked-key", session, "key=" + fingerprint + " revoked-host=" + revokedHost);
+            } else {
+                refusals.log("no-matching-key", session, "key=" + fingerprint + " user=" + Refusals.quote(username));
+            }
             return false;
         }
         EnrolledKey k = found.get();
-        if (k.from() != null) {
-            if (!(session.getRemoteAddress() instanceof InetSocketAddress isa) || isa.getAddress() == null
-                    || !k.from().admits(isa.getAddress())) {
-                refusals.log("source-not-allowed", session, "key=" + fingerprint + " enrolled-host=" + k.host()
-                        + " from=\"" + k.from().text() + "\"");
-                return false;
-            }
+        if (!admitsSource(k, session)) {
+            refusals.log("source-not-allowed", session, "key=" + fingerprint + " enrolled-host=" + k.host()
+                    + " from=\"" + k.from().text() + "\"");
+            return false;
         }
         AuthenticatedHost previous = session.getAttribute(AuthenticatedHost.ATTRIBUTE);
         if (previous != null && !previous.host().equals(k.host())) {
@@ -143,5 +165,30 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
         }
         session.setAttribute(AuthenticatedHost.ATTRIBUTE, new AuthenticatedHost(k.host(), fingerprint, key));
         return true;
+    }
+
+    /**
+     * Re-reads the file if it changed and says why {@code who}, admitted earlier on {@code session}, may no longer
+     * write: a reason code ({@code revoked-key}, {@code source-not-allowed}, {@code keys-unavailable}), or null.
+     */
+    String recheck(AuthenticatedHost who, Session session) {
+        return withdrawn(who, session, reloadIfChanged());
+    }
+
+    /** As {@link #recheck}, against {@code keys} (null: the file is invalid). */
+    static String withdrawn(AuthenticatedHost who, Session session, EnrolledKeys keys) {
+        if (keys == null) {
+            return "keys-unavailable";
+        }
+        Optional<EnrolledKey> k = keys.find(who.key());
+        if (k.isEmpty() || !k.get().host().equals(who.host())) {
+            return "revoked-key";
+        }
+        return admitsSource(k.get(), session) ? null : "source-not-allowed";
+    }
+
+    private static boolean admitsSource(EnrolledKey k, Session session) {
+        return k.from() == null || session.getRemoteAddress() instanceof InetSocketAddress isa
+                && isa.getAddress() != null && k.from().admits(isa.getAddress());
     }
 }

@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What both append-log commands do before reading a byte: find the host the session's key is enrolled for
- * (set at authentication, never taken from the client) and take one of that host's session slots.
+ * (set at authentication, never taken from the client), check that the key is still enrolled, and take one of
+ * that host's session slots. Whatever a command throws ends that session, audited, and never its thread's caller.
  */
 abstract class HostCommand extends AbstractCommandSupport {
 
@@ -35,7 +36,21 @@ abstract class HostCommand extends AbstractCommandSupport {
             refuse(ExitCodes.SOFTWARE, "internal error");
             return;
         }
-        ActiveSessions.Active registration = sessions.open(who, session);
+        // The key may have been revoked since this connection authenticated: ask the enrolled keys again.
+        String withdrawn = sessions.withdrawn(who, session);
+        if (withdrawn != null) {
+            refusals.log(withdrawn, session, "key=" + who.fingerprint());
+            switch (withdrawn) {
+                case "keys-unavailable" -> refuse(ExitCodes.TEMP_FAIL,
+                        "refused: the enrolled keys cannot be read; try again later");
+                case "source-not-allowed" -> refuse(ExitCodes.NO_PERMISSION,
+                        "refused: this key is no longer allowed from this address");
+                default -> refuse(ExitCodes.NO_PERMISSION,
+                        "refused: this key is no longer enrolled for host " + who.host());
+            }
+            return;
+        }
+        ActiveSessions.Active registration = sessions.open(who);
         if (registration == null) {
             refusals.log("too-many-sessions", session, "limit=" + sessions.maxPerHost());
             refuse(ExitCodes.TEMP_FAIL, "refused: host " + who.host() + " already has " + sessions.maxPerHost()
@@ -44,8 +59,25 @@ abstract class HostCommand extends AbstractCommandSupport {
         }
         try {
             serve(who, session);
+        } catch (Throwable t) {
+            failed(who, session, t);
         } finally {
             sessions.close(registration);
+        }
+    }
+
+    // A bug or an exhausted JVM (OutOfMemoryError) must end this session, not leave it hanging.
+    private void failed(AuthenticatedHost who, ServerSession session, Throwable t) {
+        String detail = "host=" + who.host() + " source=" + Refusals.source(session) + " reason="
+                + Refusals.quote(t.toString());
+        try {
+            LOG.error("command-failed {}", detail, t);
+            refusals.audit().event("command-failed " + detail);
+            refuse(ExitCodes.SOFTWARE, "internal error");
+        } catch (Throwable again) {
+            // Even logging failed (the heap is gone): the session must still end.
+            onExit(ExitCodes.SOFTWARE, "internal error");
+            session.close(true);
         }
     }
 

@@ -68,8 +68,6 @@ public final class LoghostServer implements AutoCloseable {
 
     private static LoghostServer start(Settings settings, Path data, HostKey.Loaded hostKey, String fingerprint,
             LogStore store, AuditTrail audit) throws IOException, GeneralSecurityException {
-        audit.event("server-start host-key=" + fingerprint + " listen=" + settings.listen().getHostString() + ":"
-                + settings.listen().getPort());
         if (hostKey.generated()) {
             audit.event("host-key-generated host-key=" + fingerprint);
         }
@@ -91,13 +89,15 @@ public final class LoghostServer implements AutoCloseable {
             throw new IOException("enrolled keys file " + data.resolve(EnrolledKeysFile.NAME) + " is invalid: "
                     + e.getMessage(), e);
         }
-        ActiveSessions sessions = new ActiveSessions(settings.ssh().maxSessionsPerHost(), refusals);
+        ActiveSessions sessions = new ActiveSessions(settings.ssh().maxSessionsPerHost(), authenticator);
+        AuthenticatedConnections connections = new AuthenticatedConnections(refusals);
         boolean syncEachWrite = settings.store().fsyncInterval().isZero();
         int maxLine = settings.store().maxLineBytes();
         CommandRouter router = new CommandRouter(
                 channel -> new AppendLogCommand(store, sessions, maxLine, syncEachWrite, refusals),
                 channel -> new AckedAppendCommand(store, sessions, maxLine, refusals), refusals);
-        SshServer sshd = SshSurface.build(settings, hostKey.pair(), authenticator, router, refusals);
+        SshServer sshd = SshSurface.build(settings, hostKey.pair(), authenticator, router, connections,
+                refusals);
 
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "loghost-timers");
@@ -109,14 +109,27 @@ public final class LoghostServer implements AutoCloseable {
             timers.scheduleWithFixedDelay(store::syncAll, fsync.toMillis(), fsync.toMillis(), TimeUnit.MILLISECONDS);
         }
         long reload = settings.ssh().keysReloadInterval().toMillis();
-        timers.scheduleWithFixedDelay(() -> sessions.closeRevoked(authenticator.reloadIfChanged()), reload, reload,
-                TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(() -> {
+            // An exception would cancel every later sweep, and with it revocation: log it and carry on.
+            try {
+                connections.closeRevoked(authenticator.reloadIfChanged());
+            } catch (RuntimeException e) {
+                LOG.error("revocation-sweep-failed reason={}", Refusals.quote(e.toString()), e);
+            }
+        }, reload, reload, TimeUnit.MILLISECONDS);
         try {
             sshd.start();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            timers.shutdownNow();
+            // "Address already in use" alone does not say which address.
+            throw new IOException("cannot listen on " + settings.listen().getHostString() + ":"
+                    + settings.listen().getPort() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
             timers.shutdownNow();
             throw e;
         }
+        // Only now is the port bound, and known when 0 was asked for.
+        audit.event("server-start host-key=" + fingerprint + " listen=" + sshd.getHost() + ":" + sshd.getPort());
         return new LoghostServer(sshd, store, audit, timers, fingerprint, keys.all().size());
     }
 

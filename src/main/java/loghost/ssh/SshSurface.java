@@ -11,7 +11,6 @@ import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
-import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 
 /** Everything a client can reach over SSH, configured in one place: algorithms, authentication, channels, limits. */
 final class SshSurface {
@@ -21,7 +20,7 @@ final class SshSurface {
 
     /** A MINA server that offers exactly the loghost's surface; not yet started. */
     static SshServer build(Settings settings, KeyPair hostKey, EnrolledKeysAuthenticator authenticator,
-                           CommandRouter router, Refusals refusals) {
+                           CommandRouter router, AuthenticatedConnections connections, Refusals refusals) {
         CryptoPolicy crypto = new CryptoPolicy(settings.crypto());
         SshServer sshd = ServerBuilder.builder()
                 .cipherFactories(crypto.ciphers())
@@ -34,7 +33,9 @@ final class SshSurface {
         sshd.setPort(settings.listen().getPort());
         sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
 
-        sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+        AuthenticationGate gate = new AuthenticationGate(settings.ssh().maxAuthRequests(), refusals);
+        sshd.setUserAuthFactories(List.of(gate.publicKey()));
+        sshd.setSessionDisconnectHandler(gate.disconnects());
         sshd.setPublickeyAuthenticator(authenticator);
         sshd.setPasswordAuthenticator(null);
         sshd.setKeyboardInteractiveAuthenticator(null);
@@ -45,6 +46,8 @@ final class SshSurface {
         channels.add(AppendOnlyChannel.factory(refusals));
         channels.addAll(RefusedChannelType.all(refusals));
         sshd.setChannelFactories(channels);
+        sshd.setServiceFactories(List.of(gate.userAuthService(),
+                new ChannelGate(settings.ssh().maxChannelsPerConnection(), refusals)));
         sshd.setForwardingFilter(new RefuseForwarding(refusals));
         sshd.setAgentFactory(null);
         sshd.setSubsystemFactories(List.of());
@@ -54,6 +57,7 @@ final class SshSurface {
         global.add(new RefuseGlobalRequests(refusals));
         sshd.setGlobalRequestHandlers(global);
 
+        sshd.addSessionListener(connections);
         sshd.addSessionListener(new ConnectionLimits(settings.ssh().maxUnauthenticated(),
                 settings.ssh().maxConnectionsPerSource(), refusals));
         CoreModuleProperties.AUTH_TIMEOUT.set(sshd, settings.ssh().authTimeout());

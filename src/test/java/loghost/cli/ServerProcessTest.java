@@ -172,4 +172,72 @@ class ServerProcessTest {
         assertEquals("verify: OK: 1 host, " + files + " file" + (files == 1 ? "" : "s") + ", " + after.size()
                 + " records\n", v.stdout());
     }
+
+    private static List<String> auditTexts(Path data) throws IOException {
+        return HostRecords.read(data, "_loghost").stream().map(HostRecords.Rec::text).toList();
+    }
+
+    @Test
+    void sigtermStopsCleanlyWithExitZeroAfterTheLastSyncAndAServerStopRecord() throws Exception {
+        Path data = dir.resolve("data");
+        ServerProcess s = startServer(data, dir.resolve("stderr.txt"));
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        assertEquals(0, cli("enroll", "--data", data.toString(), "web01", KeyGen.pub(key).toString()).exit());
+        Path in = dir.resolve("in");
+        Files.writeString(in, "before the stop\n");
+        Run.Result r = Run.run(s.appendCommand(key), in, Map.of(), 60);
+        assertEquals(0, r.exit(), r::toString);
+
+        s.process().destroy(); // SIGTERM, as systemd stops a service
+        assertTrue(s.process().waitFor(60, TimeUnit.SECONDS), "server did not stop on SIGTERM");
+        assertEquals(0, s.process().exitValue(), s::stderr);
+        assertTrue(s.stderr().contains("stopped: all logs synced and closed"), s::stderr);
+        List<String> audit = auditTexts(data);
+        assertEquals("server-stop", audit.get(audit.size() - 1), audit::toString);
+        assertEquals(List.of("before the stop"), HostRecords.read(data, "web01").stream()
+                .map(HostRecords.Rec::text).toList());
+    }
+
+    @Test
+    void serverStartRecordCarriesTheBoundPort() throws Exception {
+        Path data = dir.resolve("data");
+        ServerProcess s = startServer(data, dir.resolve("stderr.txt"));
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> starts;
+        do {
+            starts = auditTexts(data).stream().filter(t -> t.startsWith("server-start ")).toList();
+        } while (starts.isEmpty() && System.nanoTime() < end && sleep());
+        assertEquals(1, starts.size(), starts::toString);
+        assertTrue(starts.get(0).endsWith(" listen=127.0.0.1:" + s.port()), starts.get(0));
+    }
+
+    @Test
+    void addressInUseIsOneErrorLineAndNoServerStartRecord() throws Exception {
+        Path data = dir.resolve("data");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            Run.Result r = Run.run(List.of("java", "-cp", System.getProperty("java.class.path"), "loghost.cli.Main",
+                    "serve", "--data", data.toString(), "--listen", "127.0.0.1:" + taken.getLocalPort()), null,
+                    Map.of(), 120);
+            assertEquals(1, r.exit(), r::toString);
+            List<String> errors = r.stderr().lines().filter(l -> l.startsWith("loghost: error: ")).toList();
+            assertEquals(1, errors.size(), r::toString);
+            assertTrue(errors.get(0).contains("127.0.0.1:" + taken.getLocalPort()), errors.get(0));
+            // No stack trace (MINA's acceptor logs one ERROR line of its own, as an operator log line).
+            assertTrue(r.stderr().lines().noneMatch(l -> l.startsWith("\tat ") || l.startsWith("Caused by")),
+                    r::toString);
+        }
+        assertTrue(auditTexts(data).stream().noneMatch(t -> t.startsWith("server-start")), () -> {
+            try {
+                return auditTexts(data).toString();
+            } catch (IOException e) {
+                return e.toString();
+            }
+        });
+    }
+
+    private static boolean sleep() throws InterruptedException {
+        Thread.sleep(50);
+        return true;
+    }
 }

@@ -432,7 +432,9 @@ class AckedAppendTest {
                 loghost.store.DigestAlgorithm.SHA256, java.time.Clock.systemUTC());
         loghost.audit.AuditTrail audit = new loghost.audit.AuditTrail(store.host("_loghost"), 20);
         Refusals refusals = new Refusals(audit);
-        AckedAppendCommand cmd = new AckedAppendCommand(store, new ActiveSessions(4, refusals), 65536, refusals);
+        EnrolledKeysAuthenticator keys = new EnrolledKeysAuthenticator(
+                new loghost.keys.EnrolledKeysFile(dir), refusals);
+        AckedAppendCommand cmd = new AckedAppendCommand(store, new ActiveSessions(4, keys), 65536, refusals);
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         int[] exit = {-1};

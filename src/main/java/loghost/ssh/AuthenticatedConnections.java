@@ -1,0 +1,62 @@
+package loghost.ssh;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import loghost.keys.EnrolledKeys;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every authenticated connection, whether or not it runs a command, so that revoking a key closes all of its
+ * connections and every channel on them: a connection that authenticated and opened nothing yet is as much a
+ * key's foothold as one that is writing.
+ */
+final class AuthenticatedConnections implements SessionListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AuthenticatedConnections.class);
+
+    private final Refusals refusals;
+    private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+
+    AuthenticatedConnections(Refusals refusals) {
+        this.refusals = refusals;
+    }
+
+    @Override
+    public void sessionEvent(Session session, Event event) {
+        if (event == Event.Authenticated && session.getAttribute(AuthenticatedHost.ATTRIBUTE) != null) {
+            sessions.add(session);
+        }
+    }
+
+    @Override
+    public void sessionClosed(Session session) {
+        sessions.remove(session);
+    }
+
+    /**
+     * Closes every connection whose key is no longer enrolled for its host (or no longer from its address); with
+     * {@code keys} null (the file is invalid) that is every connection. Run at every keys-reload-interval, so a
+     * connection that authenticated while a sweep ran is caught by the next one.
+     */
+    void closeRevoked(EnrolledKeys keys) {
+        for (Session s : List.copyOf(sessions)) {
+            AuthenticatedHost who = s.getAttribute(AuthenticatedHost.ATTRIBUTE);
+            String why = EnrolledKeysAuthenticator.withdrawn(who, s, keys);
+            if (why == null) {
+                continue;
+            }
+            sessions.remove(s);
+            refusals.log(keys == null ? "keys-unavailable-session-closed" : "revoked-session-closed", s,
+                    "key=" + who.fingerprint() + " cause=" + why);
+            try {
+                s.close(true);
+            } catch (RuntimeException e) {
+                LOG.error("session-close-failed host={} reason={}", who.host(), Refusals.quote(e.toString()));
+            }
+        }
+    }
+}

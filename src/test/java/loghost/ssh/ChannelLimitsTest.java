@@ -1,0 +1,115 @@
+package loghost.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import loghost.testing.CapturedLog;
+import loghost.testing.HostRecords;
+import loghost.testing.KeyGen;
+import loghost.testing.MinaClient;
+import loghost.testing.TestServer;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ChannelSession;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.session.ConnectionService;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One connection cannot hold more channels than the cap, nor run more commands than its host's limit. */
+class ChannelLimitsTest {
+
+    @TempDir
+    Path dir;
+
+    private static long commandThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().contains("append-log")).count();
+    }
+
+    @Test
+    void channelsOverTheCapAreRefusedAndTheConnectionStays() throws Exception {
+        try (TestServer server = new TestServer(dir, ""); CapturedLog log = new CapturedLog();
+                MinaClient client = new MinaClient(server.data())) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            ClientSession session = client.login(server.port(), key);
+            List<ChannelSession> open = new ArrayList<>();
+            int refused = 0;
+            int threadsBefore = Thread.activeCount();
+            for (int i = 0; i < 300; i++) {
+                // A bare session channel: opened, then no request at all.
+                ChannelSession ch = new ChannelSession();
+                session.getService(ConnectionService.class).registerChannel(ch);
+                try {
+                    ch.open().verify(Duration.ofSeconds(10));
+                    open.add(ch);
+                } catch (IOException e) {
+                    refused++;
+                }
+            }
+            assertEquals(10, open.size(), "channels accepted on one connection");
+            assertEquals(290, refused);
+            assertTrue(session.isOpen(), "a refused channel must not end the connection");
+            // Refused opens cost no thread (a margin for the JVM's and MINA's own comings and goings).
+            assertTrue(Thread.activeCount() <= threadsBefore + 5,
+                    () -> "threads: " + threadsBefore + " before, " + Thread.activeCount() + " after");
+            assertNotNull(log.await(Duration.ofSeconds(3), "refused reason=too-many-channels", "host=web01",
+                    "limit=10"));
+            // A closed channel frees its place.
+            open.get(0).close(false).await(10, TimeUnit.SECONDS);
+            ChannelExec exec = MinaClient.exec(session, "append-log");
+            MinaClient.writeLine(exec, "in a freed channel");
+            exec.getInvertedIn().close();
+            assertEquals(0, MinaClient.awaitExit(exec, Duration.ofSeconds(15)));
+            assertEquals(List.of("in a freed channel"), HostRecords.read(server.data(), "web01").stream()
+                    .map(HostRecords.Rec::text).toList());
+        }
+    }
+
+    @Test
+    void perHostSessionLimitCountsEveryChannelOfOneConnection() throws Exception {
+        try (TestServer server = new TestServer(dir, "loghost.ssh.max-channels-per-connection = 40");
+                CapturedLog log = new CapturedLog(); MinaClient client = new MinaClient(server.data())) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            ClientSession session = client.login(server.port(), key);
+            List<ChannelExec> channels = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                channels.add(MinaClient.exec(session, "append-log"));
+            }
+            // 36 are refused with exit 75 at once; 4 keep running (stdin still open).
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long ended;
+            do {
+                ended = channels.stream().filter(c -> c.getExitStatus() != null).count();
+            } while (ended < 36 && System.nanoTime() < end && sleep());
+            assertEquals(36, ended, "channels refused by the per-host limit");
+            assertTrue(channels.stream().filter(c -> c.getExitStatus() != null).allMatch(c -> c.getExitStatus() == 75));
+            // The refused commands' threads end; only the four running ones remain.
+            while (commandThreads() > 4 && System.nanoTime() < end && sleep()) {
+                // waiting
+            }
+            assertEquals(4, commandThreads(), "command threads");
+            assertNotNull(log.await(Duration.ofSeconds(3), "refused reason=too-many-sessions", "limit=4"));
+            for (ChannelExec c : channels) {
+                if (c.getExitStatus() == null) {
+                    MinaClient.writeLine(c, "running");
+                    c.getInvertedIn().close();
+                    assertEquals(0, MinaClient.awaitExit(c, Duration.ofSeconds(15)));
+                }
+            }
+            assertEquals(4, HostRecords.read(server.data(), "web01").size());
+        }
+    }
+
+    private static boolean sleep() throws InterruptedException {
+        Thread.sleep(50);
+        return true;
+    }
+}

@@ -1,0 +1,239 @@
+package loghost.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import loghost.testing.CapturedLog;
+import loghost.testing.HostRecords;
+import loghost.testing.KeyGen;
+import loghost.testing.MinaClient;
+import loghost.testing.Run;
+import loghost.testing.TestServer;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.kex.KexState;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a scripted client sends and the stock ssh does not: each refusal is logged and audited, and holds. */
+class HostileClientTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(8);
+
+    @TempDir
+    Path dir;
+
+    private static void awaitAudit(TestServer server, Predicate<String> match) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+        while (System.nanoTime() < end) {
+            if (HostRecords.read(server.data(), "_loghost").stream().anyMatch(r -> match.test(r.text()))) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no such audit record; have: " + HostRecords.read(server.data(), "_loghost")
+                .stream().map(HostRecords.Rec::text).toList());
+    }
+
+    private static boolean awaitClosed(ClientSession session) {
+        session.waitFor(EnumSet.of(ClientSession.ClientSessionEvent.CLOSED), WAIT);
+        return session.isClosed();
+    }
+
+    private static void channelRequest(ClientSession session, ChannelExec ch, String type, String... args)
+            throws IOException {
+        Buffer b = session.createBuffer(SshConstants.SSH_MSG_CHANNEL_REQUEST);
+        b.putUInt(ch.getRecipient());
+        b.putString(type);
+        b.putBoolean(true);
+        for (String a : args) {
+            b.putString(a);
+        }
+        session.writePacket(b);
+    }
+
+    private TestServer serverWithKey(String hocon, Path key) throws Exception {
+        TestServer server = new TestServer(dir, hocon);
+        server.enroll("web01", key);
+        return server;
+    }
+
+    @Test
+    void signalUnknownRequestsAndASecondExecOnARunningChannelAreRefusedAndAudited() throws Exception {
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        try (TestServer server = serverWithKey("", key); CapturedLog log = new CapturedLog();
+                MinaClient client = new MinaClient(server.data())) {
+            ClientSession session = client.login(server.port(), key);
+            ChannelExec ch = MinaClient.exec(session, "append-log");
+            MinaClient.writeLine(ch, "one");
+            channelRequest(session, ch, "signal", "KILL");
+            channelRequest(session, ch, "shell-please@example.com");
+            channelRequest(session, ch, "exec", "append-log");
+            channelRequest(session, ch, "shell");
+            MinaClient.writeLine(ch, "two");
+            ch.getInvertedIn().close();
+            assertEquals(0, MinaClient.awaitExit(ch, WAIT), "the running command is unaffected");
+            assertEquals(List.of("one", "two"), HostRecords.read(server.data(), "web01").stream()
+                    .map(HostRecords.Rec::text).toList());
+            awaitAudit(server, t -> t.startsWith("refused reason=signal-refused ") && t.contains("signal=\"KILL\""));
+            awaitAudit(server, t -> t.startsWith("refused reason=channel-request-refused ")
+                    && t.contains("request=\"shell-please@example.com\""));
+            awaitAudit(server, t -> t.startsWith("refused reason=second-command-refused ")
+                    && t.contains("request=exec"));
+            awaitAudit(server, t -> t.startsWith("refused reason=second-command-refused ")
+                    && t.contains("request=shell"));
+            assertNotNull(log.await(WAIT, "refused reason=signal-refused", "host=web01"));
+        }
+    }
+
+    @Test
+    void unknownChannelTypeIsRefusedAndAudited() throws Exception {
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        try (TestServer server = serverWithKey("", key); MinaClient client = new MinaClient(server.data())) {
+            ClientSession session = client.login(server.port(), key);
+            Buffer b = session.createBuffer(SshConstants.SSH_MSG_CHANNEL_OPEN);
+            b.putString("bogus\n@example.com");
+            b.putUInt(4711);
+            b.putUInt(1 << 20);
+            b.putUInt(32768);
+            session.writePacket(b);
+            awaitAudit(server, t -> t.startsWith("refused reason=channel-refused ")
+                    && t.contains("type=\"bogus\\u000a@example.com\""));
+        }
+    }
+
+    @Test
+    void maxAuthRequestsHoldsPerConnectionAcrossRepeatedServiceRequests() throws Exception {
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        try (TestServer server = serverWithKey("", key); MinaClient client = new MinaClient(server.data())) {
+            ClientSession session = client.connect(server.port());
+            session.waitFor(EnumSet.of(ClientSession.ClientSessionEvent.WAIT_AUTH), WAIT);
+            for (int i = 0; i < 25 && session.isOpen(); i++) {
+                Buffer service = session.createBuffer(SshConstants.SSH_MSG_SERVICE_REQUEST);
+                service.putString("ssh-userauth");
+                session.writePacket(service);
+                Buffer none = session.createBuffer(SshConstants.SSH_MSG_USERAUTH_REQUEST);
+                none.putString("log");
+                none.putString("ssh-connection");
+                none.putString("none");
+                session.writePacket(none);
+            }
+            assertTrue(awaitClosed(session), "25 authentication attempts on one connection, still connected");
+            awaitAudit(server, t -> t.startsWith("refused reason=too-many-auth-requests ") && t.contains("limit=10"));
+        }
+    }
+
+    @Test
+    void tooManyAuthRequestsIsAudited() throws Exception {
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        try (TestServer server = serverWithKey("", key); MinaClient client = new MinaClient(server.data())) {
+            ClientSession session = client.connect(server.port());
+            session.waitFor(EnumSet.of(ClientSession.ClientSessionEvent.WAIT_AUTH), WAIT);
+            for (int i = 0; i < 20 && session.isOpen(); i++) {
+                Buffer none = session.createBuffer(SshConstants.SSH_MSG_USERAUTH_REQUEST);
+                none.putString("log");
+                none.putString("ssh-connection");
+                none.putString("none");
+                session.writePacket(none);
+            }
+            assertTrue(awaitClosed(session));
+            awaitAudit(server, t -> t.startsWith("refused reason=too-many-auth-requests "));
+        }
+    }
+
+    @Test
+    void keyExchangesBeforeAuthenticationAreBounded() throws Exception {
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        try (TestServer server = serverWithKey("", key); MinaClient client = new MinaClient(server.data())) {
+            ClientSession session = client.connect(server.port());
+            // After the first key exchange, ready to authenticate; instead it asks for new keys again and again.
+            session.waitFor(EnumSet.of(ClientSession.ClientSessionEvent.WAIT_AUTH), WAIT);
+            for (int i = 0; i < 20 && session.isOpen(); i++) {
+                long end = System.nanoTime() + WAIT.toNanos();
+                while (session.getKexState() != KexState.DONE && session.isOpen() && System.nanoTime() < end) {
+                    Thread.sleep(10);
+                }
+                try {
+                    session.reExchangeKeys().verify(WAIT);
+                } catch (IOException | RuntimeException e) {
+                    // Refused and closed: the loop condition ends it.
+                }
+            }
+            assertTrue(awaitClosed(session), "20 key exchanges before authentication, still connected");
+            awaitAudit(server, t -> t.startsWith("refused reason=too-many-key-exchanges "));
+        }
+    }
+
+    @Test
+    void failedKeyExchangeNegotiationIsAudited() throws Exception {
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        try (TestServer server = serverWithKey("", key)) {
+            Run.Result r = server.ssh(key, null, "-o", "KexAlgorithms=diffie-hellman-group14-sha1", "-T",
+                    "log@127.0.0.1", "append-log");
+            assertEquals(255, r.exit(), r::toString);
+            awaitAudit(server, t -> t.startsWith("refused reason=kex-failed ") && t.contains("diffie-hellman-group14-sha1"));
+        }
+    }
+
+    @Test
+    void certificateKeysAreRefusedWithAReasonAndThePlainKeyStillWorks() throws Exception {
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        Path ca = KeyGen.generate(dir, "ca", "ed25519");
+        Run.Result signed = Run.run("ssh-keygen", "-q", "-s", ca.toString(), "-I", "test", "-n", "log",
+                KeyGen.pub(key).toString());
+        assertEquals(0, signed.exit(), signed::toString);
+        Path cert = dir.resolve("k-cert.pub");
+        assertTrue(Files.exists(cert));
+        try (TestServer server = serverWithKey("", key)) {
+            Path in = dir.resolve("in");
+            Files.writeString(in, "plain key\n");
+            Run.Result r = server.ssh(key, in, "-o", "CertificateFile=" + cert, "-T", "log@127.0.0.1", "append-log");
+            assertEquals(0, r.exit(), r::toString);
+            awaitAudit(server, t -> t.startsWith("refused reason=certificate-refused ")
+                    && t.contains("algorithm=\"ssh-ed25519-cert-v01@openssh.com\""));
+        }
+    }
+
+    @Test
+    void perSourceCapCountsOnlyConnectionsNotYetAuthenticated() throws Exception {
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        try (TestServer server = serverWithKey("loghost.ssh.max-connections-per-source = 2", key);
+                MinaClient client = new MinaClient(server.data())) {
+            // Five hosts behind one address (one key here), all logged in at once.
+            List<ClientSession> hosts = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                hosts.add(client.login(server.port(), key));
+            }
+            Thread.sleep(500);
+            assertTrue(hosts.stream().allMatch(ClientSession::isOpen), "logged-in connections were closed");
+            // Unauthenticated ones from the same address are still capped.
+            try (Socket a = new Socket("127.0.0.1", server.port()); Socket b = new Socket("127.0.0.1", server.port());
+                    Socket c = new Socket("127.0.0.1", server.port())) {
+                c.setSoTimeout(10_000);
+                byte[] buf = new byte[4096];
+                int n;
+                do {
+                    n = c.getInputStream().read(buf);
+                } while (n > 0);
+                assertEquals(-1, n, "third unauthenticated connection from one source must be closed");
+            } catch (IOException reset) {
+                // closed at once: as expected
+            }
+            awaitAudit(server, t -> t.startsWith("refused reason=too-many-connections-from-source ")
+                    && t.contains("limit=2"));
+        }
+    }
+}
