@@ -2,19 +2,28 @@ package loghost.testing;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.read.ListAppender;
 import java.time.Duration;
 import java.util.List;
+import loghost.logging.OneLineLayout;
 import org.slf4j.LoggerFactory;
 
-/** The operator's log lines, as the server writes them, captured for assertions. */
+/**
+ * The operator's log lines, as the server writes them, captured for assertions: "LOGGER MESSAGE", rendered by the
+ * same one-line layout as the server's log (escaped, a stack trace on the event's line).
+ */
 public final class CapturedLog implements AutoCloseable {
 
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    private final OneLineLayout layout = new OneLineLayout();
 
     /** Starts capturing every log line. */
     public CapturedLog() {
+        layout.setContext(root.getLoggerContext());
+        layout.setPattern("%logger %msg%n");
+        layout.start();
         appender.start();
         root.addAppender(appender);
     }
@@ -26,7 +35,12 @@ public final class CapturedLog implements AutoCloseable {
         synchronized (appender) {
             copy = List.copyOf(appender.list);
         }
-        return copy.stream().map(e -> e.getLoggerName() + " " + e.getFormattedMessage()).toList();
+        return copy.stream().map(this::line).toList();
+    }
+
+    private String line(ILoggingEvent e) {
+        String l = layout.doLayout(e);
+        return l.substring(0, l.length() - CoreConstants.LINE_SEPARATOR.length());
     }
 
     /** Waits up to {@code timeout} for a line containing every fragment; returns it, or null. */
