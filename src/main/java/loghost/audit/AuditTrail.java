@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * The loghost's own security events, written as {@code audit} records into the reserved host {@code _loghost},
  * so that {@code verify} covers them like any host's log. Events are queued and written by one thread, so that
  * a refusal on a network thread never waits for the disk. Nothing is dropped silently: events that did not fit
- * the queue, and refusals beyond the rate limit, are counted and the counts written as records of their own.
+ * the queue, events whose write failed (a full disk), and refusals beyond the rate limit, are counted; the counts
+ * are kept until a write succeeds and are written first in it, as records of their own.
  */
 public final class AuditTrail implements AutoCloseable {
 
@@ -33,6 +34,7 @@ public final class AuditTrail implements AutoCloseable {
     private final TokenBucket refusalRate;
     private final Thread writer;
     private volatile boolean closing;
+    private boolean failing;
 
     /** An audit trail appending to {@code log}, admitting refusals at up to {@code refusalsPerSecond} (burst 10×). */
     public AuditTrail(HostLog log, int refusalsPerSecond) {
@@ -76,8 +78,13 @@ public final class AuditTrail implements AutoCloseable {
             pending.clear();
         }
         write(pending);
+        if (dropped.get() + suppressed.get() > 0) {
+            // The last write failed: these counts can reach the operator's log only.
+            LOG.error("audit-lost-at-stop dropped={} refusals-suppressed={}", dropped.get(), suppressed.get());
+        }
     }
 
+    // Runs on the writer thread only. The counts go first: they account for events older than these messages.
     private void write(List<String> messages) {
         long s = suppressed.getAndSet(0);
         long d = dropped.getAndSet(0);
@@ -85,20 +92,32 @@ public final class AuditTrail implements AutoCloseable {
             return;
         }
         LineBatch batch = new LineBatch(false);
-        for (String m : messages) {
-            add(batch, m);
+        if (d > 0) {
+            add(batch, "audit-dropped count=" + d + " (audit queue full or write failed)");
         }
         if (s > 0) {
             add(batch, "refusals-suppressed count=" + s + " (over the audit rate limit; see the operational log)");
         }
-        if (d > 0) {
-            add(batch, "audit-dropped count=" + d + " (audit queue full or write failed)");
+        for (String m : messages) {
+            add(batch, m);
         }
         try {
             log.append(batch);
+            if (failing) {
+                failing = false;
+                LOG.warn("audit-write-resumed dropped={} (written as an audit-dropped record)", d);
+            }
         } catch (StorageException e) {
-            dropped.addAndGet(messages.size() + (s > 0 ? 1 : 0));
-            LOG.error("audit-write-failed events={} reason=\"{}\"", messages.size(), e.getMessage());
+            // A failed append leaves nothing of the batch in the log: carry both counts over, with the lost
+            // messages added, so that the next write that works accounts for every event (retried at each poll).
+            long total = dropped.addAndGet(d + messages.size());
+            suppressed.addAndGet(s);
+            // Logged when events are lost, not at every retry of the counts alone: a full disk is one incident.
+            if (!messages.isEmpty() || !failing) {
+                LOG.error("audit-write-failed events={} dropped-total={} reason=\"{}\"", messages.size(), total,
+                        e.getMessage());
+            }
+            failing = true;
         }
     }
 

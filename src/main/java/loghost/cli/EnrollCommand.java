@@ -1,6 +1,8 @@
 package loghost.cli;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,7 @@ import java.util.concurrent.Callable;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
+import loghost.keys.KeyComment;
 import loghost.keys.SourcePatterns;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,8 +44,13 @@ final class EnrollCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String text = "-".equals(keyFile) ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-                : Files.readString(Path.of(keyFile), StandardCharsets.UTF_8);
+        byte[] raw = "-".equals(keyFile) ? System.in.readAllBytes() : Files.readAllBytes(Path.of(keyFile));
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(raw)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("public key file " + keyFile + " is not valid UTF-8", e);
+        }
         List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
         if (lines.size() != 1) {
             throw new IllegalArgumentException("expected exactly one public key line in " + keyFile + ", found "
@@ -50,10 +58,16 @@ final class EnrollCommand implements Callable<Integer> {
         }
         EnrolledKey key = EnrolledKeys.publicKey(host, lines.get(0), from == null ? null : SourcePatterns.parse(from),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        // Stricter than the file's grammar (which a hand-edited file may stretch): nothing enters that prints oddly.
+        String problem = KeyComment.problem(key.comment());
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
         EnrolledKeysFile file = new EnrolledKeysFile(options.settings().dataDir());
         file.update(keys -> keys.with(key));
         spec.commandLine().getOut().println("enrolled " + key.host() + " " + key.keyType() + " " + key.fingerprint()
-                + (key.comment().isEmpty() ? "" : " " + key.comment()) + (from == null ? "" : " from=" + from));
+                + (key.comment().isEmpty() ? "" : " " + KeyComment.escape(key.comment()))
+                + (from == null ? "" : " from=" + from));
         return 0;
     }
 }

@@ -5,12 +5,13 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeysFile;
+import loghost.keys.KeyComment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code loghost keys}: lists enrolled keys, one per line, tab-separated. */
+/** {@code loghost keys}: lists enrolled keys, one per line, tab-separated, comments escaped ({@link KeyComment}). */
 @Command(name = "keys", description = "List enrolled keys: host, type, SHA256 fingerprint, comment, enrolled, from.")
 final class KeysCommand implements Callable<Integer> {
 
@@ -26,7 +27,7 @@ final class KeysCommand implements Callable<Integer> {
         out.println("HOST\tTYPE\tFINGERPRINT\tCOMMENT\tENROLLED\tFROM");
         for (EnrolledKey k : new EnrolledKeysFile(options.settings().dataDir()).load().all()) {
             out.println(k.host() + "\t" + k.keyType() + "\t" + k.fingerprint() + "\t"
-                    + (k.comment().isEmpty() ? "-" : k.comment()) + "\t"
+                    + (k.comment().isEmpty() ? "-" : KeyComment.escape(k.comment())) + "\t"
                     + (k.enrolled() == null ? "-" : k.enrolled()) + "\t" + (k.from() == null ? "-" : k.from().text()));
         }
         return 0;

@@ -1,10 +1,14 @@
 package loghost.keys;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -37,22 +41,37 @@ public final class EnrolledKeysFile {
         return file;
     }
 
-    /** Reads and parses the file; a missing file means no keys. */
+    /**
+     * Reads and parses the file; a missing file means no keys. Like OpenSSH's StrictModes for authorized_keys, a
+     * file that is a symbolic link, not ours, or open to group or others is refused: whoever could write it could
+     * enroll a key.
+     */
     public EnrolledKeys load() throws IOException {
-        String text;
+        byte[] raw;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            StoreFiles.checkPrivateFile(file, "enrolled keys file");
+            // NOFOLLOW_LINKS: the check above and this open cannot be split by a link put in between.
+            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                raw = in.readAllBytes();
+            }
         } catch (NoSuchFileException e) {
             return EnrolledKeys.empty();
         }
-        return EnrolledKeys.parse(text);
+        try {
+            return EnrolledKeys.parse(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(raw)).toString());
+        } catch (CharacterCodingException e) {
+            throw new IOException("enrolled keys file " + file + " is not valid UTF-8", e);
+        }
     }
 
     /** Applies {@code change} to the current keys under the file lock and writes the result; returns it. */
     public EnrolledKeys update(UnaryOperator<EnrolledKeys> change) throws IOException {
-        StoreFiles.createPrivateDirectory(file.getParent());
+        StoreFiles.createOrCheckPrivateDirectory(file.getParent(), "data directory");
+        if (Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)) {
+            StoreFiles.checkPrivateFile(lockFile, "enrolled keys lock file");
+        }
         try (FileChannel lockChannel = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(
                         PosixFilePermissions.fromString("rw-------")));
              FileLock lock = lockChannel.lock()) {
             EnrolledKeys updated = change.apply(load());

@@ -4,13 +4,14 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.util.HexFormat;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,8 +73,18 @@ public final class HostLog {
     static HostLog open(String host, Path dir, Path streamState, DigestAlgorithm preferred, Clock clock)
             throws StorageException {
         try {
-            StoreFiles.createPrivateDirectory(dir);
+            StoreFiles.checkPrivateDirectory(dir.getParent(), "hosts directory");
+            StoreFiles.createOrCheckPrivateDirectory(dir, "host directory");
             StoreFiles.removeUnfinishedDayFiles(dir);
+            List<Path> dayFiles = StoreFiles.dayFiles(dir);
+            for (Path f : dayFiles) {
+                // Recovery reads them all (stream positions): none may lead outside the store.
+                StoreFiles.checkPrivateFile(f, "day file");
+            }
+            StoreFiles.checkPrivateDirectory(streamState.getParent(), "streams directory");
+            if (Files.exists(streamState, LinkOption.NOFOLLOW_LINKS)) {
+                StoreFiles.checkPrivateFile(streamState, "stream state file");
+            }
             Path newest = StoreFiles.newestDayFile(dir);
             HostLog log;
             if (newest == null) {
@@ -82,7 +93,7 @@ public final class HostLog {
             } else {
                 log = recover(host, dir, newest, preferred, clock);
             }
-            log.streams = StreamPositions.recover(dir, streamState, StoreFiles.dayFiles(dir));
+            log.streams = StreamPositions.recover(dir, streamState, dayFiles);
             return log;
         } catch (IOException e) {
             throw new StorageException("cannot open log of host " + host + " in " + dir + ": " + e.getMessage(), e);
@@ -91,7 +102,7 @@ public final class HostLog {
 
     private static HostLog recover(String host, Path dir, Path file, DigestAlgorithm preferred, Clock clock)
             throws IOException, StorageException {
-        RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw");
+        RandomAccessFile raf = StoreFiles.openDayFile(file);
         try {
             TailReader.Tail tail = TailReader.read(raf);
             FileHeader header;
@@ -315,22 +326,34 @@ public final class HostLog {
         outLength = 0;
     }
 
+    // The old file stays the current one until the new one exists: a failed creation (a full disk at midnight)
+    // leaves this chain exactly as it was, writing on (if the clock steps back) or retrying at the next append.
     private void startDayFile(long day) throws IOException {
         if (file != null) {
-            file.getFD().sync();
-            file.close();
-            file = null;
+            // The new header names the old file's last record: it must be durable before the header is.
+            try {
+                file.getFD().sync();
+            } catch (IOException e) {
+                broken = "fsync failed: " + e.getMessage();
+                LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
+                throw e;
+            }
         }
         LocalDate date = LocalDate.ofEpochDay(day);
         FileHeader header = new FileHeader(host, date, algorithm, lastSeq + 1, lastDigest);
         byte[] headerLine = (header.toLine() + "\n").getBytes(StandardCharsets.US_ASCII);
         Path path = dir.resolve(StoreFiles.dayFileName(date));
-        Path tmp = dir.resolve(StoreFiles.dayFileName(date) + StoreFiles.UNFINISHED_SUFFIX);
-        // The header lands atomically: a day file either does not exist or starts with a whole header.
-        StoreFiles.writePrivateFile(tmp, headerLine);
-        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
-        StoreFiles.syncDirectory(dir);
-        file = new RandomAccessFile(path.toFile(), "rw");
+        StoreFiles.createDayFile(path, headerLine);
+        RandomAccessFile created = StoreFiles.openDayFile(path);
+        if (file != null) {
+            try {
+                file.close();
+            } catch (IOException e) {
+                // Already synced above: nothing is lost; the descriptor is released either way.
+                LOG.warn("day-file-close-failed host={} reason=\"{}\"", host, e.getMessage());
+            }
+        }
+        file = created;
         fileSize = headerLine.length;
         file.seek(fileSize);
         fileDay = day;

@@ -28,8 +28,8 @@ public final class LogStore implements AutoCloseable {
         this.streamsDir = this.hostsDir.resolveSibling("streams");
         this.algorithm = algorithm;
         this.clock = clock;
-        StoreFiles.createPrivateDirectory(this.hostsDir);
-        StoreFiles.createPrivateDirectory(this.streamsDir);
+        StoreFiles.createOrCheckPrivateDirectory(this.hostsDir, "hosts directory");
+        StoreFiles.createOrCheckPrivateDirectory(this.streamsDir, "streams directory");
     }
 
     /** The chain of {@code host}, opening it if needed; the name is re-checked here so no caller can pick a path. */

@@ -163,9 +163,61 @@ class EnrollCommandTest {
         Path a = KeyGen.generate(dir, "a", "ed25519");
         Files.writeString(server.data().resolve("enrolled_keys"), "host=\"web01\",command=\"/bin/sh\" "
                 + Files.readString(KeyGen.pub(a), StandardCharsets.US_ASCII));
+        // Private, as the file must be (a file others could write is refused before it is parsed).
+        Files.setPosixFilePermissions(server.data().resolve("enrolled_keys"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Run.Result r = server.cli("keys");
         assertEquals(1, r.exit(), r::toString);
         assertEquals("loghost: error: line 1: unsupported option command (allowed: host, from, enrolled)\n",
                 r.stderr());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\u0085", "\u009b", "\u202e", "\u2066", "\u200f", "\u2028", "\ufeff"})
+    void commentsWithControlOrInvisibleFormattingCharactersAreRefused(String bad) throws Exception {
+        Path ed = KeyGen.generate(dir, "ed", "ed25519");
+        String[] parts = Files.readString(KeyGen.pub(ed)).strip().split(" ");
+        Path pub = dir.resolve("bad.pub");
+        Files.writeString(pub, parts[0] + " " + parts[1] + " admin@evil" + bad + "cod.exe\n", StandardCharsets.UTF_8);
+        Run.Result r = server.cli("enroll", "web01", pub.toString());
+        assertEquals(1, r.exit(), r::toString);
+        assertEquals(String.format("loghost: error: key comment contains U+%04X (a control or invisible formatting "
+                + "character); remove it from the key line%n", bad.codePointAt(0)), r.stderr());
+        assertTrue(Files.notExists(server.data().resolve("enrolled_keys"))
+                || server.cli("keys").stdout().lines().count() == 1, "nothing enrolled");
+    }
+
+    @Test
+    void keysEscapesWhatAHandEditedFileHasInItsComments() throws Exception {
+        Path ed = KeyGen.generate(dir, "ed", "ed25519");
+        server.enroll("web01", ed);
+        Path file = server.data().resolve("enrolled_keys");
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        Files.writeString(file, text.replace(" ed@test", " ed@test\u202e\u0085\u2066\\x"), StandardCharsets.UTF_8);
+        Run.Result r = server.cli("keys");
+        assertEquals(0, r.exit(), r::toString);
+        String row = r.stdout().lines().toList().get(1);
+        assertEquals("ed@test\\xe2\\x80\\xae\\xc2\\x85\\xe2\\x81\\xa6\\\\x", row.split("\t")[3], row);
+        assertTrue(r.stdout().chars().allMatch(c -> c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)), r::toString);
+    }
+
+    @Test
+    void enrollRefusesAnEnrolledKeysFileThatIsASymbolicLink() throws Exception {
+        Path a = KeyGen.generate(dir, "a", "ed25519");
+        server.enroll("web01", a);
+        Path file = server.data().resolve("enrolled_keys");
+        Path elsewhere = dir.resolve("elsewhere_keys");
+        Files.move(file, elsewhere);
+        Files.createSymbolicLink(file, elsewhere);
+        String before = Files.readString(elsewhere);
+
+        Path b = KeyGen.generate(dir, "b", "ed25519");
+        Run.Result r = server.cli("enroll", "web02", KeyGen.pub(b).toString());
+        assertEquals(1, r.exit(), r::toString);
+        assertEquals("loghost: error: enrolled keys file " + file + " is a symbolic link; loghost does not follow "
+                + "symbolic links in its data directory: put the real file there (or mount a filesystem there)\n",
+                r.stderr());
+        assertTrue(Files.isSymbolicLink(file), "the link is left for the operator to fix");
+        assertEquals(before, Files.readString(elsewhere));
     }
 }

@@ -12,10 +12,12 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import loghost.testing.CapturedLog;
+import loghost.testing.ForwarderProcess;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
 import loghost.testing.TestServer;
+import loghost.testing.Tmpfs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,6 +91,73 @@ class DiskFullTest {
             } finally {
                 server.stop();
                 Run.run("umount", "-l", full.toString());
+            }
+        }
+    }
+
+    @Test
+    void aDayFileThatCouldNotBeCreatedOnAFullDiskIsCreatedOnceSpaceReturnsWithoutARestart() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path hostDir = server.data().resolve("hosts/web01");
+            try (Tmpfs disk = Tmpfs.mount(hostDir, "1m")) {
+                Path web01 = KeyGen.generate(dir, "web01", "ed25519");
+                server.enroll("web01", web01);
+                Path filler = disk.fill("filler");
+
+                // The host's first day file cannot be created: refused, and nothing half-made is left behind.
+                Run.Result r = server.append(web01, lines("first", "first", 10));
+                assertEquals(74, r.exit(), r::toString);
+                try (var s = Files.list(hostDir)) {
+                    assertEquals(List.of("filler"), s.map(p -> p.getFileName().toString()).toList());
+                }
+
+                Files.delete(filler);
+                r = server.append(web01, lines("second", "second", 10));
+                assertEquals(0, r.exit(), r::toString);
+                List<HostRecords.Rec> recs = HostRecords.read(server.data(), "web01");
+                assertEquals(10, recs.size());
+                assertEquals(1, recs.get(0).seq());
+                assertEquals("second 1 padding to make the line about a hundred bytes long ....", recs.get(0).text());
+                Run.Result v = server.cli("verify");
+                assertEquals(0, v.exit(), v::toString);
+            } finally {
+                server.stop();
+            }
+        }
+    }
+
+    @Test
+    void aForwarderBlockedByAFullDiskAtDayFileCreationDeliversEverythingOnceSpaceReturns() throws Exception {
+        try (TestServer server = new TestServer(dir, ""); CapturedLog log = new CapturedLog()) {
+            Path hostDir = server.data().resolve("hosts/web01");
+            try (Tmpfs disk = Tmpfs.mount(hostDir, "1m")) {
+                Path key = KeyGen.generate(dir, "web01", "ed25519");
+                server.enroll("web01", key);
+                Path filler = disk.fill("filler");
+                StringBuilder in = new StringBuilder();
+                for (int i = 1; i <= 50; i++) {
+                    in.append("forwarded line ").append(i).append('\n');
+                }
+                Path stdin = dir.resolve("stdin");
+                Files.writeString(stdin, in);
+                try (ForwarderProcess fwd = ForwarderProcess.start(stdin, dir.resolve("forward.err"), "--to",
+                        "127.0.0.1:" + server.port(), "--key", key.toString(), "--known-hosts",
+                        dir.resolve("known_hosts").toString(), "--spool", dir.resolve("spool").toString(),
+                        "--stdin")) {
+                    assertNotNull(log.await(Duration.ofSeconds(60), "storage-error host=web01"), "refused first");
+                    Files.delete(filler);
+                    // Retried by the forwarder (its back-off is capped near 30 s), accepted without a restart.
+                    assertEquals(0, fwd.await(120), fwd::stderr);
+                }
+                List<HostRecords.Rec> recs = HostRecords.read(server.data(), "web01");
+                assertEquals(50, recs.stream().filter(r -> r.type().equals("log")).count(), recs::toString);
+                try (var s = Files.list(hostDir)) {
+                    assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no .tmp left");
+                }
+                Run.Result v = server.cli("verify");
+                assertEquals(0, v.exit(), v::toString);
+            } finally {
+                server.stop();
             }
         }
     }
