@@ -42,13 +42,19 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--fifo", paramLabel = "PATH", description = "read this FIFO (reopened when its writer closes)")
     Path fifo;
 
-    @Option(names = "--file", paramLabel = "PATH", description = "follow this file like tail -F")
+    @Option(names = "--file", paramLabel = "PATH", description = "follow this file like tail -F; a file that "
+            + "exists at the first start is read from its end, one that appears later from its start")
     Path file;
+
+    @Option(names = "--from-start", description = "with --file: at the first start, read an existing file from its "
+            + "start, not its end")
+    boolean fromStart;
 
     @Option(names = "--stdin", description = "read standard input; exit 0 once all of it is acknowledged")
     boolean stdin;
 
-    @Option(names = "--stream", paramLabel = "ID", description = "stream id recorded with every line")
+    @Option(names = "--stream", paramLabel = "NAME", description = "stream name (default: stdin, fifo or file); "
+            + "the spool adds a dot and 16 random hex digits to make the stream id recorded with every line")
     String stream;
 
     @Option(names = "--ack-log", paramLabel = "FILE",
@@ -74,7 +80,11 @@ final class ForwardCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give exactly one source: --stdin, --fifo PATH or --file PATH");
         }
         Forwarder.SourceSpec source = stdin ? new Forwarder.SourceSpec.Stdin(System.in)
-                : fifoPath != null ? new Forwarder.SourceSpec.Fifo(fifoPath) : new Forwarder.SourceSpec.File(filePath);
+                : fifoPath != null ? new Forwarder.SourceSpec.Fifo(fifoPath)
+                : new Forwarder.SourceSpec.File(filePath, fromStart || f.fileFromStart());
+        if (fromStart && filePath == null) {
+            throw new IllegalArgumentException("--from-start goes with --file");
+        }
         String id = stream != null ? stream : !f.stream().isEmpty() ? f.stream()
                 : stdin ? "stdin" : fifoPath != null ? "fifo" : "file";
         Duration beat = heartbeat != null ? SettingsLoader.parseDuration("--heartbeat", heartbeat) : f.heartbeat();

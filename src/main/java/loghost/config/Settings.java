@@ -27,7 +27,7 @@ public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh 
 
     /** {@code loghost forward}'s settings; empty strings mean "not set". */
     public record Forward(String to, Path key, Path knownHosts, Path spoolDir, long spoolMaxBytes, Duration heartbeat,
-                          String fifo, String file, String stream) {
+                          String fifo, String file, boolean fileFromStart, String stream) {
     }
 
     /** The audit trail's settings. */

@@ -80,7 +80,8 @@ public final class SettingsLoader {
         Settings.Forward forward = new Settings.Forward(c.getString("forward.to"), Path.of(c.getString("forward.key")),
                 Path.of(c.getString("forward.known-hosts")), Path.of(c.getString("forward.spool-dir")),
                 c.getBytes("forward.spool-max"), nonNegative(c, "forward.heartbeat-interval"),
-                c.getString("forward.fifo"), c.getString("forward.file"), c.getString("forward.stream"));
+                c.getString("forward.fifo"), c.getString("forward.file"), c.getBoolean("forward.file-from-start"),
+                c.getString("forward.stream"));
         return new Settings(Path.of(c.getString("data-dir")), parseListen(c.getString("listen")), store, ssh, crypto,
                 audit, forward);
     }

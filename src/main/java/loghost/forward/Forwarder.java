@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -20,6 +21,8 @@ import org.slf4j.LoggerFactory;
 public final class Forwarder {
 
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
+    /** The longest wait between connection attempts while lines wait for the loghost (30 s otherwise). */
+    static final Duration RECONNECT_MAX_PENDING = Duration.ofSeconds(5);
 
     private Forwarder() {
     }
@@ -34,31 +37,42 @@ public final class Forwarder {
         record Fifo(Path path) implements SourceSpec {
         }
 
-        /** A file followed like tail -F. */
-        record File(Path path) implements SourceSpec {
+        /**
+         * A file followed like tail -F. On a first start an existing file is read from its end, or from its start
+         * with {@code fromStart}; a file that appears later is read from its start.
+         */
+        record File(Path path, boolean fromStart) implements SourceSpec {
         }
     }
 
-    /** Runs until the source ends and everything is acknowledged (stdin), or until interrupted. */
+    /**
+     * Runs until the source ends and everything is acknowledged (stdin), or until interrupted. {@code stream} is
+     * the stream's name; the spool makes it {@code NAME.R} (see {@link StreamIdentity}).
+     */
     public static void run(String host, int port, Path keyFile, Path knownHosts, Path spoolDir, long spoolMax,
-                           String stream, java.time.Duration heartbeat, SourceSpec source, Path ackLog)
+                           String stream, Duration heartbeat, SourceSpec source, Path ackLog)
             throws IOException, GeneralSecurityException, InterruptedException {
-        if (!Frames.STREAM_ID.matcher(stream).matches()) {
-            throw new IllegalArgumentException("stream id \"" + stream + "\" must match " + Frames.STREAM_ID.pattern());
+        if (!StreamIdentity.NAME.matcher(stream).matches()) {
+            throw new IllegalArgumentException("stream name \"" + stream + "\" must match "
+                    + StreamIdentity.NAME.pattern() + " (the spool appends a dot and 16 random hex digits)");
         }
-        ForwardSettings settings = new ForwardSettings(host, port, keyFile, knownHosts, spoolDir, spoolMax, stream,
-                heartbeat, java.time.Duration.ofMillis(500), java.time.Duration.ofSeconds(30), ackLog);
+        ForwardSettings settings = new ForwardSettings(host, port, keyFile, knownHosts, spoolDir, spoolMax,
+                heartbeat, Duration.ofMillis(500), Duration.ofSeconds(30), RECONNECT_MAX_PENDING, ackLog);
         KeyPair key = loadKey(keyFile);
         try (Spool spool = Spool.open(spoolDir, spoolMax)) {
+            // The identity is on disk before the first entry is spooled.
+            Sender sender = new Sender(settings, spool, key, StreamIdentity.open(spool, stream));
             Sources.Source src;
             if (source instanceof SourceSpec.Stdin s) {
                 src = Sources.stdin(spool, s.in());
             } else if (source instanceof SourceSpec.Fifo f) {
                 src = Sources.fifo(spool, f.path());
             } else {
-                Path p = ((SourceSpec.File) source).path();
-                src = Sources.file(spool, p, "file:" + p.toAbsolutePath(), 200);
+                SourceSpec.File f = (SourceSpec.File) source;
+                src = Sources.file(spool, f.path(), f.fromStart(), 200);
             }
+            Thread beat = new Thread(() -> heartbeats(spool, sender, heartbeat), "loghost-forward-heartbeat");
+            beat.setDaemon(true);
             AtomicBoolean sourceDone = new AtomicBoolean();
             AtomicReference<Exception> sourceFailure = new AtomicReference<>();
             Thread reader = new Thread(() -> {
@@ -70,19 +84,24 @@ public final class Forwarder {
                     sourceFailure.set(e);
                     LOG.error("source-failed reason=\"{}\"", e.toString());
                 } finally {
+                    // No heartbeat after the source's last line: "done" must mean every spooled entry is sent.
+                    beat.interrupt();
+                    try {
+                        beat.join();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                     sourceDone.set(true);
                 }
             }, "loghost-forward-source");
             reader.setDaemon(true);
-            reader.start();
-            Thread beat = new Thread(() -> heartbeats(spool, stream, heartbeat), "loghost-forward-heartbeat");
-            beat.setDaemon(true);
-            if (!src.ends() && !heartbeat.isZero()) {
+            if (!heartbeat.isZero()) {
                 beat.start();
             }
+            reader.start();
             try {
                 // A source that should run forever and stopped has failed: end, so that the supervisor restarts us.
-                new Sender(settings, spool, key).run(new Sender.FailureAware() {
+                sender.run(new Sender.FailureAware() {
                     @Override
                     public boolean getAsBoolean() {
                         return failed() || src.ends() && sourceDone.get() && !spool.gapPending();
@@ -103,14 +122,24 @@ public final class Forwarder {
         }
     }
 
-    private static void heartbeats(Spool spool, String stream, java.time.Duration every) {
+    // A mark record every interval, so a quiet host is told from a dead one. At most one waits for the loghost:
+    // those of an outage would arrive in one burst and say nothing; and one never takes a line's place in the spool.
+    private static void heartbeats(Spool spool, Sender sender, Duration every) {
+        long lastBeat = 0;
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(every.toMillis());
-                byte[] text = ("heartbeat stream=" + stream + " pending=" + (spool.lastCseq() - spool.ackedCseq()))
-                        .getBytes(StandardCharsets.US_ASCII);
-                spool.append(Frames.MARK, null, -1, text);
-                spool.sync();
+                if (lastBeat > spool.ackedCseq()) {
+                    continue;
+                }
+                byte[] text = ("heartbeat stream=" + sender.identity().id() + " pending="
+                        + (spool.lastCseq() - spool.ackedCseq())).getBytes(StandardCharsets.US_ASCII);
+                long cseq = spool.appendIfRoom(Frames.MARK, text);
+                if (cseq > 0) {
+                    lastBeat = cseq;
+                    spool.flush();
+                    spool.requestSync();
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {

@@ -11,13 +11,14 @@ import loghost.protocol.Frames;
  */
 final class LineCutter {
 
-    /** Largest piece of a line in one entry. */
+    /** Largest piece of a line in one entry (smaller with a small spool: see {@link Spool#maxPiece}). */
     static final int MAX_PIECE = Frames.MAX_BODY - 8;
 
     private final Spool spool;
     private final String source;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private final boolean mayWait;
+    private final int maxPiece;
     private long consumed;
 
     /** A cutter for {@code source}; {@code mayWait} when the source loses nothing by waiting for spool room. */
@@ -26,6 +27,7 @@ final class LineCutter {
         this.source = source;
         this.consumed = startOffset;
         this.mayWait = mayWait;
+        this.maxPiece = spool.maxPiece();
     }
 
     private void append(byte kind) throws IOException {
@@ -46,7 +48,7 @@ final class LineCutter {
         int i = off;
         int end = off + len;
         while (i < end) {
-            int room = MAX_PIECE - line.size();
+            int room = maxPiece - line.size();
             int lf = loghost.store.Bytes.indexOfLf(b, i, Math.min(end, i + room));
             if (lf >= 0) {
                 line.write(b, i, lf - i);

@@ -21,23 +21,43 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivers the spool to the loghost over {@code append-log --ack}: resumes after the last number the loghost
- * committed, sends entries already on disk, and marks them acknowledged as the loghost confirms them. Reconnects
- * with capped exponential backoff and jitter; a refused host key is fatal.
+ * committed, sends entries already on disk, and marks them acknowledged as the loghost confirms them. A loghost
+ * that has more of the stream than this spool ever numbered means someone else wrote it: said loudly, and the
+ * spool goes on as a new stream. Reconnects with capped exponential backoff and jitter (a lower cap while lines
+ * wait); a refused host key is fatal.
  */
 final class Sender {
 
     private static final Logger LOG = LoggerFactory.getLogger(Sender.class);
+    /** Entries read from the spool for one write: bounded in bytes too, since one entry may hold 1 MiB. */
+    private static final int READ_ENTRIES = 4096;
+    private static final long READ_BYTES = 4L << 20;
 
     private final ForwardSettings settings;
     private final Spool spool;
     private final KeyPair key;
     private final StrictKnownHosts hostKeys;
+    private volatile StreamIdentity identity;
 
-    Sender(ForwardSettings settings, Spool spool, KeyPair key) {
+    Sender(ForwardSettings settings, Spool spool, KeyPair key, StreamIdentity identity) {
         this.settings = settings;
         this.spool = spool;
         this.key = key;
         this.hostKeys = new StrictKnownHosts(settings.knownHosts());
+        this.identity = identity;
+    }
+
+    /** The stream the spool is delivered as now (it changes when a conflict is found). */
+    StreamIdentity identity() {
+        return identity;
+    }
+
+    /** How one connection ended without an error. */
+    private enum Outcome {
+        /** Everything is delivered and the sources are done. */
+        DONE,
+        /** The stream was found written by someone else and the spool now goes on as a new stream. */
+        ROTATED
     }
 
     /**
@@ -49,23 +69,47 @@ final class Sender {
         try (SshClient client = SshClient.setUpDefaultClient()) {
             client.setServerKeyVerifier(hostKeys);
             client.start();
+            boolean rotatedLastTime = false;
             while (true) {
                 long before = spool.ackedCseq();
+                boolean rotated = false;
+                String interrupted = null;
                 try {
-                    if (session(client, done)) {
+                    Outcome o = session(client, done);
+                    if (o == Outcome.DONE) {
                         return;
                     }
+                    rotated = true;
                 } catch (IOException e) {
                     if (hostKeys.refusal() != null) {
                         throw new HostKeyRefusedException(hostKeys.refusal());
                     }
-                    LOG.warn("delivery-interrupted to={} reason=\"{}\" acked={} pending={}", settings.target(),
-                            e.getMessage(), spool.ackedCseq(), spool.lastCseq() - spool.ackedCseq());
+                    if (e instanceof Welcome.Unparseable) {
+                        LOG.error("welcome-unparseable to={} stream={} reason=\"{}\": nothing can be delivered to this "
+                                + "loghost; retrying with backoff", settings.target(), identity.id(), e.getMessage());
+                    } else {
+                        interrupted = e.getMessage();
+                    }
                 }
                 if (spool.ackedCseq() > before) {
                     backoff = settings.reconnectMin();
                 }
+                // A new stream is tried at once, but only once in a row: a loghost that finds every new stream
+                // written already is broken, and is retried with backoff like any failure, never in a tight loop.
+                if (rotated && !rotatedLastTime) {
+                    rotatedLastTime = true;
+                    continue;
+                }
+                rotatedLastTime = rotated;
+                // While lines wait (or are being dropped), probe for the loghost's return more often.
+                Duration cap = spool.undelivered() ? settings.reconnectMaxPending() : settings.reconnectMax();
+                backoff = backoff.compareTo(cap) > 0 ? cap : backoff;
                 long jittered = (long) (backoff.toMillis() * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+                if (interrupted != null) {
+                    LOG.warn("delivery-interrupted to={} reason=\"{}\" acked={} pending={} retry-in={}ms",
+                            settings.target(), interrupted, spool.ackedCseq(), spool.lastCseq() - spool.ackedCseq(),
+                            jittered);
+                }
                 Thread.sleep(jittered);
                 backoff = backoff.multipliedBy(2).compareTo(settings.reconnectMax()) > 0 ? settings.reconnectMax()
                         : backoff.multipliedBy(2);
@@ -73,8 +117,8 @@ final class Sender {
         }
     }
 
-    // One connection: returns true when everything is delivered and the sources are done.
-    private boolean session(SshClient client, BooleanSupplier done) throws IOException, InterruptedException {
+    // One connection: DONE when everything is delivered and the sources are done, ROTATED after a conflict.
+    private Outcome session(SshClient client, BooleanSupplier done) throws IOException, InterruptedException {
         Duration timeout = Duration.ofSeconds(15);
         try (ClientSession s = client.connect("log", settings.host(), settings.port()).verify(timeout).getSession()) {
             s.addPublicKeyIdentity(key);
@@ -83,33 +127,54 @@ final class Sender {
                 ch.open().verify(timeout);
                 OutputStream out = new BufferedOutputStream(ch.getInvertedIn(), 1 << 16);
                 DataInputStream in = new DataInputStream(ch.getInvertedOut());
-                Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + settings.stream());
+                StreamIdentity id = identity;
+                Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + id.id());
                 out.flush();
-                long last = Frames.parseWelcome(Frames.read(in));
+                Welcome welcome = Welcome.parse(Frames.read(in));
+                long highest = id.toWire(spool.lastCseq());
+                if (welcome.last() > highest) {
+                    rotate(id, welcome, highest);
+                    return Outcome.ROTATED;
+                }
+                long last = id.toSpool(welcome.last());
                 spool.acked(last);
-                LOG.info("delivery-connected to={} stream={} loghost-has={} spooled={}", settings.target(),
-                        settings.stream(), last, spool.lastCseq());
-                AckReader acks = new AckReader(in);
+                LOG.info("delivery-connected to={} stream={} loghost-has={} spooled={}", settings.target(), id.id(),
+                        welcome.last(), highest);
+                AckReader acks = new AckReader(in, id, last);
                 acks.start();
                 long sent = last;
                 while (acks.failure == null) {
                     long synced = spool.awaitSynced(sent, 200);
                     if (synced > sent) {
-                        List<SpoolEntry> entries = spool.read(sent, 4096, synced);
+                        List<SpoolEntry> entries = spool.read(sent, READ_ENTRIES, READ_BYTES, synced);
                         for (SpoolEntry e : entries) {
-                            Frames.writeSeq(out, e.kind(), e.cseq(), e.data(), 0, e.data().length);
+                            Frames.writeSeq(out, e.kind(), id.toWire(e.cseq()), e.data(), 0, e.data().length);
                             sent = e.cseq();
+                            acks.sent = sent;
                         }
                         out.flush();
                     } else if (done.getAsBoolean() && (spool.ackedCseq() >= spool.lastCseq() || failed(done))) {
                         out.close(); // sends EOF: the loghost syncs, acknowledges and exits
                         ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
-                        return true;
+                        return Outcome.DONE;
                     }
                 }
                 throw acks.failure;
             }
         }
+    }
+
+    // The loghost has numbers of this stream this spool never gave: another writer (the host's key elsewhere), or
+    // a spool restored from an old copy. What it has is not ours to trust, so nothing is marked acknowledged by it:
+    // every entry not acknowledged in this run goes again, as a new stream.
+    private void rotate(StreamIdentity id, Welcome welcome, long highest) throws IOException {
+        long base = spool.unacknowledgedBase();
+        StreamIdentity next = id.rotate(spool.dir(), base);
+        LOG.error("stream-conflict stream={} loghost-has={} spool-highest={}: the loghost holds more of this stream "
+                + "than this spool ever numbered (another writer with this host's key, or a spool restored from an "
+                + "old copy); resending the {} unacknowledged entries as new stream {}", id.id(), welcome.lastText(),
+                highest, spool.lastCseq() - base, next.id());
+        identity = next;
     }
 
     // Whether the sources stopped because one failed (then the spool is left for the next start).
@@ -126,13 +191,18 @@ final class Sender {
     /** Reads the loghost's ACK frames and moves the spool's acknowledged mark. */
     private final class AckReader extends Thread {
         private final DataInputStream in;
+        private final StreamIdentity id;
         private volatile IOException failure;
+        /** The highest spool cseq written to the loghost so far. */
+        private volatile long sent;
         private java.io.Writer ackLog;
 
-        AckReader(DataInputStream in) {
+        AckReader(DataInputStream in, StreamIdentity id, long sent) {
             super("loghost-forward-acks");
             setDaemon(true);
             this.in = in;
+            this.id = id;
+            this.sent = sent;
         }
 
         @Override
@@ -156,7 +226,14 @@ final class Sender {
                         failure = new Frames.ProtocolException("unexpected frame '" + (char) f.kind() + "'");
                         return;
                     }
-                    spool.acked(f.seq());
+                    long acked = id.toSpool(f.seq());
+                    if (f.seq() < 0 || acked > sent) {
+                        // Never let an acknowledgement of what was not sent delete it from the spool.
+                        failure = new Frames.ProtocolException("ACK for cseq " + Long.toUnsignedString(f.seq())
+                                + " beyond the " + id.toWire(sent) + " sent");
+                        return;
+                    }
+                    spool.acked(acked);
                     if (ackLog != null) {
                         java.time.Instant now = java.time.Instant.now();
                         ackLog.write((now.getEpochSecond() * 1_000_000 + now.getNano() / 1000) + " " + f.seq() + "\n");

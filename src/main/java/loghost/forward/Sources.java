@@ -87,27 +87,34 @@ final class Sources {
     }
 
     /**
-     * A file followed like {@code tail -F}: from where the spool says it was left (or its end, on a first start),
-     * through truncation (start again at 0) and rotation by rename (finish the old file, then read the new one).
+     * A file followed like {@code tail -F}: from where the spool says it was left, through truncation (start
+     * again at 0) and rotation by rename (finish the old file, then read the new one). On a first start (no
+     * position in the spool) an existing file is read from its end, or from its start with {@code fromStart}, and
+     * a file that does not exist yet from its start when it appears. That position is kept in the spool before
+     * the first line is read, so a restart before the first line neither loses nor repeats one.
      */
-    static Source file(Spool spool, Path path, String sourceId, long pollMillis) {
+    static Source file(Spool spool, Path path, boolean fromStart, long pollMillis) {
+        String sourceId = fileSourceId(path);
         return new Source() {
             @Override
             public void run() throws IOException, InterruptedException {
                 long offset = spool.sourceOffset(sourceId);
-                boolean first = offset < 0;
+                if (offset < 0) {
+                    offset = startOffset(path, fromStart);
+                    spool.keepSourceOffset(sourceId, offset);
+                    LOG.info("file-start path={} offset={} ({})", path, offset, offset > 0 ? "its end at first start"
+                            : fromStart ? "its start, as --from-start says" : "its start: it appeared after us");
+                }
                 byte[] buf = new byte[1 << 16];
                 while (!Thread.currentThread().isInterrupted()) {
                     RandomAccessFile f = openWhenPresent(path, pollMillis);
                     Object identity = identity(path);
                     try (f) {
-                        if (first) {
-                            offset = f.length(); // like tail -F: only what is written from now on
-                            first = false;
-                        } else if (offset > f.length()) {
+                        if (offset > f.length()) {
                             LOG.warn("file-truncated path={} offset={} size={}: reading from the start", path, offset,
                                     f.length());
                             offset = 0;
+                            spool.keepSourceOffset(sourceId, 0);
                         }
                         // A file keeps its lines on disk: waiting for spool room loses nothing.
                         LineCutter cut = new LineCutter(spool, sourceId, offset, true);
@@ -124,10 +131,13 @@ final class Sources {
                                 // Renamed away (rotated): the old file is read to its end above; follow the new one.
                                 LOG.info("file-rotated path={}", path);
                                 offset = 0;
+                                // The new file is read from its start, also after a restart before its first line.
+                                spool.keepSourceOffset(sourceId, 0);
                                 break;
                             }
                             if (f.length() < f.getFilePointer()) {
                                 LOG.warn("file-truncated path={}: reading from the start", path);
+                                spool.keepSourceOffset(sourceId, 0);
                                 cut.reset(0);
                                 f.seek(0);
                                 continue;
@@ -146,6 +156,38 @@ final class Sources {
                 return false;
             }
         };
+    }
+
+    // A first start: the end of a file that is there, else (or with fromStart) its start.
+    private static long startOffset(Path path, boolean fromStart) {
+        if (fromStart) {
+            return 0;
+        }
+        try {
+            return Files.size(path);
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            LOG.warn("file-stat-failed path={} reason=\"{}\": reading it from its start when it can be read", path,
+                    e.getMessage());
+            return 0;
+        }
+    }
+
+    /**
+     * The spool's name for a file source: {@code file:} and its absolute path, every byte outside printable ASCII
+     * (and space, {@code %}) as {@code %XX}, so the name is one ASCII word whatever the path holds.
+     */
+    static String fileSourceId(Path path) {
+        StringBuilder b = new StringBuilder("file:");
+        for (byte c : path.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            if (c > 0x20 && c < 0x7f && c != '%') {
+                b.append((char) c);
+            } else {
+                b.append('%').append(String.format("%02X", c & 0xff));
+            }
+        }
+        return b.toString();
     }
 
     private static RandomAccessFile openWhenPresent(Path path, long pollMillis) throws InterruptedException {

@@ -6,19 +6,15 @@ import java.io.EOFException;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.zip.CRC32;
 import loghost.protocol.Frames;
 import loghost.store.StoreFiles;
 import org.slf4j.Logger;
@@ -29,22 +25,22 @@ import org.slf4j.LoggerFactory;
  * to segment files and fsynced in batches; the sender reads only entries already on disk, so a number the
  * loghost has seen is never given to another line after a crash. Acknowledged segments are deleted. When the
  * spool is full, new lines are counted, not kept, and a gap entry saying how many and when is added as soon as
- * there is room again.
+ * there is room again. Beside the segments: {@code stream-id} ({@link StreamIdentity}) and {@code spool-state}
+ * ({@link SpoolState}: the highest cseq ever numbered, the sources' positions).
  *
- * <p>Entry layout: u32 length of the rest, u8 kind, u64 cseq, u64 time (ms), u16 source length, source (ASCII),
- * u64 source offset, data, u32 CRC-32 of everything from kind to data.
+ * <p>Entries are laid out as {@link SpoolEntry} says.
  */
 final class Spool implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
     private static final long MAX_SEGMENT_BYTES = 8L << 20;
-    private static final String OFFSETS = "source-offsets";
 
     private final Path dir;
     private final long maxBytes;
     private final long segmentBytes;
     private final TreeMap<Long, Path> segments = new TreeMap<>();
-    private final Map<String, Long> sourceOffsets = new HashMap<>();
+    private SpoolState state;
+    private java.nio.channels.FileChannel lockChannel;
     private long totalBytes;
     private long lastCseq;
     private long syncedCseq;
@@ -72,7 +68,9 @@ final class Spool implements AutoCloseable {
     static Spool open(Path dir, long maxBytes) throws IOException {
         StoreFiles.createPrivateDirectory(dir);
         Spool s = new Spool(dir, maxBytes);
-        s.loadOffsets();
+        s.lock(dir);
+        s.state = SpoolState.load(dir);
+        s.lastCseq = s.state.highest();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.seg")) {
             for (Path f : files) {
                 String n = f.getFileName().toString();
@@ -125,17 +123,17 @@ final class Spool implements AutoCloseable {
         long good = 0;
         try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(f)))) {
             while (true) {
-                SpoolEntry e = readEntry(in);
+                SpoolEntry e = SpoolEntry.read(in);
                 if (e == null) {
                     break;
                 }
-                good += entrySize(e);
+                good += e.size();
                 lastCseq = Math.max(lastCseq, e.cseq());
                 if (e.source() != null && e.sourceOffset() >= 0) {
-                    sourceOffsets.put(e.source(), e.sourceOffset());
+                    state.note(e.source(), e.sourceOffset(), e.cseq());
                 }
             }
-        } catch (CorruptEntry torn) {
+        } catch (SpoolEntry.Corrupt torn) {
             LOG.warn("spool-torn-entry file={} kept={} bytes (a crash cut the last entry short)", f, good);
         }
         if (Files.size(f) != good) {
@@ -147,9 +145,51 @@ final class Spool implements AutoCloseable {
         totalBytes += good;
     }
 
-    /** Where {@code source} had been read up to, by the newest entry that came from it (-1 when unknown). */
+    /**
+     * The largest piece of a line one entry may hold: 1 MiB, or less in a spool too small for that to wait for
+     * room safely (half a segment, an eighth of the spool), so a source that waits never has to drop a line.
+     */
+    int maxPiece() {
+        return (int) Math.max(1024, Math.min(LineCutter.MAX_PIECE, segmentBytes / 2));
+    }
+
+    /** Where {@code source} had been read up to, by its newest entry or position kept (-1 when unknown). */
     synchronized long sourceOffset(String source) {
-        return sourceOffsets.getOrDefault(source, -1L);
+        SpoolState.Position p = state.position(source);
+        return p == null ? -1 : p.offset();
+    }
+
+    /**
+     * Keeps where {@code source} is to be read from, durably, before any line from there is spooled: a first
+     * start's position, or 0 after the file was replaced or truncated, survives a restart that comes first.
+     */
+    synchronized void keepSourceOffset(String source, long offset) throws IOException {
+        forceCurrent();
+        state.keep(source, offset, lastCseq);
+        state.save(lastCseq);
+    }
+
+    // The state file must never be ahead of the entries on disk: a position it names past an entry lost in a
+    // crash would skip that entry's line. Rare (a new source position, a segment deleted): fsync under the lock.
+    private void forceCurrent() throws IOException {
+        if (currentOut != null) {
+            currentOut.flush();
+            current.getFD().sync();
+        }
+    }
+
+    /** The directory this spool lives in. */
+    Path dir() {
+        return dir;
+    }
+
+    /**
+     * The cseq after which a new stream would have to start to carry everything not known to be acknowledged:
+     * the entries still in the spool, beyond what was acknowledged.
+     */
+    synchronized long unacknowledgedBase() {
+        long lowest = segments.isEmpty() ? lastCseq + 1 : segments.firstKey();
+        return Math.max(ackedCseq, lowest - 1);
     }
 
     /**
@@ -158,11 +198,23 @@ final class Spool implements AutoCloseable {
      */
     synchronized long append(byte kind, String source, long sourceOffset, byte[] data) throws IOException {
         long now = System.currentTimeMillis();
-        int size = entrySize(source, data.length);
+        int size = SpoolEntry.size(source, data.length);
         if (!recordGap(size) || totalBytes + size > maxBytes) {
             return drop(now);
         }
         return write(kind, source, sourceOffset, data, now);
+    }
+
+    /**
+     * Appends an entry that is worth nothing once late (a heartbeat) if there is room; never counted as dropped.
+     * Returns its cseq, or 0 if there was no room.
+     */
+    synchronized long appendIfRoom(byte kind, byte[] data) throws IOException {
+        int size = SpoolEntry.size(null, data.length);
+        if (droppedLines > 0 || totalBytes + size > maxBytes) {
+            return 0;
+        }
+        return write(kind, null, -1, data, System.currentTimeMillis());
     }
 
     /**
@@ -171,7 +223,7 @@ final class Spool implements AutoCloseable {
      */
     synchronized long appendWaiting(byte kind, String source, long sourceOffset, byte[] data)
             throws IOException, InterruptedException {
-        int size = entrySize(source, data.length);
+        int size = SpoolEntry.size(source, data.length);
         if (size <= maxBytes / 2) {
             while (totalBytes + size > maxBytes) {
                 // Room comes from acknowledgements, which need what is spooled to be synced and sent first.
@@ -190,7 +242,7 @@ final class Spool implements AutoCloseable {
         byte[] gap = ("lines-dropped count=" + droppedLines + " first=" + Instant.ofEpochMilli(droppedFirstMillis)
                 + " last=" + Instant.ofEpochMilli(droppedLastMillis) + " (forwarder spool full)")
                 .getBytes(StandardCharsets.US_ASCII);
-        if (totalBytes + entrySize(null, gap.length) + reserve > maxBytes) {
+        if (totalBytes + SpoolEntry.size(null, gap.length) + reserve > maxBytes) {
             return false;
         }
         write(Frames.GAP, null, -1, gap, System.currentTimeMillis());
@@ -202,6 +254,11 @@ final class Spool implements AutoCloseable {
     /** True while lines were dropped and the gap entry saying so is not yet spooled. */
     synchronized boolean gapPending() {
         return droppedLines > 0;
+    }
+
+    /** True while something waits for the loghost: entries not acknowledged, or lines being dropped. */
+    synchronized boolean undelivered() {
+        return lastCseq > ackedCseq || droppedLines > 0;
     }
 
     /** Hands written entries to the operating system (one write per source read; fsync is {@link #sync}). */
@@ -226,19 +283,12 @@ final class Spool implements AutoCloseable {
             startSegment(lastCseq + 1);
         }
         long cseq = ++lastCseq;
-        byte[] src = source == null ? new byte[0] : source.getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer b = ByteBuffer.allocate(entrySize(source, data.length));
-        b.putInt(1 + 8 + 8 + 2 + src.length + 8 + data.length + 4);
-        int crcFrom = b.position();
-        b.put(kind).putLong(cseq).putLong(now).putShort((short) src.length).put(src).putLong(sourceOffset).put(data);
-        CRC32 crc = new CRC32();
-        crc.update(b.array(), crcFrom, b.position() - crcFrom);
-        b.putInt((int) crc.getValue());
-        currentOut.write(b.array());
-        totalBytes += b.capacity();
-        currentBytes += b.capacity();
+        byte[] b = SpoolEntry.encode(kind, cseq, now, source, sourceOffset, data);
+        currentOut.write(b);
+        totalBytes += b.length;
+        currentBytes += b.length;
         if (source != null && sourceOffset >= 0) {
-            sourceOffsets.put(source, sourceOffset);
+            state.note(source, sourceOffset, cseq);
         }
         return cseq;
     }
@@ -326,7 +376,10 @@ final class Spool implements AutoCloseable {
                 first = segments.isEmpty() ? null : segments.firstKey();
             }
             if (!delete.isEmpty()) {
-                saveOffsets();
+                // Before acknowledged segments go, their sources' positions and the highest cseq move to the
+                // state file: an emptied spool must never number from 1 again.
+                forceCurrent();
+                state.save(lastCseq);
             }
         }
         for (Path f : delete) {
@@ -351,9 +404,13 @@ final class Spool implements AutoCloseable {
     private long cursorSegment;
     private long cursorOffset;
 
-    /** Reads up to {@code max} synced entries with cseq greater than {@code after}. */
-    List<SpoolEntry> read(long after, int max, long syncedUpTo) throws IOException {
+    /**
+     * Reads synced entries with cseq greater than {@code after}: up to {@code max} of them and, beyond the first,
+     * no more than {@code maxBytes} of data in all (an entry may hold 1 MiB: a count alone does not bound memory).
+     */
+    List<SpoolEntry> read(long after, int max, long maxBytes, long syncedUpTo) throws IOException {
         List<SpoolEntry> out = new ArrayList<>();
+        long bytes = 0;
         Map.Entry<Long, Path> seg;
         long offset = 0;
         synchronized (this) {
@@ -365,25 +422,26 @@ final class Spool implements AutoCloseable {
                 offset = cursorOffset;
             }
         }
-        while (seg != null && out.size() < max) {
+        while (seg != null && out.size() < max && bytes < maxBytes) {
             long position = offset;
             int before = out.size();
             try (java.io.FileInputStream file = new java.io.FileInputStream(seg.getValue().toFile())) {
                 file.getChannel().position(offset);
                 DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(file, 1 << 16));
-                while (out.size() < max) {
+                while (out.size() < max && bytes < maxBytes) {
                     SpoolEntry e;
                     try {
-                        e = readEntry(in);
-                    } catch (CorruptEntry partial) {
+                        e = SpoolEntry.read(in);
+                    } catch (SpoolEntry.Corrupt partial) {
                         break; // a write in progress: read it next time
                     }
                     if (e == null || e.cseq() > syncedUpTo) {
                         break;
                     }
-                    position += entrySize(e);
+                    position += e.size();
                     if (e.cseq() > after) {
                         out.add(e);
+                        bytes += e.data().length;
                     }
                 }
             } catch (java.io.FileNotFoundException deleted) {
@@ -407,72 +465,6 @@ final class Spool implements AutoCloseable {
         return out;
     }
 
-    private static int entrySize(SpoolEntry e) {
-        return entrySize(e.source(), e.data().length);
-    }
-
-    private static int entrySize(String source, int dataLength) {
-        return 4 + 1 + 8 + 8 + 2 + (source == null ? 0 : source.length()) + 8 + dataLength + 4;
-    }
-
-    private static SpoolEntry readEntry(DataInputStream in) throws IOException {
-        int len;
-        try {
-            len = in.readInt();
-        } catch (EOFException e) {
-            return null;
-        }
-        if (len < 1 + 8 + 8 + 2 + 8 + 4 || len > Frames.MAX_BODY + 1024) {
-            throw new CorruptEntry();
-        }
-        byte[] b = new byte[len];
-        try {
-            in.readFully(b);
-        } catch (EOFException e) {
-            throw new CorruptEntry();
-        }
-        CRC32 crc = new CRC32();
-        crc.update(b, 0, len - 4);
-        ByteBuffer bb = ByteBuffer.wrap(b);
-        if ((int) crc.getValue() != bb.getInt(len - 4)) {
-            throw new CorruptEntry();
-        }
-        byte kind = bb.get();
-        long cseq = bb.getLong();
-        long time = bb.getLong();
-        int srcLen = bb.getShort() & 0xffff;
-        String src = srcLen == 0 ? null : new String(b, bb.position(), srcLen, StandardCharsets.US_ASCII);
-        bb.position(bb.position() + srcLen);
-        long offset = bb.getLong();
-        byte[] data = new byte[len - 4 - bb.position()];
-        bb.get(data);
-        return new SpoolEntry(kind, cseq, time, src, offset, data);
-    }
-
-    private void loadOffsets() throws IOException {
-        Path f = dir.resolve(OFFSETS);
-        if (!Files.exists(f)) {
-            return;
-        }
-        for (String l : Files.readAllLines(f, StandardCharsets.US_ASCII)) {
-            String[] kv = l.split(" ");
-            if (kv.length == 2) {
-                sourceOffsets.put(kv[0], Long.parseLong(kv[1]));
-            }
-        }
-    }
-
-    // Before acknowledged segments go, their sources' read offsets move to a file of their own.
-    private void saveOffsets() throws IOException {
-        StringBuilder sb = new StringBuilder();
-        sourceOffsets.forEach((k, v) -> sb.append(k).append(' ').append(v).append('\n'));
-        Path tmp = dir.resolve(OFFSETS + ".new");
-        Files.deleteIfExists(tmp);
-        StoreFiles.writePrivateFile(tmp, sb.toString().getBytes(StandardCharsets.US_ASCII));
-        Files.move(tmp, dir.resolve(OFFSETS), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        StoreFiles.syncDirectory(dir);
-    }
-
     @Override
     public synchronized void close() throws IOException {
         syncer.interrupt();
@@ -482,10 +474,19 @@ final class Spool implements AutoCloseable {
             currentOut.close();
             currentOut = null;
         }
+        lockChannel.close();
     }
 
-    /** A spool entry that is cut short or fails its checksum. */
-    private static final class CorruptEntry extends IOException {
-        private static final long serialVersionUID = 1L;
+    // Two forwarders on one spool would number entries twice and interleave segments: the second one is refused.
+    // The lock is the kernel's, so a forwarder killed with kill -9 leaves none behind.
+    private void lock(Path dir) throws IOException {
+        lockChannel = java.nio.channels.FileChannel.open(dir.resolve("lock"), java.util.Set.of(
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        if (lockChannel.tryLock() == null) {
+            lockChannel.close();
+            throw new IOException("spool " + dir + " is in use by another loghost forward; give each its own --spool");
+        }
     }
 }

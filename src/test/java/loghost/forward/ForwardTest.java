@@ -126,14 +126,17 @@ class ForwardTest {
         assertEquals(0, forward(file("a", first), "--stdin").await(120));
         assertEquals(first, stored());
         List<HostRecords.Rec> recs = HostRecords.read(data, "web01");
-        assertEquals("s=1,c=stdin:100000", recs.get(recs.size() - 1).meta());
+        // The stream id is the name plus the spool's random part: the same spool goes on with the same stream.
+        String meta = recs.get(recs.size() - 1).meta();
+        assertTrue(meta.matches("s=1,c=stdin\\.[0-9a-f]{16}:100000"), meta);
+        String stream = meta.substring("s=1,c=".length(), meta.lastIndexOf(':'));
 
         List<String> second = lines("second run line", 1, 10);
         assertEquals(0, forward(file("b", second), "--stdin").await(60));
         List<String> all = new ArrayList<>(first);
         all.addAll(second);
         assertEquals(all, stored());
-        assertTrue(HostRecords.read(data, "web01").get(100_009).meta().endsWith(",c=stdin:100010"));
+        assertTrue(HostRecords.read(data, "web01").get(100_009).meta().endsWith(",c=" + stream + ":100010"));
         assertEquals(0, Cli.run(data, "verify").exit());
     }
 
@@ -246,7 +249,7 @@ class ForwardTest {
         }
         HostRecords.Rec mark = HostRecords.read(data, "web01").stream().filter(r -> r.type().equals("mark"))
                 .findFirst().orElseThrow();
-        assertTrue(mark.text().startsWith("heartbeat stream=fifo pending="), mark.text());
+        assertTrue(mark.text().matches("heartbeat stream=fifo\\.[0-9a-f]{16} pending=\\d+"), mark.text());
 
         Run.Result st = Cli.run(data, "status");
         assertEquals(0, st.exit(), st::toString);

@@ -19,15 +19,37 @@ public final class ForwarderProcess implements AutoCloseable {
 
     /** Starts {@code loghost forward ARGS} with stdin from {@code stdin} (null: none), stderr appended to a file. */
     public static ForwarderProcess start(Path stdin, Path stderr, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("java", "-cp", System.getProperty("java.class.path"),
-                "loghost.cli.Main", "forward"));
+        return start(List.of(), stdin, stderr, args);
+    }
+
+    /** As {@link #start(Path, Path, String...)}, with JVM options (e.g. {@code -Xmx64m}). */
+    public static ForwarderProcess start(List<String> jvmArgs, Path stdin, Path stderr, String... args)
+            throws Exception {
+        return start(jvmArgs, stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
+                : ProcessBuilder.Redirect.from(stdin.toFile()), stderr, args);
+    }
+
+    /** As {@link #start(List, Path, Path, String...)}, its stdin a pipe the test writes through {@link #stdin()}. */
+    public static ForwarderProcess startPiped(List<String> jvmArgs, Path stderr, String... args) throws Exception {
+        return start(jvmArgs, ProcessBuilder.Redirect.PIPE, stderr, args);
+    }
+
+    private static ForwarderProcess start(List<String> jvmArgs, ProcessBuilder.Redirect stdin, Path stderr,
+                                          String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "loghost.cli.Main", "forward"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
-                : ProcessBuilder.Redirect.from(stdin.toFile()));
+        pb.redirectInput(stdin);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         return new ForwarderProcess(pb.start(), stderr);
+    }
+
+    /** The process's stdin (a pipe only when started with {@link #startPiped}). */
+    public java.io.OutputStream stdin() {
+        return process.getOutputStream();
     }
 
     /** Waits for it to exit; returns its status, or -1 on timeout. */
