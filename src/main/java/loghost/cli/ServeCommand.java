@@ -39,6 +39,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "listen address (overrides loghost.listen)")
     String listen;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "serve Prometheus metrics on this address, "
+            + "e.g. 127.0.0.1:9273 (overrides loghost.metrics.listen; off by default)")
+    String metrics;
+
     @Option(names = "--demo", description = "enroll the throwaway demo key from keys-example/ for host '"
             + DEMO_HOST + "' (never in production)")
     boolean demo;
@@ -51,6 +55,9 @@ final class ServeCommand implements Callable<Integer> {
         Settings settings = options.settings();
         if (listen != null) {
             settings = settings.withListen(SettingsLoader.parseListen(listen));
+        }
+        if (metrics != null) {
+            settings = settings.withMetricsListen(SettingsLoader.parseListen("--metrics", metrics));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (demo) {
@@ -75,6 +82,7 @@ final class ServeCommand implements Callable<Integer> {
                 + settings.dataDir().resolve(HostKey.FILE + ".pub"));
         out.println("data in " + settings.dataDir().toAbsolutePath().normalize() + ", " + server.enrolledKeysAtStart()
                 + " key(s) enrolled");
+        out.println(server.metricsUrl().map(url -> "metrics on " + url).orElse("metrics off"));
         out.flush();
         stopRequested.await();
         return stopper.stop() ? 0 : Main.ERROR;

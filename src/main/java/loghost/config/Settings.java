@@ -4,11 +4,12 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import loghost.store.DigestAlgorithm;
 
 /** Everything the server reads from configuration, typed and validated; nothing else sees a Config object. */
 public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh ssh, Crypto crypto, Audit audit,
-                       Forward forward) {
+                       Forward forward, Metrics metrics) {
 
     /** The store's settings. */
     public record Store(DigestAlgorithm digest, int maxLineBytes, Duration fsyncInterval) {
@@ -34,13 +35,23 @@ public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh 
     public record Audit(int refusalsPerSecond) {
     }
 
+    /** The metrics endpoint of {@code serve}: where it listens, or empty when it is off. */
+    public record Metrics(Optional<InetSocketAddress> listen) {
+    }
+
     /** A copy with another data directory (the {@code --data} flag). */
     public Settings withDataDir(Path dir) {
-        return new Settings(dir, listen, store, ssh, crypto, audit, forward);
+        return new Settings(dir, listen, store, ssh, crypto, audit, forward, metrics);
     }
 
     /** A copy with another listen address (the {@code --listen} flag). */
     public Settings withListen(InetSocketAddress address) {
-        return new Settings(dataDir, address, store, ssh, crypto, audit, forward);
+        return new Settings(dataDir, address, store, ssh, crypto, audit, forward, metrics);
+    }
+
+    /** A copy with the metrics endpoint on {@code address} (the {@code --metrics} flag). */
+    public Settings withMetricsListen(InetSocketAddress address) {
+        return new Settings(dataDir, listen, store, ssh, crypto, audit, forward,
+                new Metrics(Optional.of(address)));
     }
 }

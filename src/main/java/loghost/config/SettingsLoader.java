@@ -82,8 +82,10 @@ public final class SettingsLoader {
                 c.getBytes("forward.spool-max"), nonNegative(c, "forward.heartbeat-interval"),
                 c.getString("forward.fifo"), c.getString("forward.file"), c.getBoolean("forward.file-from-start"),
                 c.getString("forward.stream"));
+        String metrics = c.getString("metrics.listen");
         return new Settings(Path.of(c.getString("data-dir")), parseListen(c.getString("listen")), store, ssh, crypto,
-                audit, forward);
+                audit, forward, new Settings.Metrics(metrics.isEmpty() ? java.util.Optional.empty()
+                        : java.util.Optional.of(parseListen("loghost.metrics.listen", metrics))));
     }
 
     /** Parses a duration as written in config files ({@code 100ms}, {@code 60s}, {@code 10m}). */
@@ -106,6 +108,19 @@ public final class SettingsLoader {
 
     /** Parses {@code HOST:PORT} or {@code [IPV6]:PORT} without resolving names other than literals. */
     public static InetSocketAddress parseListen(String s) {
+        return parseListen(null, s);
+    }
+
+    /** Like {@link #parseListen(String)}, naming {@code option} (a flag or key) in the error when not null. */
+    public static InetSocketAddress parseListen(String option, String s) {
+        try {
+            return parseAddress(s);
+        } catch (ConfigError e) {
+            throw option == null ? e : new ConfigError(option + ": " + e.getMessage());
+        }
+    }
+
+    private static InetSocketAddress parseAddress(String s) {
         int colon = s.lastIndexOf(':');
         if (colon <= 0 || colon == s.length() - 1) {
             throw new ConfigError("listen address \"" + s + "\" must be HOST:PORT");

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import loghost.metrics.HostMetrics;
+import loghost.metrics.ServerMetrics;
 import loghost.protocol.CseqRules;
 import loghost.protocol.Frames;
 import loghost.store.Escaping;
@@ -35,15 +37,24 @@ final class AckedAppendCommand extends HostCommand {
     static final int BATCH_RECORDS = 4096;
     /** Escaped bytes per append, at most (or one frame's, when that is more). */
     static final int BATCH_BYTES = 4 << 20;
+    /** Bytes before a frame's body: kind and length. */
+    private static final int FRAME_HEADER = 5;
 
     private final LogStore store;
     private final int maxLine;
+    private final ServerMetrics metrics;
     private OutputStream out;
+    // This session's counts since its last append, and where they go: touched by the reading thread only.
+    private HostMetrics counted;
+    private long receivedSinceAppend;
+    private boolean heartbeatSinceAppend;
 
-    AckedAppendCommand(LogStore store, ActiveSessions sessions, int maxLine, Refusals refusals) {
+    AckedAppendCommand(LogStore store, ActiveSessions sessions, int maxLine, Refusals refusals,
+                       ServerMetrics metrics) {
         super(sessions, refusals);
         this.store = store;
         this.maxLine = maxLine;
+        this.metrics = metrics;
     }
 
     @Override
@@ -81,6 +92,7 @@ final class AckedAppendCommand extends HostCommand {
         HostLog log;
         String stream;
         long last;
+        counted = metrics.host(who.host());
         try {
             log = store.host(who.host());
             stream = Frames.parseHello(Frames.read(in));
@@ -111,7 +123,7 @@ final class AckedAppendCommand extends HostCommand {
         LOG.info("stream-start {}", start);
         refusals.audit().event("stream-start " + start);
 
-        Acknowledger acker = new Acknowledger(log, out, this::wakeReader);
+        Acknowledger acker = new Acknowledger(log, out, this::wakeReader, metrics);
         Thread ackThread = new Thread(acker, "sshd-append-log-ack-" + who.host());
         ackThread.setDaemon(true);
         Ending ending;
@@ -184,6 +196,7 @@ final class AckedAppendCommand extends HostCommand {
                     return Ending.EOF;
                 }
                 check(f, rules, () -> log.streamPosition(stream));
+                receivedSinceAppend += FRAME_HEADER + f.body().length;
                 int payload = f.body().length - f.payloadOffset();
                 int records = f.kind() == Frames.MARK || f.kind() == Frames.GAP ? 1 : Math.max(1, ceil(payload));
                 // Bytes, not only records: a batch never holds more than BATCH_BYTES, or one frame's worth.
@@ -230,6 +243,7 @@ final class AckedAppendCommand extends HostCommand {
         byte[] b = f.body();
         int off = f.payloadOffset();
         int len = b.length - off;
+        heartbeatSinceAppend |= kind == Frames.MARK;
         if (kind == Frames.MARK || kind == Frames.GAP) {
             // Whole, whatever max-line is: MAX_TEXT bounds it, and a cut record would be acknowledged as delivered.
             batch.add(kind == Frames.MARK ? RecordType.MARK : RecordType.GAP, b, off, len, cseq);
@@ -245,14 +259,21 @@ final class AckedAppendCommand extends HostCommand {
     }
 
     // Appends the batch (the reader reads nothing meanwhile) and tells the acknowledging thread how far it got.
-    private static void store(HostLog log, LineBatch batch, Acknowledger acker) throws StorageException {
+    private void store(HostLog log, LineBatch batch, Acknowledger acker) throws StorageException {
         if (batch.count() == 0) {
             return;
         }
         // Every cseq of the batch is now in the log, stored here or found there already (cseqs increase, so
         // the last is the highest).
         long highest = batch.lastClientSeq();
-        log.append(batch);
+        int stored = log.append(batch).records();
+        counted.appended(stored, receivedSinceAppend);
+        // A heartbeat resent after a reconnect (already stored) still says the forwarder is alive.
+        if (heartbeatSinceAppend) {
+            counted.heartbeat();
+        }
+        receivedSinceAppend = 0;
+        heartbeatSinceAppend = false;
         acker.appended(highest, log.lastSeq(), log.lastDigestHex());
         batch.clear();
     }
@@ -304,16 +325,18 @@ final class AckedAppendCommand extends HostCommand {
         private final HostLog log;
         private final OutputStream out;
         private final Runnable onFailure;
+        private final ServerMetrics metrics;
         private long appendedClientSeq;
         private long appendedHostSeq;
         private String appendedDigest;
         private boolean finished;
         private Throwable failure;
 
-        Acknowledger(HostLog log, OutputStream out, Runnable onFailure) {
+        Acknowledger(HostLog log, OutputStream out, Runnable onFailure, ServerMetrics metrics) {
             this.log = log;
             this.out = out;
             this.onFailure = onFailure;
+            this.metrics = metrics;
         }
 
         synchronized void appended(long clientSeq, long hostSeq, String digest) {
@@ -362,7 +385,9 @@ final class AckedAppendCommand extends HostCommand {
                     last = finished;
                 }
                 if (cseq != acked) {
+                    long start = System.nanoTime();
                     log.sync(); // before the ACK: an ACK says "on disk"
+                    metrics.synced(ServerMetrics.SyncTrigger.SESSION, System.nanoTime() - start);
                     byte[] d = digest.getBytes(StandardCharsets.US_ASCII);
                     byte[] body = new byte[8 + d.length];
                     for (int i = 0; i < 8; i++) {

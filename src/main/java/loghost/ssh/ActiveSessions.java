@@ -2,6 +2,7 @@ package loghost.ssh;
 
 import java.util.HashMap;
 import java.util.Map;
+import loghost.metrics.ServerMetrics;
 import org.apache.sshd.server.session.ServerSession;
 
 /**
@@ -23,11 +24,13 @@ final class ActiveSessions {
 
     private final int maxPerHost;
     private final EnrolledKeysAuthenticator keys;
+    private final ServerMetrics metrics;
     private final Map<String, Integer> byHost = new HashMap<>();
 
-    ActiveSessions(int maxPerHost, EnrolledKeysAuthenticator keys) {
+    ActiveSessions(int maxPerHost, EnrolledKeysAuthenticator keys, ServerMetrics metrics) {
         this.maxPerHost = maxPerHost;
         this.keys = keys;
+        this.metrics = metrics;
     }
 
     /** Why {@code who} may not start a command now (a reason code), or null: the enrolled keys are read again. */
@@ -42,6 +45,7 @@ final class ActiveSessions {
             return null;
         }
         byHost.put(who.host(), running + 1);
+        metrics.host(who.host()).sessionOpened();
         return new Active(who);
     }
 
@@ -52,6 +56,7 @@ final class ActiveSessions {
         }
         a.closed = true;
         byHost.computeIfPresent(a.who.host(), (h, n) -> n <= 1 ? null : n - 1);
+        metrics.host(a.who.host()).sessionClosed();
     }
 
     /** The per-host limit. */

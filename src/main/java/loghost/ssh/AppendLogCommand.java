@@ -3,6 +3,8 @@ package loghost.ssh;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import loghost.metrics.HostMetrics;
+import loghost.metrics.ServerMetrics;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
 import loghost.store.LineSplitter;
@@ -25,12 +27,15 @@ final class AppendLogCommand extends HostCommand {
     private final LogStore store;
     private final int maxLine;
     private final boolean syncEachWrite;
+    private final ServerMetrics metrics;
 
-    AppendLogCommand(LogStore store, ActiveSessions sessions, int maxLine, boolean syncEachWrite, Refusals refusals) {
+    AppendLogCommand(LogStore store, ActiveSessions sessions, int maxLine, boolean syncEachWrite, Refusals refusals,
+                     ServerMetrics metrics) {
         super(sessions, refusals);
         this.store = store;
         this.maxLine = maxLine;
         this.syncEachWrite = syncEachWrite;
+        this.metrics = metrics;
     }
 
     @Override
@@ -45,6 +50,7 @@ final class AppendLogCommand extends HostCommand {
         long records = 0;
         HostLog log = null;
         String ending = "eof";
+        HostMetrics counted = metrics.host(who.host());
         try {
             log = store.host(who.host());
             InputStream in = getInputStream();
@@ -65,11 +71,15 @@ final class AppendLogCommand extends HostCommand {
                 }
                 bytes += n;
                 splitter.feed(buf, 0, n, batch);
-                records += store(log, batch);
+                int stored = store(log, batch);
+                records += stored;
+                counted.appended(stored, n);
             }
             splitter.finish(batch);
-            records += store(log, batch);
-            log.sync();
+            int stored = store(log, batch);
+            records += stored;
+            counted.appended(stored, 0);
+            sync(log);
             String end = "host=" + who.host() + " source=" + Refusals.source(session) + " ending=" + ending
                     + " bytes=" + bytes + " records=" + records + " last-seq=" + log.lastSeq();
             LOG.info("session-end {}", end);
@@ -92,9 +102,15 @@ final class AppendLogCommand extends HostCommand {
         int n = log.append(batch).records();
         batch.clear();
         if (syncEachWrite) {
-            log.sync();
+            sync(log);
         }
         return n;
+    }
+
+    private void sync(HostLog log) throws StorageException {
+        long start = System.nanoTime();
+        log.sync();
+        metrics.synced(ServerMetrics.SyncTrigger.SESSION, System.nanoTime() - start);
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +14,8 @@ import loghost.audit.AuditTrail;
 import loghost.config.Settings;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
+import loghost.metrics.MetricsEndpoint;
+import loghost.metrics.ServerMetrics;
 import loghost.store.DataDirectory;
 import loghost.store.HostLog;
 import loghost.store.HostName;
@@ -34,15 +37,17 @@ public final class LoghostServer implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final String hostKeyFingerprint;
     private final int enrolledKeys;
+    private final MetricsEndpoint metricsEndpoint;
 
     private LoghostServer(SshServer sshd, LogStore store, AuditTrail audit, ScheduledExecutorService timers,
-                          String fingerprint, int enrolledKeys) {
+                          String fingerprint, int enrolledKeys, MetricsEndpoint metricsEndpoint) {
         this.sshd = sshd;
         this.store = store;
         this.audit = audit;
         this.timers = timers;
         this.hostKeyFingerprint = fingerprint;
         this.enrolledKeys = enrolledKeys;
+        this.metricsEndpoint = metricsEndpoint;
     }
 
     /** Checks the data directory, recovers every chain, builds and starts the server; returns once it listens. */
@@ -80,7 +85,8 @@ public final class LoghostServer implements AutoCloseable {
             audit.event("torn-tail-repaired host=" + repaired.host() + " bytes=" + repaired.tornBytesRepaired());
         }
 
-        Refusals refusals = new Refusals(audit);
+        ServerMetrics metrics = new ServerMetrics(data.resolve("hosts"), Clock.systemUTC());
+        Refusals refusals = new Refusals(audit, metrics);
         EnrolledKeysAuthenticator authenticator = new EnrolledKeysAuthenticator(new EnrolledKeysFile(data), refusals);
         EnrolledKeys keys;
         try {
@@ -89,13 +95,13 @@ public final class LoghostServer implements AutoCloseable {
             throw new IOException("enrolled keys file " + data.resolve(EnrolledKeysFile.NAME) + " is invalid: "
                     + e.getMessage(), e);
         }
-        ActiveSessions sessions = new ActiveSessions(settings.ssh().maxSessionsPerHost(), authenticator);
+        ActiveSessions sessions = new ActiveSessions(settings.ssh().maxSessionsPerHost(), authenticator, metrics);
         AuthenticatedConnections connections = new AuthenticatedConnections(refusals);
         boolean syncEachWrite = settings.store().fsyncInterval().isZero();
         int maxLine = settings.store().maxLineBytes();
         CommandRouter router = new CommandRouter(
-                channel -> new AppendLogCommand(store, sessions, maxLine, syncEachWrite, refusals),
-                channel -> new AckedAppendCommand(store, sessions, maxLine, refusals), refusals);
+                channel -> new AppendLogCommand(store, sessions, maxLine, syncEachWrite, refusals, metrics),
+                channel -> new AckedAppendCommand(store, sessions, maxLine, refusals, metrics), refusals);
         SshServer sshd = SshSurface.build(settings, hostKey.pair(), authenticator, router, connections,
                 refusals);
 
@@ -106,7 +112,11 @@ public final class LoghostServer implements AutoCloseable {
         });
         Duration fsync = settings.store().fsyncInterval();
         if (!fsync.isZero()) {
-            timers.scheduleWithFixedDelay(store::syncAll, fsync.toMillis(), fsync.toMillis(), TimeUnit.MILLISECONDS);
+            timers.scheduleWithFixedDelay(() -> {
+                long start = System.nanoTime();
+                store.syncAll();
+                metrics.synced(ServerMetrics.SyncTrigger.INTERVAL, System.nanoTime() - start);
+            }, fsync.toMillis(), fsync.toMillis(), TimeUnit.MILLISECONDS);
         }
         long reload = settings.ssh().keysReloadInterval().toMillis();
         timers.scheduleWithFixedDelay(() -> {
@@ -128,9 +138,22 @@ public final class LoghostServer implements AutoCloseable {
             timers.shutdownNow();
             throw e;
         }
-        // Only now is the port bound, and known when 0 was asked for.
-        audit.event("server-start host-key=" + fingerprint + " listen=" + sshd.getHost() + ":" + sshd.getPort());
-        return new LoghostServer(sshd, store, audit, timers, fingerprint, keys.all().size());
+        MetricsEndpoint endpoint = null;
+        Optional<InetSocketAddress> metricsListen = settings.metrics().listen();
+        if (metricsListen.isPresent()) {
+            try {
+                endpoint = MetricsEndpoint.start(metricsListen.get(), metrics);
+            } catch (IOException | RuntimeException e) {
+                timers.shutdownNow();
+                sshd.stop(true);
+                throw e;
+            }
+        }
+        // Only now are the ports bound, and known when 0 was asked for.
+        audit.event("server-start host-key=" + fingerprint + " listen=" + sshd.getHost() + ":" + sshd.getPort()
+                + (endpoint == null ? "" : " metrics=" + endpoint.address().getAddress().getHostAddress() + ":"
+                        + endpoint.address().getPort()));
+        return new LoghostServer(sshd, store, audit, timers, fingerprint, keys.all().size(), endpoint);
     }
 
     private static void closeQuietly(AuditTrail audit, LogStore store, Exception cause) {
@@ -158,6 +181,11 @@ public final class LoghostServer implements AutoCloseable {
         return hostKeyFingerprint;
     }
 
+    /** The metrics endpoint's scrape URL, when it is on. */
+    public Optional<String> metricsUrl() {
+        return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::url);
+    }
+
     /** Keys enrolled when the server started. */
     public int enrolledKeysAtStart() {
         return enrolledKeys;
@@ -167,6 +195,9 @@ public final class LoghostServer implements AutoCloseable {
     @Override
     public void close() throws IOException, StorageException {
         timers.shutdownNow();
+        if (metricsEndpoint != null) {
+            metricsEndpoint.close();
+        }
         try {
             sshd.stop(true);
         } finally {

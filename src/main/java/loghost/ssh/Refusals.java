@@ -3,6 +3,7 @@ package loghost.ssh;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import loghost.audit.AuditTrail;
+import loghost.metrics.ServerMetrics;
 import org.apache.sshd.common.session.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,9 +18,11 @@ final class Refusals {
     private static final Logger LOG = LoggerFactory.getLogger("loghost.refusal");
 
     private final AuditTrail audit;
+    private final ServerMetrics metrics;
 
-    Refusals(AuditTrail audit) {
+    Refusals(AuditTrail audit, ServerMetrics metrics) {
         this.audit = audit;
+        this.metrics = metrics;
     }
 
     /** Reports a refusal of {@code session} for {@code reason}, with optional detail. */
@@ -28,6 +31,7 @@ final class Refusals {
         String line = "reason=" + reason + " source=" + source(session) + " host=" + (who == null ? "-" : who.host())
                 + (detail == null || detail.isEmpty() ? "" : " " + detail);
         LOG.warn("refused {}", line);
+        metrics.refused(reason);
         audit.refusal("refused " + line);
     }
 

@@ -431,10 +431,13 @@ class AckedAppendTest {
         loghost.store.LogStore store = new loghost.store.LogStore(dir.resolve("hosts"),
                 loghost.store.DigestAlgorithm.SHA256, java.time.Clock.systemUTC());
         loghost.audit.AuditTrail audit = new loghost.audit.AuditTrail(store.host("_loghost"), 20);
-        Refusals refusals = new Refusals(audit);
+        loghost.metrics.ServerMetrics metrics = new loghost.metrics.ServerMetrics(dir.resolve("hosts"),
+                java.time.Clock.systemUTC());
+        Refusals refusals = new Refusals(audit, metrics);
         EnrolledKeysAuthenticator keys = new EnrolledKeysAuthenticator(
                 new loghost.keys.EnrolledKeysFile(dir), refusals);
-        AckedAppendCommand cmd = new AckedAppendCommand(store, new ActiveSessions(4, keys), 65536, refusals);
+        AckedAppendCommand cmd = new AckedAppendCommand(store, new ActiveSessions(4, keys, metrics), 65536,
+                refusals, metrics);
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         int[] exit = {-1};

@@ -1,0 +1,108 @@
+package loghost.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.regex.Pattern;
+import loghost.store.HostName;
+
+/**
+ * The server's metrics, kept in memory whether or not an endpoint serves them (each update is one atomic add).
+ * Every label value comes from the server, never from a client: host names are enrolled (validated) names, reason
+ * codes and sync triggers are constants of the code.
+ */
+public final class ServerMetrics {
+
+    /** What caused an fsync: a session waiting for its records, or the periodic sync of every host. */
+    public enum SyncTrigger {
+        /** A session's own sync: at its end, per write with fsync-interval 0s, or before an ACK. */
+        SESSION("session"),
+        /** The timer that syncs every host each fsync-interval; one observation per sweep over all hosts. */
+        INTERVAL("interval");
+
+        private final String label;
+
+        SyncTrigger(String label) {
+            this.label = label;
+        }
+    }
+
+    // A reason code as the code writes them; anything else would be a bug, counted as "other" rather than trusted.
+    private static final Pattern REASON = Pattern.compile("[a-z0-9][a-z0-9-]{0,47}");
+    private static final double[] FSYNC_BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+        1, 2.5, 5, 10};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Clock clock;
+    private final Counter records;
+    private final Counter bytes;
+    private final Gauge lastRecord;
+    private final Gauge lastHeartbeat;
+    private final Gauge sessions;
+    private final Counter refusals;
+    private final Histogram fsync;
+    private final ConcurrentMap<String, HostMetrics> hosts = new ConcurrentHashMap<>();
+
+    /** Metrics of a server whose host logs are under {@code hostsDir} (measured for disk use at scrape time). */
+    public ServerMetrics(Path hostsDir, Clock clock) {
+        this.clock = clock;
+        records = Counter.builder().name("loghost_records_stored_total")
+                .help("Records appended to the host's log by its SSH sessions (log, cont and mark records).")
+                .labelNames("host").withoutExemplars().register(registry);
+        bytes = Counter.builder().name("loghost_received_bytes_total")
+                .help("Bytes the host's append-log sessions sent (raw: the stream; --ack: its line, mark and gap frames).")
+                .labelNames("host").withoutExemplars().register(registry);
+        lastRecord = Gauge.builder().name("loghost_last_record_timestamp_seconds")
+                .help("When the host's last records were appended, in seconds since the epoch.")
+                .labelNames("host").withoutExemplars().register(registry);
+        lastHeartbeat = Gauge.builder().name("loghost_last_heartbeat_timestamp_seconds")
+                .help("When the host's forwarder last sent a heartbeat (a mark record), in seconds since the epoch.")
+                .labelNames("host").withoutExemplars().register(registry);
+        sessions = Gauge.builder().name("loghost_open_sessions")
+                .help("append-log sessions of the host running now.")
+                .labelNames("host").withoutExemplars().register(registry);
+        refusals = Counter.builder().name("loghost_refusals_total")
+                .help("Requests refused, by reason code (the reason= of the refusal's log line and audit record).")
+                .labelNames("reason").withoutExemplars().register(registry);
+        fsync = Histogram.builder().name("loghost_fsync_duration_seconds")
+                .help("Time spent forcing records to disk: a session's wait for its records, or one periodic "
+                        + "sweep over every host.")
+                .labelNames("trigger").classicOnly().classicUpperBounds(FSYNC_BUCKETS).withoutExemplars()
+                .register(registry);
+        DiskUse disk = new DiskUse(hostsDir, Duration.ofMinutes(1), clock);
+        GaugeWithCallback.builder().name("loghost_store_disk_usage_bytes")
+                .help("Bytes of all files under DATA/hosts; measured at scrape time, at most once a minute.")
+                .callback(cb -> cb.call(disk.bytes())).register(registry);
+    }
+
+    /** The registry an endpoint serves. */
+    PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /** The metrics of one host; {@code host} must be a storable name (it becomes a label value). */
+    public HostMetrics host(String host) {
+        if (!HostName.isStorable(host)) {
+            throw new IllegalArgumentException("not a host name: " + host);
+        }
+        return hosts.computeIfAbsent(host, h -> new HostMetrics(records.labelValues(h), bytes.labelValues(h),
+                lastRecord.labelValues(h), lastHeartbeat.labelValues(h), sessions.labelValues(h), clock));
+    }
+
+    /** Counts one refusal with reason code {@code reason}. */
+    public void refused(String reason) {
+        refusals.labelValues(reason != null && REASON.matcher(reason).matches() ? reason : "other").inc();
+    }
+
+    /** Records how long one fsync (or one sweep of them) took. */
+    public void synced(SyncTrigger trigger, long nanos) {
+        fsync.labelValues(trigger.label).observe(nanos / 1e9);
+    }
+}
