@@ -97,6 +97,10 @@ final class AckedAppendCommand extends HostCommand {
             log = store.host(who.host());
             stream = Frames.parseHello(Frames.read(in));
             last = log.streamPosition(stream);
+            // The client takes WELCOME's last as acknowledged and drops those lines from its spool: they must be
+            // on disk first (appended by a session whose ACK never went out, they may not be). A log out of
+            // service refuses to sync, so its position is never reported.
+            log.sync();
             synchronized (out) {
                 Frames.writeText(out, Frames.WELCOME, "loghost-ack 1 host=" + who.host() + " last=" + last);
                 out.flush();

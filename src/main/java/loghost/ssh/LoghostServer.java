@@ -105,7 +105,9 @@ public final class LoghostServer implements AutoCloseable {
         SshServer sshd = SshSurface.build(settings, hostKey.pair(), authenticator, router, connections,
                 refusals);
 
-        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        // Two threads: a slow or hung fsync in the periodic sync must never hold back the revocation sweep (each
+        // task runs with a fixed delay, so neither overlaps itself).
+        ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "loghost-timers");
             t.setDaemon(true);
             return t;

@@ -396,8 +396,11 @@ public final class HostLog {
             synced.getFD().sync();
         } catch (IOException e) {
             synchronized (this) {
-                if (synced != file) {
-                    return; // the day rolled over meanwhile: the rollover synced and closed that file itself
+                if (synced != file && isClosed(synced)) {
+                    // The day rolled over meanwhile and the rollover synced and closed that file itself. Only
+                    // then: Linux reports a writeback error once per file, so an error this fsync consumed would
+                    // not be seen again by the rollover's fsync of a file still open.
+                    return;
                 }
                 // After a failed fsync the kernel may have dropped the pages: nothing written since is trustworthy.
                 broken = "fsync failed: " + e.getMessage();
@@ -470,5 +473,13 @@ public final class HostLog {
 
     /** What an append did: the seq of the newest record afterwards and how many records it added. */
     public record AppendResult(long lastSeq, int records) {
+    }
+
+    private static boolean isClosed(RandomAccessFile f) {
+        try {
+            return !f.getFD().valid();
+        } catch (IOException e) {
+            return true;
+        }
     }
 }
