@@ -31,7 +31,7 @@ public final class AuditTrail implements AutoCloseable {
     private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(QUEUE);
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong suppressed = new AtomicLong();
-    private final TokenBucket refusalRate;
+    private volatile TokenBucket refusalRate;
     private final Thread writer;
     private volatile boolean closing;
     private boolean failing;
@@ -43,6 +43,11 @@ public final class AuditTrail implements AutoCloseable {
         this.writer = new Thread(this::drain, "loghost-audit");
         this.writer.setDaemon(true);
         this.writer.start();
+    }
+
+    /** Changes the refusal rate limit (SIGHUP); the burst allowance starts full again. */
+    public void refusalsPerSecond(int perSecond) {
+        refusalRate = new TokenBucket(10L * perSecond, perSecond);
     }
 
     /** Records a security event (always written, unless the queue is full: then counted). */

@@ -1,6 +1,7 @@
 package loghost.cli;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,7 @@ import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
 import loghost.keys.KeyComment;
+import loghost.keys.RevokedKeysFile;
 import loghost.keys.SourcePatterns;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,6 +53,11 @@ final class EnrollCommand implements Callable<Integer> {
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("public key file " + keyFile + " is not valid UTF-8", e);
         }
+        // "-----BEGIN OPENSSH PRIVATE KEY-----", PEM "RSA/EC PRIVATE KEY", PKCS#8 "PRIVATE KEY": the wrong half.
+        if (text.lines().anyMatch(l -> l.startsWith("-----BEGIN ") && l.contains("PRIVATE KEY-----"))) {
+            throw new IllegalArgumentException(keyFile + " is a private key; give the .pub"
+                    + ("-".equals(keyFile) ? "" : " (" + keyFile + ".pub)"));
+        }
         List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
         if (lines.size() != 1) {
             throw new IllegalArgumentException("expected exactly one public key line in " + keyFile + ", found "
@@ -63,8 +70,21 @@ final class EnrollCommand implements Callable<Integer> {
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
-        EnrolledKeysFile file = new EnrolledKeysFile(options.settings().dataDir());
-        file.update(keys -> keys.with(key));
+        Path data = options.settings().dataDir();
+        RevokedKeysFile revoked = new RevokedKeysFile(data);
+        try {
+            new EnrolledKeysFile(data).update(keys -> {
+                EnrolledKeys updated = keys.with(key);
+                try {
+                    revoked.remove(key.fingerprint()); // enrolled again: no longer revoked
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return updated;
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
         spec.commandLine().getOut().println("enrolled " + key.host() + " " + key.keyType() + " " + key.fingerprint()
                 + (key.comment().isEmpty() ? "" : " " + KeyComment.escape(key.comment()))
                 + (from == null ? "" : " from=" + from));

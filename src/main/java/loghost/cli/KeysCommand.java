@@ -6,8 +6,10 @@ import java.util.concurrent.Callable;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeysFile;
 import loghost.keys.KeyComment;
+import loghost.keys.RevokedKeysFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -18,12 +20,23 @@ final class KeysCommand implements Callable<Integer> {
     @Mixin
     DataOptions options;
 
+    @Option(names = "--revoked", description = "list the keys revoked with loghost revoke instead: fingerprint, "
+            + "host, time revoked (DATA/revoked_keys)")
+    boolean revoked;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        if (revoked) {
+            out.println("FINGERPRINT\tHOST\tREVOKED");
+            for (RevokedKeysFile.Revoked r : new RevokedKeysFile(options.settings().dataDir()).load()) {
+                out.println(r.fingerprint() + "\t" + r.host() + "\t" + r.time());
+            }
+            return 0;
+        }
         out.println("HOST\tTYPE\tFINGERPRINT\tCOMMENT\tENROLLED\tFROM");
         for (EnrolledKey k : new EnrolledKeysFile(options.settings().dataDir()).load().all()) {
             out.println(k.host() + "\t" + k.keyType() + "\t" + k.fingerprint() + "\t"

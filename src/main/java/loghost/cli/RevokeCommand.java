@@ -2,11 +2,16 @@ package loghost.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeysFile;
+import loghost.keys.RevokedKeysFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -29,18 +34,32 @@ final class RevokeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        EnrolledKeysFile file = new EnrolledKeysFile(options.settings().dataDir());
+        Path data = options.settings().dataDir();
+        EnrolledKeysFile file = new EnrolledKeysFile(data);
+        RevokedKeysFile revokedFile = new RevokedKeysFile(data);
         AtomicReference<List<EnrolledKey>> removed = new AtomicReference<>();
-        file.update(keys -> {
-            List<EnrolledKey> match = keys.all().stream()
-                    .filter(k -> target.startsWith("SHA256:") ? k.fingerprint().equals(target) : k.host().equals(target))
-                    .toList();
-            if (match.isEmpty()) {
-                throw new IllegalArgumentException("no enrolled key matches " + target);
-            }
-            removed.set(match);
-            return keys.without(match);
-        });
+        try {
+            file.update(keys -> {
+                List<EnrolledKey> match = keys.all().stream()
+                        .filter(k -> target.startsWith("SHA256:") ? k.fingerprint().equals(target)
+                                : k.host().equals(target))
+                        .toList();
+                if (match.isEmpty()) {
+                    throw new IllegalArgumentException("no enrolled key matches " + target);
+                }
+                removed.set(match);
+                // Under the enrolled-keys lock, and before they change: a server that sees the key gone already
+                // finds it listed as revoked.
+                try {
+                    revokedFile.add(match, Instant.now().truncatedTo(ChronoUnit.SECONDS));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return keys.without(match);
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
         PrintWriter out = spec.commandLine().getOut();
         for (EnrolledKey k : removed.get()) {
             out.println("revoked " + k.host() + " " + k.keyType() + " " + k.fingerprint());

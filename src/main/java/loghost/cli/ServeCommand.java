@@ -5,10 +5,13 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import loghost.config.Settings;
+import loghost.config.SettingsChanges;
 import loghost.config.SettingsLoader;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
@@ -43,8 +46,8 @@ final class ServeCommand implements Callable<Integer> {
             + "e.g. 127.0.0.1:9273 (overrides loghost.metrics.listen; off by default)")
     String metrics;
 
-    @Option(names = "--demo", description = "enroll the throwaway demo key from keys-example/ for host '"
-            + DEMO_HOST + "' (never in production)")
+    @Option(names = "--demo", description = "for trying out only: enroll the throwaway demo key from "
+            + "keys-example/ for host '" + DEMO_HOST + "' (never in production; later starts warn until revoked)")
     boolean demo;
 
     @Spec
@@ -52,16 +55,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Settings settings = options.settings();
-        if (listen != null) {
-            settings = settings.withListen(SettingsLoader.parseListen(listen));
-        }
-        if (metrics != null) {
-            settings = settings.withMetricsListen(SettingsLoader.parseListen("--metrics", metrics));
-        }
+        Settings settings = settings();
         PrintWriter out = spec.commandLine().getOut();
+        EnrolledKey demoKey = demoKey();
         if (demo) {
-            enrollDemoKey(settings, out);
+            enrollDemoKey(settings, demoKey, out);
+        } else {
+            warnIfDemoKeyEnrolled(settings, demoKey);
         }
         CountDownLatch stopRequested = new CountDownLatch(1);
         // SIGTERM (systemd, kill) and SIGINT (Ctrl-C) are the normal way to stop: handled here so that the
@@ -72,9 +72,22 @@ final class ServeCommand implements Callable<Integer> {
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), sig -> stopRequested.countDown());
         }
+        // SIGHUP, as for sshd and rsyslogd: reload what can change live, never stop. Replaces the JVM's default
+        // for HUP, which would run the shutdown hooks and exit; set now so that a reload while starting (or
+        // stopping) is only logged, not a stop.
+        AtomicReference<Reloader> reloader = new AtomicReference<>();
+        Signal.handle(new Signal("HUP"), sig -> {
+            Reloader r = reloader.get();
+            if (r == null || stopRequested.getCount() == 0) {
+                LOG.warn("reload-ignored: the server is starting or stopping");
+            } else {
+                r.reload();
+            }
+        });
         LoghostServer server = LoghostServer.start(settings);
         Stopper stopper = new Stopper(server);
-        // Any other way the JVM goes down (System.exit, SIGHUP) still syncs and closes the logs.
+        reloader.set(new Reloader(server, settings));
+        // Any other way the JVM goes down (System.exit, a fatal error) still syncs and closes the logs.
         Thread hook = new Thread(stopper::stop, "loghost-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("listening on " + server.address().getHostString() + ":" + server.address().getPort());
@@ -86,6 +99,55 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopRequested.await();
         return stopper.stop() ? 0 : Main.ERROR;
+    }
+
+    // The config file with the command line's --listen and --metrics over it (also on every SIGHUP).
+    private Settings settings() {
+        Settings s = options.settings();
+        if (listen != null) {
+            s = s.withListen(SettingsLoader.parseListen(listen));
+        }
+        if (metrics != null) {
+            s = s.withMetricsListen(SettingsLoader.parseListen("--metrics", metrics));
+        }
+        return s;
+    }
+
+    /** SIGHUP: re-reads the config file and the enrolled keys; a bad config is logged and the old one kept. */
+    private final class Reloader {
+        private final LoghostServer server;
+        private final Settings started;
+        private Settings applied;
+
+        Reloader(LoghostServer server, Settings started) {
+            this.server = server;
+            this.started = started;
+            this.applied = started;
+        }
+
+        synchronized void reload() {
+            // Runs on the JVM's signal thread: nothing may escape, and the server keeps running whatever happens.
+            try {
+                Settings next = settings();
+                List<String> live = SettingsChanges.between(applied, next).stream()
+                        .filter(SettingsChanges.LIVE::contains).toList();
+                List<String> restart = SettingsChanges.between(started, next).stream()
+                        .filter(k -> !SettingsChanges.LIVE.contains(k)).toList();
+                String what = "changed=" + names(live) + " needs-restart=" + names(restart);
+                server.reload(next, what);
+                applied = next;
+                LOG.info("config-reloaded {} (enrolled keys re-read)", what);
+            } catch (RuntimeException e) {
+                // The layout escapes control characters; quoting keeps the reason one field.
+                String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+                LOG.error("config-reload-failed reason=\"{}\": keeping the settings in force",
+                        reason.replace("\\", "\\\\").replace("\"", "\\\""));
+            }
+        }
+
+        private static String names(List<String> keys) {
+            return keys.isEmpty() ? "none" : String.join(",", keys);
+        }
     }
 
     /** Stops the server once, whichever of the signal and the shutdown hook comes first; the other waits for it. */
@@ -123,7 +185,7 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private static void enrollDemoKey(Settings settings, PrintWriter out) throws IOException {
+    private static EnrolledKey demoKey() throws IOException {
         String line;
         try (InputStream in = ServeCommand.class.getResourceAsStream("/demo/demo_ed25519.pub")) {
             if (in == null) {
@@ -131,10 +193,29 @@ final class ServeCommand implements Callable<Integer> {
             }
             line = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
         }
-        EnrolledKey key = EnrolledKeys.publicKey(DEMO_HOST, line, null, Instant.now());
+        return EnrolledKeys.publicKey(DEMO_HOST, line, null, Instant.now());
+    }
+
+    private static void enrollDemoKey(Settings settings, EnrolledKey key, PrintWriter out) throws IOException {
         new EnrolledKeysFile(settings.dataDir()).update(keys ->
                 keys.findByFingerprint(key.fingerprint()).isPresent() ? keys : keys.with(key));
-        out.println("DEMO MODE: the throwaway key keys-example/demo_ed25519 (" + key.fingerprint()
-                + ") may write as host '" + DEMO_HOST + "'. Its private half is public: never use it in production.");
+        out.println("DEMO MODE, for trying out only: the throwaway key keys-example/demo_ed25519 ("
+                + key.fingerprint() + ") may write as host '" + DEMO_HOST
+                + "'. Its private half is public: never use it in production.");
+        LOG.warn("demo-mode key={} host={}: for trying out only; anyone can write as '{}' with the published key",
+                key.fingerprint(), DEMO_HOST, DEMO_HOST);
+    }
+
+    // A data directory once served with --demo keeps the demo key enrolled: say so at every start until revoked.
+    private static void warnIfDemoKeyEnrolled(Settings settings, EnrolledKey demoKey) {
+        EnrolledKeys keys;
+        try {
+            keys = new EnrolledKeysFile(settings.dataDir()).load();
+        } catch (IOException | IllegalArgumentException e) {
+            return; // the server's own start reports an unreadable or invalid file, and refuses to start
+        }
+        keys.findByFingerprint(demoKey.fingerprint()).ifPresent(k -> LOG.warn(
+                "demo-key-enrolled key={} host={}: the demo key's private half is public, anyone can write as '{}';"
+                + " remove it with: loghost revoke {}", k.fingerprint(), k.host(), k.host(), k.fingerprint()));
     }
 }

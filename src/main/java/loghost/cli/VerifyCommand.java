@@ -1,7 +1,11 @@
 package loghost.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import loghost.verify.DataDirectoryCheck;
 import loghost.verify.Verifier;
 import loghost.verify.VerifyReport;
 import picocli.CommandLine.Command;
@@ -24,13 +28,24 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--host", paramLabel = "HOST", description = "check only this host")
     String host;
 
+    @Option(names = "--allow-empty", description = "a data directory where no host has logged yet is not a "
+            + "failure (a fresh install)")
+    boolean allowEmpty;
+
     @Spec
     CommandSpec spec;
 
     @Override
-    public Integer call() {
-        Verifier verifier = new Verifier(options.settings().dataDir().resolve("hosts"));
-        VerifyReport r = host == null ? verifier.verifyAll() : verifier.verifyOne(host);
+    public Integer call() throws IOException {
+        Path data = options.settings().dataDir();
+        if (!Files.isDirectory(data)) {
+            // Never "OK, 0 hosts" for a mistyped --data.
+            throw new IOException("no such data directory: " + data);
+        }
+        Verifier.FileDone progress = VerifyProgress.onTerminal(data.resolve("hosts"));
+        VerifyReport r = host == null ? DataDirectoryCheck.verify(data, allowEmpty, progress)
+                : new Verifier(data.resolve("hosts"), progress).verifyOne(host);
+        VerifyProgress.clear(progress);
         PrintWriter out = spec.commandLine().getOut();
         for (VerifyReport.Finding f : r.findings()) {
             out.println(f);

@@ -26,14 +26,17 @@ public final class SettingsLoader {
                 ConfigParseOptions.defaults().setAllowMissing(false)).resolve();
         Config config = reference;
         if (file != null) {
+            if (!Files.exists(file)) {
+                throw new ConfigError("no such file: " + file);
+            }
             if (!Files.isRegularFile(file)) {
-                throw new ConfigError("config file " + file + " does not exist or is not a file");
+                throw new ConfigError("config file " + file + " is not a file");
             }
             Config user;
             try {
                 user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
             } catch (ConfigException e) {
-                throw new ConfigError("config file " + file + ": " + e.getMessage());
+                throw new ConfigError("config file " + file + located(e));
             }
             TreeSet<String> unknown = new TreeSet<>();
             for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
@@ -139,6 +142,16 @@ public final class SettingsLoader {
             throw new ConfigError("listen address \"" + s + "\": port out of range");
         }
         return new InetSocketAddress(host, port);
+    }
+
+    // Typesafe Config prefixes its message with "FILE: LINE: "; say it once, as "line N".
+    private static String located(ConfigException e) {
+        if (e.origin() == null || e.origin().lineNumber() < 0) {
+            return ": " + e.getMessage();
+        }
+        String prefix = e.origin().description() + ": ";
+        String message = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
+        return " line " + e.origin().lineNumber() + ": " + message;
     }
 
     private static Duration positive(Config c, String key) {

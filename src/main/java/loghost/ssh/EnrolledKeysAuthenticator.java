@@ -13,6 +13,7 @@ import java.util.Optional;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
+import loghost.keys.RevokedKeysFile;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
@@ -43,9 +44,28 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
         }
     };
 
+    // Keys revoked by "loghost revoke", kept on disk (DATA/revoked_keys): fingerprint -> host, across restarts.
+    private final RevokedKeysFile revokedFile;
+    private Map<String, String> persistedRevoked = Map.of();
+
     EnrolledKeysAuthenticator(EnrolledKeysFile file, Refusals refusals) {
         this.file = file;
         this.refusals = refusals;
+        this.revokedFile = new RevokedKeysFile(file.path().getParent());
+    }
+
+    // Only names refusals (revoked-key vs no-matching-key), never admits or refuses: on a bad file keep the last.
+    private void loadRevoked() {
+        try {
+            Map<String, String> m = new java.util.HashMap<>();
+            for (RevokedKeysFile.Revoked r : revokedFile.load()) {
+                m.put(r.fingerprint(), r.host());
+            }
+            persistedRevoked = m;
+        } catch (IOException e) {
+            LOG.error("revoked-keys-unreadable file={} reason=\"{}\": revoked keys are refused as unknown keys",
+                    revokedFile.path(), e.getMessage());
+        }
     }
 
     /** Loads the file now; throws when it is invalid (used at start, where that should stop the server). */
@@ -55,7 +75,14 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
         current = keys;
         lastGood = keys;
         loadedVersion = version;
+        loadRevoked();
         return keys;
+    }
+
+    /** Re-reads the file now, even if it looks unchanged (SIGHUP: a rewrite within one mtime tick is seen too). */
+    synchronized EnrolledKeys reloadNow() {
+        loadedVersion = null;
+        return reloadIfChanged();
     }
 
     /** Re-reads the file if it changed since the last load; on any failure admits nobody until it is fixed. */
@@ -80,6 +107,7 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
         current = null;
         try {
             EnrolledKeys keys = file.load();
+            loadRevoked();
             current = keys;
             loadedVersion = version;
             LOG.info("keys-loaded file={} keys={}", file.path(), keys.all().size());
@@ -115,7 +143,8 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
     }
 
     private synchronized String revokedHost(String fingerprint) {
-        return revoked.get(fingerprint);
+        String host = revoked.get(fingerprint);
+        return host != null ? host : persistedRevoked.get(fingerprint);
     }
 
     /** The keys in force, or null while the file is invalid. */

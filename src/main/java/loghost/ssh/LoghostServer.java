@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import loghost.audit.AuditTrail;
 import loghost.config.Settings;
+import loghost.config.SettingsChanges;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
 import loghost.metrics.MetricsEndpoint;
@@ -22,6 +23,7 @@ import loghost.store.HostName;
 import loghost.store.LogStore;
 import loghost.store.StorageException;
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,9 +40,12 @@ public final class LoghostServer implements AutoCloseable {
     private final String hostKeyFingerprint;
     private final int enrolledKeys;
     private final MetricsEndpoint metricsEndpoint;
+    private final EnrolledKeysAuthenticator authenticator;
+    private final AuthenticatedConnections connections;
 
     private LoghostServer(SshServer sshd, LogStore store, AuditTrail audit, ScheduledExecutorService timers,
-                          String fingerprint, int enrolledKeys, MetricsEndpoint metricsEndpoint) {
+                          String fingerprint, int enrolledKeys, MetricsEndpoint metricsEndpoint,
+                          EnrolledKeysAuthenticator authenticator, AuthenticatedConnections connections) {
         this.sshd = sshd;
         this.store = store;
         this.audit = audit;
@@ -48,6 +53,8 @@ public final class LoghostServer implements AutoCloseable {
         this.hostKeyFingerprint = fingerprint;
         this.enrolledKeys = enrolledKeys;
         this.metricsEndpoint = metricsEndpoint;
+        this.authenticator = authenticator;
+        this.connections = connections;
     }
 
     /** Checks the data directory, recovers every chain, builds and starts the server; returns once it listens. */
@@ -155,7 +162,8 @@ public final class LoghostServer implements AutoCloseable {
         audit.event("server-start host-key=" + fingerprint + " listen=" + sshd.getHost() + ":" + sshd.getPort()
                 + (endpoint == null ? "" : " metrics=" + endpoint.address().getAddress().getHostAddress() + ":"
                         + endpoint.address().getPort()));
-        return new LoghostServer(sshd, store, audit, timers, fingerprint, keys.all().size(), endpoint);
+        return new LoghostServer(sshd, store, audit, timers, fingerprint, keys.all().size(), endpoint,
+                authenticator, connections);
     }
 
     private static void closeQuietly(AuditTrail audit, LogStore store, Exception cause) {
@@ -191,6 +199,19 @@ public final class LoghostServer implements AutoCloseable {
     /** Keys enrolled when the server started. */
     public int enrolledKeysAtStart() {
         return enrolledKeys;
+    }
+
+    /**
+     * SIGHUP: re-reads the enrolled keys now (closing revoked keys' sessions), applies the settings in
+     * {@link SettingsChanges#LIVE} from {@code next}, and audits {@code config-reloaded WHAT}.
+     */
+    public synchronized void reload(Settings next, String what) {
+        connections.closeRevoked(authenticator.reloadNow());
+        audit.refusalsPerSecond(next.audit().refusalsPerSecond());
+        // MINA reads these through the server's properties at each check: live for new and open sessions alike.
+        CoreModuleProperties.AUTH_TIMEOUT.set(sshd, next.ssh().authTimeout());
+        CoreModuleProperties.IDLE_TIMEOUT.set(sshd, next.ssh().idleTimeout());
+        audit.event("config-reloaded " + what);
     }
 
     /** Stops accepting, ends sessions, writes the last audit records, syncs and closes every log. */

@@ -31,10 +31,23 @@ public final class Verifier {
     private static final Pattern UNFINISHED_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.tmp");
 
     private final Path hostsDir;
+    private final FileDone progress;
+
+    /** Told after each day file's chain check (for a progress display); never changes the findings. */
+    public interface FileDone {
+        /** {@code file} was checked; {@code soFar} holds the counts up to and including it. */
+        void fileDone(Path file, VerifyReport soFar);
+    }
 
     /** A verifier over {@code DATA/hosts}. */
     public Verifier(Path hostsDir) {
+        this(hostsDir, (file, soFar) -> { });
+    }
+
+    /** A verifier over {@code DATA/hosts} that reports each day file done to {@code progress}. */
+    public Verifier(Path hostsDir, FileDone progress) {
         this.hostsDir = hostsDir;
+        this.progress = progress;
     }
 
     /** Verifies {@code hosts/} and every host directory in it, in name order. */
@@ -154,7 +167,9 @@ public final class Verifier {
         ChainCheck chain = new ChainCheck(host, report);
         for (String name : dayFiles) {
             report.file();
-            if (!chain.file(dir.resolve(name), label + "/" + name, LocalDate.parse(name.substring(0, 10)))) {
+            boolean held = chain.file(dir.resolve(name), label + "/" + name, LocalDate.parse(name.substring(0, 10)));
+            progress.fileDone(dir.resolve(name), report);
+            if (!held) {
                 return;
             }
         }

@@ -42,10 +42,22 @@ public final class ServerProcess implements AutoCloseable {
     /** Starts a server on 127.0.0.1:{@code port} (0: any free port). */
     public static ServerProcess start(Path data, Path stderr, Path knownHosts, int port, String... jvmArgs)
             throws Exception {
+        return start(data, stderr, knownHosts, port, List.of(jvmArgs), List.of());
+    }
+
+    /** Starts a server on 127.0.0.1:0 with more {@code serve} options ({@code --demo}, {@code --config F}). */
+    public static ServerProcess startWith(Path data, Path stderr, Path knownHosts, String... serveArgs)
+            throws Exception {
+        return start(data, stderr, knownHosts, 0, List.of(), List.of(serveArgs));
+    }
+
+    private static ServerProcess start(Path data, Path stderr, Path knownHosts, int port, List<String> jvmArgs,
+            List<String> serveArgs) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("java"));
-        cmd.addAll(List.of(jvmArgs));
+        cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "loghost.cli.Main", "serve",
                 "--data", data.toString(), "--listen", "127.0.0.1:" + port));
+        cmd.addAll(serveArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         Process p = pb.start();
@@ -63,6 +75,10 @@ public final class ServerProcess implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         String listening = lines.poll(60, TimeUnit.SECONDS);
+        while (listening != null && !listening.startsWith("listening on ")) {
+            // --demo says what it did before the server listens.
+            listening = lines.poll(60, TimeUnit.SECONDS);
+        }
         assertNotNull(listening, () -> "server printed nothing; stderr: " + read(stderr));
         Matcher m = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)").matcher(listening);
         assertTrue(m.matches(), listening);

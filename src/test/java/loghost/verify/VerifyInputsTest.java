@@ -246,7 +246,11 @@ class VerifyInputsTest {
         Run.Result r = verify("--bogus");
         assertEquals(2, r.exit(), r::toString);
         assertEquals("", r.stdout(), r::toString);
-        r = Cli.run(dir.resolve("no-such-data"), "verify");
+        // A data directory that does not exist at all is an error (VerifyDataDirectoryTest); one without hosts/ is
+        // a finding.
+        Path noHosts = Files.createDirectory(dir.resolve("no-hosts"), java.nio.file.attribute.PosixFilePermissions
+                .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        r = Cli.run(noHosts, "verify");
         assertEquals("verify: FAIL: hosts: missing\n"
                 + "verify: FAILED: 1 problem (0 hosts, 0 files, 0 records checked)\n", r.stdout(), r::toString);
         assertEquals(1, r.exit());
