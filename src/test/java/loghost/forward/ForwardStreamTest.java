@@ -143,7 +143,7 @@ class ForwardStreamTest {
     }
 
     @Test
-    void welcomeBeyondALongIsAConflictNotALoop() throws Exception {
+    void aCseqOfTwoToThe63MinusOneIsRefusedAndTheStreamStillDeliversEveryLine() throws Exception {
         rig.loghost();
         Path spool = dir.resolve("spool");
         Files.createDirectories(spool);
@@ -156,10 +156,9 @@ class ForwardStreamTest {
         ForwarderProcess f = rig.forward(spool, rig.file("in", in), "--stdin");
         assertEquals(0, f.await(120), () -> "poison: " + poison + "\n" + f.stderr());
         assertEquals(in, rig.stored().stream().filter(l -> !l.equals("poison")).toList());
-        if (poison.endsWith("ack " + Long.MAX_VALUE)) {
-            assertTrue(f.stderr().contains("stream-conflict stream=" + known + " loghost-has=" + Long.MAX_VALUE),
-                    f::stderr);
-        }
+        // The skip bound refuses the poison, so nothing moved the stream: no conflict (a WELCOME beyond a long is
+        // LyingLoghostTest's case, from a stub that can say it).
+        assertFalse(f.stderr().contains("stream-conflict"), f::stderr);
         assertFalse(f.stderr().contains("Exception"), f::stderr);
     }
 
