@@ -22,6 +22,12 @@ public final class Frames {
     public static final int MAX_TEXT = 4096;
     /** How far a cseq may run ahead of the stream's last committed one (2^24); beyond is a protocol error. */
     public static final long MAX_SKIP = 1L << 24;
+    /**
+     * Streams one host may have: every stream's position is kept in memory and saved at each sync, so a key that
+     * opens a new stream per session must not be able to grow them without bound. A spool draws one stream id in
+     * its life (and a new one after a conflict), so a real host stays far below.
+     */
+    public static final int MAX_STREAMS_PER_HOST = 4096;
 
     /** Client: opens the stream. Body: {@code loghost-ack 1 stream=ID}. */
     public static final byte HELLO = 'h';

@@ -96,6 +96,10 @@ final class AckedAppendCommand extends HostCommand {
         try {
             log = store.host(who.host());
             stream = Frames.parseHello(Frames.read(in));
+            if (!log.hasStream(stream) && log.streamCount() >= Frames.MAX_STREAMS_PER_HOST) {
+                throw new Frames.ProtocolException("too-many-streams", "host " + who.host() + " already has "
+                        + Frames.MAX_STREAMS_PER_HOST + " streams; a new stream id is refused");
+            }
             last = log.streamPosition(stream);
             // The client takes WELCOME's last as acknowledged and drops those lines from its spool: they must be
             // on disk first (appended by a session whose ACK never went out, they may not be). A log out of

@@ -446,6 +446,16 @@ public final class HostLog {
         return streams.last(stream);
     }
 
+    /** True when {@code stream} has a record in this log. */
+    public synchronized boolean hasStream(String stream) {
+        return streams.has(stream);
+    }
+
+    /** How many streams have records in this log. */
+    public synchronized int streamCount() {
+        return streams.count();
+    }
+
     /** True once a failed write or fsync took this chain out of service (logged then as storage-broken). */
     synchronized boolean outOfService() {
         return broken != null;

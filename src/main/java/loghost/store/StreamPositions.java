@@ -36,6 +36,16 @@ final class StreamPositions {
         this.stateFile = stateFile;
     }
 
+    /** True when {@code stream} has a committed record. */
+    boolean has(String stream) {
+        return last.containsKey(stream);
+    }
+
+    /** Streams with a committed record. */
+    int count() {
+        return last.size();
+    }
+
     /** The last committed client sequence number of {@code stream}, 0 when it has none. */
     long last(String stream) {
         return last.getOrDefault(stream, 0L);

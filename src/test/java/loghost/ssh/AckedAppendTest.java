@@ -151,6 +151,41 @@ class AckedAppendTest {
     // ---- cseq rules ----
 
     @Test
+    void aHostWithTheMostStreamsAllowedIsRefusedANewOneButKeepsItsOld() throws Exception {
+        // The streams are written straight into the store first: thousands of sessions would only be slower.
+        loghost.store.LogStore store = new loghost.store.LogStore(dir.resolve("data/hosts"),
+                loghost.store.DigestAlgorithm.SHA256, java.time.Clock.systemUTC());
+        byte[] line = "x".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < Frames.MAX_STREAMS_PER_HOST; i++) {
+            loghost.store.LineBatch b = new loghost.store.LineBatch();
+            b.stream("s" + i);
+            b.add(loghost.store.RecordType.LOG, line, 0, 1, 1);
+            store.host("web01").append(b);
+        }
+        store.close();
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                Frames.ProtocolException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                        Frames.ProtocolException.class, () -> c.hello("one-too-many"));
+                assertTrue(refused.getMessage().contains("host web01 already has " + Frames.MAX_STREAMS_PER_HOST
+                        + " streams"), refused::getMessage);
+            }
+            awaitAudit(server, t -> t.matches("refused reason=too-many-streams source=127\\.0\\.0\\.1:\\d+ "
+                    + "host=web01 .*"));
+            AckClient.Result r;
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(1, c.hello("s7"));
+                c.frame(Frames.LINE, 2, "an old stream goes on");
+                r = c.finish(LONG);
+            }
+            assertEquals(0, r.exit(), r::toString);
+            assertEquals(2, r.lastAck(), r::toString);
+        }
+    }
+
+    @Test
     void aCseqFarAheadIsRefusedNotStoredNotAcknowledgedAndTheStreamGoesOn() throws Exception {
         try (TestServer server = new TestServer(dir, "")) {
             Path key = KeyGen.generate(dir, "k", "ed25519");
