@@ -18,7 +18,7 @@ public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh 
     /** The SSH server's settings. */
     public record Ssh(Duration authTimeout, int maxAuthRequests, Duration idleTimeout, int maxSessionsPerHost,
                       Duration keysReloadInterval, int maxUnauthenticated, int maxConnectionsPerSource,
-                      int maxChannelsPerConnection) {
+                      int maxChannelsPerConnection, int maxConnectionsPerHost) {
     }
 
     /** Algorithm names offered, in preference order; checked against the vetted set when the server starts. */

@@ -32,6 +32,7 @@ public final class SettingsChanges {
             new Key("ssh.max-unauthenticated", s -> s.ssh().maxUnauthenticated()),
             new Key("ssh.max-connections-per-source", s -> s.ssh().maxConnectionsPerSource()),
             new Key("ssh.max-channels-per-connection", s -> s.ssh().maxChannelsPerConnection()),
+            new Key("ssh.max-connections-per-host", s -> s.ssh().maxConnectionsPerHost()),
             new Key("ssh.ciphers", s -> s.crypto().ciphers()),
             new Key("ssh.macs", s -> s.crypto().macs()),
             new Key("ssh.kex-algorithms", s -> s.crypto().kexAlgorithms()),

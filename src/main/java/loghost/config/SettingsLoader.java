@@ -76,7 +76,8 @@ public final class SettingsLoader {
         Settings.Ssh ssh = new Settings.Ssh(positive(c, "ssh.auth-timeout"), atLeastOne(c, "ssh.max-auth-requests"),
                 positive(c, "ssh.idle-timeout"), atLeastOne(c, "ssh.max-sessions-per-host"),
                 positive(c, "ssh.keys-reload-interval"), atLeastOne(c, "ssh.max-unauthenticated"),
-                atLeastOne(c, "ssh.max-connections-per-source"), atLeastOne(c, "ssh.max-channels-per-connection"));
+                atLeastOne(c, "ssh.max-connections-per-source"), atLeastOne(c, "ssh.max-channels-per-connection"),
+                atLeastOne(c, "ssh.max-connections-per-host"));
         Settings.Crypto crypto = new Settings.Crypto(nonEmpty(c, "ssh.ciphers"), nonEmpty(c, "ssh.macs"),
                 nonEmpty(c, "ssh.kex-algorithms"), nonEmpty(c, "ssh.signatures"));
         Settings.Audit audit = new Settings.Audit(atLeastOne(c, "audit.refusals-per-second"));

@@ -19,17 +19,39 @@ final class AuthenticatedConnections implements SessionListener {
     private static final Logger LOG = LoggerFactory.getLogger(AuthenticatedConnections.class);
 
     private final Refusals refusals;
+    private final int maxPerHost;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
 
-    AuthenticatedConnections(Refusals refusals) {
+    AuthenticatedConnections(Refusals refusals, int maxPerHost) {
         this.refusals = refusals;
+        this.maxPerHost = maxPerHost;
     }
 
     @Override
     public void sessionEvent(Session session, Event event) {
-        if (event == Event.Authenticated && session.getAttribute(AuthenticatedHost.ATTRIBUTE) != null) {
-            sessions.add(session);
+        AuthenticatedHost who = session.getAttribute(AuthenticatedHost.ATTRIBUTE);
+        if (event != Event.Authenticated || who == null) {
+            return;
         }
+        // A stolen key must not hold thousands of idle logged-in connections (keepalives defeat the idle
+        // timeout) until the process runs out of file descriptors for every host.
+        boolean over;
+        synchronized (this) {
+            long open = sessions.stream().filter(s -> who.host().equals(hostOf(s))).count();
+            over = open >= maxPerHost;
+            if (!over) {
+                sessions.add(session);
+            }
+        }
+        if (over) {
+            refusals.log("too-many-connections-for-host", session, "limit=" + maxPerHost);
+            session.close(true);
+        }
+    }
+
+    private static String hostOf(Session s) {
+        AuthenticatedHost h = s.getAttribute(AuthenticatedHost.ATTRIBUTE);
+        return h == null ? null : h.host();
     }
 
     @Override

@@ -103,7 +103,8 @@ public final class LoghostServer implements AutoCloseable {
                     + e.getMessage(), e);
         }
         ActiveSessions sessions = new ActiveSessions(settings.ssh().maxSessionsPerHost(), authenticator, metrics);
-        AuthenticatedConnections connections = new AuthenticatedConnections(refusals);
+        AuthenticatedConnections connections = new AuthenticatedConnections(refusals,
+                settings.ssh().maxConnectionsPerHost());
         boolean syncEachWrite = settings.store().fsyncInterval().isZero();
         int maxLine = settings.store().maxLineBytes();
         CommandRouter router = new CommandRouter(

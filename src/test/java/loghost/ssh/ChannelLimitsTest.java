@@ -73,6 +73,49 @@ class ChannelLimitsTest {
     }
 
     @Test
+    void loggedInConnectionsOfOneHostAreCappedAndAnotherHostStillLogsIn() throws Exception {
+        try (TestServer server = new TestServer(dir, "loghost.ssh.max-connections-per-host = 3");
+                CapturedLog log = new CapturedLog(); MinaClient client = new MinaClient(server.data())) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            Path other = KeyGen.generate(dir, "other", "ed25519");
+            server.enroll("web02", other);
+            List<ClientSession> held = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                held.add(client.login(server.port(), key));
+            }
+            ClientSession fourth = tryLogin(client, server.port(), key);
+            if (fourth != null) {
+                fourth.waitFor(java.util.EnumSet.of(ClientSession.ClientSessionEvent.CLOSED), Duration.ofSeconds(30));
+                assertTrue(fourth.isClosed(), "the connection over the cap is closed");
+            }
+            assertNotNull(log.await(Duration.ofSeconds(10), "refused reason=too-many-connections-for-host", "limit=3"));
+            assertTrue(held.stream().allMatch(ClientSession::isOpen), "the first three stay");
+            ChannelExec ch = MinaClient.exec(client.login(server.port(), other), "append-log");
+            MinaClient.writeLine(ch, "another host is not held back");
+            ch.getInvertedIn().close();
+            assertEquals(0, MinaClient.awaitExit(ch, Duration.ofSeconds(15)));
+            held.get(0).close();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            ClientSession again;
+            do {
+                again = tryLogin(client, server.port(), key);
+                Thread.sleep(500);
+            } while ((again == null || !again.isOpen()) && System.nanoTime() < end);
+            assertTrue(again != null && again.isOpen(), "a slot freed by a closed connection can be used again");
+        }
+    }
+
+    // The refusal may close the connection while the client still waits for authentication to finish.
+    private static ClientSession tryLogin(MinaClient client, int port, Path key) throws Exception {
+        try {
+            return client.login(port, key);
+        } catch (org.apache.sshd.common.SshException e) {
+            return null;
+        }
+    }
+
+    @Test
     void perHostSessionLimitCountsEveryChannelOfOneConnection() throws Exception {
         try (TestServer server = new TestServer(dir, "loghost.ssh.max-channels-per-connection = 40");
                 CapturedLog log = new CapturedLog(); MinaClient client = new MinaClient(server.data())) {
