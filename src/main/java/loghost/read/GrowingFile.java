@@ -5,11 +5,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.zip.GZIPInputStream;
 import loghost.store.Bytes;
 
 /**
  * Complete LF-terminated lines of a file that may still be growing: a partial last line is kept back until its LF
- * arrives, so a reader following a live day file never sees half a record.
+ * arrives, so a reader following a live day file never sees half a record. A {@code .gz} file is decompressed.
  */
 final class GrowingFile implements AutoCloseable {
 
@@ -24,7 +25,14 @@ final class GrowingFile implements AutoCloseable {
     private boolean complete;
 
     GrowingFile(Path file, int maxLine) throws IOException {
-        this.in = new FileInputStream(file.toFile());
+        InputStream raw = new FileInputStream(file.toFile());
+        try {
+            // A compressed day file is closed: it never grows, and is read through once, streaming.
+            this.in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+        } catch (IOException e) {
+            raw.close();
+            throw new IOException(file + ": not a valid gzip file (run loghost verify)", e);
+        }
         this.maxLine = maxLine;
     }
 

@@ -20,7 +20,7 @@ import loghost.store.RecordView;
  */
 final class HostReader implements AutoCloseable {
 
-    private static final Pattern DAY_FILE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}\\.log");
+    private static final Pattern DAY_FILE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}\\.log(\\.gz)?");
 
     private final Path dir;
     private final RecordView view = new RecordView();
@@ -44,19 +44,25 @@ final class HostReader implements AutoCloseable {
         }
     }
 
-    /** The day files of a host directory, oldest first. */
+    /**
+     * The day files of a host directory as stored ({@code DAY.log} or {@code DAY.log.gz}), oldest first; for a day
+     * that has both (a compression not yet finished) the {@code .log}, which is whole until it is deleted.
+     */
     static List<String> dayFiles(Path hostDir) throws IOException {
-        List<String> names = new ArrayList<>();
+        java.util.TreeMap<String, String> byDay = new java.util.TreeMap<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(hostDir)) {
             for (Path p : entries) {
                 String n = p.getFileName().toString();
                 if (DAY_FILE.matcher(n).matches()) {
-                    names.add(n);
+                    byDay.merge(day(n), n, (a, b) -> a.endsWith(".log") ? a : b);
                 }
             }
         }
-        names.sort(null);
-        return names;
+        return new ArrayList<>(byDay.values());
+    }
+
+    private static String day(String fileName) {
+        return fileName.substring(0, 10);
     }
 
     /** The SEQ of the first record of a day file, from its header. */
@@ -130,7 +136,7 @@ final class HostReader implements AutoCloseable {
 
     private String newerDayFile() throws IOException {
         for (String n : dayFiles(dir)) {
-            if (n.compareTo(fileName) > 0) {
+            if (day(n).compareTo(day(fileName)) > 0) {
                 return n;
             }
         }
@@ -141,8 +147,13 @@ final class HostReader implements AutoCloseable {
         if (file != null) {
             file.close();
         }
-        file = new GrowingFile(dir.resolve(name), RecordView.MAX_LINE_BYTES);
-        fileName = name;
+        String stored = name;
+        if (name.endsWith(".log") && !Files.exists(dir.resolve(name), LinkOption.NOFOLLOW_LINKS)
+                && Files.exists(dir.resolve(name + ".gz"), LinkOption.NOFOLLOW_LINKS)) {
+            stored = name + ".gz"; // loghost compress finished this day since it was listed
+        }
+        file = new GrowingFile(dir.resolve(stored), RecordView.MAX_LINE_BYTES);
+        fileName = stored;
         algorithm = null;
     }
 

@@ -71,6 +71,6 @@ public final class DataDirectory {
         if (depth == 1 && parent.equals("streams")) {
             return "stream state file";
         }
-        return depth == 2 && StoreFiles.DAY_FILE.matcher(name).matches() ? "day file" : "file";
+        return depth == 2 && StoreFiles.STORED_DAY_FILE.matcher(name).matches() ? "day file" : "file";
     }
 }

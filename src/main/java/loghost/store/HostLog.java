@@ -93,7 +93,8 @@ public final class HostLog {
             } else {
                 log = recover(host, dir, newest, preferred, clock);
             }
-            log.streams = StreamPositions.recover(dir, streamState, dayFiles);
+            // Compressed days too: a stream's last cseq may be only there when streams/HOST is lost.
+            log.streams = StreamPositions.recover(dir, streamState, StoreFiles.storedDayFiles(dir));
             return log;
         } catch (IOException e) {
             throw new StorageException("cannot open log of host " + host + " in " + dir + ": " + e.getMessage(), e);

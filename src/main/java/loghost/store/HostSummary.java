@@ -3,12 +3,11 @@ package loghost.store;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 
-/** What {@code loghost status} shows for one host, read from the end of its newest day file. */
+/** What {@code loghost status} shows for one host, read from the end of its newest day file; bytes of all as stored. */
 public record HostSummary(String host, long records, long bytes, Instant lastRecord, Instant lastHeartbeat,
                           String head) {
 
@@ -16,12 +15,10 @@ public record HostSummary(String host, long records, long bytes, Instant lastRec
     public static HostSummary of(Path dir) throws IOException, StorageException {
         String host = dir.getFileName().toString();
         List<Path> files = StoreFiles.dayFiles(dir);
-        long bytes = 0;
-        for (Path f : files) {
-            bytes += Files.size(f);
-        }
+        // Compressed files are closed days: records and times come from the newest .log, which is never compressed.
+        long bytes = StoreFiles.storedBytes(dir);
         if (files.isEmpty()) {
-            return new HostSummary(host, 0, 0, null, null, null);
+            return new HostSummary(host, 0, bytes, null, null, null);
         }
         Path newest = files.get(files.size() - 1);
         try (RandomAccessFile raf = new RandomAccessFile(newest.toFile(), "r")) {

@@ -39,6 +39,9 @@ public final class StoreFiles {
     /** Day files are named {@code YYYY-MM-DD.log}. */
     public static final Pattern DAY_FILE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}\\.log");
 
+    /** A day file as stored: {@code YYYY-MM-DD.log}, or {@code YYYY-MM-DD.log.gz} once closed and compressed. */
+    public static final Pattern STORED_DAY_FILE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}\\.log(\\.gz)?");
+
     /** A day file being created: header written, not yet renamed into place. */
     static final String UNFINISHED_SUFFIX = ".tmp";
 
@@ -237,6 +240,35 @@ public final class StoreFiles {
         }
         files.sort(null);
         return files;
+    }
+
+    /** A host's day files in chain order, each day as stored: {@code DAY.log}, or {@code DAY.log.gz} once compressed. */
+    static java.util.List<Path> storedDayFiles(Path dir) throws IOException {
+        java.util.TreeMap<String, Path> byDay = new java.util.TreeMap<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path f : entries) {
+                String name = f.getFileName().toString();
+                // While a compression is unfinished both exist with the same bytes: the plain file is the one.
+                if (STORED_DAY_FILE.matcher(name).matches()
+                        && (name.endsWith(".log") || !byDay.containsKey(name.substring(0, 10)))) {
+                    byDay.put(name.substring(0, 10), f);
+                }
+            }
+        }
+        return new java.util.ArrayList<>(byDay.values());
+    }
+
+    /** The bytes on disk of a host's day files as stored, compressed ones included. */
+    static long storedBytes(Path dir) throws IOException {
+        long bytes = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path f : entries) {
+                if (STORED_DAY_FILE.matcher(f.getFileName().toString()).matches()) {
+                    bytes += Files.size(f);
+                }
+            }
+        }
+        return bytes;
     }
 
     /**

@@ -130,7 +130,8 @@ final class StreamPositions {
     private void scan(Path file, long from) throws IOException {
         try (InputStream raw = Files.newInputStream(file)) {
             raw.skipNBytes(from);
-            InputStream in = new BufferedInputStream(raw, 1 << 16);
+            InputStream in = new BufferedInputStream(file.getFileName().toString().endsWith(".gz")
+                    ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw, 1 << 16);
             StringBuilder line = new StringBuilder();
             int spaces = 0;
             boolean inMeta = false;

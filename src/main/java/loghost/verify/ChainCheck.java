@@ -1,14 +1,20 @@
 package loghost.verify;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.DigestException;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.LocalDate;
 import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import loghost.store.DigestAlgorithm;
 import loghost.store.FileHeader;
 import loghost.store.HostName;
@@ -28,6 +34,9 @@ final class ChainCheck {
     private int version;
     private long nextSeq = 1;
     private byte[] prev;
+    private long fileFirstSeq;
+    private long storedSize;
+    private String storedSha256;
 
     ChainCheck(String host, VerifyReport report) {
         this.host = host;
@@ -35,11 +44,23 @@ final class ChainCheck {
         this.report = report;
     }
 
-    /** Checks one day file; false (after reporting the failure) when the chain breaks in it. */
-    boolean file(Path file, String label, LocalDate day) {
+    /**
+     * Checks one day file, decompressing it when {@code compressed} (its size and SHA-256 as stored are then
+     * {@link #storedSize} and {@link #storedSha256}); false (after reporting the failure) when the chain breaks.
+     */
+    boolean file(Path file, String label, LocalDate day, boolean compressed) {
         long lineNo = 0;
-        try (LineReader lines = new LineReader(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS),
-                RecordView.MAX_LINE_BYTES)) {
+        fileFirstSeq = nextSeq;
+        MessageDigest storedSha = compressed ? sha256() : null;
+        InputStream raw;
+        try {
+            raw = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return fail(label, 0, "cannot be read");
+        }
+        try (InputStream counted = compressed ? new DigestInputStream(raw, storedSha) : raw;
+             LineReader lines = new LineReader(compressed ? new GZIPInputStream(counted, 1 << 16) : counted,
+                     RecordView.MAX_LINE_BYTES)) {
             lineNo = 1;
             if (!lines.next()) {
                 return fail(label, 1, "no header line (empty file)");
@@ -55,6 +76,11 @@ final class ChainCheck {
             while (true) {
                 lineNo++;
                 if (!lines.next()) {
+                    if (compressed) {
+                        drain(counted);
+                        storedSize = Files.size(file);
+                        storedSha256 = HexFormat.of().formatHex(storedSha.digest());
+                    }
                     return true;
                 }
                 if (!lines.terminated()) {
@@ -81,10 +107,53 @@ final class ChainCheck {
             }
         } catch (LineReader.LineTooLongException e) {
             return fail(label, lineNo, "line longer than " + RecordView.MAX_LINE_BYTES + " bytes");
+        } catch (ZipException | EOFException e) {
+            return fail(label, 0, compressed ? "not a valid gzip file" : "cannot be read");
         } catch (IOException e) {
             return fail(label, 0, "cannot be read");
         } catch (DigestException e) {
             throw new IllegalStateException("digest buffer sized for its algorithm", e);
+        }
+    }
+
+    /** The first SEQ the current (last checked) file continues from. */
+    long fileFirstSeq() {
+        return fileFirstSeq;
+    }
+
+    /** The SEQ of the last record that held (the file's first SEQ - 1 when it holds none). */
+    long lastSeq() {
+        return nextSeq - 1;
+    }
+
+    /** The digest the chain ends with so far, in lowercase hex. */
+    String endHex() {
+        return HexFormat.of().formatHex(prev);
+    }
+
+    /** Bytes of the last compressed file as stored. */
+    long storedSize() {
+        return storedSize;
+    }
+
+    /** SHA-256 of the last compressed file as stored, in lowercase hex. */
+    String storedSha256() {
+        return storedSha256;
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    // Reads what the decompressor left (normally nothing), so that the SHA-256 covers every stored byte.
+    static void drain(InputStream raw) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        while (raw.read(buf) >= 0) {
+            // each byte read is digested by the stream itself
         }
     }
 

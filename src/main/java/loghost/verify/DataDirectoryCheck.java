@@ -107,7 +107,8 @@ public final class DataDirectoryCheck {
             return seen;
         }
         List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(audit, "*.log")) {
+        // Compressed days count as much as plain ones: an audit trail whose old days are compressed still saw them.
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(audit, "*.{log,log.gz}")) {
             entries.forEach(files::add);
         } catch (IOException | java.nio.file.DirectoryIteratorException e) {
             return seen; // the verifier reported it
@@ -116,7 +117,9 @@ public final class DataDirectoryCheck {
             if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
-            try (InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS);
+            try (InputStream raw = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS);
+                 InputStream in = f.getFileName().toString().endsWith(".gz")
+                         ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
                  BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     Matcher m = SEEN.matcher(line);

@@ -14,14 +14,17 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.housekeeping.Manifest;
 import loghost.store.Escaping;
 import loghost.store.HostName;
 import loghost.verify.VerifyReport.Kind;
 
 /**
  * Checks the store under {@code DATA/hosts} from the files alone (docs/FORMAT.md, "Verifying"): first each entry
- * (names, kinds, links, modes), then each host's chain file by file and record by record, in constant memory.
+ * (names, kinds, links, modes), then the host's MANIFEST, then its chain file by file ({@code .log} or
+ * {@code .log.gz} decompressed while read) and record by record, in constant memory.
  * Every input yields findings, never an exception; for each host the first failure is reported (nothing after it
  * can be trusted) and the next host is checked.
  */
@@ -29,6 +32,8 @@ public final class Verifier {
 
     private static final Pattern DAY_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log");
     private static final Pattern UNFINISHED_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.tmp");
+    private static final Pattern COMPRESSED_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.gz");
+    private static final Pattern COMPRESSING_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.gz\\.tmp");
 
     private final Path hostsDir;
     private final FileDone progress;
@@ -129,50 +134,97 @@ public final class Verifier {
             return;
         }
         report.host();
-        List<String> dayFiles = new ArrayList<>();
+        // Each day in name order, as a plain file, a compressed one, or (while a compression is unfinished) both.
+        java.util.TreeMap<String, boolean[]> days = new java.util.TreeMap<>();
+        boolean manifestPresent = false;
         for (String name : names) {
             String fileLabel = label + "/" + printable(name);
             Path file = dir.resolve(name);
-            var day = DAY_NAME.matcher(name);
-            var unfinished = UNFINISHED_NAME.matcher(name);
-            if (day.matches() || unfinished.matches()) {
-                if (!realDate(day.matches() ? day.group(1) : unfinished.group(1))) {
-                    report.add(Kind.FAIL, fileLabel, 0, "file name is not a real date");
-                    return;
-                }
+            if (name.equals(Manifest.NAME) || name.equals(Manifest.UNFINISHED)) {
                 if (!entryUsable(file, fileLabel, false, report)) {
                     return;
                 }
-                if (day.matches()) {
-                    dayFiles.add(name);
-                    continue;
+                if (name.equals(Manifest.NAME)) {
+                    manifestPresent = true;
+                } else {
+                    report.add(Kind.NOTE, fileLabel, 0, "unfinished file of loghost compress, ignored");
                 }
-                boolean headerAtMost;
-                try {
-                    headerAtMost = UnfinishedDayFile.atMostAHeader(file);
-                } catch (IOException e) {
-                    report.add(Kind.FAIL, fileLabel, 0, "cannot be read");
-                    return;
-                }
-                if (!headerAtMost) {
-                    report.add(Kind.FAIL, fileLabel, 0, "unfinished day file holds more than a header");
-                    return;
-                }
-                report.add(Kind.NOTE, fileLabel, 0, "unfinished day file (at most a header), ignored");
-            } else {
+                continue;
+            }
+            Matcher m = firstMatch(name, DAY_NAME, UNFINISHED_NAME, COMPRESSED_NAME, COMPRESSING_NAME);
+            if (m == null) {
                 report.add(Kind.FAIL, fileLabel, 0, "unexpected entry in host directory");
                 return;
             }
-        }
-        ChainCheck chain = new ChainCheck(host, report);
-        for (String name : dayFiles) {
-            report.file();
-            boolean held = chain.file(dir.resolve(name), label + "/" + name, LocalDate.parse(name.substring(0, 10)));
-            progress.fileDone(dir.resolve(name), report);
-            if (!held) {
+            if (!realDate(m.group(1))) {
+                report.add(Kind.FAIL, fileLabel, 0, "file name is not a real date");
                 return;
             }
+            if (!entryUsable(file, fileLabel, false, report)) {
+                return;
+            }
+            if (m.pattern() == DAY_NAME || m.pattern() == COMPRESSED_NAME) {
+                days.computeIfAbsent(m.group(1), d -> new boolean[2])[m.pattern() == DAY_NAME ? 0 : 1] = true;
+                continue;
+            }
+            if (m.pattern() == COMPRESSING_NAME) {
+                report.add(Kind.NOTE, fileLabel, 0, "unfinished file of loghost compress, ignored");
+                continue;
+            }
+            boolean headerAtMost;
+            try {
+                headerAtMost = UnfinishedDayFile.atMostAHeader(file);
+            } catch (IOException e) {
+                report.add(Kind.FAIL, fileLabel, 0, "cannot be read");
+                return;
+            }
+            if (!headerAtMost) {
+                report.add(Kind.FAIL, fileLabel, 0, "unfinished day file holds more than a header");
+                return;
+            }
+            report.add(Kind.NOTE, fileLabel, 0, "unfinished day file (at most a header), ignored");
         }
+        ManifestCheck manifest = new ManifestCheck(host, dir, label, report);
+        if (manifestPresent && !manifest.read()) {
+            return;
+        }
+        if (!manifest.listedFilesPresent(days)) {
+            return;
+        }
+        ChainCheck chain = new ChainCheck(host, report);
+        for (var d : days.entrySet()) {
+            String plain = d.getKey() + ".log";
+            String gz = plain + ".gz";
+            LocalDate day = LocalDate.parse(d.getKey());
+            report.file();
+            if (d.getValue()[0]) {
+                if (!chain.file(dir.resolve(plain), label + "/" + plain, day, false)) {
+                    return;
+                }
+                if (d.getValue()[1] && !manifest.copyBesideDayFile(gz, dir.resolve(plain), chain)) {
+                    return;
+                }
+            } else {
+                Path file = dir.resolve(gz);
+                if (!chain.file(file, label + "/" + gz, day, true)) {
+                    return;
+                }
+                if (!manifest.compressedFile(gz, chain)) {
+                    return;
+                }
+            }
+            progress.fileDone(dir.resolve(d.getValue()[0] ? plain : gz), report);
+        }
+    }
+
+    private static Matcher firstMatch(String name, Pattern... patterns) {
+        for (Pattern p : patterns) {
+            Matcher m = p.matcher(name);
+            if (m.matches()) {
+                return m;
+            }
+        }
+        return null;
     }
 
     // Kind and mode of one entry; false (after a failure) when nothing more of the host should be checked.

@@ -41,4 +41,25 @@ class StreamPositionsTest {
         assertEquals(7, log.streamPosition("c"));
         store.close();
     }
+
+    @Test
+    void aStreamWhoseLastRecordIsInACompressedDayIsFoundWhenThePositionsAreRebuilt() throws Exception {
+        Path hosts = dir.resolve("data/hosts");
+        HostLogTest.ManualClock clock = new HostLogTest.ManualClock("2026-11-22T10:00:00.000Z");
+        LogStore store = new LogStore(hosts, DigestAlgorithm.SHA256, clock);
+        append(store.host("web01"), "old", 41, "last line of a stream that went quiet");
+        clock.millis += 86_400_000L;
+        append(store.host("web01"), "new", 3, "the next day");
+        store.close();
+        loghost.testing.Run.Result r = loghost.testing.Cli.run(dir.resolve("data"), "compress");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(true, Files.exists(hosts.resolve("web01/2026-11-22.log.gz")), r::toString);
+
+        Files.delete(dir.resolve("data/streams/web01"));
+        store = new LogStore(hosts, DigestAlgorithm.SHA256, clock);
+        // Without the compressed day, "old" would restart at 0 and accept cseq 1..41 a second time.
+        assertEquals(41, store.host("web01").streamPosition("old"));
+        assertEquals(3, store.host("web01").streamPosition("new"));
+        store.close();
+    }
 }

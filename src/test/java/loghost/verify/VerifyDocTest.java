@@ -22,6 +22,9 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import loghost.housekeeping.Manifest;
 import loghost.store.DigestAlgorithm;
 import loghost.store.LineBatch;
 import loghost.store.LogStore;
@@ -176,7 +179,82 @@ class VerifyDocTest {
                 failAt(DAY2, 6, "s= is greater than SEQ")));
         c.put("digest mismatch at seq N", fails(line(DAY2, 4, l -> l.replace("line 3", "line X")),
                 failAt(DAY2, 4, "digest mismatch at seq 8")));
+        // Compressed day files and the manifest (web01's first day compressed by loghost compress).
+        c.put("unfinished file of loghost compress, ignored", new Case(d -> {
+            writePrivate(d.resolve(GZ1 + ".tmp"), "\u001f half a gzip");
+            writePrivate(d.resolve(MANIFEST + ".tmp"), "#loghost manifest v1 host=web01\n");
+        }, 0, "verify: note: " + GZ1 + ".tmp: unfinished file of loghost compress, ignored\n"
+                + "verify: note: " + MANIFEST + ".tmp: unfinished file of loghost compress, ignored\n"
+                + "verify: OK: 2 hosts, 4 files, 20 records\n"));
+        c.put("malformed manifest header", fails(compressed(d -> line(MANIFEST, 1, l -> l.replace("web01", "db01"))
+                .apply(d)), "verify: FAIL: " + MANIFEST + ":1: malformed manifest header\n"
+                        + "verify: FAILED: 1 problem (2 hosts, 2 files, 10 records checked)\n"));
+        c.put("malformed manifest entry", fails(compressed(d -> line(MANIFEST, 3, l -> l.replace(" seq=1-", " seq=01-"))
+                .apply(d)), "verify: FAIL: " + MANIFEST + ":2: malformed manifest entry\n"
+                        + "verify: FAILED: 1 problem (2 hosts, 2 files, 10 records checked)\n"));
+        c.put("manifest chain digest mismatch", fails(compressed(d -> line(MANIFEST, 3, l -> l.replace(" seq=1-5",
+                " seq=1-4")).apply(d)), "verify: FAIL: " + MANIFEST + ":2: manifest chain digest mismatch\n"
+                        + "verify: FAILED: 1 problem (2 hosts, 2 files, 10 records checked)\n"));
+        c.put("manifest entries not in name order", fails(compressed(d -> {
+            Manifest.Contents m = Manifest.read(d.resolve(MANIFEST), "web01");
+            Manifest.Entry e = m.entries().get(0);
+            Manifest.Entry earlier = new Manifest.Entry("2026-11-21.log.gz", e.size(), e.sha256(), e.firstSeq(),
+                    e.lastSeq(), e.end(), 0);
+            Files.writeString(d.resolve(MANIFEST), Manifest.entryLines(earlier, m.chain()), StandardOpenOption.APPEND);
+        }), "verify: FAIL: " + MANIFEST + ":4: manifest entries not in name order\n"
+                + "verify: FAILED: 1 problem (2 hosts, 2 files, 10 records checked)\n"));
+        c.put("incomplete final entry (an interrupted append), ignored", new Case(compressed(d -> Files.writeString(
+                d.resolve(MANIFEST), "0123abc", StandardOpenOption.APPEND)), 0,
+                "verify: note: " + MANIFEST + ": incomplete final entry (an interrupted append), ignored\n"
+                        + "verify: OK: 2 hosts, 4 files, 20 records\n"));
+        c.put("listed in MANIFEST but missing", fails(compressed(d -> {
+            try (var in = new GZIPInputStream(Files.newInputStream(d.resolve(GZ1)))) {
+                writePrivate(d.resolve(DAY1), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            Files.delete(d.resolve(GZ1));
+        }), entryFail(GZ1, "listed in MANIFEST but missing")));
+        c.put("not a valid gzip file", fails(compressed(d -> Files.writeString(d.resolve(GZ1), "not gzip")),
+                "verify: FAIL: " + GZ1 + ": not a valid gzip file\n"
+                        + "verify: FAILED: 1 problem (2 hosts, 3 files, 10 records checked)\n"));
+        c.put("compressed file not listed in MANIFEST", fails(compressed(d -> Files.delete(d.resolve(MANIFEST))),
+                "verify: FAIL: " + GZ1 + ": compressed file not listed in MANIFEST\n"
+                        + "verify: FAILED: 1 problem (2 hosts, 3 files, 15 records checked)\n"));
+        c.put("does not match its MANIFEST entry (F)", fails(compressed(d -> {
+            Manifest.Entry e = Manifest.read(d.resolve(MANIFEST), "web01").entries().get(0);
+            Manifest.Entry other = new Manifest.Entry(e.name(), e.size(), e.sha256(), e.firstSeq(), e.lastSeq() + 1,
+                    e.end(), 0);
+            writePrivate(d.resolve(MANIFEST), Manifest.header("web01") + "\n"
+                    + Manifest.entryLines(other, Manifest.genesis("web01")));
+        }), "verify: FAIL: " + GZ1 + ": does not match its MANIFEST entry (seq)\n"
+                + "verify: FAILED: 1 problem (2 hosts, 3 files, 15 records checked)\n"));
+        c.put("compressed copy differs from its day file", fails(d -> gzipBeside(d, "x"),
+                "verify: FAIL: " + GZ1 + ": compressed copy differs from its day file\n"
+                        + "verify: FAILED: 1 problem (2 hosts, 3 files, 15 records checked)\n"));
+        c.put("compressed copy beside its day file (loghost compress was interrupted)", new Case(d -> gzipBeside(d, ""),
+                0, "verify: note: " + GZ1 + ": compressed copy beside its day file (loghost compress was interrupted)\n"
+                        + "verify: OK: 2 hosts, 4 files, 20 records\n"));
         return c;
+    }
+
+    private static final String GZ1 = DAY1 + ".gz";
+    private static final String MANIFEST = "hosts/web01/MANIFEST";
+
+    // Runs the real loghost compress on web01 (its first day), then the mutation.
+    private static Mutation compressed(Mutation then) {
+        return d -> {
+            Run.Result r = Cli.run(d, "compress", "--host", "web01");
+            assertEquals(0, r.exit(), r::toString);
+            then.apply(d);
+        };
+    }
+
+    // A gzip of day 1 (with extra bytes appended to what it holds) written beside it, as an interrupted compress would.
+    private static void gzipBeside(Path d, String extra) throws Exception {
+        byte[] plain = (Files.readString(d.resolve(DAY1), StandardCharsets.UTF_8) + extra).getBytes(StandardCharsets.UTF_8);
+        try (var out = new GZIPOutputStream(Files.newOutputStream(d.resolve(GZ1)))) {
+            out.write(plain);
+        }
+        chmod(d.resolve(GZ1), "rw-------");
     }
 
     @Test

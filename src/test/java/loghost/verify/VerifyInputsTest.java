@@ -262,7 +262,7 @@ class VerifyInputsTest {
         Path unreadable = Files.createDirectory(dir.resolve("2026-11-22.log"));
         VerifyReport report = new VerifyReport();
         boolean held = new ChainCheck("web01", report).file(unreadable, "hosts/web01/2026-11-22.log",
-                java.time.LocalDate.parse("2026-11-22"));
+                java.time.LocalDate.parse("2026-11-22"), false);
         assertEquals(false, held);
         assertEquals("[verify: FAIL: hosts/web01/2026-11-22.log: cannot be read]", report.findings().toString());
         org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,

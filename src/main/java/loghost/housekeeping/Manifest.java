@@ -1,0 +1,177 @@
+package loghost.housekeeping;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A host's {@code MANIFEST} (docs/FORMAT.md, "Manifest"): a header line, then two lines per compressed day file,
+ * a {@code sha256sum} line and a {@code #} line with its size, seq range, last chain digest and the manifest's own
+ * chain digest. {@code sha256sum -c MANIFEST} skips the {@code #} lines, so coreutils alone check the files.
+ */
+public final class Manifest {
+
+    /** The manifest's file name in a host directory. */
+    public static final String NAME = "MANIFEST";
+
+    /** Where a new manifest is written before it is renamed into place. */
+    public static final String UNFINISHED = "MANIFEST.tmp";
+
+    private static final Pattern SUM_LINE = Pattern.compile("([0-9a-f]{64})  ([0-9]{4}-[0-9]{2}-[0-9]{2}\\.log\\.gz)");
+    private static final Pattern META_LINE = Pattern.compile("# ([0-9]{4}-[0-9]{2}-[0-9]{2}\\.log\\.gz) "
+            + "size=(0|[1-9][0-9]{0,18}) seq=([1-9][0-9]{0,17})-(0|[1-9][0-9]{0,17}) "
+            + "end=([0-9a-f]{32}|[0-9a-f]{64}|[0-9a-f]{128})( chain=([0-9a-f]{64}))");
+    private static final int MAX_LINE = 512;
+
+    /** One compressed day file as listed: the line number of its {@code sha256sum} line, for findings. */
+    public record Entry(String name, long size, String sha256, long firstSeq, long lastSeq, String end, long line) {
+    }
+
+    /**
+     * What reading a manifest found: its complete entries (in file order), the first problem and its line (null
+     * when none), whether an incomplete last entry (an interrupted append) was left out, the length of the
+     * complete part, and the chain digest of the last complete entry.
+     */
+    public record Contents(List<Entry> entries, String problem, long problemLine, boolean torn, long completeLength,
+                           byte[] chain) {
+    }
+
+    private Manifest() {
+    }
+
+    /** The header line of a host's manifest, without LF. */
+    public static String header(String host) {
+        return "#loghost manifest v1 host=" + host;
+    }
+
+    /** The chain digest before the first entry: SHA-256 of {@code "loghost-manifest-genesis HOST"}. */
+    public static byte[] genesis(String host) {
+        return sha256().digest(("loghost-manifest-genesis " + host).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** The two lines (each with its LF) listing {@code e} after an entry whose chain digest is {@code prev}. */
+    public static String entryLines(Entry e, byte[] prev) {
+        String sum = e.sha256() + "  " + e.name() + "\n";
+        String meta = "# " + e.name() + " size=" + e.size() + " seq=" + e.firstSeq() + "-" + e.lastSeq()
+                + " end=" + e.end();
+        return sum + meta + " chain=" + HexFormat.of().formatHex(chain(prev, sum, meta)) + "\n";
+    }
+
+    /** The chain digest of an entry: SHA-256(previous digest ‖ sha256sum line with LF ‖ # line before " chain="). */
+    static byte[] chain(byte[] prev, String sumLineWithLf, String metaWithoutChain) {
+        MessageDigest md = sha256();
+        md.update(prev);
+        md.update(sumLineWithLf.getBytes(StandardCharsets.US_ASCII));
+        return md.digest(metaWithoutChain.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Reads and checks a manifest (grammar, name order, chain), streaming. An incomplete last entry is not a
+     * problem: {@link Contents#torn()} says it was left out.
+     */
+    public static Contents read(Path file, String host) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        byte[] prev = genesis(host);
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            Lines lines = new Lines(in);
+            String first = lines.next();
+            if (first == null || !lines.terminated) {
+                return new Contents(entries, null, 0, true, 0, prev);
+            }
+            if (!first.equals(header(host))) {
+                return new Contents(entries, "malformed manifest header", 1, false, 0, prev);
+            }
+            long complete = lines.offset;
+            String lastName = "";
+            while (true) {
+                long lineNo = lines.number + 1;
+                String sum = lines.next();
+                if (sum == null) {
+                    return new Contents(entries, null, 0, false, complete, prev);
+                }
+                String meta = lines.terminated ? lines.next() : null;
+                if (meta == null || !lines.terminated) {
+                    // Only the end of the file can be unterminated: an append a crash cut short.
+                    return new Contents(entries, null, 0, true, complete, prev);
+                }
+                Matcher s = SUM_LINE.matcher(sum);
+                Matcher m = meta == null ? null : META_LINE.matcher(meta);
+                if (!s.matches() || m == null || !m.matches() || !m.group(1).equals(s.group(2))) {
+                    return new Contents(entries, "malformed manifest entry", lineNo, false, complete, prev);
+                }
+                long firstSeq = Long.parseLong(m.group(3));
+                long lastSeq = Long.parseLong(m.group(4));
+                if (lastSeq < firstSeq - 1) {
+                    return new Contents(entries, "malformed manifest entry", lineNo, false, complete, prev);
+                }
+                String withoutChain = meta.substring(0, m.start(6));
+                byte[] chain = chain(prev, sum + "\n", withoutChain);
+                if (!Arrays.equals(chain, HexFormat.of().parseHex(m.group(7)))) {
+                    return new Contents(entries, "manifest chain digest mismatch", lineNo, false, complete, prev);
+                }
+                if (s.group(2).compareTo(lastName) <= 0) {
+                    return new Contents(entries, "manifest entries not in name order", lineNo, false, complete, prev);
+                }
+                lastName = s.group(2);
+                prev = chain;
+                complete = lines.offset;
+                entries.add(new Entry(s.group(2), Long.parseLong(m.group(2)), s.group(1), firstSeq, lastSeq,
+                        m.group(5), lineNo));
+            }
+        }
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    // Short ASCII lines; a longer line or a non-ASCII byte makes the line malformed (never a large buffer).
+    private static final class Lines {
+        private final InputStream in;
+        private long offset;
+        private long number;
+        private boolean terminated;
+
+        Lines(InputStream in) {
+            this.in = new java.io.BufferedInputStream(in, 8192);
+        }
+
+        String next() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            terminated = false;
+            int b;
+            while ((b = read()) != -1) {
+                offset++;
+                if (b == '\n') {
+                    terminated = true;
+                    number++;
+                    return sb.toString();
+                }
+                if (sb.length() <= MAX_LINE) {
+                    sb.append(b >= 0x20 && b < 0x7f ? (char) b : '\u0000');
+                }
+            }
+            number++;
+            return sb.length() == 0 ? null : sb.toString();
+        }
+
+        private int read() throws IOException {
+            return in.read();
+        }
+    }
+}
