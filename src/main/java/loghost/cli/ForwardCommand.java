@@ -1,8 +1,14 @@
 package loghost.cli;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import loghost.config.Settings;
 import loghost.config.SettingsLoader;
@@ -88,9 +94,21 @@ final class ForwardCommand implements Callable<Integer> {
         String id = stream != null ? stream : !f.stream().isEmpty() ? f.stream()
                 : stdin ? "stdin" : fifoPath != null ? "fifo" : "file";
         Duration beat = heartbeat != null ? SettingsLoader.parseDuration("--heartbeat", heartbeat) : f.heartbeat();
+        Path keyFile = key != null ? key : f.key();
+        Path knownHostsFile = knownHosts != null ? knownHosts : f.knownHosts();
+        checkPrivateKey(keyFile);
+        if (!Files.isReadable(knownHostsFile)) {
+            // Lines are still spooled (syslog must not wait for a provisioning step), but no connection can be
+            // trusted until the file is there: say so plainly once, at start.
+            spec.commandLine().getErr().println("loghost forward: warning: " + (Files.exists(knownHostsFile)
+                    ? "cannot read " : "no such file: ") + knownHostsFile + " (the loghost's host key, as the line "
+                    + "\"[HOST]:PORT ssh-ed25519 AAAA...\" made from its DATA/ssh_host_ed25519_key.pub); lines are "
+                    + "spooled, and the loghost is refused until the file is there");
+            spec.commandLine().getErr().flush();
+        }
         try {
-            Forwarder.run(addr.getHostString(), addr.getPort(), key != null ? key : f.key(),
-                    knownHosts != null ? knownHosts : f.knownHosts(), spool != null ? spool : f.spoolDir(),
+            Forwarder.run(addr.getHostString(), addr.getPort(), keyFile, knownHostsFile,
+                    spool != null ? spool : f.spoolDir(),
                     spoolMax != null ? SettingsLoader.parseBytes("--spool-max", spoolMax) : f.spoolMaxBytes(), id, beat,
                     source, ackLog);
         } catch (HostKeyRefusedException e) {
@@ -98,5 +116,18 @@ final class ForwardCommand implements Callable<Integer> {
             return HOST_KEY_REFUSED;
         }
         return 0;
+    }
+
+    // As ssh does: a private key others can read is not used, since it may already be someone else's.
+    private static void checkPrivateKey(Path keyFile) throws IOException {
+        if (!Files.exists(keyFile)) {
+            throw new NoSuchFileException(keyFile.toString());
+        }
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(keyFile);
+        if (mode.contains(PosixFilePermission.GROUP_READ) || mode.contains(PosixFilePermission.OTHERS_READ)
+                || mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+            throw new IllegalArgumentException("private key " + keyFile + " is open to group or others (mode "
+                    + PosixFilePermissions.toString(mode) + "); fix with: chmod 600 " + keyFile);
+        }
     }
 }
