@@ -25,7 +25,11 @@ final class CatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
-        new HostLines(read.hostDir(), read.filter(), read.writer(out)).cat(follow, Duration.ofMillis(200));
+        try {
+            read.lines(out).cat(follow, Duration.ofMillis(200));
+        } finally {
+            out.flush(); // what was read before an error is printed before the error line
+        }
         return 0;
     }
 }

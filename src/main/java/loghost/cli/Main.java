@@ -12,12 +12,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** The {@code loghost} command line: serve, enroll, revoke, keys, verify, forward, status, cat, tail, compress, help. */
+/** The {@code loghost} command line: serve, enroll, revoke, keys, verify, forward, status, cat, tail, grep, compress, help. */
 @Command(name = "loghost", mixinStandardHelpOptions = true, version = "loghost 0.1.0",
         description = "Central secure log server: SSH append-only ingest into hash-chained per-host logs.",
         subcommands = {ServeCommand.class, EnrollCommand.class, RevokeCommand.class, KeysCommand.class,
             VerifyCommand.class, ForwardCommand.class, StatusCommand.class, CatCommand.class,
-            TailCommand.class, CompressCommand.class, CommandLine.HelpCommand.class})
+            TailCommand.class, GrepCommand.class, CompressCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     /** Exit status for a runtime error (bad input, unreadable file, failed check). */

@@ -53,6 +53,16 @@ final class ReadOptions {
     @Option(names = "--raw", description = "write the raw bytes even to a terminal")
     boolean raw;
 
+    @Option(names = "--verify", description = "check each record's SEQ and digest against the chain while reading "
+            + "(from the host's genesis, or from the first day file read); a break stops with an error, exit 1")
+    boolean verify;
+
+    /** The reader for these options. */
+    HostLines lines(java.io.OutputStream out) throws IOException {
+        HostLines l = new HostLines(hostDir(), filter(), writer(out));
+        return verify ? l.verifying() : l;
+    }
+
     /** The host's directory; the name is checked before it becomes a path. */
     Path hostDir() throws IOException {
         if (!HostName.isStorable(host)) {

@@ -31,7 +31,11 @@ final class TailCommand implements Callable<Integer> {
             throw new IllegalArgumentException("-n takes a number of lines, 0 or more");
         }
         OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
-        new HostLines(read.hostDir(), read.filter(), read.writer(out)).tail(lines, follow, Duration.ofMillis(200));
+        try {
+            read.lines(out).tail(lines, follow, Duration.ofMillis(200));
+        } finally {
+            out.flush(); // what was read before an error is printed before the error line
+        }
         return 0;
     }
 }

@@ -15,11 +15,24 @@ import loghost.store.RecordView;
 public final class HostLines {
 
     /** Which entries to show. {@code types} empty means all; times compare as the 24-byte TIME text. */
-    public record Filter(Set<String> types, String since, String until) {
+    public record Filter(Set<String> types, String since, String until, java.util.regex.Pattern match,
+                         boolean invert) {
+        /** A filter by type and time only. */
+        public Filter(Set<String> types, String since, String until) {
+            this(types, since, until, null, false);
+        }
+
+        /** The same filter, keeping only entries whose text (decoded as UTF-8) {@code match} finds, or not. */
+        public Filter matching(java.util.regex.Pattern pattern, boolean inverted) {
+            return new Filter(types, since, until, pattern, inverted);
+        }
+
         boolean accepts(LineAssembler.Entry e) {
             return (types.isEmpty() || types.contains(e.type()))
                     && (since == null || e.time().compareTo(since) >= 0)
-                    && (until == null || e.time().compareTo(until) < 0);
+                    && (until == null || e.time().compareTo(until) < 0)
+                    && (match == null || match.matcher(new String(e.bytes(),
+                            java.nio.charset.StandardCharsets.UTF_8)).find() != invert);
         }
     }
 
@@ -27,6 +40,27 @@ public final class HostLines {
     private final String host;
     private final Filter filter;
     private final EntryWriter writer;
+    private boolean verify;
+    private long written;
+
+    /** Checks the chain of every record read (cat/tail/grep --verify); a break ends the reading with an error. */
+    public HostLines verifying() {
+        this.verify = true;
+        return this;
+    }
+
+    /** How many entries were written so far (grep's exit status). */
+    public long written() {
+        return written;
+    }
+
+    private HostReader reader(String firstFile) throws IOException {
+        HostReader r = new HostReader(hostDir, firstFile);
+        if (verify) {
+            r.verifyChain();
+        }
+        return r;
+    }
 
     /** Reads {@code hostDir} (its name is the host) into {@code writer}. */
     public HostLines(Path hostDir, Filter filter, EntryWriter writer) {
@@ -38,11 +72,11 @@ public final class HostLines {
 
     /** Writes every entry from the oldest day file on; with {@code follow}, goes on until interrupted. */
     public void cat(boolean follow, Duration poll) throws IOException, InterruptedException {
-        try (HostReader reader = new HostReader(hostDir, null)) {
+        try (HostReader reader = reader(null)) {
             LineAssembler lines = new LineAssembler();
             LineAssembler.Sink sink = e -> {
                 if (filter.accepts(e)) {
-                    writer.write(host, e);
+                    write(e);
                 }
                 return true;
             };
@@ -62,7 +96,7 @@ public final class HostLines {
             start--;
             last.clear();
             long counted = HostReader.firstSeq(hostDir.resolve(files.get(start)));
-            try (HostReader reader = new HostReader(hostDir, files.get(Math.max(0, start - 1)))) {
+            try (HostReader reader = reader(files.get(Math.max(0, start - 1)))) {
                 LineAssembler lines = new LineAssembler();
                 pump(reader, lines, e -> {
                     if (e.seq() >= counted && filter.accepts(e)) {
@@ -76,7 +110,7 @@ public final class HostLines {
             }
         }
         for (LineAssembler.Entry e : last) {
-            writer.write(host, e);
+            write(e);
         }
         writer.flush();
         if (!follow) {
@@ -84,15 +118,20 @@ public final class HostLines {
         }
         long after = last.isEmpty() ? 0 : last.getLast().seq();
         String from = files.isEmpty() ? null : files.get(files.size() - 1);
-        try (HostReader reader = new HostReader(hostDir, from)) {
+        try (HostReader reader = reader(from)) {
             LineAssembler lines = new LineAssembler();
             pump(reader, lines, e -> {
                 if (e.seq() > after && filter.accepts(e)) {
-                    writer.write(host, e);
+                    write(e);
                 }
                 return true;
             }, true, poll);
         }
+    }
+
+    private void write(LineAssembler.Entry e) throws IOException {
+        writer.write(host, e);
+        written++;
     }
 
     private void pump(HostReader reader, LineAssembler lines, LineAssembler.Sink sink, boolean follow,

@@ -24,6 +24,10 @@ final class HostReader implements AutoCloseable {
 
     private final Path dir;
     private final RecordView view = new RecordView();
+    private java.security.MessageDigest chain;
+    private long lastSeq;
+    private byte[] lastDigest;
+    private String chainFrom;
     private GrowingFile file;
     private String fileName;
     private DigestAlgorithm algorithm;
@@ -100,6 +104,9 @@ final class HostReader implements AutoCloseable {
                 if (problem != null) {
                     throw new IOException(where() + ": " + problem + " (run loghost verify)");
                 }
+                if (chain != null) {
+                    checkChain();
+                }
                 return view;
             }
             String newer = newerDayFile();
@@ -126,12 +133,59 @@ final class HostReader implements AutoCloseable {
             return false;
         }
         String line = new String(file.line(), 0, file.length(), StandardCharsets.ISO_8859_1);
+        FileHeader header;
         try {
-            algorithm = FileHeader.parse(line).algorithm();
+            header = FileHeader.parse(line);
         } catch (IllegalArgumentException e) {
             throw new IOException(where() + ": bad header: " + e.getMessage() + " (run loghost verify)", e);
         }
+        algorithm = header.algorithm();
+        if (chain != null) {
+            if (lastDigest == null) {
+                // The first file read anchors the check: the genesis value for the host's first file, otherwise
+                // the digest its header names (files before it are not read).
+                if (header.firstSeq() == 1 && !java.util.Arrays.equals(header.prevDigest(),
+                        algorithm.genesis(dir.getFileName().toString()))) {
+                    throw broken("header: prev is not the genesis value of this host");
+                }
+                chainFrom = where();
+            } else if (header.firstSeq() != lastSeq + 1 || !java.util.Arrays.equals(header.prevDigest(), lastDigest)) {
+                throw broken("header does not continue the chain from seq " + lastSeq);
+            }
+            lastSeq = header.firstSeq() - 1;
+            lastDigest = header.prevDigest();
+            chain = algorithm.newDigest();
+        }
         return true;
+    }
+
+    /** Checks every record's SEQ and digest against the chain as it is read ({@code cat --verify}). */
+    void verifyChain() {
+        chain = DigestAlgorithm.SHA256.newDigest(); // replaced by the chain's own algorithm at each header
+    }
+
+    /** Where the chain check started: the first day file read, or null when not checking. */
+    String chainCheckedFrom() {
+        return chainFrom;
+    }
+
+    private void checkChain() throws IOException {
+        if (view.seq() != lastSeq + 1) {
+            throw broken("seq " + view.seq() + " does not follow " + lastSeq);
+        }
+        chain.reset();
+        chain.update(lastDigest);
+        view.updateCanonical(chain);
+        byte[] d = chain.digest();
+        if (!view.digestEquals(d)) {
+            throw broken("digest does not match the chain");
+        }
+        lastSeq = view.seq();
+        lastDigest = d;
+    }
+
+    private IOException broken(String what) {
+        return new IOException("chain broken at hosts/" + where() + ": " + what + " (run loghost verify)");
     }
 
     private String newerDayFile() throws IOException {

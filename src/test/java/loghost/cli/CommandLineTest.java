@@ -34,7 +34,7 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"serve", "enroll", "revoke", "keys", "verify", "forward", "status", "cat", "tail", "compress"})
+    @ValueSource(strings = {"serve", "enroll", "revoke", "keys", "verify", "forward", "status", "cat", "tail", "grep", "compress"})
     void everySubcommandAnswersHelpAndHelpCommand(String command) {
         Run.Result r = loghost(command, "--help");
         assertEquals(0, r.exit(), r::toString);

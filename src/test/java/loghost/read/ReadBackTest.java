@@ -143,6 +143,61 @@ class ReadBackTest {
     }
 
     @Test
+    void grepPrintsTheLinesAPatternFindsAndSaysByItsExitStatusWhetherAnyDid() throws Exception {
+        Path data = dir.resolve("data");
+        MovableClock clock = new MovableClock("2026-11-22T10:00:00.000Z");
+        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LineBatch session = new LineBatch();
+        append(store, session, RecordType.LOG, "sshd[1]: Accepted publickey for admin");
+        append(store, session, RecordType.CONT, "sshd[2]: Failed password for ");
+        append(store, session, RecordType.LOG, "root from 192.0.2.7");
+        append(store, session, RecordType.LOG, "cron[3]: job done");
+        store.close();
+        Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+
+        Run.Result failed = run(data, "grep", "--host", "web01", "failed password for root");
+        assertEquals(1, failed.exit(), "case matters by default");
+        Run.Result any = run(data, "grep", "--host", "web01", "-i", "failed password for root");
+        assertEquals(0, any.exit(), any::toString);
+        assertEquals("sshd[2]: Failed password for root from 192.0.2.7\n", any.stdout(), "a line split into cont "
+                + "records is matched whole");
+        Run.Result inverted = run(data, "grep", "--host", "web01", "-v", "sshd");
+        assertEquals("cron[3]: job done\n", inverted.stdout(), inverted::toString);
+        Run.Result bad = run(data, "grep", "--host", "web01", "(unclosed");
+        assertEquals(1, bad.exit(), bad::toString);
+        assertTrue(bad.stderr().startsWith("loghost: error: not a pattern: "), bad::toString);
+    }
+
+    @Test
+    void verifyWhileReadingStopsAtAnEditedRecordAfterPrintingWhatCameBefore() throws Exception {
+        Path data = dir.resolve("data");
+        MovableClock clock = new MovableClock("2026-11-22T10:00:00.000Z");
+        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LineBatch session = new LineBatch();
+        for (String l : List.of("one", "two", "three", "four")) {
+            append(store, session, RecordType.LOG, l);
+        }
+        clock.set("2026-11-23T10:00:00.000Z");
+        append(store, session, RecordType.LOG, "five");
+        store.close();
+        Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+
+        Run.Result clean = run(data, "cat", "--host", "web01", "--verify");
+        assertEquals(0, clean.exit(), clean::toString);
+        assertEquals("one\ntwo\nthree\nfour\nfive\n", clean.stdout());
+
+        Path day = data.resolve("hosts/web01/2026-11-22.log");
+        Files.writeString(day, Files.readString(day).replace(" three", " THREE"));
+        Run.Result plain = run(data, "cat", "--host", "web01");
+        assertEquals(0, plain.exit(), "without --verify it reads what is there");
+        Run.Result checked = run(data, "cat", "--host", "web01", "--verify");
+        assertEquals(1, checked.exit(), checked::toString);
+        assertEquals("one\ntwo\n", checked.stdout());
+        assertEquals("loghost: error: chain broken at hosts/web01/2026-11-22.log:4: digest does not match the chain "
+                + "(run loghost verify)\n", checked.stderr());
+    }
+
+    @Test
     void tailFollowsLinesAsTheyArrive() throws Exception {
         try (TestServer server = new TestServer(dir, "")) {
             Path key = KeyGen.generate(dir, "web01", "ed25519");
