@@ -4,9 +4,8 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
-import loghost.store.Bytes;
+import loghost.store.LineReader;
 
 /**
  * Complete LF-terminated lines of a file that may still be growing: a partial last line is kept back until its LF
@@ -14,25 +13,21 @@ import loghost.store.Bytes;
  */
 final class GrowingFile implements AutoCloseable {
 
-    private final InputStream in;
+    private final LineReader lines;
     private final int maxLine;
-    private final byte[] chunk = new byte[1 << 16];
-    private int chunkPos;
-    private int chunkEnd;
-    private byte[] line = new byte[8192];
-    private int lineLength;
     private long lineNumber;
-    private boolean complete;
 
     GrowingFile(Path file, int maxLine) throws IOException {
         InputStream raw = new FileInputStream(file.toFile());
+        InputStream in;
         try {
             // A compressed day file is closed: it never grows, and is read through once, streaming.
-            this.in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+            in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
         } catch (IOException e) {
             raw.close();
             throw new IOException(file + ": not a valid gzip file (run loghost verify)", e);
         }
+        this.lines = new LineReader(in, maxLine);
         this.maxLine = maxLine;
     }
 
@@ -41,48 +36,26 @@ final class GrowingFile implements AutoCloseable {
      * later call continues it once the file has grown).
      */
     boolean next() throws IOException {
-        if (complete) {
-            lineLength = 0;
-            complete = false;
+        try {
+            if (!lines.nextComplete()) {
+                return false;
+            }
+        } catch (LineReader.LineTooLongException e) {
+            throw new IOException("line " + (lineNumber + 1) + " is longer than " + maxLine
+                    + " bytes: not a loghost record (run loghost verify)", e);
         }
-        while (true) {
-            if (chunkPos == chunkEnd) {
-                int n = in.read(chunk);
-                if (n <= 0) {
-                    return false;
-                }
-                chunkPos = 0;
-                chunkEnd = n;
-            }
-            int lf = Bytes.indexOfLf(chunk, chunkPos, chunkEnd);
-            int take = (lf >= 0 ? lf : chunkEnd) - chunkPos;
-            if (lineLength + take > maxLine) {
-                throw new IOException("line " + (lineNumber + 1) + " is longer than " + maxLine
-                        + " bytes: not a loghost record (run loghost verify)");
-            }
-            if (lineLength + take > line.length) {
-                line = Arrays.copyOf(line, Math.min(maxLine, Math.max(lineLength + take, 2 * line.length)));
-            }
-            System.arraycopy(chunk, chunkPos, line, lineLength, take);
-            lineLength += take;
-            if (lf >= 0) {
-                chunkPos = lf + 1;
-                lineNumber++;
-                complete = true;
-                return true;
-            }
-            chunkPos = chunkEnd;
-        }
+        lineNumber++;
+        return true;
     }
 
     /** The current line's bytes, without LF, valid until the next call to {@link #next}. */
     byte[] line() {
-        return line;
+        return lines.line();
     }
 
     /** The current line's length. */
     int length() {
-        return lineLength;
+        return lines.length();
     }
 
     /** 1-based number of the current line. */
@@ -90,13 +63,8 @@ final class GrowingFile implements AutoCloseable {
         return lineNumber;
     }
 
-    /** Bytes of an unfinished last line held back. */
-    int pendingBytes() {
-        return complete ? 0 : lineLength;
-    }
-
     @Override
     public void close() throws IOException {
-        in.close();
+        lines.close();
     }
 }

@@ -17,6 +17,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import loghost.store.DigestAlgorithm;
 import loghost.store.FileHeader;
+import loghost.store.LineReader;
 import loghost.store.HostName;
 import loghost.store.RecordView;
 import loghost.verify.VerifyReport.Kind;

@@ -1,10 +1,14 @@
-package loghost.verify;
+package loghost.store;
 
 import java.io.IOException;
 import java.io.InputStream;
 
-/** Reads LF-terminated lines into one reused buffer, refusing lines longer than a fixed bound (constant memory). */
-final class LineReader implements AutoCloseable {
+/**
+ * Reads LF-terminated lines into one reused buffer, refusing lines longer than a fixed bound (constant memory).
+ * Two ways to meet the end of the input: {@link #next} hands out an unterminated last line (verify reports it as
+ * torn), {@link #nextComplete} keeps it back so that a later call continues it once a growing file has more.
+ */
+public final class LineReader implements AutoCloseable {
 
     private final InputStream in;
     private final int maxLine;
@@ -14,8 +18,10 @@ final class LineReader implements AutoCloseable {
     private byte[] line = new byte[8192];
     private int lineLength;
     private boolean terminated;
+    private boolean holding;
 
-    LineReader(InputStream in, int maxLine) {
+    /** Lines of {@code in}, each at most {@code maxLine} bytes without its LF. */
+    public LineReader(InputStream in, int maxLine) {
         this.in = in;
         this.maxLine = maxLine;
     }
@@ -24,19 +30,38 @@ final class LineReader implements AutoCloseable {
      * Reads the next line; returns false at end of input. After a true return, {@link #line()} and
      * {@link #length()} hold it without its LF, and {@link #terminated()} tells whether it had one.
      */
-    boolean next() throws IOException, LineTooLongException {
-        lineLength = 0;
+    public boolean next() throws IOException, LineTooLongException {
+        return read(false);
+    }
+
+    /**
+     * Reads the next LF-terminated line; false when none is complete now: what there is of one is held back and
+     * the next call continues it, for a file that is still being written.
+     */
+    public boolean nextComplete() throws IOException, LineTooLongException {
+        return read(true);
+    }
+
+    private boolean read(boolean keepPartial) throws IOException, LineTooLongException {
+        if (!holding) {
+            lineLength = 0;
+        }
+        holding = false;
         while (true) {
             if (chunkPos == chunkEnd) {
                 int n = in.read(chunk);
-                if (n < 0) {
+                if (n <= 0) {
                     terminated = false;
+                    if (keepPartial) {
+                        holding = lineLength > 0;
+                        return false;
+                    }
                     return lineLength > 0;
                 }
                 chunkPos = 0;
                 chunkEnd = n;
             }
-            int lf = loghost.store.Bytes.indexOfLf(chunk, chunkPos, chunkEnd);
+            int lf = Bytes.indexOfLf(chunk, chunkPos, chunkEnd);
             int take = (lf >= 0 ? lf : chunkEnd) - chunkPos;
             if (lineLength + take > maxLine) {
                 throw new LineTooLongException();
@@ -55,25 +80,29 @@ final class LineReader implements AutoCloseable {
         }
     }
 
-    byte[] line() {
+    /** The current line's bytes, without LF, valid until the next read. */
+    public byte[] line() {
         return line;
     }
 
-    int length() {
+    /** The current line's length. */
+    public int length() {
         return lineLength;
     }
 
-    boolean terminated() {
+    /** Whether the current line ended with an LF. */
+    public boolean terminated() {
         return terminated;
     }
 
+    /** Closes the input. */
     @Override
     public void close() throws IOException {
         in.close();
     }
 
     /** A line longer than any record a writer produces. */
-    static final class LineTooLongException extends Exception {
+    public static final class LineTooLongException extends Exception {
         private static final long serialVersionUID = 1L;
     }
 }
