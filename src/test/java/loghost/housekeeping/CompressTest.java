@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
@@ -30,6 +29,7 @@ import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.Cli;
 import loghost.testing.Run;
+import loghost.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -275,40 +275,16 @@ class CompressTest {
         DataDirectory.prepare(data); // the lock file passes serve's start-up walk
     }
 
-    /** A clock the test moves, standing in for midnight while the store stays open. */
-    private static final class MovableClock extends Clock {
-        private volatile Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            throw new UnsupportedOperationException("UTC only");
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void compressRunsBesideAnOpenStoreThroughMidnight() throws Exception {
         Path data = store(dir);
-        MovableClock clock = new MovableClock(Instant.parse("2026-11-24T23:59:59Z"));
+        ManualClock clock = new ManualClock("2026-11-24T23:59:59Z");
         LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         appendOne(store, "before compress");                // the server holds 2026-11-24.log open
 
         assertEquals(0, Cli.run(data, "compress").exit());  // closes 22 and 23, leaves the open 24
         appendOne(store, "after compress");
-        clock.now = Instant.parse("2026-11-25T00:00:01Z");
+        clock.set("2026-11-25T00:00:01Z");
         appendOne(store, "after midnight");                 // 25 is created: 24 is now closed
         Run.Result second = Cli.run(data, "compress");
         assertEquals(0, second.exit(), second::toString);

@@ -20,6 +20,7 @@ import loghost.store.RecordType;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
 import loghost.testing.TestServer;
+import loghost.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,7 +117,7 @@ class ReadBackTest {
     @Test
     void catFollowsTheChainAcrossDayFilesAndFiltersByTimeAndType() throws Exception {
         Path data = dir.resolve("data");
-        MovableClock clock = new MovableClock("2026-11-22T23:59:58.000Z");
+        ManualClock clock = new ManualClock("2026-11-22T23:59:58.000Z");
         LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         // One session (one batch object keeps its s=) whose line is split across midnight, and a second session.
         LineBatch session = new LineBatch();
@@ -145,7 +146,7 @@ class ReadBackTest {
     @Test
     void grepPrintsTheLinesAPatternFindsAndSaysByItsExitStatusWhetherAnyDid() throws Exception {
         Path data = dir.resolve("data");
-        MovableClock clock = new MovableClock("2026-11-22T10:00:00.000Z");
+        ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
         LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         LineBatch session = new LineBatch();
         append(store, session, RecordType.LOG, "sshd[1]: Accepted publickey for admin");
@@ -171,7 +172,7 @@ class ReadBackTest {
     @Test
     void verifyWhileReadingStopsAtAnEditedRecordAfterPrintingWhatCameBefore() throws Exception {
         Path data = dir.resolve("data");
-        MovableClock clock = new MovableClock("2026-11-22T10:00:00.000Z");
+        ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
         LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         LineBatch session = new LineBatch();
         for (String l : List.of("one", "two", "three", "four")) {
@@ -260,36 +261,4 @@ class ReadBackTest {
         b.clear();
     }
 
-    /** A UTC clock the test sets by hand. */
-    static final class MovableClock extends java.time.Clock {
-        private volatile long millis;
-
-        MovableClock(String instant) {
-            set(instant);
-        }
-
-        void set(String instant) {
-            millis = java.time.Instant.parse(instant).toEpochMilli();
-        }
-
-        @Override
-        public long millis() {
-            return millis;
-        }
-
-        @Override
-        public java.time.Instant instant() {
-            return java.time.Instant.ofEpochMilli(millis);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
-        }
-
-        @Override
-        public java.time.Clock withZone(java.time.ZoneId zone) {
-            throw new UnsupportedOperationException("UTC only");
-        }
-    }
 }

@@ -13,6 +13,7 @@ import loghost.testing.HostRecords;
 import loghost.testing.Tmpfs;
 import loghost.verify.Verifier;
 import loghost.verify.VerifyReport;
+import loghost.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,7 +50,7 @@ class DayFileCreationTest {
 
     @Test
     void dayFileCreationOnAFullDiskLeavesNoTmpAndTheNextAppendAfterSpaceReturnsSucceeds() throws Exception {
-        HostLogTest.ManualClock clock = new HostLogTest.ManualClock("2026-11-22T23:59:00.000Z");
+        ManualClock clock = new ManualClock("2026-11-22T23:59:00.000Z");
         LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         Path hostDir = dir.resolve("data/hosts/web01");
         try (Tmpfs disk = Tmpfs.mount(hostDir, "1m")) {
@@ -77,7 +78,7 @@ class DayFileCreationTest {
 
     @Test
     void aSessionThreadInterruptedAtMidnightStillCreatesTheDayFileAndKeepsItsInterrupt() throws Exception {
-        HostLogTest.ManualClock clock = new HostLogTest.ManualClock("2026-11-22T23:59:00.000Z");
+        ManualClock clock = new ManualClock("2026-11-22T23:59:00.000Z");
         LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         HostLog log = store.host("web01");
         append(log, "one");
@@ -98,7 +99,7 @@ class DayFileCreationTest {
 
     @Test
     void aLeftoverTmpOfTheNewDayIsReplacedNotAnObstacle() throws Exception {
-        HostLogTest.ManualClock clock = new HostLogTest.ManualClock("2026-11-22T23:59:00.000Z");
+        ManualClock clock = new ManualClock("2026-11-22T23:59:00.000Z");
         LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         HostLog log = store.host("web01");
         append(log, "one");
@@ -114,7 +115,7 @@ class DayFileCreationTest {
 
     @Test
     void aSymbolicLinkWhereTheNewDayFileGoesIsRefusedAndNeverWrittenThrough() throws Exception {
-        HostLogTest.ManualClock clock = new HostLogTest.ManualClock("2026-11-22T23:59:00.000Z");
+        ManualClock clock = new ManualClock("2026-11-22T23:59:00.000Z");
         LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         HostLog log = store.host("web01");
         append(log, "one");
@@ -139,7 +140,7 @@ class DayFileCreationTest {
     @Test
     void aSymlinkedNewestDayFileIsRefusedWhenTheLogIsOpened() throws Exception {
         LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256,
-                new HostLogTest.ManualClock("2026-11-22T10:00:00.000Z"));
+                new ManualClock("2026-11-22T10:00:00.000Z"));
         append(store.host("web01"), "one");
         store.close();
         Path day = dir.resolve("data/hosts/web01/2026-11-22.log");
@@ -149,7 +150,7 @@ class DayFileCreationTest {
         long size = Files.size(moved);
 
         LogStore again = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256,
-                new HostLogTest.ManualClock("2026-11-22T11:00:00.000Z"));
+                new ManualClock("2026-11-22T11:00:00.000Z"));
         StorageException e = assertThrows(StorageException.class, () -> again.host("web01"));
         assertTrue(e.getMessage().contains("day file " + day + " is a symbolic link"), e::getMessage);
         again.close();

@@ -9,12 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import loghost.testing.HostRecords;
 import loghost.verify.Verifier;
 import loghost.verify.VerifyReport;
+import loghost.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,35 +21,6 @@ class HostLogTest {
 
     @TempDir
     Path dir;
-
-    /** A clock the test moves by hand. */
-    static final class ManualClock extends Clock {
-        volatile long millis;
-
-        ManualClock(String instant) {
-            millis = Instant.parse(instant).toEpochMilli();
-        }
-
-        @Override
-        public long millis() {
-            return millis;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            throw new UnsupportedOperationException("fixed to UTC");
-        }
-    }
 
     private static void append(HostLog log, String... lines) throws StorageException {
         LineBatch b = new LineBatch();

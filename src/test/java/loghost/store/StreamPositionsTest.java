@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import loghost.testing.ManualClock;
 
 /** The log is the truth for each stream's last cseq: a rebuilt position is the one the server had before. */
 class StreamPositionsTest {
@@ -45,7 +46,7 @@ class StreamPositionsTest {
     @Test
     void aStreamWhoseLastRecordIsInACompressedDayIsFoundWhenThePositionsAreRebuilt() throws Exception {
         Path hosts = dir.resolve("data/hosts");
-        HostLogTest.ManualClock clock = new HostLogTest.ManualClock("2026-11-22T10:00:00.000Z");
+        ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
         LogStore store = new LogStore(hosts, DigestAlgorithm.SHA256, clock);
         append(store.host("web01"), "old", 41, "last line of a stream that went quiet");
         clock.millis += 86_400_000L;
