@@ -9,7 +9,7 @@ import loghost.store.DigestAlgorithm;
 
 /** Everything the server reads from configuration, typed and validated; nothing else sees a Config object. */
 public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh ssh, Crypto crypto, Audit audit,
-                       Forward forward, Metrics metrics) {
+                       Forward forward, Metrics metrics, Seal seal) {
 
     /** The store's settings. */
     public record Store(DigestAlgorithm digest, int maxLineBytes, Duration fsyncInterval) {
@@ -39,19 +39,26 @@ public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh 
     public record Metrics(Optional<InetSocketAddress> listen) {
     }
 
+    /**
+     * Sealing: on or off, how long each epoch lasts, and the file each checkpoint's witness line is appended to
+     * (docs/FORMAT.md, "Seals and checkpoints").
+     */
+    public record Seal(boolean enabled, Duration epoch, Optional<Path> witnessFile) {
+    }
+
     /** A copy with another data directory (the {@code --data} flag). */
     public Settings withDataDir(Path dir) {
-        return new Settings(dir, listen, store, ssh, crypto, audit, forward, metrics);
+        return new Settings(dir, listen, store, ssh, crypto, audit, forward, metrics, seal);
     }
 
     /** A copy with another listen address (the {@code --listen} flag). */
     public Settings withListen(InetSocketAddress address) {
-        return new Settings(dataDir, address, store, ssh, crypto, audit, forward, metrics);
+        return new Settings(dataDir, address, store, ssh, crypto, audit, forward, metrics, seal);
     }
 
     /** A copy with the metrics endpoint on {@code address} (the {@code --metrics} flag). */
     public Settings withMetricsListen(InetSocketAddress address) {
         return new Settings(dataDir, listen, store, ssh, crypto, audit, forward,
-                new Metrics(Optional.of(address)));
+                new Metrics(Optional.of(address)), seal);
     }
 }

@@ -89,7 +89,20 @@ public final class SettingsLoader {
         String metrics = c.getString("metrics.listen");
         return new Settings(Path.of(c.getString("data-dir")), parseListen(c.getString("listen")), store, ssh, crypto,
                 audit, forward, new Settings.Metrics(metrics.isEmpty() ? java.util.Optional.empty()
-                        : java.util.Optional.of(parseListen("loghost.metrics.listen", metrics))));
+                        : java.util.Optional.of(parseListen("loghost.metrics.listen", metrics))),
+                new Settings.Seal(c.getBoolean("seal.enabled"), epoch(c), c.getString("seal.witness-file").isEmpty()
+                        ? java.util.Optional.empty() : java.util.Optional.of(Path.of(c.getString("seal.witness-file")))));
+    }
+
+    // An epoch ends at every multiple of its length since midnight UTC, so one always ends at midnight.
+    private static Duration epoch(Config c) {
+        Duration d = positive(c, "seal.epoch");
+        long ms = d.toMillis();
+        if (ms < 1000 || ms > 86_400_000L || 86_400_000L % ms != 0 || d.toNanos() % 1_000_000 != 0) {
+            throw new ConfigError("loghost.seal.epoch: " + d + " must be between 1s and 1d and divide a day evenly"
+                    + " (e.g. 10s, 1m, 5m, 1h)");
+        }
+        return d;
     }
 
     /** Parses a duration as written in config files ({@code 100ms}, {@code 60s}, {@code 10m}). */

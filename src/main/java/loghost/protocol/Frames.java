@@ -29,7 +29,7 @@ public final class Frames {
      */
     public static final int MAX_STREAMS_PER_HOST = 4096;
 
-    /** Client: opens the stream. Body: {@code loghost-ack 1 stream=ID}. */
+    /** Client: opens the stream. Body: {@code loghost-ack 1 stream=ID}, and {@code " receipts=1"} to ask for receipts. */
     public static final byte HELLO = 'h';
     /** Client: one whole line. Body: u64 cseq, then the line's bytes (no LF). */
     public static final byte LINE = 'l';
@@ -45,10 +45,13 @@ public final class Frames {
     public static final byte ACK = 'a';
     /** Server: a fatal error; the server ends the session after it. Body: UTF-8 text. */
     public static final byte ERROR = 'e';
+    /** Server, after an ACK, when HELLO asked for them: a signed receipt line (docs/PROTOCOL.md, "Receipts"). */
+    public static final byte RECEIPT = 'r';
 
     /** Stream ids: they appear in record META. */
     public static final Pattern STREAM_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
-    private static final Pattern HELLO_BODY = Pattern.compile("loghost-ack 1 stream=(" + STREAM_ID.pattern() + ")");
+    private static final Pattern HELLO_BODY = Pattern.compile("loghost-ack 1 stream=(" + STREAM_ID.pattern() + ")"
+            + "( receipts=1)?");
     private static final Pattern WELCOME_BODY = Pattern.compile("loghost-ack 1 host=(\\S+) last=(\\d{1,20})");
 
     private Frames() {
@@ -120,6 +123,15 @@ public final class Frames {
 
     /** The stream id of a HELLO body. */
     public static String parseHello(Frame f) throws ProtocolException {
+        return hello(f).stream();
+    }
+
+    /** A HELLO: the stream it opens, and whether the client asks for signed receipts. */
+    public record Hello(String stream, boolean receipts) {
+    }
+
+    /** Parses a HELLO frame. */
+    public static Hello hello(Frame f) throws ProtocolException {
         if (f == null) {
             throw new ProtocolException("input ended before HELLO");
         }
@@ -127,7 +139,7 @@ public final class Frames {
         if (f.kind() != HELLO || !m.matches()) {
             throw new ProtocolException("expected HELLO \"loghost-ack 1 stream=ID\"");
         }
-        return m.group(1);
+        return new Hello(m.group(1), m.group(2) != null);
     }
 
     /**

@@ -11,6 +11,7 @@ import loghost.metrics.HostMetrics;
 import loghost.metrics.ServerMetrics;
 import loghost.protocol.CseqRules;
 import loghost.protocol.Frames;
+import loghost.seal.ReceiptSigner;
 import loghost.store.Escaping;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
@@ -43,6 +44,7 @@ final class AckedAppendCommand extends HostCommand {
     private final LogStore store;
     private final int maxLine;
     private final ServerMetrics metrics;
+    private final ReceiptSigner receipts;
     private OutputStream out;
     // This session's counts since its last append, and where they go: touched by the reading thread only.
     private HostMetrics counted;
@@ -50,11 +52,12 @@ final class AckedAppendCommand extends HostCommand {
     private boolean heartbeatSinceAppend;
 
     AckedAppendCommand(LogStore store, ActiveSessions sessions, int maxLine, Refusals refusals,
-                       ServerMetrics metrics) {
+                       ServerMetrics metrics, ReceiptSigner receipts) {
         super(sessions, refusals);
         this.store = store;
         this.maxLine = maxLine;
         this.metrics = metrics;
+        this.receipts = receipts;
     }
 
     @Override
@@ -91,11 +94,14 @@ final class AckedAppendCommand extends HostCommand {
         DataInputStream in = new DataInputStream(new BufferedInputStream(getInputStream(), 1 << 16));
         HostLog log;
         String stream;
+        boolean wantsReceipts;
         long last;
         counted = metrics.host(who.host());
         try {
             log = store.host(who.host());
-            stream = Frames.parseHello(Frames.read(in));
+            Frames.Hello hello = Frames.hello(Frames.read(in));
+            stream = hello.stream();
+            wantsReceipts = hello.receipts();
             if (!log.hasStream(stream) && log.streamCount() >= Frames.MAX_STREAMS_PER_HOST) {
                 throw new Frames.ProtocolException("too-many-streams", "host " + who.host() + " already has "
                         + Frames.MAX_STREAMS_PER_HOST + " streams; a new stream id is refused");
@@ -131,7 +137,8 @@ final class AckedAppendCommand extends HostCommand {
         LOG.info("stream-start {}", start);
         refusals.audit().event("stream-start " + start);
 
-        Acknowledger acker = new Acknowledger(log, out, this::wakeReader, metrics);
+        Acknowledger acker = new Acknowledger(log, out, this::wakeReader, metrics,
+                wantsReceipts ? receipts : null, stream);
         Thread ackThread = new Thread(acker, "sshd-append-log-ack-" + who.host());
         ackThread.setDaemon(true);
         Ending ending;
@@ -329,22 +336,29 @@ final class AckedAppendCommand extends HostCommand {
      * cseq that sync covers. Ends when told the session is finished, or at its first failure, which it keeps
      * for the reader and reports by closing the session's input.
      */
+    private static final long RECEIPT_INTERVAL_NANOS = 1_000_000_000L;
+
     private static final class Acknowledger implements Runnable {
         private final HostLog log;
         private final OutputStream out;
         private final Runnable onFailure;
         private final ServerMetrics metrics;
+        private final ReceiptSigner receipts;
+        private final String stream;
         private long appendedClientSeq;
         private long appendedHostSeq;
         private String appendedDigest;
         private boolean finished;
         private Throwable failure;
 
-        Acknowledger(HostLog log, OutputStream out, Runnable onFailure, ServerMetrics metrics) {
+        Acknowledger(HostLog log, OutputStream out, Runnable onFailure, ServerMetrics metrics,
+                     ReceiptSigner receipts, String stream) {
             this.log = log;
             this.out = out;
             this.onFailure = onFailure;
             this.metrics = metrics;
+            this.receipts = receipts;
+            this.stream = stream;
         }
 
         synchronized void appended(long clientSeq, long hostSeq, String digest) {
@@ -378,6 +392,10 @@ final class AckedAppendCommand extends HostCommand {
 
         private void acknowledge() throws StorageException, IOException, InterruptedException {
             long acked = 0;
+            long ackedHostSeq = 0;
+            String ackedDigest = null;
+            long receipted = 0;
+            long lastReceiptNanos = System.nanoTime() - RECEIPT_INTERVAL_NANOS;
             while (true) {
                 long cseq;
                 long hostSeq;
@@ -407,8 +425,23 @@ final class AckedAppendCommand extends HostCommand {
                         out.flush();
                     }
                     acked = cseq;
+                    ackedHostSeq = hostSeq;
+                    ackedDigest = digest;
                 }
-                if (last && acked == cseq) {
+                // A receipt at most once a second, and always for the session's last ACK.
+                boolean finishing = last && acked == cseq;
+                if (receipts != null && acked != receipted && acked != 0
+                        && (finishing || System.nanoTime() - lastReceiptNanos >= RECEIPT_INTERVAL_NANOS)) {
+                    String line = receipts.receipt(log.host(), stream, acked, ackedHostSeq, ackedDigest,
+                            System.currentTimeMillis());
+                    synchronized (out) {
+                        Frames.writeText(out, Frames.RECEIPT, line);
+                        out.flush();
+                    }
+                    receipted = acked;
+                    lastReceiptNanos = System.nanoTime();
+                }
+                if (finishing) {
                     return;
                 }
             }

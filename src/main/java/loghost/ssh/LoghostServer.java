@@ -17,6 +17,9 @@ import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
 import loghost.metrics.MetricsEndpoint;
 import loghost.metrics.ServerMetrics;
+import loghost.seal.ReceiptSigner;
+import loghost.seal.Sealer;
+import loghost.seal.VerificationKey;
 import loghost.store.DataDirectory;
 import loghost.store.HostLog;
 import loghost.store.HostName;
@@ -42,10 +45,13 @@ public final class LoghostServer implements AutoCloseable {
     private final MetricsEndpoint metricsEndpoint;
     private final EnrolledKeysAuthenticator authenticator;
     private final AuthenticatedConnections connections;
+    private final Sealer sealer;
 
     private LoghostServer(SshServer sshd, LogStore store, AuditTrail audit, ScheduledExecutorService timers,
                           String fingerprint, int enrolledKeys, MetricsEndpoint metricsEndpoint,
-                          EnrolledKeysAuthenticator authenticator, AuthenticatedConnections connections) {
+                          EnrolledKeysAuthenticator authenticator, AuthenticatedConnections connections,
+                          Sealer sealer) {
+        this.sealer = sealer;
         this.sshd = sshd;
         this.store = store;
         this.audit = audit;
@@ -91,6 +97,10 @@ public final class LoghostServer implements AutoCloseable {
         for (HostLog repaired : store.recoverAll()) {
             audit.event("torn-tail-repaired host=" + repaired.host() + " bytes=" + repaired.tornBytesRepaired());
         }
+        Sealer sealer = settings.seal().enabled() ? openSealer(data, store, audit) : null;
+        if (sealer != null && settings.seal().witnessFile().isPresent()) {
+            sealer.witnessTo(settings.seal().witnessFile().get());
+        }
 
         ServerMetrics metrics = new ServerMetrics(data.resolve("hosts"), Clock.systemUTC());
         Refusals refusals = new Refusals(audit, metrics);
@@ -107,9 +117,10 @@ public final class LoghostServer implements AutoCloseable {
                 settings.ssh().maxConnectionsPerHost());
         boolean syncEachWrite = settings.store().fsyncInterval().isZero();
         int maxLine = settings.store().maxLineBytes();
+        ReceiptSigner receipts = ReceiptSigner.of(hostKey.pair(), fingerprint);
         CommandRouter router = new CommandRouter(
                 channel -> new AppendLogCommand(store, sessions, maxLine, syncEachWrite, refusals, metrics),
-                channel -> new AckedAppendCommand(store, sessions, maxLine, refusals, metrics), refusals);
+                channel -> new AckedAppendCommand(store, sessions, maxLine, refusals, metrics, receipts), refusals);
         SshServer sshd = SshSurface.build(settings, hostKey.pair(), authenticator, router, connections,
                 refusals);
 
@@ -127,6 +138,9 @@ public final class LoghostServer implements AutoCloseable {
                 store.syncAll();
                 metrics.synced(ServerMetrics.SyncTrigger.INTERVAL, System.nanoTime() - start);
             }, fsync.toMillis(), fsync.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (sealer != null) {
+            scheduleEpochEnd(timers, sealer, settings.seal().epoch());
         }
         long reload = settings.ssh().keysReloadInterval().toMillis();
         timers.scheduleWithFixedDelay(() -> {
@@ -164,7 +178,40 @@ public final class LoghostServer implements AutoCloseable {
                 + (endpoint == null ? "" : " metrics=" + endpoint.address().getAddress().getHostAddress() + ":"
                         + endpoint.address().getPort()));
         return new LoghostServer(sshd, store, audit, timers, fingerprint, keys.all().size(), endpoint,
-                authenticator, connections);
+                authenticator, connections, sealer);
+    }
+
+    // The seal chain, created by the first start (its verification key logged and audited), then continued.
+    private static Sealer openSealer(Path data, LogStore store, AuditTrail audit) throws IOException {
+        if (!Sealer.exists(data)) {
+            VerificationKey key = Sealer.init(data, Clock.systemUTC());
+            LOG.info("seal-initialized key={} file={}: pin this verification key off the loghost (loghost verify"
+                    + " --key)", key, data.resolve(Sealer.PUBLIC_KEY_FILE));
+            audit.event("seal-initialized key=" + key);
+        }
+        Sealer sealer = Sealer.open(data, store, Clock.systemUTC());
+        LOG.info("sealing epoch={} key={}", sealer.epoch(), Sealer.publicKey(data));
+        return sealer;
+    }
+
+    // Each epoch ends at the next multiple of its length; a failed close (a full disk) is logged and retried at
+    // the next boundary, the epoch staying open meanwhile.
+    private static void scheduleEpochEnd(ScheduledExecutorService timers, Sealer sealer, Duration epoch) {
+        long delay = Sealer.millisToBoundary(System.currentTimeMillis(), epoch);
+        if (delay < epoch.toMillis() / 10) {
+            delay += epoch.toMillis(); // a timer that fired a little early: this boundary was just sealed
+        }
+        timers.schedule(() -> {
+            try {
+                sealer.closeEpoch();
+            } catch (IOException | RuntimeException e) {
+                LOG.error("seal-failed epoch={} reason={} (the epoch stays open; retried at the next boundary)",
+                        sealer.epoch(), Refusals.quote(e.toString()));
+            }
+            if (!timers.isShutdown()) {
+                scheduleEpochEnd(timers, sealer, epoch);
+            }
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     private static void closeQuietly(AuditTrail audit, LogStore store, Exception cause) {
@@ -232,7 +279,14 @@ public final class LoghostServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 LOG.warn("audit-close-interrupted: audit events still queued may not have been written");
             }
-            store.close();
+            try {
+                if (sealer != null) {
+                    // After the last audit record, so that the server-stop record is sealed too.
+                    sealer.close();
+                }
+            } finally {
+                store.close();
+            }
         }
     }
 }

@@ -54,6 +54,7 @@ public final class HostLog {
     private String broken;
     private long tornBytes;
     private boolean closed;
+    private boolean unsealed;
     private StreamPositions streams;
 
     private HostLog(String host, Path dir, DigestAlgorithm algorithm, Clock clock) {
@@ -139,6 +140,7 @@ public final class HostLog {
                 }
                 log.lastSeq = view.seq();
                 log.lastDigest = view.digest();
+                log.unsealed = !view.type().equals(RecordType.SEAL.word());
             }
             log.tornBytes = tail.tornBytes();
             log.file = raf;
@@ -163,6 +165,32 @@ public final class HostLog {
      * cut back to where it was, so no partial record remains, and the chain head is unchanged.
      */
     public synchronized AppendResult append(LineBatch batch) throws StorageException {
+        return append(batch, clock.millis());
+    }
+
+    /**
+     * Appends a {@code seal} record for {@code epoch} stamped {@code millis} (docs/FORMAT.md, "Seals and
+     * checkpoints") when this chain has records after its last seal; returns the sealed point, or null when there
+     * was nothing to seal.
+     */
+    public synchronized SealPoint seal(long epoch, long millis) throws StorageException {
+        if (!unsealed) {
+            return null;
+        }
+        LineBatch batch = new LineBatch(false);
+        byte[] message = ("epoch=" + epoch).getBytes(StandardCharsets.US_ASCII);
+        batch.add(RecordType.SEAL, message, 0, message.length);
+        append(batch, millis);
+        unsealed = false;
+        return new SealPoint(lastSeq, HexFormat.of().formatHex(lastDigest));
+    }
+
+    /** True when records were written after this chain's last seal record (or it has records and none). */
+    public synchronized boolean unsealed() {
+        return unsealed;
+    }
+
+    private AppendResult append(LineBatch batch, long now) throws StorageException {
         if (broken != null) {
             throw new StorageException("log of host " + host + " is out of service: " + broken);
         }
@@ -173,7 +201,6 @@ public final class HostLog {
         if (n == 0) {
             return new AppendResult(lastSeq, 0);
         }
-        long now = clock.millis();
         long day = Math.floorDiv(now, DAY_MILLIS);
         try {
             // A clock that steps back keeps writing to the current day file: the chain never reopens an old one.
@@ -229,6 +256,9 @@ public final class HostLog {
                 }
             }
             dirty = true;
+            if (written > 0) {
+                unsealed = true;
+            }
             if (out.length > 4 * OUT_SIZE) {
                 out = new byte[OUT_SIZE];
             }
@@ -480,6 +510,10 @@ public final class HostLog {
     /** Digest of the newest record, as lowercase hex. */
     public synchronized String lastDigestHex() {
         return HexFormat.of().formatHex(lastDigest);
+    }
+
+    /** A seal record just written: its SEQ and its chain digest in lowercase hex. */
+    public record SealPoint(long seq, String digestHex) {
     }
 
     /** What an append did: the seq of the newest record afterwards and how many records it added. */

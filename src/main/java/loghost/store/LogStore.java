@@ -83,6 +83,16 @@ public final class LogStore implements AutoCloseable {
         return repaired;
     }
 
+    /** The chains opened so far (every existing one after {@link #recoverAll()}), in no particular order. */
+    public List<HostLog> openLogs() {
+        return new ArrayList<>(open.values());
+    }
+
+    /** The directory every host's log directory is in. */
+    public Path hostsDir() {
+        return hostsDir;
+    }
+
     /** Syncs every chain written since its last sync; a failure is logged and leaves that chain out of service. */
     public void syncAll() {
         for (HostLog log : open.values()) {

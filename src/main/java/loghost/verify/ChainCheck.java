@@ -38,6 +38,8 @@ final class ChainCheck {
     private long fileFirstSeq;
     private long storedSize;
     private String storedSha256;
+    private SealCheck.Chain seals;
+    private ReceiptCheck.Chain receipts;
 
     ChainCheck(String host, VerifyReport report) {
         this.host = host;
@@ -100,6 +102,19 @@ final class ChainCheck {
                 if (!view.digestEquals(computed)) {
                     return fail(label, lineNo, "digest mismatch at seq " + view.seq());
                 }
+                if (receipts != null && view.seq() == receipts.next) {
+                    problem = receipts.found(new String(lines.line(), view.digestStart(), 2 * algorithm.length(),
+                            StandardCharsets.US_ASCII));
+                    if (problem != null) {
+                        return fail(label, lineNo, problem);
+                    }
+                }
+                if (seals != null) {
+                    problem = sealRecord(view, lines.line(), label, lineNo);
+                    if (problem != null) {
+                        return fail(label, lineNo, problem);
+                    }
+                }
                 byte[] swap = prev;
                 prev = computed;
                 computed = swap;
@@ -115,6 +130,30 @@ final class ChainCheck {
         } catch (DigestException e) {
             throw new IllegalStateException("digest buffer sized for its algorithm", e);
         }
+    }
+
+    /** Hands the records that receipts name to {@code receipts}. */
+    void receipts(ReceiptCheck.Chain receipts) {
+        this.receipts = receipts;
+    }
+
+    /** Hands this chain's seal records (and the first record after each) to {@code seals}. */
+    void seals(SealCheck.Chain seals) {
+        this.seals = seals;
+    }
+
+    private String sealRecord(RecordView v, byte[] line, String label, long lineNo) {
+        int t = v.typeStart();
+        if (v.typeEnd() - t == 4 && line[t] == 's' && line[t + 1] == 'e' && line[t + 2] == 'a' && line[t + 3] == 'l') {
+            return seals.seal(v.seq(), v.time(),
+                    new String(line, v.messageStart(), v.end() - v.messageStart(), StandardCharsets.ISO_8859_1),
+                    new String(line, v.digestStart(), 2 * algorithm.length(), StandardCharsets.US_ASCII),
+                    label, lineNo);
+        }
+        if (seals.wantsTailStart()) {
+            seals.tailStart(v.seq(), v.time());
+        }
+        return null;
     }
 
     /** The first SEQ the current (last checked) file continues from. */

@@ -38,10 +38,23 @@ public final class DataDirectoryCheck {
      * {@code allowEmpty}; a host the audit trail saw whose directory is gone fails; an enrolled host without a directory is a warning.
      */
     public static VerifyReport verify(Path data, boolean allowEmpty, Verifier.FileDone progress) {
+        return verify(data, allowEmpty, progress, null, new VerifyReport());
+    }
+
+    /** As {@link #verify(Path, boolean, Verifier.FileDone)}, with the seal checks of {@code seals} when not null. */
+    public static VerifyReport verify(Path data, boolean allowEmpty, Verifier.FileDone progress, SealCheck seals,
+                                      VerifyReport report) {
+        return verify(data, allowEmpty, progress, seals, null, report);
+    }
+
+    /** As above, also checking the receipts {@code receipts} has read, when not null. */
+    public static VerifyReport verify(Path data, boolean allowEmpty, Verifier.FileDone progress, SealCheck seals,
+                                      ReceiptCheck receipts, VerifyReport report) {
         Path hosts = data.resolve("hosts");
         boolean hostsExists = Files.exists(hosts, LinkOption.NOFOLLOW_LINKS);
-        VerifyReport report = hostsExists || !allowEmpty ? new Verifier(hosts, progress).verifyAll()
-                : new VerifyReport();
+        if (hostsExists || !allowEmpty) {
+            new Verifier(hosts, progress).sealedBy(seals).receiptsBy(receipts).verifyAll(report);
+        }
         if (!hostsExists) {
             if (allowEmpty) {
                 report.add(Kind.NOTE, "hosts", 0, "missing: no host has logged yet (--allow-empty)");

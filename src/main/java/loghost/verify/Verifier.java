@@ -37,6 +37,8 @@ public final class Verifier {
 
     private final Path hostsDir;
     private final FileDone progress;
+    private SealCheck seals;
+    private ReceiptCheck receipts;
 
     /** Told after each day file's chain check (for a progress display); never changes the findings. */
     public interface FileDone {
@@ -55,9 +57,26 @@ public final class Verifier {
         this.progress = progress;
     }
 
+    /** Also checks seal records and checkpoints with {@code check} (which reports into the same report). */
+    public Verifier sealedBy(SealCheck check) {
+        this.seals = check;
+        return this;
+    }
+
+    /** Also checks the receipts {@code check} has read (which reports into the same report). */
+    public Verifier receiptsBy(ReceiptCheck check) {
+        this.receipts = check;
+        return this;
+    }
+
     /** Verifies {@code hosts/} and every host directory in it, in name order. */
     public VerifyReport verifyAll() {
-        VerifyReport report = new VerifyReport();
+        return verifyAll(new VerifyReport());
+    }
+
+    /** As {@link #verifyAll()}, adding to {@code report} (which a {@link SealCheck} also reports into). */
+    public VerifyReport verifyAll(VerifyReport report) {
+        boolean sealsReadable = seals != null && seals.readCheckpoints();
         List<String> names = hostsDirEntries(report);
         if (names == null) {
             return report;
@@ -69,12 +88,23 @@ public final class Verifier {
             }
             verifyHost(name, report);
         }
+        if (sealsReadable) {
+            seals.finish(true);
+        }
+        if (receipts != null) {
+            receipts.finish(true);
+        }
         return report;
     }
 
     /** Verifies {@code hosts/} and one host; a missing host directory is itself a failure. */
     public VerifyReport verifyOne(String host) {
-        VerifyReport report = new VerifyReport();
+        return verifyOne(host, new VerifyReport());
+    }
+
+    /** As {@link #verifyOne(String)}, adding to {@code report}. */
+    public VerifyReport verifyOne(String host, VerifyReport report) {
+        boolean sealsReadable = seals != null && seals.readCheckpoints();
         if (hostsDirEntries(report) == null) {
             return report;
         }
@@ -83,6 +113,12 @@ public final class Verifier {
             return report;
         }
         verifyHost(host, report);
+        if (sealsReadable) {
+            seals.finish(false);
+        }
+        if (receipts != null) {
+            receipts.finish(false);
+        }
         return report;
     }
 
@@ -124,6 +160,8 @@ public final class Verifier {
     }
 
     private void verifyHost(String host, VerifyReport report) {
+        SealCheck.Chain sealed = seals == null ? null : seals.forHost(host);
+        ReceiptCheck.Chain receipted = receipts == null ? null : receipts.forHost(host);
         Path dir = hostsDir.resolve(host);
         String label = "hosts/" + host;
         if (!entryUsable(dir, label, true, report)) {
@@ -192,6 +230,8 @@ public final class Verifier {
             return;
         }
         ChainCheck chain = new ChainCheck(host, report);
+        chain.seals(sealed);
+        chain.receipts(receipted);
         for (var d : days.entrySet()) {
             String plain = d.getKey() + ".log";
             String gz = plain + ".gz";
@@ -215,6 +255,12 @@ public final class Verifier {
             }
             progress.fileDone(dir.resolve(d.getValue()[0] ? plain : gz), report);
         }
+        if (sealed != null) {
+            seals.hostDone(sealed, label, chain.lastSeq());
+        }
+        if (receipted != null) {
+            receipted.done(label, chain.lastSeq());
+        }
     }
 
     private static Matcher firstMatch(String name, Pattern... patterns) {
@@ -228,7 +274,7 @@ public final class Verifier {
     }
 
     // Kind and mode of one entry; false (after a failure) when nothing more of the host should be checked.
-    private static boolean entryUsable(Path p, String label, boolean directory, VerifyReport report) {
+    static boolean entryUsable(Path p, String label, boolean directory, VerifyReport report) {
         PosixFileAttributes a;
         try {
             a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -275,7 +321,7 @@ public final class Verifier {
         return true;
     }
 
-    private static boolean realDate(String yyyyMmDd) {
+    static boolean realDate(String yyyyMmDd) {
         try {
             LocalDate.parse(yyyyMmDd);
             return true;
@@ -285,7 +331,7 @@ public final class Verifier {
     }
 
     /** A file-system name as printed: escaped by the message rule, so that a hostile name cannot forge a line. */
-    static String printable(String name) {
+    public static String printable(String name) {
         return new String(Escaping.escape(name.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
     }
 }

@@ -13,7 +13,9 @@ public final class VerifyReport {
         /** A weakness that does not break a chain (group or others may read the logs). */
         WARNING("warning"),
         /** Something expected that verify ignores (an unfinished day file holding at most a header). */
-        NOTE("note");
+        NOTE("note"),
+        /** Up to when a host's log (or the checkpoints) is sealed: information, not a failure. */
+        SEALED("sealed");
 
         private final String word;
 
@@ -49,6 +51,11 @@ public final class VerifyReport {
 
     void record() {
         records++;
+    }
+
+    /** Adds a finding about a path as a whole (for checks made outside this package). */
+    public void addFinding(Kind kind, String path, String reason) {
+        add(kind, path, 0, reason);
     }
 
     void add(Kind kind, String path, long line, String reason) {

@@ -144,7 +144,8 @@ class ServerProcessTest {
             v = cli("verify", "--data", data.toString());
         }
         assertEquals(1, v.exit(), v::toString);
-        assertTrue(v.stdout().startsWith("verify: FAIL: hosts/web01/" + file.getFileName() + ":" + (recs.size() + 2)
+        assertTrue(v.stdout().lines().filter(l -> l.startsWith("verify: FAIL: ")).findFirst().orElse("")
+                .startsWith("verify: FAIL: hosts/web01/" + file.getFileName() + ":" + (recs.size() + 2)
                 + ": incomplete final line"), v::toString);
 
         ServerProcess restarted = startServer(data, stderr);
@@ -167,14 +168,12 @@ class ServerProcessTest {
         assertEquals("after restart 2", after.get(after.size() - 1).text());
         v = cli("verify", "--data", data.toString());
         assertEquals(0, v.exit(), v::toString);
-        v = cli("verify", "--data", data.toString(), "--host", "web01");
-        int files = HostRecords.files(data, "web01").size();
-        assertEquals("verify: OK: 1 host, " + files + " file" + (files == 1 ? "" : "s") + ", " + after.size()
-                + " records\n", v.stdout());
+        HostRecords.verifyCounting(data, "web01", after.size());
     }
 
     private static List<String> auditTexts(Path data) throws IOException {
-        return HostRecords.read(data, "_loghost").stream().map(HostRecords.Rec::text).toList();
+        return HostRecords.read(data, "_loghost").stream().filter(r -> r.type().equals("audit"))
+                .map(HostRecords.Rec::text).toList();
     }
 
     @Test

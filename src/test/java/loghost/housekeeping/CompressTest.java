@@ -337,7 +337,10 @@ class CompressTest {
         assertEquals(0, Cli.run(data, "compress").exit());
         Run.Result after = Cli.run(data, "verify");
         assertEquals(0, after.exit(), after::toString);
-        assertFalse(after.stdout().contains("note"), after::toString);
+        // No note of an unfinished compression (the server was killed before its first epoch ended: its records are
+        // noted as not sealed yet, which is not about compress).
+        assertTrue(after.stdout().lines().noneMatch(l -> l.startsWith("verify: note:") && !l.endsWith("(no checkpoint yet)")),
+                after::toString);
         assertTrue(Cli.run(data, "verify", "--host", "db01").stdout().endsWith(", 901 records\n"));
         assertTrue(Files.exists(data.resolve("hosts/db01/2026-11-23.log.gz")));
         assertFalse(Files.exists(data.resolve("hosts/db01/2026-11-23.log")));

@@ -123,10 +123,13 @@ class DebianPackageIT {
                 serve.destroy();
                 assertTrue(serve.waitFor(30, TimeUnit.SECONDS), "serve stops on SIGTERM");
             }
-            Run.Result verify = Run.run(asLoghost("/usr/bin/loghost", "verify", "--data", data.toString()), null,
-                    null, 60);
+            // The clean stop sealed the line: checked with the verification key the first start wrote.
+            Run.Result verify = Run.run(asLoghost("/usr/bin/loghost", "verify", "--data", data.toString(), "--key",
+                    data.resolve("seal.pub").toString()), null, null, 60);
             assertEquals(0, verify.exit(), verify::toString);
-            assertTrue(verify.stdout().startsWith("verify: OK: "), verify::toString);
+            assertTrue(verify.stdout().contains("verify: sealed: hosts/web01: until "), verify::toString);
+            assertTrue(verify.stdout().lines().reduce((a, b) -> b).orElse("").startsWith("verify: OK: "),
+                    verify::toString);
             Run.Result cat = Run.run(asLoghost("/usr/bin/loghost", "cat", "--data", data.toString(), "--host",
                     "web01"), null, null, 60);
             assertEquals("hello from the installed package\n", cat.stdout(), cat::toString);

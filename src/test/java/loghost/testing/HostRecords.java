@@ -39,6 +39,45 @@ public final class HostRecords {
         }
     }
 
+    /** Records of {@code type} in {@code host}'s plain day files, counted line by line (constant memory). */
+    public static long count(Path data, String host, String type) throws IOException {
+        String field = " " + type + " ";
+        long n = 0;
+        for (Path f : files(data, host)) {
+            try (java.io.BufferedReader in = Files.newBufferedReader(f, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                in.readLine();
+                for (String line; (line = in.readLine()) != null; ) {
+                    int afterTime = line.indexOf(' ', line.indexOf(' ') + 1);
+                    if (line.startsWith(field, afterTime)) {
+                        n++;
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Runs {@code loghost verify --host HOST} while a server may be sealing, and checks that it passed over exactly
+     * {@code records} records of other types plus the seal records present before or after it ran.
+     */
+    public static Run.Result verifyCounting(Path data, String host, long records) throws IOException {
+        long sealsBefore = count(data, host, "seal");
+        Run.Result v = Cli.run(data, "verify", "--host", host);
+        long sealsAfter = count(data, host, "seal");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("verify: OK: 1 host, [0-9]+ files?, ([0-9]+) records?\n$")
+                .matcher(v.stdout());
+        if (!m.find()) {
+            throw new AssertionError("verify did not pass:\n" + v);
+        }
+        long n = Long.parseLong(m.group(1));
+        if (n < records + sealsBefore || n > records + sealsAfter) {
+            throw new AssertionError("verify counted " + n + " records, expected " + records + " plus "
+                    + sealsBefore + "-" + sealsAfter + " seal records:\n" + v);
+        }
+        return v;
+    }
+
     /** All records of {@code host} (sha256 chains), in order. */
     public static List<Rec> read(Path data, String host) throws IOException {
         List<Rec> out = new ArrayList<>();

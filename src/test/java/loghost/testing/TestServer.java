@@ -22,12 +22,14 @@ public final class TestServer implements AutoCloseable {
     private final Path config;
     private LoghostServer server;
 
-    /** Starts a server in {@code dir}/data with the given HOCON settings (may be empty). */
+    /** Starts a server in {@code dir}/data with the given HOCON settings (may be empty), sealing off unless set. */
     public TestServer(Path dir, String hocon) throws Exception {
         this.data = dir.resolve("data");
         this.knownHosts = dir.resolve("known_hosts");
         this.config = dir.resolve("loghost.conf");
-        Files.writeString(config, hocon);
+        // Sealing off unless the settings turn it on: most tests check the store's exact bytes and verify's exact
+        // output; the seal tests (loghost.seal) turn it on, and ServerProcess runs the real default.
+        Files.writeString(config, "loghost.seal.enabled = false\n" + hocon);
         start();
     }
 

@@ -1,0 +1,284 @@
+package loghost.seal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import loghost.store.HostLog;
+import loghost.store.LogStore;
+import loghost.store.StorageException;
+import loghost.store.StoreFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Seals the store as the server runs (docs/FORMAT.md, "Seals and checkpoints"): at the end of each epoch every
+ * chain with records since its last seal gets a {@code seal} record, then one checkpoint signed by the epoch's key
+ * binds them, names the next epoch's key, and the finished epoch's key is erased from memory and disk.
+ * One epoch closes at a time ({@code synchronized}); sessions keep appending meanwhile.
+ */
+public final class Sealer {
+
+    /** The seal directory under DATA. */
+    public static final String DIR = "seal";
+    /** The verification key file, {@code DATA/seal.pub}. */
+    public static final String PUBLIC_KEY_FILE = "seal.pub";
+    /** Present while an epoch is being sealed (between its first seal record and its checkpoint). */
+    static final String INTENT = "sealing";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Sealer.class);
+
+    private final Path dir;
+    private final LogStore store;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final CheckpointFiles checkpoints;
+    private final List<SealBlock.Entry> pending = new ArrayList<>();
+    private SigningKey key;
+    private long epoch;
+    private String start;
+    private String prevHex;
+    private boolean closed;
+    private WitnessFile witness;
+
+    private Sealer(Path dir, LogStore store, Clock clock, SecureRandom random) {
+        this.dir = dir;
+        this.store = store;
+        this.clock = clock;
+        this.random = random;
+        this.checkpoints = new CheckpointFiles(dir);
+    }
+
+    /**
+     * Creates the seal chain under {@code dataDir}: a root key signs the genesis block naming epoch 1's key, the
+     * root key is erased, and its public half is written to {@code DATA/seal.pub} and returned. Refused when a
+     * seal chain exists.
+     */
+    public static VerificationKey init(Path dataDir, Clock clock) throws IOException {
+        Path dir = dataDir.resolve(DIR);
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(dir + " exists: this data directory already has a seal chain");
+        }
+        SecureRandom random = new SecureRandom();
+        StoreFiles.createPrivateDirectory(dir);
+        try (SigningKey root = SigningKey.generate(random); SigningKey first = SigningKey.generate(random)) {
+            EpochKeyFile.write(dir.resolve(EpochKeyFile.NAME), 1, first);
+            SealBlock genesis = SealBlock.genesis(first.publicKey(), clock.millis(), root);
+            new CheckpointFiles(dir).append(genesis);
+            Path pub = dataDir.resolve(PUBLIC_KEY_FILE);
+            Files.deleteIfExists(pub);
+            StoreFiles.writePrivateFile(pub, (root.publicKey() + "\n").getBytes(StandardCharsets.US_ASCII));
+            StoreFiles.syncDirectory(dataDir);
+            return root.publicKey();
+        }
+    }
+
+    /** True when {@code dataDir} has a seal chain. */
+    public static boolean exists(Path dataDir) {
+        return Files.exists(dataDir.resolve(DIR), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The verification key written by {@link #init}. */
+    public static VerificationKey publicKey(Path dataDir) throws IOException {
+        String text = Files.readString(dataDir.resolve(PUBLIC_KEY_FILE), StandardCharsets.US_ASCII).strip();
+        return VerificationKey.parse(text);
+    }
+
+    /**
+     * Opens the seal chain of {@code dataDir} for a server whose chains are all open in {@code store}
+     * ({@link LogStore#recoverAll()} first), finishing whatever a crash interrupted: a torn checkpoint is cut,
+     * a key rotation completed or undone, and the seal records of an epoch whose checkpoint was never written are
+     * found again so that its checkpoint lists them. Fails when the key on disk does not continue the checkpoints.
+     */
+    public static Sealer open(Path dataDir, LogStore store, Clock clock) throws IOException {
+        Path dir = dataDir.resolve(DIR);
+        StoreFiles.checkPrivateDirectory(dir, "seal directory");
+        Sealer s = new Sealer(dir, store, clock, new SecureRandom());
+        SealBlock last = s.checkpoints.lastBlockRepairingTail();
+        if (last == null) {
+            throw new IOException(dir + ": no genesis block; the seal chain cannot be continued");
+        }
+        long lastEpoch = last.kind() == SealBlock.Kind.GENESIS ? 0 : last.epoch();
+        Path keyFile = dir.resolve(EpochKeyFile.NAME);
+        Path nextFile = dir.resolve(EpochKeyFile.NEXT);
+        if (Files.exists(nextFile, LinkOption.NOFOLLOW_LINKS)) {
+            EpochKeyFile.Stored next = EpochKeyFile.read(nextFile);
+            if (next != null && next.epoch() == lastEpoch + 1 && next.key().publicKey().equals(last.key())) {
+                // The checkpoint naming it was written: finish the rotation.
+                next.key().erase();
+                EpochKeyFile.replace(keyFile, nextFile);
+            } else {
+                if (next != null) {
+                    next.key().erase();
+                }
+                EpochKeyFile.erase(nextFile);
+            }
+        }
+        if (!Files.exists(keyFile, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(keyFile + " is missing: the seal chain cannot be continued (docs/FORMAT.md,"
+                    + " \"Seals and checkpoints\")");
+        }
+        EpochKeyFile.Stored current = EpochKeyFile.read(keyFile);
+        if (current == null || current.epoch() != lastEpoch + 1 || !current.key().publicKey().equals(last.key())) {
+            if (current != null) {
+                current.key().erase();
+            }
+            throw new IOException(keyFile + " does not continue the checkpoints (they end at epoch " + lastEpoch
+                    + "): the seal chain cannot be continued");
+        }
+        s.key = current.key();
+        s.epoch = current.epoch();
+        s.start = last.end();
+        s.prevHex = last.digestHex();
+        Path intent = dir.resolve(INTENT);
+        if (Files.exists(intent, LinkOption.NOFOLLOW_LINKS)) {
+            String day = readIntent(intent, s.epoch);
+            if (day != null) {
+                s.pending.addAll(SealScan.sealsOfEpoch(store, s.epoch, day));
+                LOG.warn("seal-recovered epoch={} seals={} (the server stopped while sealing this epoch)",
+                        s.epoch, s.pending.size());
+            } else {
+                Files.delete(intent);
+                StoreFiles.syncDirectory(dir);
+            }
+        }
+        return s;
+    }
+
+    // The intent file's day when it is about the current epoch, else null (left from a finished epoch).
+    private static String readIntent(Path intent, long epoch) throws IOException {
+        StoreFiles.checkPrivateFile(intent, "seal intent file");
+        String text = Files.readString(intent, StandardCharsets.US_ASCII);
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("epoch=([1-9][0-9]{0,17}) day=([0-9]{4}-[0-9]{2}-[0-9]{2})\n").matcher(text);
+        if (!m.matches()) {
+            throw new IOException(intent + ": not a seal intent file");
+        }
+        return Long.parseLong(m.group(1)) == epoch ? m.group(2) : null;
+    }
+
+    /** After each checkpoint, appends its witness line to {@code file} (docs/FORMAT.md, "Witness lines"). */
+    public synchronized void witnessTo(Path file) throws IOException {
+        VerificationKey root = publicKey(dir.getParent());
+        this.witness = new WitnessFile(file, root);
+    }
+
+    /** The epoch now open (sealed by its checkpoint when it ends). */
+    public synchronized long epoch() {
+        return epoch;
+    }
+
+    /**
+     * Ends the open epoch now: seal records, checkpoint, key rotation and erasure. A failure (a full disk) is
+     * thrown after undoing the key rotation; the epoch stays open, and the seal records already written are
+     * listed by its checkpoint when a later attempt succeeds.
+     */
+    public synchronized void closeEpoch() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("sealer closed");
+        }
+        long now = clock.millis();
+        String end = SealBlock.time(now);
+        List<HostLog> changed = new ArrayList<>();
+        for (HostLog log : store.openLogs()) {
+            if (log.unsealed()) {
+                changed.add(log);
+            }
+        }
+        // The records a seal covers must be on disk before the checkpoint that binds them.
+        syncAll(changed);
+        Path intent = dir.resolve(INTENT);
+        if (!changed.isEmpty() && !Files.exists(intent, LinkOption.NOFOLLOW_LINKS)) {
+            StoreFiles.writePrivateFile(intent, ("epoch=" + epoch + " day=" + end.substring(0, 10) + "\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            StoreFiles.syncDirectory(dir);
+        }
+        List<HostLog> sealed = new ArrayList<>();
+        for (HostLog log : changed) {
+            try {
+                HostLog.SealPoint p = log.seal(epoch, now);
+                if (p != null) {
+                    pending.add(new SealBlock.Entry(log.host(), p.seq(), p.digestHex()));
+                    sealed.add(log);
+                }
+            } catch (StorageException e) {
+                LOG.error("seal-failed host={} epoch={} reason=\"{}\" (its records stay unsealed until a later epoch)",
+                        log.host(), epoch, e.getMessage());
+            }
+        }
+        syncAll(sealed);
+        Path nextFile = dir.resolve(EpochKeyFile.NEXT);
+        try (SigningKey next = SigningKey.generate(random)) {
+            EpochKeyFile.write(nextFile, epoch + 1, next);
+            SealBlock block = SealBlock.checkpoint(epoch, start, end, prevHex, next.publicKey(), pending, key);
+            try {
+                checkpoints.append(block);
+            } catch (IOException e) {
+                EpochKeyFile.erase(nextFile);
+                throw e;
+            }
+            // Committed. From here the old key only has to go: overwrite it, then put the next one in its place.
+            EpochKeyFile.replace(dir.resolve(EpochKeyFile.NAME), nextFile);
+            Files.deleteIfExists(intent);
+            StoreFiles.syncDirectory(dir);
+            key.erase();
+            key = SigningKey.fromSeed(next.seedCopy());
+            LOG.info("sealed epoch={} hosts={} end={}", epoch, pending.size(), end);
+            if (witness != null) {
+                // After the commit: a witness line names only a checkpoint that exists. Its failure does not undo
+                // the seal; the next line is written at the next epoch (the witness then misses this one).
+                try {
+                    witness.append(block);
+                } catch (IOException e) {
+                    LOG.error("witness-write-failed epoch={} file={} reason=\"{}\"", epoch, witness.file(),
+                            e.getMessage());
+                }
+            }
+            epoch++;
+            start = end;
+            prevHex = block.digestHex();
+            pending.clear();
+        }
+    }
+
+    /** Ends the open epoch (a clean shutdown) and erases the key from memory; the sealer cannot be used after. */
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        try {
+            closeEpoch();
+        } finally {
+            closed = true;
+            key.erase();
+        }
+    }
+
+    /** Milliseconds from {@code now} to the next epoch boundary: epochs end at multiples of {@code length}. */
+    public static long millisToBoundary(long now, Duration length) {
+        long l = length.toMillis();
+        return l - Math.floorMod(now, l);
+    }
+
+    private static void syncAll(List<HostLog> logs) {
+        for (HostLog log : logs) {
+            try {
+                log.sync();
+            } catch (StorageException e) {
+                LOG.error("fsync-failed host={} reason=\"{}\"", log.host(), e.getMessage());
+            }
+        }
+    }
+
+    /** For tests: runs {@code action} with the current key (to check it is the one on disk), never exposing it. */
+    synchronized void withKey(Consumer<VerificationKey> action) {
+        action.accept(key.publicKey());
+    }
+}

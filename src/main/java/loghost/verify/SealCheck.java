@@ -1,0 +1,448 @@
+package loghost.verify;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import loghost.seal.SealBlock;
+import loghost.seal.VerificationKey;
+import loghost.store.LineReader;
+import loghost.verify.VerifyReport.Kind;
+
+/**
+ * The seal checks of {@code loghost verify} (docs/FORMAT.md, "Verifying seals"): the checkpoint files against the
+ * verification key, then each host's seal records against the checkpoints, then hosts the checkpoints name but the
+ * store lacks. The checkpoints are read once, keeping per host only a running digest of its entries; a host whose
+ * seal records do not match is read again for the exact finding.
+ */
+public final class SealCheck {
+
+    private static final Pattern EPOCH_MESSAGE = Pattern.compile("epoch=([1-9][0-9]{0,17})");
+    private static final Set<String> SEAL_DIR_FILES = Set.of("epoch.key", "epoch.key.new", "sealing");
+
+    private final Path sealDir;
+    private final VerificationKey key;
+    private final Instant sealedUntil;
+    private final VerifyReport report;
+    private final Map<String, Sealed> byHost = new TreeMap<>();
+    private boolean usable;
+    private long lastEpoch;
+    private String lastEnd;
+    private String lastFile;
+    private WitnessCheck witness;
+
+    /** Per host: what the checkpoints say (a running digest of its entries) and what its chain holds. */
+    private static final class Sealed {
+        final MessageDigest listed = ChainCheck.sha256();
+        long listedCount;
+        long lastListedSeq;
+        long lastListedEpoch;
+        String lastListedEnd;
+        boolean seen;
+    }
+
+    /**
+     * Checks against {@code key}; with {@code sealedUntil}, a host (or the checkpoints) sealed only up to an
+     * earlier time fails.
+     */
+    public SealCheck(Path dataDir, VerificationKey key, Instant sealedUntil, VerifyReport report) {
+        this.sealDir = dataDir.resolve("seal");
+        this.key = key;
+        this.sealedUntil = sealedUntil;
+        this.report = report;
+    }
+
+    /** Also checks the local checkpoints against the witness lines {@code check} has read. */
+    public SealCheck witnessedBy(WitnessCheck check) {
+        this.witness = check;
+        return this;
+    }
+
+    /** Reads and checks every checkpoint file; false when nothing can be checked against them. */
+    public boolean readCheckpoints() {
+        if (!Verifier.entryUsable(sealDir, "seal", true, report)) {
+            return false;
+        }
+        List<String> names = new ArrayList<>();
+        try (var entries = Files.newDirectoryStream(sealDir)) {
+            for (Path p : entries) {
+                names.add(p.getFileName().toString());
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            report.add(Kind.FAIL, "seal", 0, "cannot be read");
+            return false;
+        }
+        names.sort(null);
+        List<String> files = new ArrayList<>();
+        for (String name : names) {
+            String label = "seal/" + Verifier.printable(name);
+            if (!SEAL_DIR_FILES.contains(name) && !name.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}\\.ckpt")) {
+                report.add(Kind.FAIL, label, 0, "unexpected entry in seal directory");
+                return false;
+            }
+            if (!Verifier.entryUsable(sealDir.resolve(name), label, false, report)) {
+                return false;
+            }
+            if (name.endsWith(".ckpt")) {
+                if (!Verifier.realDate(name.substring(0, 10))) {
+                    report.add(Kind.FAIL, label, 0, "file name is not a real date");
+                    return false;
+                }
+                files.add(name);
+            }
+        }
+        if (files.isEmpty()) {
+            report.add(Kind.FAIL, "seal", 0, "no checkpoint file (the genesis block is missing)");
+            return false;
+        }
+        Reading r = new Reading();
+        for (int i = 0; i < files.size(); i++) {
+            if (!readFile(files.get(i), i == files.size() - 1, r)) {
+                break;
+            }
+        }
+        usable = r.blocks > 0;
+        if (witness != null) {
+            witness.finish(lastEpoch);
+        }
+        return usable;
+    }
+
+    // State carried from block to block across files.
+    private final class Reading {
+        int blocks;
+        VerificationKey next;
+        String prevHex;
+        String prevEnd;
+    }
+
+    private boolean readFile(String name, boolean newest, Reading r) {
+        String label = "seal/" + name;
+        SealBlock.Parser parser = new SealBlock.Parser();
+        long lineNo = 0;
+        long blockLine = 1;
+        boolean firstOfFile = true;
+        try (InputStream in = Files.newInputStream(sealDir.resolve(name), LinkOption.NOFOLLOW_LINKS);
+             LineReader lines = new LineReader(in, SealBlock.MAX_LINE)) {
+            while (lines.next()) {
+                lineNo++;
+                if (!lines.terminated()) {
+                    return tornOrFail(label, lineNo, newest, "incomplete final line");
+                }
+                if (!parser.inBlock()) {
+                    blockLine = lineNo;
+                }
+                SealBlock b;
+                try {
+                    b = parser.line(new String(lines.line(), 0, lines.length(), StandardCharsets.US_ASCII));
+                } catch (IllegalArgumentException e) {
+                    return fail(label, lineNo, e.getMessage());
+                }
+                if (b == null) {
+                    continue;
+                }
+                String problem = block(b, r, name, firstOfFile);
+                if (problem != null) {
+                    return fail(label, blockLine, problem);
+                }
+                firstOfFile = false;
+                lastFile = label;
+            }
+            if (parser.inBlock()) {
+                return tornOrFail(label, lineNo, newest, "block without its sig line");
+            }
+            if (firstOfFile && !newest) {
+                return fail(label, 0, "holds no block");
+            }
+            return true;
+        } catch (LineReader.LineTooLongException e) {
+            return fail(label, lineNo + 1, "line too long for a checkpoint file");
+        } catch (IOException e) {
+            return fail(label, 0, "cannot be read");
+        }
+    }
+
+    // A crash while the server appended a block leaves a partial one at the end of the newest file only.
+    private boolean tornOrFail(String label, long line, boolean newest, String what) {
+        if (newest) {
+            report.add(Kind.NOTE, label, line, what + " (a block a crash cut short), ignored");
+            return false;
+        }
+        return fail(label, line, what);
+    }
+
+    // The checks of one block, in order; null when it holds.
+    private String block(SealBlock b, Reading r, String fileName, boolean firstOfFile) {
+        String day = (b.kind() == SealBlock.Kind.GENESIS ? b.start() : b.end()).substring(0, 10);
+        if (firstOfFile && !fileName.startsWith(day)) {
+            return "the file's first block is of day " + day + ", the file name says " + fileName.substring(0, 10);
+        }
+        if (r.blocks == 0) {
+            if (b.kind() != SealBlock.Kind.GENESIS) {
+                return "the first block is not the genesis block";
+            }
+            if (!b.signedBy(key)) {
+                return "genesis block not signed by the verification key";
+            }
+        } else {
+            if (b.kind() != SealBlock.Kind.CHECKPOINT) {
+                return "a second genesis block";
+            }
+            if (b.epoch() != lastEpoch + 1) {
+                return "checkpoint of epoch " + b.epoch() + " where epoch " + (lastEpoch + 1) + " was due";
+            }
+            if (!b.prevHex().equals(r.prevHex)) {
+                return "checkpoint " + b.epoch() + ": prev does not match the block before it";
+            }
+            if (!b.start().equals(r.prevEnd)) {
+                return "checkpoint " + b.epoch() + ": start is not the end of the epoch before it";
+            }
+            if (!b.signedBy(r.next)) {
+                return "checkpoint " + b.epoch() + ": signature does not verify with epoch " + b.epoch() + "'s key";
+            }
+            if (witness != null) {
+                String differs = witness.checkpoint(b);
+                if (differs != null) {
+                    return differs;
+                }
+            }
+            for (SealBlock.Entry e : b.entries()) {
+                Sealed s = byHost.computeIfAbsent(e.host(), h -> new Sealed());
+                addEntry(s.listed, b.epoch(), e.seq(), e.digestHex());
+                s.listedCount++;
+                s.lastListedSeq = e.seq();
+                s.lastListedEpoch = b.epoch();
+                s.lastListedEnd = b.end();
+            }
+            lastEpoch = b.epoch();
+        }
+        r.blocks++;
+        r.next = b.key();
+        r.prevHex = b.digestHex();
+        r.prevEnd = b.end();
+        lastEnd = b.end();
+        return null;
+    }
+
+    private static void addEntry(MessageDigest md, long epoch, long seq, String digestHex) {
+        md.update(ByteBuffer.allocate(16).putLong(epoch).putLong(seq).array());
+        md.update(digestHex.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private boolean fail(String label, long line, String reason) {
+        report.add(Kind.FAIL, label, line, reason);
+        return false;
+    }
+
+    /** The collector ChainCheck feeds with one host's seal records; the host counts as present from now on. */
+    Chain forHost(String host) {
+        Sealed s = byHost.get(host);
+        if (s != null) {
+            s.seen = true;
+        }
+        return new Chain(host);
+    }
+
+    /** One host's seal records as its chain is checked, in order, with where they are. */
+    final class Chain {
+        final String host;
+        final List<long[]> seals = new ArrayList<>();
+        final List<String> digests = new ArrayList<>();
+        final List<String> places = new ArrayList<>();
+        final MessageDigest found = ChainCheck.sha256();
+        long foundCount;
+        long maxEpoch;
+        long tailFirstSeq;
+        String tailFirstTime;
+
+        Chain(String host) {
+            this.host = host;
+        }
+
+        /** True while the first record after the last seal record is still to be noted. */
+        boolean wantsTailStart() {
+            return tailFirstTime == null;
+        }
+
+        /** The first record after the last seal record (or the chain's first record). */
+        void tailStart(long seq, String time) {
+            tailFirstSeq = seq;
+            tailFirstTime = time;
+        }
+
+        /** A seal record; a problem text when its message or epoch order is wrong, else null. */
+        String seal(long seq, String time, String message, String digestHex, String label, long line) {
+            Matcher m = EPOCH_MESSAGE.matcher(message);
+            if (!m.matches()) {
+                return "seal record message is not epoch=N";
+            }
+            long epoch = Long.parseLong(m.group(1));
+            if (epoch < maxEpoch) {
+                return "seal record of epoch " + epoch + " after one of epoch " + maxEpoch;
+            }
+            maxEpoch = epoch;
+            if (epoch <= lastEpoch) {
+                tailFirstTime = null;
+                addEntry(found, epoch, seq, digestHex);
+                foundCount++;
+                seals.add(new long[] {epoch, seq});
+                digests.add(digestHex);
+                places.add(label + ":" + line);
+            } else {
+                // Its checkpoint is not written yet (the epoch is open, or a crash interrupted its sealing): the
+                // records it covers count as not sealed.
+                if (tailFirstTime == null) {
+                    tailStart(seq, time);
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * After a host's chain held to its end: its seal records against the checkpoints, the unsealed tail, and the
+     * time up to which the host's log is sealed. {@code lastSeq} is the chain's last SEQ.
+     */
+    void hostDone(Chain c, String label, long lastSeq) {
+        Sealed s = byHost.get(c.host);
+        if (!usable) {
+            return;
+        }
+        long listedCount = s == null ? 0 : s.listedCount;
+        byte[] listed = s == null ? ChainCheck.sha256().digest() : s.listed.digest();
+        byte[] found = c.found.digest();
+        if (listedCount != c.foundCount || !Arrays.equals(listed, found)) {
+            diagnose(c, label, lastSeq);
+            return;
+        }
+        String until;
+        boolean tail = c.tailFirstTime != null && lastSeq >= c.tailFirstSeq && lastSeq > 0;
+        if (!tail) {
+            until = lastEnd;
+        } else {
+            until = c.tailFirstTime.compareTo(lastEnd) < 0 ? c.tailFirstTime : lastEnd;
+            report.add(Kind.NOTE, label, 0, (lastSeq == c.tailFirstSeq ? "record " + lastSeq + " is"
+                    : "records " + c.tailFirstSeq + "-" + lastSeq + " are") + " not sealed yet ("
+                    + (lastEpoch == 0 ? "no checkpoint yet" : "written after checkpoint " + lastEpoch) + ")");
+        }
+        if (s == null && lastSeq == 0) {
+            return;
+        }
+        report.add(Kind.SEALED, label, 0, "until " + until + (s == null ? "" : " (last sealed seq "
+                + s.lastListedSeq + ", checkpoint " + s.lastListedEpoch + ")"));
+        if (sealedUntil != null && SealBlock.instant(until).isBefore(sealedUntil)) {
+            report.add(Kind.FAIL, label, 0, "sealed only until " + until + ", before --sealed-until "
+                    + sealedUntil);
+        }
+    }
+
+    // The exact first difference between the checkpoints' entries for this host and its seal records.
+    private void diagnose(Chain c, String label, long lastSeq) {
+        List<String[]> listed = entriesFor(c.host);
+        int i = 0;
+        String lastGood = "the start of the log";
+        for (; i < listed.size(); i++) {
+            String[] e = listed.get(i); // epoch, seq, digest, where
+            long epoch = Long.parseLong(e[0]);
+            long seq = Long.parseLong(e[1]);
+            if (seq > lastSeq) {
+                report.add(Kind.FAIL, label, 0, "seq " + seq + " sealed by checkpoint " + epoch + " (" + e[3]
+                        + ") is missing: the log ends at seq " + lastSeq + " (records were removed after "
+                        + lastGood + ")");
+                return;
+            }
+            if (i >= c.seals.size() || c.seals.get(i)[1] != seq || c.seals.get(i)[0] != epoch
+                    || !c.digests.get(i).equals(e[2])) {
+                if (i < c.seals.size() && c.seals.get(i)[1] < seq) {
+                    report.add(Kind.FAIL, c.places.get(i), 0, "seal record at seq " + c.seals.get(i)[1]
+                            + " (epoch " + c.seals.get(i)[0] + ") is not in its checkpoint");
+                    return;
+                }
+                report.add(Kind.FAIL, label, 0, "record " + seq + " is not what checkpoint " + epoch + " (" + e[3]
+                        + ") sealed: the log was altered after " + lastGood + " and at or before seq " + seq);
+                return;
+            }
+            lastGood = "seq " + seq + " (sealed intact by checkpoint " + epoch + ")";
+        }
+        if (i < c.seals.size()) {
+            report.add(Kind.FAIL, c.places.get(i), 0, "seal record at seq " + c.seals.get(i)[1] + " (epoch "
+                    + c.seals.get(i)[0] + ") is not in its checkpoint");
+            return;
+        }
+        report.add(Kind.FAIL, label, 0, "seal records do not match the checkpoints");
+    }
+
+    // Every checkpoint entry of one host, read again: {epoch, seq, digest, file:line}.
+    private List<String[]> entriesFor(String host) {
+        List<String[]> out = new ArrayList<>();
+        List<String> files = new ArrayList<>();
+        try (var entries = Files.newDirectoryStream(sealDir, "*.ckpt")) {
+            entries.forEach(p -> files.add(p.getFileName().toString()));
+        } catch (IOException e) {
+            return out;
+        }
+        files.sort(null);
+        String prefix = host + " ";
+        for (String name : files) {
+            long epoch = 0;
+            long lineNo = 0;
+            try (InputStream in = Files.newInputStream(sealDir.resolve(name), LinkOption.NOFOLLOW_LINKS);
+                 LineReader lines = new LineReader(in, SealBlock.MAX_LINE)) {
+                while (lines.nextComplete()) {
+                    lineNo++;
+                    String line = new String(lines.line(), 0, lines.length(), StandardCharsets.US_ASCII);
+                    if (line.startsWith("checkpoint v1 epoch=")) {
+                        epoch = Long.parseLong(line.substring(20, line.indexOf(' ', 20)));
+                        if (epoch > lastEpoch) {
+                            return out;
+                        }
+                    } else if (line.startsWith(prefix) && epoch > 0) {
+                        String[] f = line.split(" ");
+                        out.add(new String[] {Long.toString(epoch), f[1], f[2], "seal/" + name + ":" + lineNo});
+                    }
+                }
+            } catch (IOException | LineReader.LineTooLongException | RuntimeException e) {
+                return out;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * After every host: a host the checkpoints name but whose directory is gone fails (in {@code present} are the
+     * hosts checked), and the checkpoints' own end is reported.
+     */
+    void finish(boolean allHosts) {
+        if (!usable) {
+            return;
+        }
+        if (allHosts) {
+            for (var e : byHost.entrySet()) {
+                if (!e.getValue().seen) {
+                    report.add(Kind.FAIL, "hosts/" + e.getKey(), 0, "missing: checkpoint "
+                            + e.getValue().lastListedEpoch + " sealed this host up to seq " + e.getValue().lastListedSeq);
+                }
+            }
+        }
+        report.add(Kind.SEALED, "seal", 0, lastEpoch == 0
+                ? "no checkpoint yet: the genesis block holds, made " + lastEnd + " (" + lastFile + ")"
+                : "checkpoints of epochs 1-" + lastEpoch + " hold, the last ending " + lastEnd + " (" + lastFile + ")");
+        if (sealedUntil != null && SealBlock.instant(lastEnd).isBefore(sealedUntil)) {
+            report.add(Kind.FAIL, "seal", 0, "the checkpoints end at " + lastEnd + ", before --sealed-until "
+                    + sealedUntil);
+        }
+    }
+}
