@@ -95,6 +95,8 @@ final class ServeCommand implements Callable<Integer> {
                 + settings.dataDir().resolve(HostKey.FILE + ".pub"));
         out.println("data in " + settings.dataDir().toAbsolutePath().normalize() + ", " + server.enrolledKeysAtStart()
                 + " key(s) enrolled");
+        out.println(server.sealKey().map(k -> "sealing with verification key " + k + " (pin it off the loghost)")
+                .orElse("sealing off"));
         out.println(server.metricsUrl().map(url -> "metrics on " + url).orElse("metrics off"));
         out.flush();
         stopRequested.await();

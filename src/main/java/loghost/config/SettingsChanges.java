@@ -38,7 +38,10 @@ public final class SettingsChanges {
             new Key("ssh.kex-algorithms", s -> s.crypto().kexAlgorithms()),
             new Key("ssh.signatures", s -> s.crypto().signatures()),
             new Key("audit.refusals-per-second", s -> s.audit().refusalsPerSecond()),
-            new Key("metrics.listen", s -> s.metrics().listen()));
+            new Key("metrics.listen", s -> s.metrics().listen()),
+            new Key("seal.enabled", s -> s.seal().enabled()),
+            new Key("seal.epoch", s -> s.seal().epoch()),
+            new Key("seal.witness-file", s -> s.seal().witnessFile()));
 
     private SettingsChanges() {
     }

@@ -46,12 +46,22 @@ public final class LoghostServer implements AutoCloseable {
     private final EnrolledKeysAuthenticator authenticator;
     private final AuthenticatedConnections connections;
     private final Sealer sealer;
+    private final String sealKey;
 
     private LoghostServer(SshServer sshd, LogStore store, AuditTrail audit, ScheduledExecutorService timers,
                           String fingerprint, int enrolledKeys, MetricsEndpoint metricsEndpoint,
                           EnrolledKeysAuthenticator authenticator, AuthenticatedConnections connections,
                           Sealer sealer) {
         this.sealer = sealer;
+        String key = null;
+        if (sealer != null) {
+            try {
+                key = Sealer.publicKey(sealer.dataDir()).toString();
+            } catch (IOException e) {
+                key = "(unreadable: " + e.getMessage() + ")";
+            }
+        }
+        this.sealKey = key;
         this.sshd = sshd;
         this.store = store;
         this.audit = audit;
@@ -237,6 +247,11 @@ public final class LoghostServer implements AutoCloseable {
     /** The host key's SHA256 fingerprint, as {@code ssh-keygen -lf} prints it. */
     public String hostKeyFingerprint() {
         return hostKeyFingerprint;
+    }
+
+    /** The seal chain's verification key ({@code ed25519:...}), when sealing is on. */
+    public Optional<String> sealKey() {
+        return Optional.ofNullable(sealKey);
     }
 
     /** The metrics endpoint's scrape URL, when it is on. */
