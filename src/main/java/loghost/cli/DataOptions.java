@@ -19,6 +19,12 @@ final class DataOptions {
             + "default ./data)")
     Path data;
 
+    /** The config file in use: --config, else $LOGHOST_CONFIG, else none (null). */
+    Path configFile() {
+        String env = System.getenv(CONFIG_ENV);
+        return config != null ? config : env == null || env.isEmpty() ? null : Path.of(env);
+    }
+
     /** The settings, with the flags applied over the config file over the defaults. */
     Settings settings() {
         String env = System.getenv(CONFIG_ENV);

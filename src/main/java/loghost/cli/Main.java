@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
         description = "Central secure log server: SSH append-only ingest into hash-chained per-host logs.",
         subcommands = {ServeCommand.class, EnrollCommand.class, RevokeCommand.class, KeysCommand.class,
             VerifyCommand.class, ForwardCommand.class, StatusCommand.class, CatCommand.class,
-            TailCommand.class, GrepCommand.class, CompressCommand.class, InitSealCommand.class,
+            TailCommand.class, GrepCommand.class, CompressCommand.class, InitSealCommand.class, PullCommand.class,
+            ServeLogsCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 

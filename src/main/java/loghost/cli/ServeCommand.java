@@ -16,6 +16,8 @@ import loghost.config.SettingsLoader;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
+import loghost.pull.PullSettings;
+import loghost.pull.PullSources;
 import loghost.ssh.HostKey;
 import loghost.ssh.LoghostServer;
 import org.slf4j.Logger;
@@ -84,8 +86,17 @@ final class ServeCommand implements Callable<Integer> {
                 r.reload();
             }
         });
-        LoghostServer server = LoghostServer.start(settings);
-        Stopper stopper = new Stopper(server);
+        // Pull sources first: their settings are checked and the writer lock taken before any chain is opened.
+        PullSources pulls = PullSources.lock(settings.dataDir(), PullSettings.load(options.configFile()));
+        LoghostServer server;
+        try {
+            server = LoghostServer.start(settings);
+            pulls.start(settings, server.store(), server.audit());
+        } catch (Exception e) {
+            pulls.close();
+            throw e;
+        }
+        Stopper stopper = new Stopper(server, pulls);
         reloader.set(new Reloader(server, settings));
         // Any other way the JVM goes down (System.exit, a fatal error) still syncs and closes the logs.
         Thread hook = new Thread(stopper::stop, "loghost-shutdown");
@@ -155,19 +166,25 @@ final class ServeCommand implements Callable<Integer> {
     /** Stops the server once, whichever of the signal and the shutdown hook comes first; the other waits for it. */
     private static final class Stopper {
         private final LoghostServer server;
+        private final PullSources pulls;
         private final AtomicBoolean started = new AtomicBoolean();
         private final CountDownLatch done = new CountDownLatch(1);
         private volatile boolean clean;
 
-        Stopper(LoghostServer server) {
+        Stopper(LoghostServer server, PullSources pulls) {
             this.server = server;
+            this.pulls = pulls;
         }
 
         /** Closes the server (or waits until the first caller has); false if closing failed. */
         boolean stop() {
             if (started.compareAndSet(false, true)) {
                 try {
-                    server.close();
+                    try {
+                        pulls.close(); // stops every pull source before the logs they write are closed
+                    } finally {
+                        server.close();
+                    }
                     clean = true;
                     LOG.info("stopped: all logs synced and closed");
                 } catch (Exception e) {

@@ -76,8 +76,10 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path data = options.settings().dataDir();
         List<Row> rows;
+        // Pull sources are expected hosts too: they have no enrolled key, and are not "revoked" for it.
+        loghost.pull.PullSettings pull = loghost.pull.PullSettings.load(options.configFile());
         try {
-            rows = rows(data, limit);
+            rows = rows(data, limit, pull.sources().stream().map(loghost.pull.PullSettings.Source::host).toList());
         } catch (IOException | StorageException | IllegalArgumentException e) {
             if (nagios) {
                 out.println("LOGHOST UNKNOWN - " + e.getMessage().replaceAll("[^ -~]", "?"));
@@ -108,11 +110,23 @@ final class StatusCommand implements Callable<Integer> {
                         + s.records() + "\t" + s.bytes() + "\t" + (s.head() == null ? "-" : s.head().substring(0, 16))
                         + "\t" + r.state());
             }
+            if (!pull.sources().isEmpty()) {
+                out.println("PULL-SOURCE\tADDRESS\tSTATE\tSINCE\tLAST-RECORD\tLAST-COLLECTION\tLAST-ERROR");
+                for (loghost.pull.PullSettings.Source p : pull.sources()) {
+                    java.util.Map<String, String> st = loghost.pull.PullState.read(
+                            data.resolve(loghost.pull.PullSources.STATE_DIR).resolve(p.host()));
+                    out.println(p.host() + "\t" + p.address() + ":" + p.port() + "\t" + st.getOrDefault("state",
+                            "not-started") + "\t" + st.getOrDefault("since", "-") + "\t" + st.getOrDefault(
+                            "last-record", "-") + "\t" + st.getOrDefault("last-collection", "-") + "\t"
+                            + st.getOrDefault("last-error", "-"));
+                }
+            }
         }
         return silent + never == 0 ? 0 : Main.ERROR;
     }
 
-    private static List<Row> rows(Path data, Duration limit) throws IOException, StorageException {
+    private static List<Row> rows(Path data, Duration limit, List<String> pulled) throws IOException,
+            StorageException {
         Path hosts = data.resolve("hosts");
         Set<String> withLogs = new TreeSet<>();
         if (Files.isDirectory(hosts, LinkOption.NOFOLLOW_LINKS)) {
@@ -134,6 +148,7 @@ final class StatusCommand implements Callable<Integer> {
                 enrolled.add(k.host());
             }
         }
+        enrolled.addAll(pulled);
         Set<String> all = new TreeSet<>(withLogs);
         all.addAll(enrolled);
         Instant now = Instant.now();

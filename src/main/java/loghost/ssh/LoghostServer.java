@@ -259,6 +259,16 @@ public final class LoghostServer implements AutoCloseable {
         return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::url);
     }
 
+    /** The host chains this server writes, for the pull sources serve runs beside it. */
+    public LogStore store() {
+        return store;
+    }
+
+    /** The audit trail, for the pull sources serve runs beside it. */
+    public AuditTrail audit() {
+        return audit;
+    }
+
     /** Keys enrolled when the server started. */
     public int enrolledKeysAtStart() {
         return enrolledKeys;

@@ -94,6 +94,7 @@ public final class DataDirectoryCheck {
         } catch (IOException | IllegalArgumentException e) {
             report.add(Kind.WARNING, EnrolledKeysFile.NAME, 0, "cannot be read, enrolled hosts not checked");
         }
+        CollectedFilesCheck.check(data, report); // pull mode's collected files, beside the chains
         return report;
     }
 

@@ -101,6 +101,22 @@ class SealDocTest {
     }
 
     @Test
+    void theWitnessLineNamesTheCheckpointsDigest() throws Exception {
+        List<String> lines = block("seal/2026-11-22.ckpt").lines().toList();
+        String checkpoint = lines.get(2) + "\n" + lines.get(3) + "\n" + lines.get(4) + "\n";
+        String digest = HexFormat.of().formatHex(sha256(ascii(checkpoint)));
+        assertEquals("loghost-witness v1 key=" + block("seal.pub").strip() + " epoch=1 end=2026-11-22T10:16:00.000Z"
+                + " digest=" + digest + "\n", block("witness"));
+        SealBlock.Parser p = new SealBlock.Parser();
+        SealBlock parsed = null;
+        for (String l : lines.subList(2, 5)) {
+            parsed = p.line(l);
+        }
+        assertEquals(WitnessFile.line(VerificationKey.parse(block("seal.pub").strip()), parsed) + "\n",
+                block("witness"), "the server's own witness line for this checkpoint");
+    }
+
+    @Test
     void verifyWithThePinnedKeyAcceptsTheExampleAndNamesWhatItSealed() throws Exception {
         Path data = dir.resolve("data");
         var dirMode = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
@@ -116,6 +132,18 @@ class SealDocTest {
                 + " (seal/2026-11-22.ckpt)\n"
                 + "verify: OK: 1 host, 1 file, 2 records\n", r.stdout(), r::toString);
         assertEquals(0, r.exit());
+        Path witness = dir.resolve("witness.log");
+        Files.writeString(witness, block("witness"));
+        Run.Result witnessed = Cli.run(data, "verify", "--key", key, "--witness", witness.toString());
+        assertEquals(0, witnessed.exit(), witnessed::toString);
+        assertTrue(witnessed.stdout().startsWith("verify: sealed: witness: 1 witnessed checkpoint, the newest epoch 1"
+                + " ending 2026-11-22T10:16:00.000Z\n"), witnessed::toString);
+        Files.writeString(witness, block("witness").replace("epoch=1 ", "epoch=2 "));
+        Run.Result gone = Cli.run(data, "verify", "--key", key, "--witness", witness.toString());
+        assertEquals(1, gone.exit(), gone::toString);
+        assertTrue(gone.stdout().startsWith("verify: FAIL: seal: checkpoint 2 (ending 2026-11-22T10:16:00.000Z,"
+                + " witnessed in " + witness + ":1) is missing: the checkpoints that hold end at epoch 1; 1 witnessed"
+                + " checkpoint is gone\n"), gone::toString);
         Run.Result late = Cli.run(data, "verify", "--key", key, "--sealed-until", "2026-11-22T10:16:00.001Z");
         assertEquals(1, late.exit(), late::toString);
         assertTrue(late.stdout().contains("verify: FAIL: seal: the checkpoints end at 2026-11-22T10:16:00.000Z, before"

@@ -1,0 +1,74 @@
+package loghost.pull;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import loghost.audit.AuditTrail;
+import loghost.config.Settings;
+import loghost.store.DataDirectory;
+import loghost.store.LogStore;
+import loghost.store.StoreFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The pull sources {@code loghost serve} runs, each on a thread of its own, beside the SSH server. */
+public final class PullSources implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PullSources.class);
+    /** The directory of the sources' state files, for {@code loghost status}. */
+    public static final String STATE_DIR = "pull";
+
+    private final PullSettings settings;
+    private final Path data;
+    private final WriterLock lock;
+    private final List<PullSource> running = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+
+    private PullSources(PullSettings settings, Path data, WriterLock lock) {
+        this.settings = settings;
+        this.data = data;
+        this.lock = lock;
+    }
+
+    /** Takes the data directory's writer lock (before the server opens any chain); nothing runs yet. */
+    public static PullSources lock(Path data, PullSettings settings) throws IOException {
+        Path d = data.toAbsolutePath().normalize();
+        DataDirectory.prepare(d);
+        return new PullSources(settings, d, WriterLock.acquire(d));
+    }
+
+    /** Starts every configured source on {@code store}, auditing into {@code audit}. */
+    public void start(Settings server, LogStore store, AuditTrail audit) throws IOException {
+        if (settings.sources().isEmpty()) {
+            return;
+        }
+        Path stateDir = data.resolve(STATE_DIR);
+        StoreFiles.createOrCheckPrivateDirectory(stateDir, "pull state directory");
+        for (PullSettings.Source s : settings.sources()) {
+            PullSource source = new PullSource(s, settings, server, store, audit, stateDir);
+            Thread t = new Thread(source::runForever, "loghost-pull-" + s.host());
+            t.setDaemon(true);
+            running.add(source);
+            threads.add(t);
+            t.start();
+            LOG.info("pull-source host={} address={}:{} follow={} collect={}", s.host(), s.address(), s.port(),
+                    s.follow().size(), s.collect().size());
+        }
+    }
+
+    /** Stops every source, waits for them, and releases the lock. */
+    @Override
+    public void close() throws IOException {
+        running.forEach(PullSource::stop);
+        for (Thread t : threads) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        lock.close();
+    }
+}

@@ -1,0 +1,112 @@
+package loghost.pull;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.EnumSet;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.session.ClientSession;
+
+/** The commands of {@code loghost serve-logs} run on one authenticated connection to a source. */
+final class RemoteHost {
+
+    /** Exit status of serve-logs for a file that does not exist. */
+    static final int NO_SUCH_FILE = 66;
+    /** Exit status of serve-logs for a file that is not the identity asked for. */
+    static final int NOT_THIS_FILE = 69;
+    private static final int MAX_REPLY = 4 << 20;
+
+    private final ClientSession session;
+    private final Duration timeout;
+
+    RemoteHost(ClientSession session, Duration timeout) {
+        this.session = session;
+        this.timeout = timeout;
+    }
+
+    /** What a short command left: exit status, stdout, stderr. */
+    record Reply(int exit, byte[] out, String err) {
+        String text() {
+            return new String(out, StandardCharsets.US_ASCII);
+        }
+    }
+
+    /** Receives a streamed command's stdout as it arrives. */
+    interface Sink {
+        /** Takes {@code b[0, n)}. */
+        void accept(byte[] b, int n) throws IOException, PullFailure;
+    }
+
+    /** Runs {@code command} to its end, keeping at most 4 MiB of its stdout. */
+    Reply exec(String command) throws PullFailure {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[][] kept = new byte[1][];
+        int exit = stream(command, (b, n) -> {
+            if (out.size() + n > MAX_REPLY) {
+                throw new PullFailure("reply to '" + command + "' is longer than " + MAX_REPLY + " bytes");
+            }
+            out.write(b, 0, n);
+        }, kept);
+        return new Reply(exit, out.toByteArray(), new String(kept[0], StandardCharsets.UTF_8));
+    }
+
+    /** Runs {@code command}, passing its stdout to {@code sink} as it arrives; returns its exit status. */
+    int stream(String command, Sink sink) throws PullFailure {
+        byte[][] err = new byte[1][];
+        int exit = stream(command, sink, err);
+        if (exit != 0 && exit != NO_SUCH_FILE && exit != NOT_THIS_FILE) {
+            throw new PullFailure("'" + command + "' failed on the source (exit " + exit + "): "
+                    + PullFailure.quote(new String(err[0], StandardCharsets.UTF_8)));
+        }
+        return exit;
+    }
+
+    private int stream(String command, Sink sink, byte[][] errOut) throws PullFailure {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (ChannelExec ch = session.createExecChannel(command)) {
+            ch.setErr(new BoundedOutput(err, 4096));
+            ch.open().verify(timeout);
+            byte[] buf = new byte[64 * 1024];
+            try (InputStream in = ch.getInvertedOut()) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    sink.accept(buf, n);
+                }
+            }
+            ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
+            Integer status = ch.getExitStatus();
+            errOut[0] = err.toByteArray();
+            if (status == null) {
+                throw new PullFailure("connection lost during '" + command + "'");
+            }
+            return status;
+        } catch (IOException e) {
+            throw new PullFailure("connection lost during '" + command + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Keeps the first {@code limit} bytes written to it: a source's stderr is one line, never a flood. */
+    private static final class BoundedOutput extends java.io.OutputStream {
+        private final ByteArrayOutputStream to;
+        private final int limit;
+
+        BoundedOutput(ByteArrayOutputStream to, int limit) {
+            this.to = to;
+            this.limit = limit;
+        }
+
+        @Override
+        public void write(int b) {
+            if (to.size() < limit) {
+                to.write(b);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            to.write(b, off, Math.max(0, Math.min(len, limit - to.size())));
+        }
+    }
+}

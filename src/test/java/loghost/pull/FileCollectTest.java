@@ -1,0 +1,197 @@
+package loghost.pull;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import loghost.testing.Cli;
+import loghost.testing.HostRecords;
+import loghost.testing.Run;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** File collection through serve-logs on a real sshd: byte for byte, checksummed on both ends, each copy once. */
+class FileCollectTest {
+
+    @TempDir
+    Path tmp;
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private Path logs;
+    private SourceHost host;
+    private byte[] wtmp;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        logs = Files.createDirectories(tmp.resolve("var-log"));
+        // wtmp-like: fixed 384-byte binary records, NULs and high bytes, no line structure at all.
+        wtmp = new byte[384 * 5];
+        for (int i = 0; i < wtmp.length; i++) {
+            wtmp[i] = (byte) ((i * 131) ^ (i >> 3));
+        }
+        Files.write(logs.resolve("wtmp"), wtmp);
+        Files.writeString(logs.resolve("auth.log"), "Nov 24 10:00:00 web01 today\n");
+        Files.writeString(logs.resolve("auth.log.1"), "Nov 23 10:00:00 web01 yesterday\n");
+        host = SourceHost.start(tmp.resolve("source"), List.of(logs + "/auth.log*", logs + "/wtmp"));
+        toClose.add(host);
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+    }
+
+    private void once(Path data) throws Exception {
+        try (PullRig rig = new PullRig(data)) {
+            rig.source(PullRig.source(host, "web01", host.hostKeyLine(), List.of(),
+                    List.of(logs + "/auth.log*", logs + "/wtmp"))).runOnce();
+        }
+    }
+
+    private Path copies(Path data) {
+        return data.resolve("files/web01/" + LocalDate.now(ZoneOffset.UTC) + logs);
+    }
+
+    private static List<String> collectedMarks(Path data) throws Exception {
+        return HostRecords.read(data, "web01").stream().filter(r -> r.type().equals("mark")
+                && r.text().startsWith("pull-collected ")).map(HostRecords.Rec::text).toList();
+    }
+
+    @Test
+    void collectsBinaryAndRotatedFilesByteForByteWithTheirChecksumsRecorded() throws Exception {
+        Path data = tmp.resolve("data");
+        once(data);
+        assertArrayEquals(wtmp, Files.readAllBytes(copies(data).resolve("wtmp")));
+        assertEquals("Nov 24 10:00:00 web01 today\n", Files.readString(copies(data).resolve("auth.log")));
+        assertEquals("Nov 23 10:00:00 web01 yesterday\n", Files.readString(copies(data).resolve("auth.log.1")));
+        // The manifest is checked by coreutils alone, like the day files' one.
+        Run.Result sums = Run.run(List.of("sh", "-c", "cd " + data.resolve("files/web01") + " && sha256sum -c --strict "
+                + "MANIFEST"), null, null, 60);
+        assertEquals(0, sums.exit(), sums::toString);
+        assertEquals(3, sums.stdout().lines().filter(l -> l.endsWith(": OK")).count(), sums::toString);
+        List<String> marks = collectedMarks(data);
+        assertEquals(3, marks.size(), marks::toString);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(wtmp));
+        assertTrue(marks.stream().anyMatch(m -> m.startsWith("pull-collected path=\"" + logs + "/wtmp\" file=files/"
+                + "web01/") && m.contains(" sha256=" + sha + " size=1920 ")), marks::toString);
+        assertEquals(0, Cli.run(data, "verify").exit());
+    }
+
+    @Test
+    void anUnchangedOrRotatedFileIsNotCopiedAgain() throws Exception {
+        Path data = tmp.resolve("data");
+        once(data);
+        // logrotate: auth.log.1 -> auth.log.2, auth.log -> auth.log.1, a new auth.log.
+        Files.move(logs.resolve("auth.log.1"), logs.resolve("auth.log.2"));
+        Files.move(logs.resolve("auth.log"), logs.resolve("auth.log.1"));
+        Files.writeString(logs.resolve("auth.log"), "Nov 25 10:00:00 web01 tomorrow\n");
+        once(data);
+        List<String> marks = collectedMarks(data);
+        assertEquals(4, marks.size(), () -> "only the new auth.log is copied: " + marks);
+        assertTrue(marks.get(3).startsWith("pull-collected path=\"" + logs + "/auth.log\" "), marks::toString);
+        assertEquals("Nov 25 10:00:00 web01 tomorrow\n", Files.readString(copies(data).resolve("auth.log~2")));
+    }
+
+    @Test
+    void aFileChangedDuringTransferLeavesNoCopyAndIsCollectedNextRound() throws Exception {
+        Path data = tmp.resolve("data");
+        Path busy = Files.writeString(logs.resolve("auth.log"), "Nov 24 10:00:00 web01 today\nsecond line\n");
+        // Rewritten in place between the host's sha256 and the read: same first line (same identity), other bytes.
+        Thread writer = new Thread(() -> {
+            try {
+                SourceHost.await(Duration.ofSeconds(120), () -> {
+                    try {
+                        return host.requests().stream().anyMatch(r -> r.startsWith("read ") && r.endsWith(" " + busy));
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                });
+                Files.writeString(busy, "Nov 24 10:00:00 web01 today\nSECOND LINE\n");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        writer.start();
+        PullFailure f = assertThrows(PullFailure.class, () -> once(data));
+        writer.join();
+        assertTrue(f.getMessage().contains(busy + ": changed during transfer: the host said sha256 "), f::getMessage);
+        try (var s = Files.list(data.resolve("files/web01/.partial"))) {
+            assertEquals(0, s.count(), "no partial copy is left");
+        }
+        assertTrue(!Files.exists(copies(data).resolve("auth.log")), "no copy that looks complete");
+        once(data);
+        assertEquals(Files.readString(busy), Files.readString(copies(data).resolve("auth.log")));
+        assertEquals(0, Cli.run(data, "verify").exit());
+    }
+
+    @Test
+    void verifyChecksEveryCopyAgainstTheManifest() throws Exception {
+        Path data = tmp.resolve("data");
+        once(data);
+        Path copy = copies(data).resolve("wtmp");
+        String label = "files/web01/" + LocalDate.now(ZoneOffset.UTC) + logs + "/wtmp";
+        byte[] tampered = wtmp.clone();
+        tampered[100] ^= 1;
+        Files.write(copy, tampered);
+        Run.Result r = Cli.run(data, "verify");
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stdout().contains("verify: FAIL: " + label + ": does not match its MANIFEST entry (sha256)\n"),
+                r::toString);
+        Files.delete(copy);
+        r = Cli.run(data, "verify");
+        assertTrue(r.stdout().contains("verify: FAIL: " + label + ": listed in MANIFEST but missing\n"), r::toString);
+        Files.write(copy, wtmp);
+        Files.writeString(copies(data).resolve("extra"), "not collected\n");
+        r = Cli.run(data, "verify");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.stdout().contains("verify: warning: files/web01/" + LocalDate.now(ZoneOffset.UTC) + logs
+                + "/extra: not listed in MANIFEST"), r::toString);
+    }
+
+    @Test
+    void aFileThatVanishesAfterBeingListedIsAnErrorWithNoCopyAndIsCollectedWhenBack() throws Exception {
+        Path data = tmp.resolve("data");
+        Path wtmpFile = logs.resolve("wtmp");
+        // wtmp goes as soon as the loghost asks for its sha256: the request is noted before serve-logs' JVM starts.
+        Thread remover = new Thread(() -> {
+            try {
+                SourceHost.await(Duration.ofSeconds(120), () -> {
+                    try {
+                        return host.requests().stream().anyMatch(r -> r.startsWith("sha256 ")
+                                && r.endsWith(" " + logs + "/wtmp"));
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                });
+                Files.delete(wtmpFile);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        remover.start();
+        PullFailure f = assertThrows(PullFailure.class, () -> once(data));
+        remover.join();
+        assertTrue(f.getMessage().contains(wtmpFile + ": sha256 exit 66 \"serve-logs: no such file: " + wtmpFile + "\""),
+                f::getMessage);
+        assertTrue(!Files.exists(copies(data).resolve("wtmp")), "no copy");
+        try (var s = Files.list(data.resolve("files/web01/.partial"))) {
+            assertEquals(0, s.count(), "no partial copy is left");
+        }
+        assertEquals(2, collectedMarks(data).size(), "the other files were collected in the same round");
+        Files.write(wtmpFile, wtmp);
+        once(data);
+        assertArrayEquals(wtmp, Files.readAllBytes(copies(data).resolve("wtmp")));
+    }
+}

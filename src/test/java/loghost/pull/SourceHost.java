@@ -1,0 +1,173 @@
+package loghost.pull;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import loghost.testing.KeyGen;
+import loghost.testing.Run;
+
+/**
+ * A source host for pull mode: a real OpenSSH {@code sshd} with a private config on 127.0.0.1, whose only key is the
+ * loghost's, forced to run {@code loghost serve-logs} from this build. Never the system's sshd.
+ */
+final class SourceHost implements AutoCloseable {
+
+    private static final Path SSHD = Path.of("/usr/sbin/sshd");
+
+    private final Path dir;
+    private final Path config;
+    private final Path stderr;
+    private final int port;
+    private final Path clientKey;
+    private Process sshd;
+
+    private SourceHost(Path dir, Path config, Path stderr, int port, Path clientKey) {
+        this.dir = dir;
+        this.config = config;
+        this.stderr = stderr;
+        this.port = port;
+        this.clientKey = clientKey;
+    }
+
+    /** Sets up and starts sshd in {@code dir}, serving the files {@code allowed} (lines of the allow file). */
+    static SourceHost start(Path dir, List<String> allowed) throws Exception {
+        Files.createDirectories(dir);
+        Path hostKey = dir.resolve("ssh_host_ed25519_key");
+        Run.Result r = Run.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey.toString());
+        assertEquals(0, r.exit(), r::toString);
+        Path clientKey = KeyGen.generate(dir, "loghost_pull_key", "ed25519");
+        Path allow = Files.write(dir.resolve("serve-logs.allow"), allowed);
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        Path wrapper = dir.resolve("serve-logs.sh");
+        // The wrapper notes each request first (a test hook, not part of the README's setup): tests act between them.
+        Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$SSH_ORIGINAL_COMMAND\" >> '" + dir.resolve("requests")
+                + "'\nexec '" + javaBin + "' -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+                + " -cp '" + System.getProperty("java.class.path") + "' loghost.cli.Main serve-logs --allow '" + allow
+                + "'\n");
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // The README's line, with the test's own paths.
+        Files.writeString(dir.resolve("authorized_keys"), "restrict,from=\"127.0.0.1\",command=\"" + wrapper + "\" "
+                + Files.readString(KeyGen.pub(clientKey)).strip() + "\n");
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Path config = dir.resolve("sshd_config");
+        Files.writeString(config, String.join("\n",
+                "Port " + port,
+                "ListenAddress 127.0.0.1",
+                "HostKey " + hostKey,
+                "PidFile " + dir.resolve("sshd.pid"),
+                "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
+                "StrictModes no",
+                "UsePAM no",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "PermitRootLogin prohibit-password",
+                "LogLevel VERBOSE",
+                "") );
+        SourceHost h = new SourceHost(dir, config, dir.resolve("sshd.stderr"), port, clientKey);
+        h.startSshd();
+        return h;
+    }
+
+    private void startSshd() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", config.toString());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
+        sshd = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                return;
+            } catch (IOException e) {
+                if (!sshd.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("sshd did not start: " + Files.readString(stderr), e);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** The port sshd listens on. */
+    int port() {
+        return port;
+    }
+
+    /** The loghost's private key for this source. */
+    Path clientKey() {
+        return clientKey;
+    }
+
+    /** The source's host key, as the {@code known-host} line. */
+    String hostKeyLine() throws IOException {
+        return Files.readString(dir.resolve("ssh_host_ed25519_key.pub")).strip();
+    }
+
+    /** Replaces the host key (a reinstalled or impersonated host); takes effect at the next restart. */
+    void newHostKey() throws Exception {
+        Path hostKey = dir.resolve("ssh_host_ed25519_key");
+        Files.delete(hostKey);
+        Files.delete(dir.resolve("ssh_host_ed25519_key.pub"));
+        Run.Result r = Run.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey.toString());
+        assertEquals(0, r.exit(), r::toString);
+    }
+
+    /** Kills every open session (sshd's per-connection processes), as a dropped connection would; sshd stays. */
+    int killSessions() {
+        List<ProcessHandle> sessions = sshd.toHandle().children().toList();
+        sessions.forEach(ProcessHandle::destroyForcibly);
+        return sessions.size();
+    }
+
+    /** Stops sshd and every session, then starts it again on the same port. */
+    void restart() throws Exception {
+        stop();
+        startSshd();
+    }
+
+    /** The commands the loghost asked for so far, one per line, in order. */
+    List<String> requests() throws IOException {
+        Path f = dir.resolve("requests");
+        return Files.exists(f) ? Files.readAllLines(f) : List.of();
+    }
+
+    /** sshd's own log (connections, authentications, refusals). */
+    String log() throws IOException {
+        return Files.readString(stderr);
+    }
+
+    private void stop() throws InterruptedException {
+        List<ProcessHandle> all = sshd.toHandle().descendants().toList();
+        sshd.destroyForcibly();
+        all.forEach(ProcessHandle::destroyForcibly);
+        sshd.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+
+    /** Waits up to {@code limit} for {@code condition}. */
+    static boolean await(Duration limit, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return condition.getAsBoolean();
+    }
+}
