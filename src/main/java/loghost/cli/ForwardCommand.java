@@ -1,7 +1,6 @@
 package loghost.cli;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -13,7 +12,6 @@ import java.util.concurrent.Callable;
 import loghost.config.Settings;
 import loghost.config.SettingsLoader;
 import loghost.forward.Forwarder;
-import loghost.forward.HostKeyRefusedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,11 +25,19 @@ final class ForwardCommand implements Callable<Integer> {
     /** Exit status when the loghost's host key is not the one in known_hosts. */
     static final int HOST_KEY_REFUSED = 78;
 
+    /** Exit status of a stdin run that ended with a destination lacking entries (it lagged beyond the max lag). */
+    static final int DESTINATION_BEHIND = 75;
+
     @Option(names = "--config", paramLabel = "FILE", description = "HOCON config file (loghost.forward section)")
     Path config;
 
-    @Option(names = "--to", paramLabel = "HOST:PORT", description = "the loghost")
-    String to;
+    @Option(names = "--to", paramLabel = "HOST:PORT", description = "the loghost; repeat it for several, each "
+            + "gets the whole stream (each needs its own line in known_hosts)")
+    java.util.List<String> to;
+
+    @Option(names = "--destination-max-lag", paramLabel = "DURATION", description = "with several --to: how long a "
+            + "loghost that is down may hold back the spool for the others (default 1h)")
+    String destinationMaxLag;
 
     @Option(names = "--key", paramLabel = "FILE", description = "this host's private key")
     Path key;
@@ -77,8 +83,15 @@ final class ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Settings.Forward f = SettingsLoader.load(config).forward();
-        String target = to != null ? to : f.to();
-        InetSocketAddress addr = SettingsLoader.parseListen(target);
+        java.util.List<String> targets = to != null ? to : f.to();
+        for (String t : targets) {
+            SettingsLoader.parseListen("--to", t);
+        }
+        Duration maxLag = destinationMaxLag != null
+                ? SettingsLoader.parseDuration("--destination-max-lag", destinationMaxLag) : f.destinationMaxLag();
+        if (maxLag.isNegative() || maxLag.isZero()) {
+            throw new IllegalArgumentException("--destination-max-lag must be positive, got " + destinationMaxLag);
+        }
         Path fifoPath = fifo != null ? fifo : f.fifo().isEmpty() ? null : Path.of(f.fifo());
         Path filePath = file != null ? file : f.file().isEmpty() ? null : Path.of(f.file());
         int sources = (stdin ? 1 : 0) + (fifoPath != null ? 1 : 0) + (filePath != null ? 1 : 0);
@@ -106,16 +119,19 @@ final class ForwardCommand implements Callable<Integer> {
                     + "spooled, and the loghost is refused until the file is there");
             spec.commandLine().getErr().flush();
         }
-        try {
-            Forwarder.run(addr.getHostString(), addr.getPort(), keyFile, knownHostsFile,
-                    spool != null ? spool : f.spoolDir(),
-                    spoolMax != null ? SettingsLoader.parseBytes("--spool-max", spoolMax) : f.spoolMaxBytes(), id, beat,
-                    source, ackLog);
-        } catch (HostKeyRefusedException e) {
-            spec.commandLine().getErr().println("loghost forward: refused: " + e.getMessage());
-            return HOST_KEY_REFUSED;
+        Forwarder.Outcome outcome = Forwarder.run(targets, keyFile, knownHostsFile,
+                spool != null ? spool : f.spoolDir(),
+                spoolMax != null ? SettingsLoader.parseBytes("--spool-max", spoolMax) : f.spoolMaxBytes(), id, beat,
+                maxLag, source, ackLog);
+        for (String r : outcome.refused()) {
+            spec.commandLine().getErr().println("loghost forward: refused: " + r);
         }
-        return 0;
+        for (String b : outcome.behind()) {
+            spec.commandLine().getErr().println("loghost forward: error: " + b + " (it lagged longer than "
+                    + "forward.destination-max-lag; its entries stay in the spool for the next run while they may)");
+        }
+        spec.commandLine().getErr().flush();
+        return !outcome.refused().isEmpty() ? HOST_KEY_REFUSED : !outcome.behind().isEmpty() ? DESTINATION_BEHIND : 0;
     }
 
     // As ssh does: a private key others can read is not used, since it may already be someone else's.

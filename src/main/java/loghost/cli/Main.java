@@ -12,13 +12,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** The {@code loghost} command line: serve, enroll, revoke, keys, verify, forward, status, cat, tail, grep, compress, help. */
+/**
+ * The {@code loghost} command line: serve, enroll, revoke, keys, verify, forward, status, cat, tail, grep, compress,
+ * compare-streams, help.
+ */
 @Command(name = "loghost", mixinStandardHelpOptions = true, version = "loghost 0.1.0",
         description = "Central secure log server: SSH append-only ingest into hash-chained per-host logs.",
         subcommands = {ServeCommand.class, EnrollCommand.class, RevokeCommand.class, KeysCommand.class,
             VerifyCommand.class, ForwardCommand.class, StatusCommand.class, CatCommand.class,
             TailCommand.class, GrepCommand.class, CompressCommand.class, InitSealCommand.class, PullCommand.class,
-            ServeLogsCommand.class,
+            ServeLogsCommand.class, CompareStreamsCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 

@@ -26,9 +26,14 @@ public record Settings(Path dataDir, InetSocketAddress listen, Store store, Ssh 
                          List<String> signatures) {
     }
 
-    /** {@code loghost forward}'s settings; empty strings mean "not set". */
-    public record Forward(String to, Path key, Path knownHosts, Path spoolDir, long spoolMaxBytes, Duration heartbeat,
-                          String fifo, String file, boolean fileFromStart, String stream) {
+    /**
+     * {@code loghost forward}'s settings; empty strings mean "not set". {@code to} holds one or more loghosts
+     * ({@code forward.to}, a string or a list); a destination down longer than {@code destinationMaxLag} stops
+     * holding back the spool for the others.
+     */
+    public record Forward(List<String> to, Path key, Path knownHosts, Path spoolDir, long spoolMaxBytes,
+                          Duration heartbeat, String fifo, String file, boolean fileFromStart, String stream,
+                          Duration destinationMaxLag) {
     }
 
     /** The audit trail's settings. */

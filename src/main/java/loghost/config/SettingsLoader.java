@@ -81,11 +81,14 @@ public final class SettingsLoader {
         Settings.Crypto crypto = new Settings.Crypto(nonEmpty(c, "ssh.ciphers"), nonEmpty(c, "ssh.macs"),
                 nonEmpty(c, "ssh.kex-algorithms"), nonEmpty(c, "ssh.signatures"));
         Settings.Audit audit = new Settings.Audit(atLeastOne(c, "audit.refusals-per-second"));
-        Settings.Forward forward = new Settings.Forward(c.getString("forward.to"), Path.of(c.getString("forward.key")),
+        // forward.to: one loghost as a string, or several as a list of strings.
+        java.util.List<String> to = c.getValue("forward.to").valueType() == com.typesafe.config.ConfigValueType.LIST
+                ? java.util.List.copyOf(c.getStringList("forward.to")) : java.util.List.of(c.getString("forward.to"));
+        Settings.Forward forward = new Settings.Forward(to, Path.of(c.getString("forward.key")),
                 Path.of(c.getString("forward.known-hosts")), Path.of(c.getString("forward.spool-dir")),
                 c.getBytes("forward.spool-max"), nonNegative(c, "forward.heartbeat-interval"),
                 c.getString("forward.fifo"), c.getString("forward.file"), c.getBoolean("forward.file-from-start"),
-                c.getString("forward.stream"));
+                c.getString("forward.stream"), positive(c, "forward.destination-max-lag"));
         String metrics = c.getString("metrics.listen");
         return new Settings(Path.of(c.getString("data-dir")), parseListen(c.getString("listen")), store, ssh, crypto,
                 audit, forward, new Settings.Metrics(metrics.isEmpty() ? java.util.Optional.empty()

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import loghost.protocol.Frames;
@@ -17,7 +19,10 @@ import org.apache.sshd.common.util.security.SecurityUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code loghost forward}, wired: one source into the spool, heartbeats into the spool, the spool to the loghost. */
+/**
+ * {@code loghost forward}, wired: one source into the spool, heartbeats into the spool, the spool to each loghost
+ * it is given.
+ */
 public final class Forwarder {
 
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
@@ -25,6 +30,13 @@ public final class Forwarder {
     static final Duration RECONNECT_MAX_PENDING = Duration.ofSeconds(5);
 
     private Forwarder() {
+    }
+
+    /**
+     * How a run ended: the refusal message of each destination whose host key was refused, and for each one that
+     * does not have everything (a stdin run that ended without it), how far it got.
+     */
+    public record Outcome(List<String> refused, List<String> behind) {
     }
 
     /** Which source to read. */
@@ -46,22 +58,36 @@ public final class Forwarder {
     }
 
     /**
-     * Runs until the source ends and everything is acknowledged (stdin), or until interrupted. {@code stream} is
-     * the stream's name; the spool makes it {@code NAME.R} (see {@link StreamIdentity}).
+     * Runs until the source ends and everything is acknowledged by every destination (stdin), or until interrupted.
+     * {@code stream} is the stream's name; the spool makes it {@code NAME.R} (see {@link StreamIdentity}). Returns
+     * the destinations whose host key was refused and those that do not have everything (stdin only: ones that
+     * lagged longer than the max lag).
      */
-    public static void run(String host, int port, Path keyFile, Path knownHosts, Path spoolDir, long spoolMax,
-                           String stream, Duration heartbeat, SourceSpec source, Path ackLog)
-            throws IOException, GeneralSecurityException, InterruptedException {
+    public static Outcome run(List<String> to, Path keyFile, Path knownHosts, Path spoolDir, long spoolMax,
+                                   String stream, Duration heartbeat, Duration destinationMaxLag, SourceSpec source,
+                                   Path ackLog) throws IOException, GeneralSecurityException, InterruptedException {
         if (!StreamIdentity.NAME.matcher(stream).matches()) {
             throw new IllegalArgumentException("stream name \"" + stream + "\" must match "
                     + StreamIdentity.NAME.pattern() + " (the spool appends a dot and 16 random hex digits)");
         }
-        ForwardSettings settings = new ForwardSettings(host, port, keyFile, knownHosts, spoolDir, spoolMax,
-                heartbeat, Duration.ofMillis(500), Duration.ofSeconds(30), RECONNECT_MAX_PENDING, ackLog);
+        List<Destination> destinations = new ArrayList<>();
+        for (String t : to) {
+            Destination d = Destination.parse(t);
+            if (destinations.stream().anyMatch(o -> o.name().equals(d.name()))) {
+                throw new IllegalArgumentException("--to " + d.name() + " is given twice");
+            }
+            destinations.add(d);
+        }
+        if (destinations.isEmpty()) {
+            throw new IllegalArgumentException("give at least one destination: --to HOST:PORT");
+        }
+        ForwardSettings settings = new ForwardSettings(destinations, keyFile, knownHosts, spoolDir, spoolMax,
+                heartbeat, Duration.ofMillis(500), Duration.ofSeconds(30), RECONNECT_MAX_PENDING, destinationMaxLag,
+                ackLog);
         KeyPair key = loadKey(keyFile);
         try (Spool spool = Spool.open(spoolDir, spoolMax)) {
-            // The identity is on disk before the first entry is spooled.
-            Sender sender = new Sender(settings, spool, key, StreamIdentity.open(spool, stream));
+            // The identity is on disk before the first entry is spooled; each destination's is in the spool state.
+            spool.bind(destinations, StreamIdentity.open(spool, stream), destinationMaxLag);
             Sources.Source src;
             if (source instanceof SourceSpec.Stdin s) {
                 src = Sources.stdin(spool, s.in());
@@ -71,7 +97,7 @@ public final class Forwarder {
                 SourceSpec.File f = (SourceSpec.File) source;
                 src = Sources.file(spool, f.path(), f.fromStart(), 200);
             }
-            Thread beat = new Thread(() -> heartbeats(spool, sender, heartbeat), "loghost-forward-heartbeat");
+            Thread beat = new Thread(() -> heartbeats(spool, heartbeat), "loghost-forward-heartbeat");
             beat.setDaemon(true);
             AtomicBoolean sourceDone = new AtomicBoolean();
             AtomicReference<Exception> sourceFailure = new AtomicReference<>();
@@ -99,19 +125,21 @@ public final class Forwarder {
                 beat.start();
             }
             reader.start();
-            try {
-                // A source that should run forever and stopped has failed: end, so that the supervisor restarts us.
-                sender.run(new Sender.FailureAware() {
-                    @Override
-                    public boolean getAsBoolean() {
-                        return failed() || src.ends() && sourceDone.get() && !spool.gapPending();
-                    }
+            // A source that should run forever and stopped has failed: end, so that the supervisor restarts us.
+            Sender.FailureAware done = new Sender.FailureAware() {
+                @Override
+                public boolean getAsBoolean() {
+                    return failed() || src.ends() && sourceDone.get() && !spool.gapPending();
+                }
 
-                    @Override
-                    public boolean failed() {
-                        return sourceFailure.get() != null;
-                    }
-                });
+                @Override
+                public boolean failed() {
+                    return sourceFailure.get() != null;
+                }
+            };
+            Deliveries deliveries = new Deliveries(settings, spool, key, done);
+            try {
+                deliveries.run();
             } finally {
                 reader.interrupt();
                 beat.interrupt();
@@ -119,21 +147,25 @@ public final class Forwarder {
             if (sourceFailure.get() != null) {
                 throw new IOException("source failed: " + sourceFailure.get().getMessage(), sourceFailure.get());
             }
+            return new Outcome(List.copyOf(deliveries.refused()), List.copyOf(deliveries.behind()));
         }
     }
 
-    // A mark record every interval, so a quiet host is told from a dead one. At most one waits for the loghost:
-    // those of an outage would arrive in one burst and say nothing; and one never takes a line's place in the spool.
-    private static void heartbeats(Spool spool, Sender sender, Duration every) {
+    // A mark record every interval, so a quiet host is told from a dead one. At most one waits for the loghosts
+    // (for the one furthest ahead: one that is down must not silence the others): those of an outage would arrive
+    // in one burst and say nothing; and one never takes a line's place in the spool.
+    private static void heartbeats(Spool spool, Duration every) {
         long lastBeat = 0;
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(every.toMillis());
-                if (lastBeat > spool.ackedCseq()) {
+                if (lastBeat > spool.bestAcked()) {
                     continue;
                 }
-                byte[] text = ("heartbeat stream=" + sender.identity().id() + " pending="
-                        + (spool.lastCseq() - spool.ackedCseq())).getBytes(StandardCharsets.US_ASCII);
+                List<String> lagging = spool.lagging();
+                byte[] text = ("heartbeat stream=" + spool.newestIdentity().id() + " pending=" + spool.pending()
+                        + (lagging.isEmpty() ? "" : " lagging=" + String.join(",", lagging)))
+                        .getBytes(StandardCharsets.US_ASCII);
                 long cseq = spool.appendIfRoom(Frames.MARK, text);
                 if (cseq > 0) {
                     lastBeat = cseq;

@@ -20,11 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers the spool to the loghost over {@code append-log --ack}: resumes after the last number the loghost
- * committed, sends entries already on disk, and marks them acknowledged as the loghost confirms them. A loghost
- * that has more of the stream than this spool ever numbered means someone else wrote it: said loudly, and the
- * spool goes on as a new stream. Reconnects with capped exponential backoff and jitter (a lower cap while lines
- * wait); a refused host key is fatal.
+ * Delivers the spool to one destination over {@code append-log --ack}: resumes after the last number that loghost
+ * committed, sends entries already on disk, and marks them acknowledged for it as it confirms them. Entries it
+ * lacks that the spool no longer holds (dropped for it by the lag rule) are named in a GAP frame, never skipped
+ * silently. A loghost that has more of the stream than this spool ever numbered means someone else wrote it: said
+ * loudly, and this destination goes on as a new stream. Reconnects with capped exponential backoff and jitter (a
+ * lower cap while lines wait); a refused host key ends this destination's delivery.
  */
 final class Sender {
 
@@ -32,24 +33,30 @@ final class Sender {
     /** Entries read from the spool for one write: bounded in bytes too, since one entry may hold 1 MiB. */
     private static final int READ_ENTRIES = 4096;
     private static final long READ_BYTES = 4L << 20;
+    /** How far a cseq may skip ahead of the stream's last (docs/PROTOCOL.md): a gap frame covers at most this. */
+    static final long MAX_SKIP = 1L << 24;
 
     private final ForwardSettings settings;
     private final Spool spool;
     private final KeyPair key;
     private final StrictKnownHosts hostKeys;
-    private volatile StreamIdentity identity;
+    private final Destination dest;
+    private final java.nio.file.Path ackLog;
+    private final Spool.Cursor cursor = new Spool.Cursor();
 
-    Sender(ForwardSettings settings, Spool spool, KeyPair key, StreamIdentity identity) {
+    /** A sender to {@code dest}; {@code ackLog} (null: none) gets one line per acknowledgement from it. */
+    Sender(ForwardSettings settings, Spool spool, KeyPair key, Destination dest, java.nio.file.Path ackLog) {
         this.settings = settings;
         this.spool = spool;
         this.key = key;
         this.hostKeys = new StrictKnownHosts(settings.knownHosts());
-        this.identity = identity;
+        this.dest = dest;
+        this.ackLog = ackLog;
     }
 
-    /** The stream the spool is delivered as now (it changes when a conflict is found). */
-    StreamIdentity identity() {
-        return identity;
+    /** The destination this sender delivers to. */
+    Destination destination() {
+        return dest;
     }
 
     /** How one connection ended without an error. */
@@ -71,7 +78,7 @@ final class Sender {
             client.start();
             boolean rotatedLastTime = false;
             while (true) {
-                long before = spool.ackedCseq();
+                long before = spool.acked(dest);
                 boolean rotated = false;
                 String interrupted = null;
                 try {
@@ -81,17 +88,18 @@ final class Sender {
                     }
                     rotated = true;
                 } catch (IOException e) {
+                    dest.unreachable = true;
                     if (hostKeys.refusal() != null) {
                         throw new HostKeyRefusedException(hostKeys.refusal());
                     }
                     if (e instanceof Welcome.Unparseable) {
                         LOG.error("welcome-unparseable to={} stream={} reason=\"{}\": nothing can be delivered to this "
-                                + "loghost; retrying with backoff", settings.target(), identity.id(), e.getMessage());
+                                + "loghost; retrying with backoff", dest, dest.identity.id(), e.getMessage());
                     } else {
                         interrupted = e.getMessage();
                     }
                 }
-                if (spool.ackedCseq() > before) {
+                if (spool.acked(dest) > before) {
                     backoff = settings.reconnectMin();
                 }
                 // A new stream is tried at once, but only once in a row: a loghost that finds every new stream
@@ -102,13 +110,12 @@ final class Sender {
                 }
                 rotatedLastTime = rotated;
                 // While lines wait (or are being dropped), probe for the loghost's return more often.
-                Duration cap = spool.undelivered() ? settings.reconnectMaxPending() : settings.reconnectMax();
+                Duration cap = spool.undelivered(dest) ? settings.reconnectMaxPending() : settings.reconnectMax();
                 backoff = backoff.compareTo(cap) > 0 ? cap : backoff;
                 long jittered = (long) (backoff.toMillis() * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
                 if (interrupted != null) {
                     LOG.warn("delivery-interrupted to={} reason=\"{}\" acked={} pending={} retry-in={}ms",
-                            settings.target(), interrupted, spool.ackedCseq(), spool.lastCseq() - spool.ackedCseq(),
-                            jittered);
+                            dest, interrupted, spool.acked(dest), spool.lastCseq() - spool.acked(dest), jittered);
                 }
                 Thread.sleep(jittered);
                 backoff = backoff.multipliedBy(2).compareTo(settings.reconnectMax()) > 0 ? settings.reconnectMax()
@@ -120,25 +127,26 @@ final class Sender {
     // One connection: DONE when everything is delivered and the sources are done, ROTATED after a conflict.
     private Outcome session(SshClient client, BooleanSupplier done) throws IOException, InterruptedException {
         Duration timeout = Duration.ofSeconds(15);
-        try (ClientSession s = client.connect("log", settings.host(), settings.port()).verify(timeout).getSession()) {
+        try (ClientSession s = client.connect("log", dest.host(), dest.port()).verify(timeout).getSession()) {
             s.addPublicKeyIdentity(key);
             s.auth().verify(timeout);
             try (ChannelExec ch = s.createExecChannel(Frames.COMMAND)) {
                 ch.open().verify(timeout);
                 OutputStream out = new BufferedOutputStream(ch.getInvertedIn(), 1 << 16);
                 DataInputStream in = new DataInputStream(ch.getInvertedOut());
-                StreamIdentity id = identity;
+                StreamIdentity id = dest.identity;
                 Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + id.id());
                 out.flush();
                 Welcome welcome = Welcome.parse(Frames.read(in));
+                dest.unreachable = false;
                 long highest = id.toWire(spool.lastCseq());
                 if (welcome.last() > highest) {
                     rotate(id, welcome, highest);
                     return Outcome.ROTATED;
                 }
                 long last = id.toSpool(welcome.last());
-                spool.acked(last);
-                LOG.info("delivery-connected to={} stream={} loghost-has={} spooled={}", settings.target(), id.id(),
+                spool.welcomed(dest, last);
+                LOG.info("delivery-connected to={} stream={} loghost-has={} spooled={}", dest, id.id(),
                         welcome.last(), highest);
                 AckReader acks = new AckReader(in, id, last);
                 acks.start();
@@ -146,14 +154,21 @@ final class Sender {
                 while (acks.failure == null) {
                     long synced = spool.awaitSynced(sent, 200);
                     if (synced > sent) {
-                        List<SpoolEntry> entries = spool.read(sent, READ_ENTRIES, READ_BYTES, synced);
+                        List<SpoolEntry> entries = spool.read(cursor, sent, READ_ENTRIES, READ_BYTES, synced);
+                        // The first entry still held; when none after sent is, everything up to synced is gone.
+                        long held = entries.isEmpty() ? Math.min(spool.lowestHeld(), synced + 1)
+                                : entries.get(0).cseq();
+                        if (held > sent + 1) {
+                            sent = gap(out, id, sent, held - 1, acks);
+                            out.flush();
+                        }
                         for (SpoolEntry e : entries) {
                             Frames.writeSeq(out, e.kind(), id.toWire(e.cseq()), e.data(), 0, e.data().length);
                             sent = e.cseq();
                             acks.sent = sent;
                         }
                         out.flush();
-                    } else if (done.getAsBoolean() && (spool.ackedCseq() >= spool.lastCseq() || failed(done))) {
+                    } else if (done.getAsBoolean() && (spool.acked(dest) >= spool.lastCseq() || failed(done))) {
                         out.close(); // sends EOF: the loghost syncs, acknowledges and exits
                         ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
                         return Outcome.DONE;
@@ -168,13 +183,32 @@ final class Sender {
     // a spool restored from an old copy. What it has is not ours to trust, so nothing is marked acknowledged by it:
     // every entry not acknowledged in this run goes again, as a new stream.
     private void rotate(StreamIdentity id, Welcome welcome, long highest) throws IOException {
-        long base = spool.unacknowledgedBase();
+        long base = spool.unacknowledgedBase(dest);
         StreamIdentity next = id.rotate(spool.dir(), base);
-        LOG.error("stream-conflict stream={} loghost-has={} spool-highest={}: the loghost holds more of this stream "
-                + "than this spool ever numbered (another writer with this host's key, or a spool restored from an "
-                + "old copy); resending the {} unacknowledged entries as new stream {}", id.id(), welcome.lastText(),
-                highest, spool.lastCseq() - base, next.id());
-        identity = next;
+        spool.rotate(dest, next);
+        LOG.error("stream-conflict stream={} loghost-has={} spool-highest={}: the loghost at {} holds more of this "
+                + "stream than this spool ever numbered (another writer with this host's key, or a spool restored "
+                + "from an old copy); resending the {} entries it has not acknowledged as new stream {}", id.id(),
+                welcome.lastText(), highest, dest, spool.lastCseq() - base, next.id());
+    }
+
+    // Spool entries after..upTo are not in the spool any more (dropped for this destination while it was away, or
+    // acknowledged by it before and lost by it since): GAP frames name their cseqs, each skipping at most the bound.
+    private long gap(OutputStream out, StreamIdentity id, long after, long upTo, AckReader acks) throws IOException {
+        long sent = after;
+        while (sent < upTo) {
+            long to = Math.min(upTo, sent + MAX_SKIP);
+            long from = id.toWire(sent + 1);
+            byte[] text = ("cseqs-dropped from=" + from + " to=" + id.toWire(to) + " count=" + (to - sent)
+                    + " (no longer in the forwarder's spool: dropped for this loghost while it lagged, or "
+                    + "acknowledged by it before)").getBytes(StandardCharsets.US_ASCII);
+            Frames.writeSeq(out, Frames.GAP, id.toWire(to), text, 0, text.length);
+            LOG.warn("gap-sent to={} stream={} from={} to={} count={}: entries this loghost lacks that the spool "
+                    + "no longer holds", dest, id.id(), from, id.toWire(to), to - sent);
+            sent = to;
+            acks.sent = sent;
+        }
+        return sent;
     }
 
     // Whether the sources stopped because one failed (then the spool is left for the next start).
@@ -207,8 +241,8 @@ final class Sender {
 
         @Override
         public void run() {
-            try (java.io.Writer log = settings.ackLog() == null ? null : java.nio.file.Files.newBufferedWriter(
-                    settings.ackLog(), StandardCharsets.US_ASCII, java.nio.file.StandardOpenOption.CREATE,
+            try (java.io.Writer log = Sender.this.ackLog == null ? null : java.nio.file.Files.newBufferedWriter(
+                    Sender.this.ackLog, StandardCharsets.US_ASCII, java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.APPEND)) {
                 ackLog = log;
                 while (true) {
@@ -233,7 +267,7 @@ final class Sender {
                                 + " beyond the " + id.toWire(sent) + " sent");
                         return;
                     }
-                    spool.acked(acked);
+                    spool.acked(dest, acked);
                     if (ackLog != null) {
                         java.time.Instant now = java.time.Instant.now();
                         ackLog.write((now.getEpochSecond() * 1_000_000 + now.getNano() / 1000) + " " + f.seq() + "\n");

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,10 +24,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The forwarder's on-disk queue. Sources append (never blocked by the network); entries are numbered, written
  * to segment files and fsynced in batches; the sender reads only entries already on disk, so a number the
- * loghost has seen is never given to another line after a crash. Acknowledged segments are deleted. When the
+ * loghost has seen is never given to another line after a crash. A segment is deleted once every destination has
+ * acknowledged it, or once one has and the segment is older than {@code forward.destination-max-lag} or its room
+ * is needed: a destination that is down holds the others back that long at most ({@link Destinations}). When the
  * spool is full, new lines are counted, not kept, and a gap entry saying how many and when is added as soon as
  * there is room again. Beside the segments: {@code stream-id} ({@link StreamIdentity}) and {@code spool-state}
- * ({@link SpoolState}: the highest cseq ever numbered, the sources' positions).
+ * ({@link SpoolState}: the highest cseq ever numbered, the sources' positions, each destination's stream and
+ * acknowledged cseq); a directory {@code receipts/} is reserved for the loghosts' signed receipts (docs/PROTOCOL.md,
+ * "The spool on disk").
  *
  * <p>Entries are laid out as {@link SpoolEntry} says.
  */
@@ -39,12 +44,16 @@ final class Spool implements AutoCloseable {
     private final long maxBytes;
     private final long segmentBytes;
     private final TreeMap<Long, Path> segments = new TreeMap<>();
+    /** The receive time of the newest entry of each segment, by its first cseq: what the lag rule looks at. */
+    private final TreeMap<Long, Long> segmentNewest = new TreeMap<>();
+    private final Destinations destinations = new Destinations();
+    private StreamIdentity newest;
+    private long savedPositions = -1;
     private SpoolState state;
     private java.nio.channels.FileChannel lockChannel;
     private long totalBytes;
     private long lastCseq;
     private long syncedCseq;
-    private long ackedCseq;
     private RandomAccessFile current;
     private BufferedOutputStream currentOut;
     private long currentFirst;
@@ -77,8 +86,8 @@ final class Spool implements AutoCloseable {
                 s.segments.put(Long.parseLong(n.substring(0, n.length() - 4)), f);
             }
         }
-        for (Path f : s.segments.values()) {
-            s.recoverSegment(f);
+        for (Map.Entry<Long, Path> f : s.segments.entrySet()) {
+            s.recoverSegment(f.getKey(), f.getValue());
         }
         s.syncedCseq = s.lastCseq;
         s.syncer = new Thread(s::syncLoop, "loghost-spool-sync");
@@ -119,8 +128,9 @@ final class Spool implements AutoCloseable {
         }
     }
 
-    private void recoverSegment(Path f) throws IOException {
+    private void recoverSegment(long first, Path f) throws IOException {
         long good = 0;
+        segmentNewest.put(first, 0L);
         try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(f)))) {
             while (true) {
                 SpoolEntry e = SpoolEntry.read(in);
@@ -129,6 +139,7 @@ final class Spool implements AutoCloseable {
                 }
                 good += e.size();
                 lastCseq = Math.max(lastCseq, e.cseq());
+                segmentNewest.merge(first, e.timeMillis(), Math::max);
                 if (e.source() != null && e.sourceOffset() >= 0) {
                     state.note(e.source(), e.sourceOffset(), e.cseq());
                 }
@@ -166,7 +177,7 @@ final class Spool implements AutoCloseable {
     synchronized void keepSourceOffset(String source, long offset) throws IOException {
         forceCurrent();
         state.keep(source, offset, lastCseq);
-        state.save(lastCseq);
+        saveState();
     }
 
     // The state file must never be ahead of the entries on disk: a position it names past an entry lost in a
@@ -184,12 +195,29 @@ final class Spool implements AutoCloseable {
     }
 
     /**
-     * The cseq after which a new stream would have to start to carry everything not known to be acknowledged:
-     * the entries still in the spool, beyond what was acknowledged.
+     * The cseq after which a new stream would have to start to carry every entry still in the spool (a spool that
+     * never had a stream id).
      */
     synchronized long unacknowledgedBase() {
-        long lowest = segments.isEmpty() ? lastCseq + 1 : segments.firstKey();
-        return Math.max(ackedCseq, lowest - 1);
+        return lowest() - 1;
+    }
+
+    /**
+     * The cseq after which a new stream for {@code d} would have to start to carry everything {@code d} is not
+     * known to have: the entries still in the spool, beyond what it acknowledged.
+     */
+    synchronized long unacknowledgedBase(Destination d) {
+        return Math.max(d.acked, lowest() - 1);
+    }
+
+    /** The lowest cseq still in the spool ({@link #lastCseq} + 1 when it holds none). */
+    synchronized long lowestHeld() {
+        return lowest();
+    }
+
+    // The lowest cseq still in the spool (lastCseq + 1 when it holds none).
+    private long lowest() {
+        return segments.isEmpty() ? lastCseq + 1 : segments.firstKey();
     }
 
     /**
@@ -199,6 +227,7 @@ final class Spool implements AutoCloseable {
     synchronized long append(byte kind, String source, long sourceOffset, byte[] data) throws IOException {
         long now = System.currentTimeMillis();
         int size = SpoolEntry.size(source, data.length);
+        makeRoom(size);
         if (!recordGap(size) || totalBytes + size > maxBytes) {
             return drop(now);
         }
@@ -211,6 +240,7 @@ final class Spool implements AutoCloseable {
      */
     synchronized long appendIfRoom(byte kind, byte[] data) throws IOException {
         int size = SpoolEntry.size(null, data.length);
+        makeRoom(size);
         if (droppedLines > 0 || totalBytes + size > maxBytes) {
             return 0;
         }
@@ -226,6 +256,9 @@ final class Spool implements AutoCloseable {
         int size = SpoolEntry.size(source, data.length);
         if (size <= maxBytes / 2) {
             while (totalBytes + size > maxBytes) {
+                if (makeRoom(size)) {
+                    continue;
+                }
                 // Room comes from acknowledgements, which need what is spooled to be synced and sent first.
                 requestSync();
                 wait(1000);
@@ -256,9 +289,9 @@ final class Spool implements AutoCloseable {
         return droppedLines > 0;
     }
 
-    /** True while something waits for the loghost: entries not acknowledged, or lines being dropped. */
-    synchronized boolean undelivered() {
-        return lastCseq > ackedCseq || droppedLines > 0;
+    /** True while something waits for {@code d}: entries it has not acknowledged, or lines being dropped. */
+    synchronized boolean undelivered(Destination d) {
+        return lastCseq > d.acked || droppedLines > 0;
     }
 
     /** Hands written entries to the operating system (one write per source read; fsync is {@link #sync}). */
@@ -285,6 +318,7 @@ final class Spool implements AutoCloseable {
         long cseq = ++lastCseq;
         byte[] b = SpoolEntry.encode(kind, cseq, now, source, sourceOffset, data);
         currentOut.write(b);
+        segmentNewest.merge(currentFirst, now, Math::max);
         totalBytes += b.length;
         currentBytes += b.length;
         if (source != null && sourceOffset >= 0) {
@@ -309,6 +343,7 @@ final class Spool implements AutoCloseable {
         currentOut = new BufferedOutputStream(new FileOutputStream(current.getFD()), 1 << 16);
         currentFirst = first;
         segments.put(first, f);
+        segmentNewest.putIfAbsent(first, 0L);
         StoreFiles.syncDirectory(dir);
     }
 
@@ -353,62 +388,219 @@ final class Spool implements AutoCloseable {
         return lastCseq;
     }
 
-    /** The highest cseq the loghost has acknowledged. */
-    synchronized long ackedCseq() {
-        return ackedCseq;
+    /**
+     * Binds the spool to its destinations (see {@link Destinations#bind}); destinations no longer given are
+     * forgotten: they hold nothing back any more. Saved at once.
+     */
+    synchronized void bind(List<Destination> given, StreamIdentity newestIdentity, Duration destinationMaxLag)
+            throws IOException {
+        newest = newestIdentity;
+        destinations.bind(given, state, newestIdentity, lowest(), destinationMaxLag);
+        if (state.loadedVersion() == 1) {
+            LOG.info("spool-upgraded dir={} from=1 to={} destinations={}", dir, SpoolState.VERSION, given);
+        }
+        forceCurrent();
+        saveState();
     }
 
-    /** Records an acknowledgement; deletes segments whose entries are all acknowledged. */
-    void acked(long cseq) throws IOException {
-        List<Path> delete = new ArrayList<>();
+    /** The stream a destination new to this spool starts on (the newest drawn). */
+    synchronized StreamIdentity newestIdentity() {
+        return newest;
+    }
+
+    /**
+     * {@code d} goes on as stream {@code next} (a conflict at that loghost); kept durably before anything is sent
+     * under it.
+     */
+    synchronized void rotate(Destination d, StreamIdentity next) throws IOException {
+        d.identity = next;
+        d.lackCseq = -1;
+        newest = next;
+        forceCurrent();
+        saveState();
+    }
+
+    /** The highest spool cseq {@code d} has acknowledged. */
+    synchronized long acked(Destination d) {
+        return d.acked;
+    }
+
+    /** The highest spool cseq some destination has acknowledged. */
+    synchronized long bestAcked() {
+        return destinations.best();
+    }
+
+    /** Entries spooled that a destination still waits for (a lagging one included). */
+    synchronized long pending() {
+        return lastCseq - destinations.least(lastCseq);
+    }
+
+    /** The destinations that lag now ({@link Destinations}). */
+    synchronized List<String> lagging() {
+        return destinations.lagging();
+    }
+
+    /**
+     * What the loghost said in WELCOME: {@code d} holds spool cseq {@code last} and nothing beyond. It may be less
+     * than it acknowledged before (a loghost restored from a backup): then the spool holds what it lacks again.
+     */
+    void welcomed(Destination d, long last) throws IOException {
         synchronized (this) {
-            if (cseq <= ackedCseq) {
+            destinations.acked(d, last);
+            d.lackCseq = -1;
+        }
+        trim(0);
+    }
+
+    /** Records an acknowledgement by {@code d}; deletes the segments {@link Destinations#mayDrop} lets go. */
+    void acked(Destination d, long cseq) throws IOException {
+        synchronized (this) {
+            if (cseq <= d.acked) {
                 return;
             }
-            ackedCseq = cseq;
+            destinations.acked(d, cseq);
+        }
+        trim(0);
+    }
+
+    // Deletes the oldest segments the rule lets go, until one may not go, or (needBytes > 0) until that much room
+    // is free. Returns true when room was made.
+    private boolean trim(int needBytes) throws IOException {
+        List<Path> delete = new ArrayList<>();
+        boolean wroteGap;
+        synchronized (this) {
+            if (destinations.isEmpty() || segments.isEmpty()) {
+                return false;
+            }
+            long now = System.currentTimeMillis();
+            long freed = 0;
             Long first = segments.firstKey();
             while (first != null && first.longValue() != currentFirst) {
                 Long next = segments.higherKey(first);
-                if (next == null || next - 1 > cseq) {
+                // The last segment ends at the highest cseq when nothing is written to it any more: a run appends
+                // to a segment of its own, so one left by an earlier run is complete.
+                if (next == null && current != null) {
                     break;
                 }
-                delete.add(segments.remove(first));
+                long last = next == null ? lastCseq : next - 1;
+                boolean needRoom = needBytes > 0 && totalBytes - freed + needBytes > maxBytes;
+                if (!destinations.mayDrop(last, segmentNewest.getOrDefault(first, 0L), now, needRoom)) {
+                    break;
+                }
+                destinations.dropping(last, needRoom);
+                Path f = segments.remove(first);
+                segmentNewest.remove(first);
+                freed += Files.size(f);
+                delete.add(f);
                 first = segments.isEmpty() ? null : segments.firstKey();
             }
             if (!delete.isEmpty()) {
-                // Before acknowledged segments go, their sources' positions and the highest cseq move to the
-                // state file: an emptied spool must never number from 1 again.
+                // Before segments go, their sources' positions, the highest cseq and the destinations' positions
+                // move to the state file: an emptied spool must never number from 1 again.
                 forceCurrent();
-                state.save(lastCseq);
+                saveState();
+                for (Path f : delete) {
+                    Files.delete(f);
+                }
+                totalBytes -= freed;
             }
-        }
-        for (Path f : delete) {
-            long size = Files.size(f);
-            Files.delete(f);
-            synchronized (this) {
-                totalBytes -= size;
-            }
-        }
-        boolean wroteGap;
-        synchronized (this) {
             wroteGap = droppedLines > 0 && recordGap(0) && droppedLines == 0;
             notifyAll(); // sources waiting for room
         }
         if (wroteGap) {
             sync();
         }
+        return !delete.isEmpty();
     }
 
-    // Where the last read stopped, so that reading on from there does not rescan the segment from its start.
-    private long cursorCseq = -1;
-    private long cursorSegment;
-    private long cursorOffset;
+    // Called with the lock held, from the sources: frees room by the rule before a line waits or is dropped.
+    private boolean makeRoom(int size) throws IOException {
+        return totalBytes + size > maxBytes && trim(size);
+    }
+
+    /**
+     * Reports (once, loudly) each destination that lacks an entry another destination acknowledged and that was
+     * spooled longer than the max lag ago: from then on the spool no longer keeps such entries for it.
+     */
+    void checkLag() throws IOException {
+        List<Destination> check;
+        synchronized (this) {
+            check = destinations.toCheck();
+        }
+        long now = System.currentTimeMillis();
+        for (Destination d : check) {
+            long cseq;
+            synchronized (this) {
+                cseq = Math.max(d.acked + 1, lowest());
+                if (d.lackCseq == cseq) {
+                    destinations.lacks(d, cseq, d.lackMillis, now);
+                    continue;
+                }
+            }
+            long t = entryTime(cseq); // read outside the lock: sources go on meanwhile
+            synchronized (this) {
+                destinations.lacks(d, cseq, t, now);
+            }
+        }
+        trim(0);
+    }
+
+    // When entry cseq was spooled (0 if it is not on disk now).
+    private long entryTime(long cseq) throws IOException {
+        Path f;
+        synchronized (this) {
+            Map.Entry<Long, Path> seg = segments.floorEntry(cseq);
+            if (seg == null) {
+                return 0;
+            }
+            f = seg.getValue();
+            flush();
+        }
+        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(f)))) {
+            for (SpoolEntry e; (e = SpoolEntry.read(in)) != null; ) {
+                if (e.cseq() == cseq) {
+                    return e.timeMillis();
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException | SpoolEntry.Corrupt gone) {
+            return 0; // deleted meanwhile, or the entry is still being written
+        }
+        return 0;
+    }
+
+    /**
+     * Saves the destinations' positions if one moved since the last save, so that the spool state a restart reads
+     * (or an operator) is at most one checkpoint old. A stale position only means entries are sent again and
+     * dropped by that loghost as duplicates.
+     */
+    synchronized void checkpoint() throws IOException {
+        if (destinations.fingerprint() != savedPositions) {
+            forceCurrent();
+            saveState();
+        }
+    }
+
+    // The state with every destination's stream and position, durably.
+    private void saveState() throws IOException {
+        savedPositions = destinations.fingerprint();
+        if (!destinations.isEmpty()) {
+            state.deliveries(destinations.deliveries());
+        }
+        state.save(lastCseq);
+    }
+
+    /** Where one reader (a destination's sender) stopped, so that reading on does not rescan a segment. */
+    static final class Cursor {
+        private long cseq = -1;
+        private long segment;
+        private long offset;
+    }
 
     /**
      * Reads synced entries with cseq greater than {@code after}: up to {@code max} of them and, beyond the first,
      * no more than {@code maxBytes} of data in all (an entry may hold 1 MiB: a count alone does not bound memory).
      */
-    List<SpoolEntry> read(long after, int max, long maxBytes, long syncedUpTo) throws IOException {
+    List<SpoolEntry> read(Cursor cursor, long after, int max, long maxBytes, long syncedUpTo) throws IOException {
         List<SpoolEntry> out = new ArrayList<>();
         long bytes = 0;
         Map.Entry<Long, Path> seg;
@@ -418,8 +610,8 @@ final class Spool implements AutoCloseable {
             if (seg == null) {
                 seg = segments.ceilingEntry(after + 1);
             }
-            if (seg != null && cursorCseq == after && cursorSegment == seg.getKey()) {
-                offset = cursorOffset;
+            if (seg != null && cursor.cseq == after && cursor.segment == seg.getKey()) {
+                offset = cursor.offset;
             }
         }
         while (seg != null && out.size() < max && bytes < maxBytes) {
@@ -448,11 +640,9 @@ final class Spool implements AutoCloseable {
                 // acknowledged and deleted meanwhile: continue with the next segment
             }
             if (out.size() > before) {
-                synchronized (this) {
-                    cursorCseq = out.get(out.size() - 1).cseq();
-                    cursorSegment = seg.getKey();
-                    cursorOffset = position;
-                }
+                cursor.cseq = out.get(out.size() - 1).cseq();
+                cursor.segment = seg.getKey();
+                cursor.offset = position;
             }
             offset = 0;
             synchronized (this) {
@@ -473,6 +663,9 @@ final class Spool implements AutoCloseable {
             current.getFD().sync();
             currentOut.close();
             currentOut = null;
+        }
+        if (!destinations.isEmpty()) {
+            saveState(); // the destinations' positions as of now: fewer entries sent twice after a restart
         }
         lockChannel.close();
     }

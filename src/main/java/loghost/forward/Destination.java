@@ -1,0 +1,54 @@
+package loghost.forward;
+
+import java.net.InetSocketAddress;
+import loghost.config.SettingsLoader;
+
+/**
+ * One loghost a spool is delivered to: where it is and, kept by the {@link Spool} under its lock, the stream it is
+ * delivered as, the highest spool cseq it acknowledged, and whether entries it lacks were dropped for it.
+ */
+final class Destination {
+
+    private final String host;
+    private final int port;
+    /** True when its sender's last attempt failed before or after WELCOME; false once a WELCOME is read. */
+    volatile boolean unreachable;
+    // Guarded by the spool that holds this destination.
+    StreamIdentity identity;
+    long acked;
+    long droppedUpTo;
+    boolean lagging;
+    long lackCseq = -1;
+    long lackMillis;
+
+    private Destination(String host, int port) {
+        this.host = host;
+        this.port = port;
+    }
+
+    /** A destination written as {@code HOST:PORT} or {@code [IPV6]:PORT}. */
+    static Destination parse(String hostPort) {
+        InetSocketAddress a = SettingsLoader.parseListen("--to", hostPort);
+        return new Destination(a.getHostString(), a.getPort());
+    }
+
+    /** The host name or address to connect to. */
+    String host() {
+        return host;
+    }
+
+    /** The port to connect to. */
+    int port() {
+        return port;
+    }
+
+    /** Its name in logs and in the spool state: {@code HOST:PORT}, an IPv6 address in brackets. */
+    String name() {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}
