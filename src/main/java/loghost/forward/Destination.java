@@ -13,6 +13,8 @@ final class Destination {
     private final int port;
     /** True when its sender's last attempt failed before or after WELCOME; false once a WELCOME is read. */
     volatile boolean unreachable;
+    /** True once this loghost refused a HELLO asking for receipts (an older version): none are asked for again. */
+    volatile boolean receiptsUnsupported;
     // Guarded by the spool that holds this destination.
     StreamIdentity identity;
     long acked;

@@ -43,6 +43,7 @@ final class Sender {
     private final Destination dest;
     private final java.nio.file.Path ackLog;
     private final Spool.Cursor cursor = new Spool.Cursor();
+    private final Receipts receipts;
 
     /** A sender to {@code dest}; {@code ackLog} (null: none) gets one line per acknowledgement from it. */
     Sender(ForwardSettings settings, Spool spool, KeyPair key, Destination dest, java.nio.file.Path ackLog) {
@@ -52,6 +53,7 @@ final class Sender {
         this.hostKeys = new StrictKnownHosts(settings.knownHosts());
         this.dest = dest;
         this.ackLog = ackLog;
+        this.receipts = new Receipts(spool.dir(), dest);
     }
 
     /** The destination this sender delivers to. */
@@ -135,9 +137,22 @@ final class Sender {
                 OutputStream out = new BufferedOutputStream(ch.getInvertedIn(), 1 << 16);
                 DataInputStream in = new DataInputStream(ch.getInvertedOut());
                 StreamIdentity id = dest.identity;
-                Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + id.id());
+                boolean askReceipts = !dest.receiptsUnsupported;
+                Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + id.id()
+                        + (askReceipts ? " receipts=1" : ""));
                 out.flush();
-                Welcome welcome = Welcome.parse(Frames.read(in));
+                Welcome welcome;
+                try {
+                    welcome = Welcome.parse(Frames.read(in));
+                } catch (Frames.ProtocolException e) {
+                    if (askReceipts && e.getMessage().contains("expected HELLO")) {
+                        // A loghost older than receipts refuses the request: deliver without them.
+                        dest.receiptsUnsupported = true;
+                        LOG.warn("receipts-unsupported to={}: the loghost does not sign receipts (an older version);"
+                                + " delivering without them", dest);
+                    }
+                    throw e;
+                }
                 dest.unreachable = false;
                 long highest = id.toWire(spool.lastCseq());
                 if (welcome.last() > highest) {
@@ -148,7 +163,7 @@ final class Sender {
                 spool.welcomed(dest, last);
                 LOG.info("delivery-connected to={} stream={} loghost-has={} spooled={}", dest, id.id(),
                         welcome.last(), highest);
-                AckReader acks = new AckReader(in, id, last);
+                AckReader acks = new AckReader(in, id, last, receiptKey(s));
                 acks.start();
                 long sent = last;
                 while (acks.failure == null) {
@@ -176,6 +191,15 @@ final class Sender {
                 }
                 throw acks.failure;
             }
+        }
+    }
+
+    // The key receipts must be signed with: the host key this session verified against known_hosts.
+    private loghost.seal.VerificationKey receiptKey(ClientSession s) {
+        try {
+            return loghost.seal.ReceiptSigner.publicKey(s.getServerKey());
+        } catch (IllegalArgumentException e) {
+            return null; // not an Ed25519 host key: receipts from it cannot be checked, so none are kept
         }
     }
 
@@ -230,13 +254,44 @@ final class Sender {
         /** The highest spool cseq written to the loghost so far. */
         private volatile long sent;
         private java.io.Writer ackLog;
+        private final loghost.seal.VerificationKey receiptKey;
+        private long lastAckWire;
+        private long lastAckSeq;
+        private String lastAckDigest;
 
-        AckReader(DataInputStream in, StreamIdentity id, long sent) {
+        AckReader(DataInputStream in, StreamIdentity id, long sent, loghost.seal.VerificationKey receiptKey) {
             super("loghost-forward-acks");
             setDaemon(true);
             this.in = in;
             this.id = id;
             this.sent = sent;
+            this.receiptKey = receiptKey;
+        }
+
+        // A receipt is kept only when the pinned host key signed it and it says what the ACK before it said.
+        private void receipt(Frames.Frame f) {
+            String line = new String(f.body(), StandardCharsets.US_ASCII);
+            String problem;
+            loghost.seal.Receipt r = null;
+            try {
+                r = loghost.seal.Receipt.parse(line);
+                problem = receiptKey == null ? "the loghost's host key is not Ed25519"
+                        : !r.signedBy(receiptKey) ? "signature does not verify with the loghost's host key"
+                        : !r.stream().equals(id.id()) ? "names stream " + r.stream()
+                        : r.cseq() != lastAckWire || r.seq() != lastAckSeq || !r.digestHex().equals(lastAckDigest)
+                                ? "does not match the ACK before it" : null;
+            } catch (IllegalArgumentException e) {
+                problem = "not a receipt line";
+            }
+            if (problem != null) {
+                LOG.error("receipt-refused to={} stream={} reason=\"{}\": not kept", dest, id.id(), problem);
+                return;
+            }
+            try {
+                receipts.add(r.line());
+            } catch (IOException e) {
+                LOG.error("receipt-not-kept to={} file={} reason=\"{}\"", dest, receipts.file(), e.getMessage());
+            }
         }
 
         @Override
@@ -256,6 +311,10 @@ final class Sender {
                                 StandardCharsets.UTF_8));
                         return;
                     }
+                    if (f.kind() == Frames.RECEIPT) {
+                        receipt(f);
+                        continue;
+                    }
                     if (f.kind() != Frames.ACK || f.body().length < 16) {
                         failure = new Frames.ProtocolException("unexpected frame '" + (char) f.kind() + "'");
                         return;
@@ -268,6 +327,9 @@ final class Sender {
                         return;
                     }
                     spool.acked(dest, acked);
+                    lastAckWire = f.seq();
+                    lastAckSeq = java.nio.ByteBuffer.wrap(f.body(), 8, 8).getLong();
+                    lastAckDigest = new String(f.body(), 16, f.body().length - 16, StandardCharsets.US_ASCII);
                     if (ackLog != null) {
                         java.time.Instant now = java.time.Instant.now();
                         ackLog.write((now.getEpochSecond() * 1_000_000 + now.getNano() / 1000) + " " + f.seq() + "\n");

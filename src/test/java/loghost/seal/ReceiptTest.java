@@ -111,6 +111,49 @@ class ReceiptTest {
     }
 
     @Test
+    void aForwarderKeepsTheReceiptsOf100000LinesAndTheyCatchATruncatedOrRewrittenLoghost() throws Exception {
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        Path spool = dir.resolve("spool");
+        Path data;
+        try (TestServer server = new TestServer(dir, "")) {
+            server.enroll("web01", key);
+            data = server.data();
+            StringBuilder in = new StringBuilder();
+            for (int i = 1; i <= 100_000; i++) {
+                in.append("<13>Nov 24 12:00:00 web01 app: forwarded line ").append(i).append('\n');
+            }
+            Path stdin = dir.resolve("stdin");
+            Files.writeString(stdin, in);
+            try (loghost.testing.ForwarderProcess fwd = loghost.testing.ForwarderProcess.start(stdin,
+                    dir.resolve("forward.err"), "--to", "127.0.0.1:" + server.port(), "--key", key.toString(),
+                    "--known-hosts", dir.resolve("known_hosts").toString(), "--spool", spool.toString(), "--stdin",
+                    "--heartbeat", "0s")) {
+                assertEquals(0, fwd.await(300), fwd::stderr);
+            }
+        }
+        Path kept = spool.resolve("receipts/127.0.0.1_" + portOf(dir.resolve("known_hosts")));
+        List<String> receipts = Files.readAllLines(kept);
+        assertTrue(!receipts.isEmpty() && receipts.size() <= 1000, "receipts kept: " + receipts.size());
+        Receipt last = Receipt.parse(receipts.get(receipts.size() - 1));
+        assertEquals(100_000, last.seq(), "the last line's receipt is kept");
+        Run.Result ok = Cli.run(data, "verify", "--receipts", kept.toString());
+        assertEquals(0, ok.exit(), ok::toString);
+
+        Path cut = copy(data, "fwd-cut");
+        Rechain.truncateAfter(cut.resolve("hosts/web01"), 99_999);
+        Run.Result truncated = Cli.run(cut, "verify", "--receipts", kept.toString());
+        assertEquals(1, truncated.exit(), truncated::toString);
+        assertTrue(truncated.stdout().contains("verify: FAIL: hosts/web01: receipt " + kept + ":" + receipts.size()
+                + " says seq 100000 (stream "), truncated::toString);
+        assertTrue(truncated.stdout().contains(", but the log ends at seq 99999\n"), truncated::toString);
+    }
+
+    private static int portOf(Path knownHosts) throws Exception {
+        String line = Files.readString(knownHosts);
+        return Integer.parseInt(line.substring(line.indexOf("]:") + 2, line.indexOf(' ')));
+    }
+
+    @Test
     void aReceiptEditedByItsHolderOrSignedByAnotherKeyIsRefused() throws Exception {
         Path key = KeyGen.generate(dir, "k", "ed25519");
         try (TestServer server = new TestServer(dir, "")) {
