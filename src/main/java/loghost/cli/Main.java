@@ -14,14 +14,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code loghost} command line: serve, enroll, revoke, keys, verify, forward, status, cat, tail, grep, compress,
- * compare-streams, help.
+ * archive, compare-streams, init-seal, pull, serve-logs, help.
  */
 @Command(name = "loghost", mixinStandardHelpOptions = true, version = "loghost 0.1.0",
         description = "Central secure log server: SSH append-only ingest into hash-chained per-host logs.",
         subcommands = {ServeCommand.class, EnrollCommand.class, RevokeCommand.class, KeysCommand.class,
             VerifyCommand.class, ForwardCommand.class, StatusCommand.class, CatCommand.class,
-            TailCommand.class, GrepCommand.class, CompressCommand.class, InitSealCommand.class, PullCommand.class,
-            ServeLogsCommand.class, CompareStreamsCommand.class,
+            TailCommand.class, GrepCommand.class, CompressCommand.class, ArchiveCommand.class, InitSealCommand.class,
+            PullCommand.class, ServeLogsCommand.class, CompareStreamsCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 

@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import loghost.config.Settings;
 import loghost.config.SettingsChanges;
 import loghost.config.SettingsLoader;
+import loghost.housekeeping.Housekeeper;
+import loghost.housekeeping.ServerClock;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
@@ -96,7 +98,9 @@ final class ServeCommand implements Callable<Integer> {
             pulls.close();
             throw e;
         }
-        Stopper stopper = new Stopper(server, pulls);
+        Housekeeper housekeeper = new Housekeeper(settings.dataDir().toAbsolutePath().normalize(), server.store(),
+                settings.housekeeping(), server::auditEvent, ServerClock.get()).start();
+        Stopper stopper = new Stopper(server, pulls, housekeeper);
         reloader.set(new Reloader(server, settings));
         // Any other way the JVM goes down (System.exit, a fatal error) still syncs and closes the logs.
         Thread hook = new Thread(stopper::stop, "loghost-shutdown");
@@ -167,13 +171,15 @@ final class ServeCommand implements Callable<Integer> {
     private static final class Stopper {
         private final LoghostServer server;
         private final PullSources pulls;
+        private final Housekeeper housekeeper;
         private final AtomicBoolean started = new AtomicBoolean();
         private final CountDownLatch done = new CountDownLatch(1);
         private volatile boolean clean;
 
-        Stopper(LoghostServer server, PullSources pulls) {
+        Stopper(LoghostServer server, PullSources pulls, Housekeeper housekeeper) {
             this.server = server;
             this.pulls = pulls;
+            this.housekeeper = housekeeper;
         }
 
         /** Closes the server (or waits until the first caller has); false if closing failed. */
@@ -181,6 +187,7 @@ final class ServeCommand implements Callable<Integer> {
             if (started.compareAndSet(false, true)) {
                 try {
                     try {
+                        housekeeper.close();
                         pulls.close(); // stops every pull source before the logs they write are closed
                     } finally {
                         server.close();

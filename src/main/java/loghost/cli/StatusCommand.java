@@ -121,6 +121,7 @@ final class StatusCommand implements Callable<Integer> {
                             + st.getOrDefault("last-error", "-"));
                 }
             }
+            loghost.housekeeping.ArchiveState.statusLines(data).forEach(out::println);
         }
         return silent + never == 0 ? 0 : Main.ERROR;
     }

@@ -65,6 +65,10 @@ final class VerifyCommand implements Callable<Integer> {
             + "failure (a fresh install)")
     boolean allowEmpty;
 
+    @Option(names = "--archives", description = "also re-read every archive destination (as loghost archive "
+            + "verify): archived files against the MANIFEST and the chain")
+    boolean archives;
+
     @Spec
     CommandSpec spec;
 
@@ -93,6 +97,13 @@ final class VerifyCommand implements Callable<Integer> {
             DataDirectoryCheck.verify(data, allowEmpty, progress, seals, receipts, r);
         } else {
             new Verifier(data.resolve("hosts"), progress).sealedBy(seals).receiptsBy(receipts).verifyOne(host, r);
+        }
+        if (archives) {
+            for (loghost.config.Settings.ArchiveDestination d : options.settings().housekeeping().destinations()) {
+                new loghost.verify.ArchiveVerifier(loghost.archive.Destinations.of(d, java.time.Clock.systemUTC()),
+                        data.resolve("hosts"))
+                        .verifyInto(r, host, false);
+            }
         }
         VerifyProgress.clear(progress);
         PrintWriter out = spec.commandLine().getOut();

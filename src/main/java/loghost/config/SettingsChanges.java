@@ -41,7 +41,8 @@ public final class SettingsChanges {
             new Key("metrics.listen", s -> s.metrics().listen()),
             new Key("seal.enabled", s -> s.seal().enabled()),
             new Key("seal.epoch", s -> s.seal().epoch()),
-            new Key("seal.witness-file", s -> s.seal().witnessFile()));
+            new Key("seal.witness-file", s -> s.seal().witnessFile()),
+            new Key("housekeeping/retention/archive", Settings::housekeeping));
 
     private SettingsChanges() {
     }

@@ -94,7 +94,8 @@ public final class SettingsLoader {
                 audit, forward, new Settings.Metrics(metrics.isEmpty() ? java.util.Optional.empty()
                         : java.util.Optional.of(parseListen("loghost.metrics.listen", metrics))),
                 new Settings.Seal(c.getBoolean("seal.enabled"), epoch(c), c.getString("seal.witness-file").isEmpty()
-                        ? java.util.Optional.empty() : java.util.Optional.of(Path.of(c.getString("seal.witness-file")))));
+                        ? java.util.Optional.empty() : java.util.Optional.of(Path.of(c.getString("seal.witness-file")))),
+                housekeeping(c));
     }
 
     // An epoch ends at every multiple of its length since midnight UTC, so one always ends at midnight.
@@ -106,6 +107,64 @@ public final class SettingsLoader {
                     + " (e.g. 10s, 1m, 5m, 1h)");
         }
         return d;
+    }
+
+    private static final java.util.Set<String> S3_KEYS = java.util.Set.of("bucket", "prefix", "endpoint", "region",
+            "access-key", "secret-key", "object-lock-days");
+
+    private static Settings.S3 s3(String dest, Config s) {
+        for (String key : s.root().keySet()) {
+            if (!S3_KEYS.contains(key)) {
+                throw new ConfigError("loghost.archive.destinations: " + dest + ": unknown s3 setting " + key + " ("
+                        + String.join(", ", new TreeSet<>(S3_KEYS)) + ")");
+            }
+        }
+        String prefix = s.hasPath("prefix") ? s.getString("prefix") : "";
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            prefix += "/";
+        }
+        int lockDays = s.hasPath("object-lock-days") ? s.getInt("object-lock-days") : 0;
+        if (lockDays < 0) {
+            throw new ConfigError("loghost.archive.destinations: " + dest + ": object-lock-days must not be negative");
+        }
+        String access = s.hasPath("access-key") ? s.getString("access-key") : "";
+        String secret = s.hasPath("secret-key") ? s.getString("secret-key") : "";
+        if (access.isEmpty() != secret.isEmpty()) {
+            throw new ConfigError("loghost.archive.destinations: " + dest + ": set both access-key and secret-key, or "
+                    + "neither (the SDK's default chain)");
+        }
+        return new Settings.S3(s.getString("bucket"), prefix, s.hasPath("endpoint") ? s.getString("endpoint") : "",
+                s.hasPath("region") ? s.getString("region") : "us-east-1", access, secret, lockDays);
+    }
+
+    private static Settings.Housekeeping housekeeping(Config c) {
+        java.util.List<Settings.ArchiveDestination> dests = new java.util.ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Config d : c.getConfigList("archive.destinations")) {
+            for (String key : d.root().keySet()) {
+                if (!key.equals("name") && !key.equals("directory") && !key.equals("s3")) {
+                    throw new ConfigError("loghost.archive.destinations: unknown setting " + key
+                            + " (a destination has name, and directory or s3)");
+                }
+            }
+            String name = d.getString("name");
+            if (!name.matches("[a-z0-9][a-z0-9_-]{0,31}") || !names.add(name)) {
+                throw new ConfigError("loghost.archive.destinations: name \"" + name + "\" must be unique and "
+                        + "match [a-z0-9][a-z0-9_-]{0,31}");
+            }
+            if (d.hasPath("directory") == d.hasPath("s3")) {
+                throw new ConfigError("loghost.archive.destinations: " + name + " needs either directory or s3");
+            }
+            dests.add(d.hasPath("directory") ? new Settings.ArchiveDestination(name, Path.of(d.getString("directory")))
+                    : new Settings.ArchiveDestination(name, null, s3(name, d.getConfig("s3"))));
+        }
+        Duration deleteAfter = nonNegative(c, "retention.delete-after");
+        if (!deleteAfter.isZero() && !dests.isEmpty()) {
+            throw new ConfigError("loghost.retention.delete-after: only without archive.destinations (archived files "
+                    + "leave the disk once archived)");
+        }
+        return new Settings.Housekeeping(c.getBoolean("housekeeping.compress"), positive(c, "housekeeping.interval"),
+                nonNegative(c, "retention.online"), deleteAfter, java.util.List.copyOf(dests));
     }
 
     /** Parses a duration as written in config files ({@code 100ms}, {@code 60s}, {@code 10m}). */

@@ -32,6 +32,8 @@ public final class Manifest {
     private static final Pattern META_LINE = Pattern.compile("# ([0-9]{4}-[0-9]{2}-[0-9]{2}\\.log\\.gz) "
             + "size=(0|[1-9][0-9]{0,18}) seq=([1-9][0-9]{0,17})-(0|[1-9][0-9]{0,17}) "
             + "end=([0-9a-f]{32}|[0-9a-f]{64}|[0-9a-f]{128})( chain=([0-9a-f]{64}))");
+    private static final Pattern MARK_LINE = Pattern.compile("# (archived|deleted) "
+            + "([0-9]{4}-[0-9]{2}-[0-9]{2}\\.log\\.gz)( to=([a-z0-9][a-z0-9_-]{0,31}))?( chain=([0-9a-f]{64}))");
     private static final int MAX_LINE = 512;
 
     /** One compressed day file as listed: the line number of its {@code sha256sum} line, for findings. */
@@ -39,12 +41,28 @@ public final class Manifest {
     }
 
     /**
+     * A listed file that left the host directory on purpose: archived to destination {@code to}, or (to null)
+     * deleted by retention; {@code line} is its line number.
+     */
+    public record Mark(String name, String to, long line) {
+    }
+
+    /**
      * What reading a manifest found: its complete entries (in file order), the first problem and its line (null
      * when none), whether an incomplete last entry (an interrupted append) was left out, the length of the
-     * complete part, and the chain digest of the last complete entry.
+     * complete part, the chain digest of the last complete entry or mark, and the marks (in file order).
      */
     public record Contents(List<Entry> entries, String problem, long problemLine, boolean torn, long completeLength,
-                           byte[] chain) {
+                           byte[] chain, List<Mark> marks) {
+        Contents(List<Entry> entries, String problem, long problemLine, boolean torn, long completeLength,
+                 byte[] chain) {
+            this(entries, problem, problemLine, torn, completeLength, chain, new ArrayList<>());
+        }
+
+        /** True when a mark says {@code name} was archived to {@code to} (or, with {@code to} null, deleted). */
+        public boolean marked(String name, String to) {
+            return marks.stream().anyMatch(m -> m.name().equals(name) && java.util.Objects.equals(m.to(), to));
+        }
     }
 
     private Manifest() {
@@ -66,6 +84,14 @@ public final class Manifest {
         String meta = "# " + e.name() + " size=" + e.size() + " seq=" + e.firstSeq() + "-" + e.lastSeq()
                 + " end=" + e.end();
         return sum + meta + " chain=" + HexFormat.of().formatHex(chain(prev, sum, meta)) + "\n";
+    }
+
+    /** The mark line (with its LF) saying {@code name} was archived to {@code to} (null: deleted), after {@code prev}. */
+    public static String markLine(String name, String to, byte[] prev) {
+        String line = "# " + (to == null ? "deleted " : "archived ") + name + (to == null ? "" : " to=" + to);
+        MessageDigest md = sha256();
+        md.update(prev);
+        return line + " chain=" + HexFormat.of().formatHex(md.digest(line.getBytes(StandardCharsets.US_ASCII))) + "\n";
     }
 
     /** The chain digest of an entry: SHA-256(previous digest ‖ sha256sum line with LF ‖ # line before " chain="). */
@@ -94,34 +120,62 @@ public final class Manifest {
             }
             long complete = lines.offset;
             String lastName = "";
+            List<Mark> marks = new ArrayList<>();
             while (true) {
                 long lineNo = lines.number + 1;
                 String sum = lines.next();
                 if (sum == null) {
-                    return new Contents(entries, null, 0, false, complete, prev);
+                    return new Contents(entries, null, 0, false, complete, prev, marks);
+                }
+                if (sum.startsWith("# archived ") || sum.startsWith("# deleted ")) {
+                    if (!lines.terminated) {
+                        return new Contents(entries, null, 0, true, complete, prev, marks);
+                    }
+                    Matcher k = MARK_LINE.matcher(sum);
+                    if (!k.matches() || k.group(1).equals("archived") != (k.group(4) != null)) {
+                        return new Contents(entries, "malformed manifest mark", lineNo, false, complete, prev, marks);
+                    }
+                    MessageDigest md = sha256();
+                    md.update(prev);
+                    byte[] chain = md.digest(sum.substring(0, k.start(5)).getBytes(StandardCharsets.US_ASCII));
+                    if (!Arrays.equals(chain, HexFormat.of().parseHex(k.group(6)))) {
+                        return new Contents(entries, "manifest chain digest mismatch", lineNo, false, complete, prev,
+                                marks);
+                    }
+                    String name = k.group(2);
+                    Contents so = new Contents(entries, null, 0, false, complete, prev, marks);
+                    if (entries.stream().noneMatch(e -> e.name().equals(name)) || so.marked(name, k.group(4))) {
+                        return new Contents(entries, "manifest mark names no file listed above it, or repeats one",
+                                lineNo, false, complete, prev, marks);
+                    }
+                    marks.add(new Mark(name, k.group(4), lineNo));
+                    prev = chain;
+                    complete = lines.offset;
+                    continue;
                 }
                 String meta = lines.terminated ? lines.next() : null;
                 if (meta == null || !lines.terminated) {
                     // Only the end of the file can be unterminated: an append a crash cut short.
-                    return new Contents(entries, null, 0, true, complete, prev);
+                    return new Contents(entries, null, 0, true, complete, prev, marks);
                 }
                 Matcher s = SUM_LINE.matcher(sum);
                 Matcher m = meta == null ? null : META_LINE.matcher(meta);
                 if (!s.matches() || m == null || !m.matches() || !m.group(1).equals(s.group(2))) {
-                    return new Contents(entries, "malformed manifest entry", lineNo, false, complete, prev);
+                    return new Contents(entries, "malformed manifest entry", lineNo, false, complete, prev, marks);
                 }
                 long firstSeq = Long.parseLong(m.group(3));
                 long lastSeq = Long.parseLong(m.group(4));
                 if (lastSeq < firstSeq - 1) {
-                    return new Contents(entries, "malformed manifest entry", lineNo, false, complete, prev);
+                    return new Contents(entries, "malformed manifest entry", lineNo, false, complete, prev, marks);
                 }
                 String withoutChain = meta.substring(0, m.start(6));
                 byte[] chain = chain(prev, sum + "\n", withoutChain);
                 if (!Arrays.equals(chain, HexFormat.of().parseHex(m.group(7)))) {
-                    return new Contents(entries, "manifest chain digest mismatch", lineNo, false, complete, prev);
+                    return new Contents(entries, "manifest chain digest mismatch", lineNo, false, complete, prev, marks);
                 }
                 if (s.group(2).compareTo(lastName) <= 0) {
-                    return new Contents(entries, "manifest entries not in name order", lineNo, false, complete, prev);
+                    return new Contents(entries, "manifest entries not in name order", lineNo, false, complete, prev,
+                            marks);
                 }
                 lastName = s.group(2);
                 prev = chain;
@@ -129,6 +183,32 @@ public final class Manifest {
                 entries.add(new Entry(s.group(2), Long.parseLong(m.group(2)), s.group(1), firstSeq, lastSeq,
                         m.group(5), lineNo));
             }
+        }
+    }
+
+    /**
+     * Appends a mark for {@code name} (archived to {@code to}, or deleted when null) to the host's manifest and
+     * forces it; an incomplete last line (an interrupted append) is cut first. Refuses a manifest with a problem.
+     */
+    public static void appendMark(Path file, String host, String name, String to) throws IOException {
+        Contents c = read(file, host);
+        if (c.problem() != null) {
+            throw new IOException("hosts/" + host + "/" + NAME + ":" + c.problemLine() + ": " + c.problem()
+                    + "; run loghost verify");
+        }
+        if (c.marked(name, to)) {
+            return;
+        }
+        byte[] line = markLine(name, to, c.chain()).getBytes(StandardCharsets.US_ASCII);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            ch.truncate(c.completeLength());
+            ch.position(c.completeLength());
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(line);
+            while (bb.hasRemaining()) {
+                ch.write(bb);
+            }
+            ch.force(true);
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import loghost.audit.AuditTrail;
 import loghost.config.Settings;
 import loghost.config.SettingsChanges;
+import loghost.housekeeping.ServerClock;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
 import loghost.metrics.MetricsEndpoint;
@@ -84,7 +85,7 @@ public final class LoghostServer implements AutoCloseable {
             LOG.warn("legacy-digest digest={}: collisions can be forged; use sha256 or sha512 for new hosts",
                     settings.store().digest().headerName());
         }
-        LogStore store = new LogStore(data.resolve("hosts"), settings.store().digest(), Clock.systemUTC());
+        LogStore store = new LogStore(data.resolve("hosts"), settings.store().digest(), ServerClock.get());
         AuditTrail audit = new AuditTrail(store.host(HostName.AUDIT), settings.audit().refusalsPerSecond());
         try {
             return start(settings, data, hostKey, fingerprint, store, audit);
@@ -194,12 +195,12 @@ public final class LoghostServer implements AutoCloseable {
     // The seal chain, created by the first start (its verification key logged and audited), then continued.
     private static Sealer openSealer(Path data, LogStore store, AuditTrail audit) throws IOException {
         if (!Sealer.exists(data)) {
-            VerificationKey key = Sealer.init(data, Clock.systemUTC());
+            VerificationKey key = Sealer.init(data, ServerClock.get());
             LOG.info("seal-initialized key={} file={}: pin this verification key off the loghost (loghost verify"
                     + " --key)", key, data.resolve(Sealer.PUBLIC_KEY_FILE));
             audit.event("seal-initialized key=" + key);
         }
-        Sealer sealer = Sealer.open(data, store, Clock.systemUTC());
+        Sealer sealer = Sealer.open(data, store, ServerClock.get());
         LOG.info("sealing epoch={} key={}", sealer.epoch(), Sealer.publicKey(data));
         return sealer;
     }
@@ -259,7 +260,7 @@ public final class LoghostServer implements AutoCloseable {
         return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::url);
     }
 
-    /** The host chains this server writes, for the pull sources serve runs beside it. */
+    /** The host chains this server writes, for what serve runs beside it (pull sources, housekeeping). */
     public LogStore store() {
         return store;
     }
@@ -267,6 +268,11 @@ public final class LoghostServer implements AutoCloseable {
     /** The audit trail, for the pull sources serve runs beside it. */
     public AuditTrail audit() {
         return audit;
+    }
+
+    /** Records a security event in the audit trail (housekeeping: archives, deletions, failures). */
+    public void auditEvent(String message) {
+        audit.event(message);
     }
 
     /** Keys enrolled when the server started. */

@@ -45,6 +45,7 @@ public final class HostLog {
     private byte[] lastDigest;
     private byte[] nextDigest;
     private long fileDay = Long.MIN_VALUE;
+    private long fileFirstSeq;
     private int fileVersion = FileHeader.CURRENT_VERSION;
     private RandomAccessFile file;
     private long fileSize;
@@ -146,6 +147,7 @@ public final class HostLog {
             log.file = raf;
             log.fileSize = tail.completeLength();
             log.fileDay = header.day().toEpochDay();
+            log.fileFirstSeq = header.firstSeq();
             log.fileVersion = header.version();
             raf.seek(log.fileSize);
             return log;
@@ -361,14 +363,7 @@ public final class HostLog {
     // leaves this chain exactly as it was, writing on (if the clock steps back) or retrying at the next append.
     private void startDayFile(long day) throws IOException {
         if (file != null) {
-            // The new header names the old file's last record: it must be durable before the header is.
-            try {
-                file.getFD().sync();
-            } catch (IOException e) {
-                broken = "fsync failed: " + e.getMessage();
-                LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
-                throw e;
-            }
+            finishDayFile();
         }
         LocalDate date = LocalDate.ofEpochDay(day);
         FileHeader header = new FileHeader(host, date, algorithm, lastSeq + 1, lastDigest);
@@ -388,8 +383,45 @@ public final class HostLog {
         fileSize = headerLine.length;
         file.seek(fileSize);
         fileDay = day;
+        fileFirstSeq = lastSeq + 1;
         fileVersion = header.version();
         LOG.info("day-file host={} file={} seq={}", host, path.getFileName(), lastSeq + 1);
+    }
+
+    /**
+     * The one place a day file ends (docs/FORMAT.md, "Closing a day"), whether a record of a later day or the
+     * housekeeping timer closes it: its records are forced to disk, since the next header names the last one.
+     * Sealing the end of a day (issue 9) belongs here, before the sync.
+     */
+    private void finishDayFile() throws IOException {
+        try {
+            file.getFD().sync();
+        } catch (IOException e) {
+            broken = "fsync failed: " + e.getMessage();
+            LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
+            throw e;
+        }
+    }
+
+    /**
+     * Closes the current day file if its UTC day is over and it holds a record, by starting today's file (a
+     * header only), as the first record of a later day would; true when it did. A file that holds no record is
+     * left open, so a host that stays silent gets no new file day after day.
+     */
+    public synchronized boolean closeDayIfOver() throws StorageException {
+        if (closed || broken != null || file == null || lastSeq < fileFirstSeq) {
+            return false;
+        }
+        long day = Math.floorDiv(clock.millis(), DAY_MILLIS);
+        if (day <= fileDay) {
+            return false;
+        }
+        try {
+            startDayFile(day);
+        } catch (IOException e) {
+            throw new StorageException("cannot close day file of host " + host + ": " + e.getMessage(), e);
+        }
+        return true;
     }
 
     /**

@@ -93,6 +93,25 @@ public final class LogStore implements AutoCloseable {
         return hostsDir;
     }
 
+    /**
+     * Closes every open chain's day file whose UTC day is over (see {@link HostLog#closeDayIfOver()}); returns the
+     * hosts closed. A failure is logged and leaves that chain as it was (the next call tries again).
+     */
+    public List<String> closeFinishedDays() {
+        List<String> closedHosts = new ArrayList<>();
+        for (HostLog log : open.values()) {
+            try {
+                if (log.closeDayIfOver()) {
+                    closedHosts.add(log.host());
+                }
+            } catch (StorageException e) {
+                LOG.error("day-close-failed host={} reason=\"{}\"", log.host(), e.getMessage());
+            }
+        }
+        closedHosts.sort(null);
+        return closedHosts;
+    }
+
     /** Syncs every chain written since its last sync; a failure is logged and leaves that chain out of service. */
     public void syncAll() {
         for (HostLog log : open.values()) {

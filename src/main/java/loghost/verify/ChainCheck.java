@@ -102,9 +102,9 @@ final class ChainCheck {
                 if (!view.digestEquals(computed)) {
                     return fail(label, lineNo, "digest mismatch at seq " + view.seq());
                 }
-                if (receipts != null && view.seq() == receipts.next) {
-                    problem = receipts.found(new String(lines.line(), view.digestStart(), 2 * algorithm.length(),
-                            StandardCharsets.US_ASCII));
+                if (receipts != null && receipts.next >= 0 && view.seq() >= receipts.next) {
+                    problem = receipts.at(view.seq(), new String(lines.line(), view.digestStart(),
+                            2 * algorithm.length(), StandardCharsets.US_ASCII), label);
                     if (problem != null) {
                         return fail(label, lineNo, problem);
                     }
@@ -154,6 +154,15 @@ final class ChainCheck {
             seals.tailStart(v.seq(), v.time());
         }
         return null;
+    }
+
+    /**
+     * The next file continues from a file that is not online (archived or deleted, docs/FORMAT.md "Archive and
+     * retention"): from SEQ {@code next} and the digest {@code prevDigest} its manifest entry ends with.
+     */
+    void continueFrom(long next, byte[] prevDigest) {
+        nextSeq = next;
+        prev = prevDigest;
     }
 
     /** The first SEQ the current (last checked) file continues from. */
@@ -248,7 +257,9 @@ final class ChainCheck {
         }
         if (algorithm == null) {
             algorithm = h.algorithm();
-            prev = h.algorithm().genesis(host);
+            if (prev == null) {
+                prev = h.algorithm().genesis(host);
+            }
         } else if (h.algorithm() != algorithm) {
             return "header names algorithm " + h.algorithm().headerName() + ", the chain uses "
                     + algorithm.headerName();

@@ -28,6 +28,7 @@ final class ManifestCheck {
     private final String label;
     private final VerifyReport report;
     private final Map<String, Manifest.Entry> listed = new HashMap<>();
+    private Manifest.Contents contents;
 
     ManifestCheck(String host, Path dir, String label, VerifyReport report) {
         this.host = host;
@@ -56,6 +57,7 @@ final class ManifestCheck {
         for (Manifest.Entry e : c.entries()) {
             listed.put(e.name(), e);
         }
+        contents = c;
         return true;
     }
 
@@ -63,12 +65,18 @@ final class ManifestCheck {
     boolean listedFilesPresent(Map<String, boolean[]> days) {
         for (Manifest.Entry e : listed.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList()) {
             boolean[] d = days.get(e.name().substring(0, 10));
-            if (d == null || !d[1]) {
+            if ((d == null || !d[1]) && !OffStore.gone(contents, e.name())) {
                 report.add(Kind.FAIL, label + "/" + e.name(), 0, "listed in MANIFEST but missing");
                 return false;
             }
         }
+        OffStore.notes(contents, days, label, report);
         return true;
+    }
+
+    /** Before the chain reads {@code day}: if the file listed just before it is not online, continue from its entry. */
+    void continueChain(String day, Map<String, boolean[]> days, ChainCheck chain) {
+        OffStore.continueChain(contents, day, days, chain);
     }
 
     /** A compressed file whose chain {@code chain} just checked: it must be listed, and match its entry. */

@@ -123,8 +123,21 @@ public final class ReceiptCheck {
             this.next = wanted.firstKey();
         }
 
-        /** Record {@code next} holds with digest {@code digestHex}; a failure text when a receipt differs. */
-        String found(String digestHex) {
+        /**
+         * Record {@code seq} (at least {@link #next}) holds with digest {@code digestHex}; a failure text when a
+         * receipt differs. Receipts of SEQs before it are of records not online (the chain began after them: files
+         * archived or deleted by retention); they are noted, not failed.
+         */
+        String at(long seq, String digestHex, String label) {
+            while (next >= 0 && next < seq) {
+                Held h = wanted.remove(next).get(0);
+                report.add(Kind.NOTE, label, 0, "receipt " + h.place() + " names seq " + next + ", in a file not "
+                        + "online (archived or deleted by retention): loghost archive verify checks it");
+                next = wanted.isEmpty() ? -1 : wanted.firstKey();
+            }
+            if (next != seq) {
+                return null;
+            }
             List<Held> rs = wanted.remove(next);
             next = wanted.isEmpty() ? -1 : wanted.firstKey();
             for (Held h : rs) {

@@ -236,6 +236,7 @@ public final class Verifier {
             String plain = d.getKey() + ".log";
             String gz = plain + ".gz";
             LocalDate day = LocalDate.parse(d.getKey());
+            manifest.continueChain(d.getKey(), days, chain);
             report.file();
             if (d.getValue()[0]) {
                 if (!chain.file(dir.resolve(plain), label + "/" + plain, day, false)) {

@@ -34,7 +34,8 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"serve", "enroll", "revoke", "keys", "verify", "forward", "status", "cat", "tail", "grep", "compress"})
+    @ValueSource(strings = {"serve", "enroll", "revoke", "keys", "verify", "forward", "status", "cat", "tail", "grep", "compress",
+        "archive"})
     void everySubcommandAnswersHelpAndHelpCommand(String command) {
         Run.Result r = loghost(command, "--help");
         assertEquals(0, r.exit(), r::toString);

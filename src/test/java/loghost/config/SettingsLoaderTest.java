@@ -70,4 +70,34 @@ class SettingsLoaderTest {
                     + "(see reference.conf for the settings that exist)\n", r.stderr());
         }
     }
+
+    @Test
+    void housekeepingDefaultsAndArchiveDestinationsAreReadAndMistakesNamed(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Settings d = SettingsLoader.load(null);
+        assertEquals(new Settings.Housekeeping(true, java.time.Duration.ofMinutes(5), java.time.Duration.ofDays(30),
+                java.time.Duration.ZERO, java.util.List.of()), d.housekeeping());
+        Path ok = java.nio.file.Files.writeString(dir.resolve("ok.conf"), "loghost.archive.destinations = "
+                + "[{ name = nas, directory = \"/mnt/nas\" }]\nloghost.retention.online = 7d\n");
+        Settings s = SettingsLoader.load(ok);
+        assertEquals(java.util.List.of(new Settings.ArchiveDestination("nas", Path.of("/mnt/nas"))),
+                s.housekeeping().destinations());
+        assertEquals(java.time.Duration.ofDays(7), s.housekeeping().online());
+        Path both = java.nio.file.Files.writeString(dir.resolve("both.conf"), "loghost.archive.destinations = "
+                + "[{ name = nas, directory = \"/mnt/nas\" }]\nloghost.retention.delete-after = 7d\n");
+        SettingsLoader.ConfigError e = org.junit.jupiter.api.Assertions.assertThrows(SettingsLoader.ConfigError.class,
+                () -> SettingsLoader.load(both));
+        assertTrue(e.getMessage().contains("loghost.retention.delete-after: only without archive.destinations"),
+                e.getMessage());
+        Path s3 = java.nio.file.Files.writeString(dir.resolve("s3.conf"), "loghost.archive.destinations = [{ name = off,"
+                + " s3 { bucket = b, prefix = logs, access-key = AKIA1, secret-key = SECRETKEY1, object-lock-days = 400 } }]\n");
+        Settings.ArchiveDestination off = SettingsLoader.load(s3).housekeeping().destinations().get(0);
+        assertEquals(new Settings.S3("b", "logs/", "", "us-east-1", "AKIA1", "SECRETKEY1", 400), off.s3());
+        assertTrue(!off.toString().contains("SECRETKEY1") && !off.toString().contains("AKIA1"), off.toString());
+        Path typo = java.nio.file.Files.writeString(dir.resolve("typo.conf"), "loghost.archive.destinations = "
+                + "[{ name = nas, dir = \"/mnt/nas\" }]\n");
+        e = org.junit.jupiter.api.Assertions.assertThrows(SettingsLoader.ConfigError.class,
+                () -> SettingsLoader.load(typo));
+        assertTrue(e.getMessage().contains("loghost.archive.destinations: unknown setting dir"), e.getMessage());
+    }
 }

@@ -100,4 +100,33 @@ class ManifestDocTest {
         Files.writeString(file, lines.get(0) + "\n" + lines.get(1) + "\n" + bad + "\n", StandardCharsets.US_ASCII);
         assertEquals("malformed manifest entry", Manifest.read(file, "web01").problem());
     }
+
+    @Test
+    void theArchivedMarkExampleIsWhatTheWriterAppendsAndTheReaderAccepts() throws Exception {
+        String archived = block("manifest-archived: hosts/web01/MANIFEST");
+        String before = block("manifest: hosts/web01/MANIFEST");
+        assertTrue(archived.startsWith(before), "the mark is appended to the first example");
+        Path file = dir.resolve("MANIFEST");
+        Files.writeString(file, before, StandardCharsets.US_ASCII);
+
+        Manifest.appendMark(file, "web01", "2026-11-22.log.gz", "nas");
+
+        assertEquals(archived, Files.readString(file, StandardCharsets.US_ASCII));
+        Manifest.Contents c = Manifest.read(file, "web01");
+        assertNull(c.problem());
+        assertTrue(c.marked("2026-11-22.log.gz", "nas"));
+        assertEquals(List.of(new Manifest.Mark("2026-11-22.log.gz", "nas", 4)), c.marks());
+        String doc = Files.readString(DOC, StandardCharsets.UTF_8);
+        Matcher g = Pattern.compile("exactly \\(a regular expression over the line without its LF\\):\n\n```\n(.*?)\n```")
+                .matcher(doc);
+        assertTrue(g.find(), "mark grammar block");
+        assertTrue(archived.lines().toList().get(3).matches(g.group(1)));
+        assertTrue(("# deleted 2026-11-22.log.gz chain=" + "0".repeat(64)).matches(g.group(1)));
+        assertFalse(("# archived 2026-11-22.log.gz to=NAS chain=" + "0".repeat(64)).matches(g.group(1)));
+        // A mark naming a file not listed above it is refused.
+        Files.writeString(file, before + Manifest.markLine("2026-11-23.log.gz", "nas", c.entries().isEmpty() ? null
+                : HexFormat.of().parseHex("f83a3fa2cbb42fff680f129f65c424143fff6dbe04695e59c303b1d601b19446")),
+                StandardCharsets.US_ASCII);
+        assertEquals("manifest mark names no file listed above it, or repeats one", Manifest.read(file, "web01").problem());
+    }
 }

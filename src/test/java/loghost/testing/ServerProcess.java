@@ -54,6 +54,12 @@ public final class ServerProcess implements AutoCloseable {
         return start(data, stderr, knownHosts, 0, List.of(), List.of(serveArgs));
     }
 
+    /** Starts a server on 127.0.0.1:0 with JVM options (test hooks) and more {@code serve} options. */
+    public static ServerProcess start(Path data, Path stderr, Path knownHosts, List<String> jvmArgs,
+            List<String> serveArgs) throws Exception {
+        return start(data, stderr, knownHosts, 0, jvmArgs, serveArgs);
+    }
+
     private static ServerProcess start(Path data, Path stderr, Path knownHosts, int port, List<String> jvmArgs,
             List<String> serveArgs) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("java"));

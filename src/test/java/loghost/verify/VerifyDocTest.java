@@ -233,6 +233,21 @@ class VerifyDocTest {
         c.put("compressed copy beside its day file (loghost compress was interrupted)", new Case(d -> gzipBeside(d, ""),
                 0, "verify: note: " + GZ1 + ": compressed copy beside its day file (loghost compress was interrupted)\n"
                         + "verify: OK: 2 hosts, 4 files, 20 records\n"));
+        // Marks of retention (docs/FORMAT.md, "Archive and retention").
+        c.put("malformed manifest mark", fails(compressed(d -> Files.writeString(d.resolve(MANIFEST),
+                "# archived 2026-11-22.log.gz to=NAS chain=" + "0".repeat(64) + "\n", StandardOpenOption.APPEND)),
+                "verify: FAIL: " + MANIFEST + ":4: malformed manifest mark\n"
+                        + "verify: FAILED: 1 problem (2 hosts, 2 files, 10 records checked)\n"));
+        c.put("manifest mark names no file listed above it, or repeats one", fails(compressed(d -> Files.writeString(
+                d.resolve(MANIFEST), Manifest.markLine("2026-11-23.log.gz", "nas",
+                        Manifest.read(d.resolve(MANIFEST), "web01").chain()), StandardOpenOption.APPEND)),
+                "verify: FAIL: " + MANIFEST + ":4: manifest mark names no file listed above it, or repeats one\n"
+                        + "verify: FAILED: 1 problem (2 hosts, 2 files, 10 records checked)\n"));
+        c.put("N files archived to DEST, not online (FIRST to LAST)", new Case(compressed(d -> {
+            Manifest.appendMark(d.resolve(MANIFEST), "web01", "2026-11-22.log.gz", "nas");
+            Files.delete(d.resolve(GZ1));
+        }), 0, "verify: note: hosts/web01: 1 file archived to nas, not online (2026-11-22.log.gz)\n"
+                + "verify: OK: 2 hosts, 3 files, 15 records\n"));
         return c;
     }
 
