@@ -31,6 +31,7 @@ import loghost.verify.VerifyReport.Kind;
 public final class SealCheck {
 
     private static final Pattern EPOCH_MESSAGE = Pattern.compile("epoch=([1-9][0-9]{0,17})");
+    private static final String INVALID_KEY = "not a valid Ed25519 public key";
     private static final Set<String> SEAL_DIR_FILES = Set.of("epoch.key", "epoch.key.new", "sealing");
 
     private final Path sealDir;
@@ -143,7 +144,7 @@ public final class SealCheck {
             while (lines.next()) {
                 lineNo++;
                 if (!lines.terminated()) {
-                    return tornOrFail(label, lineNo, newest, "incomplete final line");
+                    return tornOrFail(label, lineNo, newest && r.blocks > 0, "incomplete final line");
                 }
                 if (!parser.inBlock()) {
                     blockLine = lineNo;
@@ -152,7 +153,9 @@ public final class SealCheck {
                 try {
                     b = parser.line(new String(lines.line(), 0, lines.length(), StandardCharsets.US_ASCII));
                 } catch (IllegalArgumentException e) {
-                    return fail(label, lineNo, e.getMessage());
+                    // The parser checks a block's key (on its first line) only once the sig line completes it:
+                    // name the line that holds the key, as for every other line that does not fit the grammar.
+                    return fail(label, e.getMessage().equals(INVALID_KEY) ? blockLine : lineNo, e.getMessage());
                 }
                 if (b == null) {
                     continue;
@@ -165,9 +168,15 @@ public final class SealCheck {
                 lastFile = label;
             }
             if (parser.inBlock()) {
-                return tornOrFail(label, lineNo, newest, "block without its sig line");
+                return tornOrFail(label, blockLine, newest && r.blocks > 0, "block without its sig line");
             }
-            if (firstOfFile && !newest) {
+            if (firstOfFile) {
+                // Empty: a crash while the server created the file of a new day, after a block that holds; with
+                // none before it, the genesis block is gone, and nothing could be checked against the seals.
+                if (newest && r.blocks > 0) {
+                    report.add(Kind.NOTE, label, 0, "holds no block (a file a crash left empty), ignored");
+                    return false;
+                }
                 return fail(label, 0, "holds no block");
             }
             return true;
@@ -178,9 +187,10 @@ public final class SealCheck {
         }
     }
 
-    // A crash while the server appended a block leaves a partial one at the end of the newest file only.
-    private boolean tornOrFail(String label, long line, boolean newest, String what) {
-        if (newest) {
+    // A crash while the server appended a block leaves a partial one at the end of the newest file only, and only
+    // after a block that holds (the server never runs without the genesis block).
+    private boolean tornOrFail(String label, long line, boolean crashPossible, String what) {
+        if (crashPossible) {
             report.add(Kind.NOTE, label, line, what + " (a block a crash cut short), ignored");
             return false;
         }

@@ -19,17 +19,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import loghost.housekeeping.Manifest;
+import loghost.seal.Sealer;
 import loghost.store.DigestAlgorithm;
 import loghost.store.LineBatch;
 import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.Cli;
+import loghost.testing.ManualClock;
 import loghost.testing.Run;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -50,8 +50,15 @@ class VerifyDocTest {
     @TempDir
     Path dir;
 
-    /** A mutation of the fixture and what verify must print for it. */
-    private record Case(Mutation mutate, int exit, String stdout, String... args) {
+    /**
+     * A mutation of the fixture (the sealed one when {@code sealed}) and what verify must print for it. In
+     * {@code args}, {@code KEY} stands for the fixture's verification key and {@code WITNESS} for a witness file
+     * beside the data directory; in {@code stdout}, {@code WITNESS} for that file's path.
+     */
+    private record Case(boolean sealed, Mutation mutate, int exit, String stdout, String... args) {
+        Case(Mutation mutate, int exit, String stdout, String... args) {
+            this(false, mutate, exit, stdout, args);
+        }
     }
 
     @FunctionalInterface
@@ -248,6 +255,12 @@ class VerifyDocTest {
             Files.delete(d.resolve(GZ1));
         }), 0, "verify: note: hosts/web01: 1 file archived to nas, not online (2026-11-22.log.gz)\n"
                 + "verify: OK: 2 hosts, 3 files, 15 records\n"));
+        c.put("N files deleted by retention, not online (...)", new Case(compressed(d -> {
+            Manifest.appendMark(d.resolve(MANIFEST), "web01", "2026-11-22.log.gz", null);
+            Files.delete(d.resolve(GZ1));
+        }), 0, "verify: note: hosts/web01: 1 file deleted by retention, not online (2026-11-22.log.gz)\n"
+                + "verify: OK: 2 hosts, 3 files, 15 records\n"));
+        sealedCases(c);
         return c;
     }
 
@@ -272,6 +285,303 @@ class VerifyDocTest {
         chmod(d.resolve(GZ1), "rw-------");
     }
 
+    // The sealed fixture's files (see sealedFixture) and what verify --key prints about the untouched store.
+    private static final String C1 = "seal/2026-11-22.ckpt";
+    private static final String C2 = "seal/2026-11-23.ckpt";
+    private static final String DB2 = "hosts/db01/2026-11-23.log";
+    private static final String WEB2 = "hosts/web01/2026-11-23.log";
+    private static final String SEALED_DB = "verify: sealed: hosts/db01: until 2026-11-23T00:01:00.000Z"
+            + " (last sealed seq 6, checkpoint 2)\n";
+    private static final String SEALED_WEB = "verify: sealed: hosts/web01: until 2026-11-23T00:01:00.000Z"
+            + " (last sealed seq 9, checkpoint 3)\n";
+    private static final String SEALED_ALL = "verify: sealed: seal: checkpoints of epochs 1-3 hold, the last ending"
+            + " 2026-11-23T00:01:00.000Z (" + C2 + ")\n";
+    private static final String HELD = SEALED_DB + SEALED_WEB + SEALED_ALL;
+    private static final String OK = "verify: OK: 2 hosts, 4 files, 15 records\n";
+
+    private static Case sealed(Mutation m, int exit, String stdout, String... args) {
+        return new Case(true, m, exit, stdout, args.length == 0 ? new String[] {"--key", "KEY"} : args);
+    }
+
+    // What verify prints when the checkpoints fail at FILE:LINE and only epochs 1..held hold: the hosts' seal
+    // records of later epochs then count as records not sealed yet.
+    private static String heldUpTo(int held, String finding) {
+        String note = held == 1 ? "note: hosts/db01: records 4-6 are not sealed yet (written after checkpoint 1)\n"
+                + "verify: sealed: hosts/db01: until 2026-11-22T23:59:00.000Z (last sealed seq 3, checkpoint 1)\n"
+                + "verify: note: hosts/web01: records 4-9 are not sealed yet (written after checkpoint 1)\n"
+                + "verify: sealed: hosts/web01: until 2026-11-22T23:59:00.000Z (last sealed seq 3, checkpoint 1)\n"
+                + "verify: sealed: seal: checkpoints of epochs 1-1 hold, the last ending 2026-11-22T23:59:00.000Z ("
+                + C1 + ")\n"
+                : "sealed: hosts/db01: until 2026-11-23T00:00:00.000Z (last sealed seq 6, checkpoint 2)\n"
+                + "verify: note: hosts/web01: records 7-9 are not sealed yet (written after checkpoint 2)\n"
+                + "verify: sealed: hosts/web01: until 2026-11-23T00:00:00.000Z (last sealed seq 6, checkpoint 2)\n"
+                + "verify: sealed: seal: checkpoints of epochs 1-2 hold, the last ending 2026-11-23T00:00:00.000Z ("
+                + C2 + ")\n";
+        return "verify: FAIL: " + finding + "\nverify: " + note
+                + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n";
+    }
+
+    // A failure of the seal directory before any block holds: the hosts are checked as chains only.
+    private static String nothingHolds(String finding) {
+        return "verify: FAIL: " + finding + "\nverify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n";
+    }
+
+    /** One case per REASON of "Verifying seals" (and of --witness), on the sealed fixture. */
+    private static void sealedCases(Map<String, Case> c) {
+        // Step 1: the seal directory.
+        c.put("unexpected entry in seal directory", sealed(d -> writePrivate(d.resolve("seal/notes.txt"), "x"), 1,
+                nothingHolds("seal/notes.txt: unexpected entry in seal directory")));
+        c.put("no checkpoint file (the genesis block is missing)", sealed(d -> {
+            Files.delete(d.resolve(C1));
+            Files.delete(d.resolve(C2));
+        }, 1, nothingHolds("seal: no checkpoint file (the genesis block is missing)")));
+        // Step 2: the blocks.
+        c.put("not the first line of a genesis or checkpoint block", sealed(line(C1, 1, l -> "x" + l), 1,
+                nothingHolds(C1 + ":1: not the first line of a genesis or checkpoint block")));
+        c.put("not a checkpoint entry (HOST SEQ DIGEST)", sealed(line(C2, 2, String::toUpperCase), 1,
+                heldUpTo(1, C2 + ":2: not a checkpoint entry (HOST SEQ DIGEST)")));
+        c.put("expected the sig line", sealed(line(C1, 2, l -> "sig" + l), 1,
+                nothingHolds(C1 + ":2: expected the sig line")));
+        c.put("checkpoint entries out of order", sealed(d -> {
+            List<String> l = lines(d, C2);
+            l.add(1, l.remove(2));
+            writeLines(d, C2, l);
+        }, 1, heldUpTo(1, C2 + ":3: checkpoint entries out of order")));
+        c.put("TIME is not a real instant: T", sealed(line(C2, 5, l -> l.replace("end=2026-11-23T00:01:00.000Z",
+                "end=2026-11-23T00:01:60.000Z")), 1,
+                heldUpTo(2, C2 + ":5: TIME is not a real instant: 2026-11-23T00:01:60.000Z")));
+        c.put("not a valid Ed25519 public key", sealed(line(C2, 5, l -> l.replaceAll("next=ed25519:[0-9a-f]{64}",
+                "next=ed25519:" + "ff".repeat(32))), 1, heldUpTo(2, C2 + ":5: not a valid Ed25519 public key")));
+        c.put("line too long for a checkpoint file", sealed(d -> Files.writeString(d.resolve(C2), "x".repeat(4097)
+                + "\n", StandardOpenOption.APPEND), 1, "verify: FAIL: " + C2 + ":8: line too long for a checkpoint file\n"
+                + HELD + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n"));
+        c.put("the file's first block is of day D, the file name says F", sealed(d -> Files.move(d.resolve(C2),
+                d.resolve("seal/2026-11-24.ckpt")), 1, heldUpTo(1,
+                "seal/2026-11-24.ckpt:1: the file's first block is of day 2026-11-23, the file name says 2026-11-24")));
+        c.put("the first block is not the genesis block", sealed(d -> {
+            List<String> l = lines(d, C1);
+            writeLines(d, C1, l.subList(2, l.size()));
+        }, 1, nothingHolds(C1 + ":1: the first block is not the genesis block")));
+        c.put("genesis block not signed by the verification key", sealed(d -> { }, 1,
+                nothingHolds(C1 + ":1: genesis block not signed by the verification key"), "--key", OTHER_KEY));
+        c.put("a second genesis block", sealed(d -> {
+            List<String> l = lines(d, C1);
+            l.addAll(2, l.subList(0, 2));
+            writeLines(d, C1, l);
+        }, 1, "verify: FAIL: " + C1 + ":3: a second genesis block\n"
+                + "verify: note: hosts/db01: records 1-6 are not sealed yet (no checkpoint yet)\n"
+                + "verify: sealed: hosts/db01: until 2026-11-22T23:58:00.000Z\n"
+                + "verify: note: hosts/web01: records 1-9 are not sealed yet (no checkpoint yet)\n"
+                + "verify: sealed: hosts/web01: until 2026-11-22T23:58:00.000Z\n"
+                + "verify: sealed: seal: no checkpoint yet: the genesis block holds, made 2026-11-22T23:58:00.000Z ("
+                + C1 + ")\nverify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n"));
+        c.put("checkpoint of epoch N where epoch M was due", sealed(d -> {
+            List<String> l = lines(d, C2);
+            writeLines(d, C2, l.subList(4, l.size()));
+        }, 1, heldUpTo(1, C2 + ":1: checkpoint of epoch 3 where epoch 2 was due")));
+        c.put("checkpoint N: prev does not match the block before it", sealed(line(C2, 5, l -> flipHex(l,
+                l.indexOf(" prev=") + 6)), 1, heldUpTo(2, C2 + ":5: checkpoint 3: prev does not match the block before it")));
+        c.put("checkpoint N: start is not the end of the epoch before it", sealed(line(C2, 5, l -> l.replace(
+                "start=2026-11-23T00:00:00.000Z", "start=2026-11-23T00:00:00.001Z")), 1,
+                heldUpTo(2, C2 + ":5: checkpoint 3: start is not the end of the epoch before it")));
+        c.put("checkpoint N: signature does not verify with epoch N's key", sealed(line(C2, 7, l -> flipHex(l,
+                l.length() - 1)), 1, heldUpTo(2, C2 + ":5: checkpoint 3: signature does not verify with epoch 3's key")));
+        c.put("incomplete final line (a block a crash cut short), ignored", sealed(d -> Files.writeString(
+                d.resolve(C2), "checkpoint v1 epoch=4 sta", StandardOpenOption.APPEND), 0,
+                "verify: note: " + C2 + ":8: incomplete final line (a block a crash cut short), ignored\n" + HELD + OK));
+        c.put("block without its sig line (a block a crash cut short), ignored", sealed(d -> {
+            List<String> l = lines(d, C2);
+            writeLines(d, C2, l.subList(0, 6));
+        }, 0, "verify: note: " + C2 + ":5: block without its sig line (a block a crash cut short), ignored\n"
+                + heldUpTo(2, "").substring(15).replace("verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n",
+                "verify: OK: 2 hosts, 4 files, 15 records\n")));
+        c.put("incomplete final line", sealed(d -> Files.writeString(d.resolve(C1), "x", StandardOpenOption.APPEND), 1,
+                heldUpTo(1, C1 + ":7: incomplete final line")));
+        c.put("block without its sig line", sealed(d -> {
+            List<String> l = lines(d, C1);
+            writeLines(d, C1, l.subList(0, 5));
+        }, 1, "verify: FAIL: " + C1 + ":3: block without its sig line\n"
+                + "verify: note: hosts/db01: records 1-6 are not sealed yet (no checkpoint yet)\n"
+                + "verify: sealed: hosts/db01: until 2026-11-22T23:58:00.000Z\n"
+                + "verify: note: hosts/web01: records 1-9 are not sealed yet (no checkpoint yet)\n"
+                + "verify: sealed: hosts/web01: until 2026-11-22T23:58:00.000Z\n"
+                + "verify: sealed: seal: no checkpoint yet: the genesis block holds, made 2026-11-22T23:58:00.000Z ("
+                + C1 + ")\nverify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n"));
+        c.put("holds no block", sealed(d -> writePrivate(d.resolve("seal/2026-11-21.ckpt"), ""), 1,
+                nothingHolds("seal/2026-11-21.ckpt: holds no block")));
+        c.put("holds no block (a file a crash left empty), ignored", sealed(d -> writePrivate(
+                d.resolve("seal/2026-11-24.ckpt"), ""), 0,
+                "verify: note: seal/2026-11-24.ckpt: holds no block (a file a crash left empty), ignored\n" + HELD + OK));
+        // Step 3: each host's seal records against the checkpoints.
+        c.put("seal record message is not epoch=N", sealed(rechainLast(WEB2, f -> f[5] = "epoch=03"), 1,
+                sealedHost(WEB2 + ":5: seal record message is not epoch=N", 14)));
+        c.put("seal record of epoch N after one of epoch M", sealed(rechainLast(WEB2, f -> f[5] = "epoch=1"), 1,
+                sealedHost(WEB2 + ":5: seal record of epoch 1 after one of epoch 2", 14)));
+        c.put("seq S sealed by checkpoint N (seal/F:L) is missing: the log ends at seq E (records were removed after X)",
+                sealed(d -> writeLines(d, WEB2, lines(d, WEB2).subList(0, 3)), 1, sealedHost("hosts/web01: seq 9"
+                        + " sealed by checkpoint 3 (" + C2 + ":6) is missing: the log ends at seq 7 (records were"
+                        + " removed after seq 6 (sealed intact by checkpoint 2))", 13)));
+        c.put("seal record at seq S (epoch N) is not in its checkpoint", sealed(rechainFrom(WEB2, 3, f -> {
+            f[2] = "seal";
+            f[3] = "-";
+            f[5] = "epoch=3";
+        }), 1, sealedHost(WEB2 + ":3: seal record at seq 7 (epoch 3) is not in its checkpoint", 15)));
+        c.put("record S is not what checkpoint N (seal/F:L) sealed: the log was altered after X and at or before seq S",
+                sealed(rechainFrom(WEB2, 3, f -> f[5] = "nothing happened"), 1, sealedHost("hosts/web01: record 9 is"
+                        + " not what checkpoint 3 (" + C2 + ":6) sealed: the log was altered after seq 6 (sealed intact"
+                        + " by checkpoint 2) and at or before seq 9", 15)));
+        // Steps 4 to 6.
+        c.put("records A-B are not sealed yet (written after checkpoint N)", sealed(append("web01",
+                "2026-11-23T00:01:30.000Z", 2), 0, SEALED_DB
+                + "verify: note: hosts/web01: records 10-11 are not sealed yet (written after checkpoint 3)\n"
+                + SEALED_WEB + SEALED_ALL + "verify: OK: 2 hosts, 4 files, 17 records\n"));
+        c.put("missing: checkpoint N sealed this host up to seq S", sealed(d -> deleteTree(d.resolve("hosts/db01")), 1,
+                SEALED_WEB + "verify: FAIL: hosts/db01: missing: checkpoint 2 sealed this host up to seq 6\n"
+                        + SEALED_ALL + "verify: FAILED: 1 problem (1 host, 2 files, 9 records checked)\n"));
+        c.put("sealed only until T, before --sealed-until TIME", sealed(append("db01", "2026-11-23T00:00:30.000Z", 1),
+                1, "verify: note: hosts/db01: record 7 is not sealed yet (written after checkpoint 3)\n"
+                        + "verify: sealed: hosts/db01: until 2026-11-23T00:00:30.000Z (last sealed seq 6, checkpoint 2)\n"
+                        + "verify: FAIL: hosts/db01: sealed only until 2026-11-23T00:00:30.000Z, before --sealed-until"
+                        + " 2026-11-23T00:01:00Z\n" + SEALED_WEB + SEALED_ALL
+                        + "verify: FAILED: 1 problem (2 hosts, 4 files, 16 records checked)\n",
+                "--key", "KEY", "--sealed-until", "2026-11-23T00:01:00Z"));
+        c.put("the checkpoints end at T, before --sealed-until TIME", sealed(d -> { }, 1, SEALED_DB
+                + "verify: FAIL: hosts/db01: sealed only until 2026-11-23T00:01:00.000Z, before --sealed-until"
+                + " 2026-11-23T00:02:00Z\n" + SEALED_WEB
+                + "verify: FAIL: hosts/web01: sealed only until 2026-11-23T00:01:00.000Z, before --sealed-until"
+                + " 2026-11-23T00:02:00Z\n" + SEALED_ALL
+                + "verify: FAIL: seal: the checkpoints end at 2026-11-23T00:01:00.000Z, before --sealed-until"
+                + " 2026-11-23T00:02:00Z\n"
+                + "verify: FAILED: 3 problems (2 hosts, 4 files, 15 records checked)\n",
+                "--key", "KEY", "--sealed-until", "2026-11-23T00:02:00Z"));
+        // Which key, and whether there are checkpoints at all.
+        c.put("missing: this data directory holds no checkpoints", sealed(d -> deleteTree(d.resolve("seal")), 1,
+                nothingHolds("seal: missing: this data directory holds no checkpoints")));
+        c.put("verification key read from the data directory itself: against root on the loghost this proves nothing;"
+                + " pass --key with the key you pinned elsewhere", sealed(d -> { }, 0, "verify: warning: seal.pub:"
+                + " verification key read from the data directory itself: against root on the loghost this proves"
+                + " nothing; pass --key with the key you pinned elsewhere\n" + HELD + OK, "--allow-empty"));
+        c.put("cannot be read (pass --key)", sealed(d -> Files.writeString(d.resolve("seal.pub"), "ed25519:x\n"), 1,
+                nothingHolds("seal.pub: cannot be read (pass --key)"), "--allow-empty"));
+        // --witness.
+        c.put("malformed witness line", sealed(witness(k -> "loghost-witness v1 key=" + k + " epoch=1\n"), 1,
+                "verify: FAIL: WITNESS:1: malformed witness line\n" + "verify: sealed: witness: 0 witnessed"
+                        + " checkpoints\n" + HELD + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n",
+                "--key", "KEY", "--witness", "WITNESS"));
+        c.put("line too long", sealed(witness(k -> "x".repeat((1 << 22) + 1) + "\n"), 1,
+                "verify: FAIL: WITNESS:1: line too long\n" + "verify: sealed: witness: 0 witnessed checkpoints\n"
+                        + HELD + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n",
+                "--key", "KEY", "--witness", "WITNESS"));
+        c.put("witness line for epoch N differs from W:LINE (two different checkpoints were witnessed)", sealed(d -> {
+            String real = blockDigest(d, C1, 3, 6);
+            witness(k -> witnessLine(k, 1, "2026-11-22T23:59:00.000Z", real)
+                    + witnessLine(k, 1, "2026-11-22T23:59:00.000Z", "0".repeat(64))).apply(d);
+        }, 1,
+                "verify: FAIL: WITNESS:2: witness line for epoch 1 differs from WITNESS:1 (two different checkpoints"
+                        + " were witnessed)\nverify: sealed: witness: 1 witnessed checkpoint, the newest epoch 1 ending"
+                        + " 2026-11-22T23:59:00.000Z\n" + HELD
+                        + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n",
+                "--key", "KEY", "--witness", "WITNESS"));
+        c.put("checkpoint N is not the one witnessed in W:LINE (ending T)", sealed(witness(k -> witnessLine(k, 2,
+                "2026-11-23T00:00:00.000Z", "0".repeat(64))), 1, heldUpTo(1, C2 + ":1: checkpoint 2 is not the one"
+                + " witnessed in WITNESS:1 (ending 2026-11-23T00:00:00.000Z)").replace("verify: note: hosts/db01",
+                "verify: FAIL: seal: checkpoint 2 (ending 2026-11-23T00:00:00.000Z, witnessed in WITNESS:1) is missing:"
+                        + " the checkpoints that hold end at epoch 1; 1 witnessed checkpoint is gone\n"
+                        + "verify: sealed: witness: 1 witnessed checkpoint, the newest epoch 2 ending 2026-11-23T00:00:00.000Z\n"
+                        + "verify: note: hosts/db01").replace("FAILED: 1 problem", "FAILED: 2 problems"),
+                "--key", "KEY", "--witness", "WITNESS"));
+        c.put("checkpoint N (ending T, witnessed in W:LINE) is missing: the checkpoints that hold end at epoch M;"
+                + " K witnessed checkpoints are gone", sealed(witness(k -> witnessLine(k, 4, "2026-11-23T00:02:00.000Z",
+                "0".repeat(64))), 1, "verify: FAIL: seal: checkpoint 4 (ending 2026-11-23T00:02:00.000Z, witnessed in"
+                + " WITNESS:1) is missing: the checkpoints that hold end at epoch 3; 1 witnessed checkpoint is gone\n"
+                + "verify: sealed: witness: 1 witnessed checkpoint, the newest epoch 4 ending 2026-11-23T00:02:00.000Z\n"
+                + HELD + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n",
+                "--key", "KEY", "--witness", "WITNESS"));
+    }
+
+    /** The worked example's verification key: a valid key, but not the fixture's. */
+    private static final String OTHER_KEY = "ed25519:4a4c286e02a707b781dbc9222f022dcae6c7904ba17b26097a90b9bfd9ca36fb";
+
+    // A failure in web01's seal records (db01 held; R records checked in all).
+    private static String sealedHost(String finding, int records) {
+        return SEALED_DB + "verify: FAIL: " + finding + "\n" + SEALED_ALL
+                + "verify: FAILED: 1 problem (2 hosts, 4 files, " + records + " records checked)\n";
+    }
+
+    private static String witnessLine(String key, long epoch, String end, String digest) {
+        return "loghost-witness v1 key=" + key + " epoch=" + epoch + " end=" + end + " digest=" + digest + "\n";
+    }
+
+    // Writes the witness file beside the data directory; its text may name the fixture's key.
+    private static Mutation witness(UnaryOperator<String> text) {
+        return d -> writePrivate(d.resolveSibling("witness.txt"), text.apply(
+                Files.readString(d.resolve("seal.pub"), StandardCharsets.US_ASCII).strip()));
+    }
+
+    // SHA-256 of lines from..to (1-based, inclusive) of a file, each with its LF: a block's digest.
+    private static String blockDigest(Path d, String file, int from, int to) throws Exception {
+        String block = String.join("\n", lines(d, file).subList(from - 1, to)) + "\n";
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(
+                block.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private static String flipHex(String line, int at) {
+        char ch = line.charAt(at);
+        return line.substring(0, at) + (ch == '0' ? '1' : '0') + line.substring(at + 1);
+    }
+
+    // Appends n lines to a host's chain with the real store at the given time (records not sealed yet).
+    private static Mutation append(String host, String at, int n) {
+        return d -> {
+            try (LogStore store = new LogStore(d.resolve("hosts"), DigestAlgorithm.SHA256,
+                    Clock.fixed(Instant.parse(at), ZoneOffset.UTC))) {
+                store.recoverAll();
+                LineBatch b = new LineBatch();
+                for (int i = 0; i < n; i++) {
+                    byte[] raw = ("late line " + i).getBytes(StandardCharsets.US_ASCII);
+                    b.add(RecordType.LOG, raw, 0, raw.length);
+                }
+                store.host(host).append(b);
+            }
+        };
+    }
+
+    /**
+     * The sealed fixture, written and sealed by the real LogStore and Sealer on a clock set by hand: the genesis
+     * block at 23:58 on 2026-11-22; epoch 1 (db01 and web01, two lines each) ends 23:59; epoch 2 (two more lines
+     * each) ends at midnight, so its seal records and checkpoint start the 2026-11-23 files; epoch 3 (web01 only)
+     * ends 00:01. seal/2026-11-22.ckpt: genesis (lines 1-2), checkpoint 1 (3-6, entries db01 3 and web01 3);
+     * seal/2026-11-23.ckpt: checkpoint 2 (1-4, db01 6 and web01 6), checkpoint 3 (5-7, web01 9).
+     */
+    static Path sealedFixture(Path base) throws Exception {
+        Path data = base.resolve("data");
+        ManualClock clock = new ManualClock("2026-11-22T23:58:00.000Z");
+        Sealer.init(data, clock);
+        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+            store.recoverAll();
+            Sealer sealer = Sealer.open(data, store, clock);
+            String[][] epochs = {
+                {"2026-11-22T23:58:30.000Z", "2026-11-22T23:59:00.000Z", "db01", "web01"},
+                {"2026-11-22T23:59:30.000Z", "2026-11-23T00:00:00.000Z", "db01", "web01"},
+                {"2026-11-23T00:00:30.000Z", "2026-11-23T00:01:00.000Z", "web01"},
+            };
+            for (String[] e : epochs) {
+                clock.set(e[0]);
+                for (int h = 2; h < e.length; h++) {
+                    LineBatch b = new LineBatch();
+                    for (int i = 1; i <= 2; i++) {
+                        byte[] raw = (e[h] + " at " + e[0] + " line " + i).getBytes(StandardCharsets.US_ASCII);
+                        b.add(RecordType.LOG, raw, 0, raw.length);
+                    }
+                    store.host(e[h]).append(b);
+                }
+                clock.set(e[1]);
+                sealer.closeEpoch();
+            }
+        }
+        return data;
+    }
+
     @Test
     void everyReasonTheDocListsHasACaseAndNoOther() throws Exception {
         assertEquals(new TreeSet<>(docReasons()), new TreeSet<>(cases().keySet()));
@@ -280,10 +590,16 @@ class VerifyDocTest {
     @TestFactory
     Stream<DynamicTest> eachReasonIsPrintedExactlyAsTheDocSays() {
         return cases().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
-            Path data = fixture(Files.createTempDirectory(dir, "case"));
-            e.getValue().mutate().apply(data);
-            Run.Result r = Cli.run(data, "verify", e.getValue().args());
-            assertEquals(e.getValue().stdout(), r.stdout(), r::toString);
+            Case c = e.getValue();
+            Path base = Files.createTempDirectory(dir, "case");
+            Path data = c.sealed() ? sealedFixture(base) : fixture(base);
+            String key = c.sealed() ? Files.readString(data.resolve("seal.pub"), StandardCharsets.US_ASCII).strip() : "";
+            String witness = base.resolve("witness.txt").toString();
+            c.mutate().apply(data);
+            String[] args = Stream.of(c.args()).map(a -> a.equals("KEY") ? key : a.equals("WITNESS") ? witness : a)
+                    .toArray(String[]::new);
+            Run.Result r = Cli.run(data, "verify", args);
+            assertEquals(c.stdout(), r.stdout().replace(witness, "WITNESS"), r::toString);
             assertEquals(e.getValue().exit(), r.exit(), r::toString);
         }));
     }
@@ -306,13 +622,37 @@ class VerifyDocTest {
             if (last.equals("REASON")) {
                 inReasonTable = true;
             } else if (inReasonTable && !last.startsWith("---")) {
-                Matcher m = Pattern.compile("`([^`]*)`").matcher(last);
-                if (m.find()) {
-                    reasons.add(m.group(1));
-                }
+                reasons.addAll(quoted(last));
             }
         }
         return reasons;
+    }
+
+    // Every backquoted text of a REASON cell (a cell may list several), except inside a parenthesis outside the
+    // quotes, which explains a placeholder: "`does not match its MANIFEST entry (F)` (F = `size`, ...)".
+    private static List<String> quoted(String cell) {
+        List<String> out = new ArrayList<>();
+        int depth = 0;
+        StringBuilder q = null;
+        for (char ch : cell.toCharArray()) {
+            if (q != null) {
+                if (ch == '`') {
+                    if (depth == 0) {
+                        out.add(q.toString());
+                    }
+                    q = null;
+                } else {
+                    q.append(ch);
+                }
+            } else if (ch == '`') {
+                q = new StringBuilder();
+            } else if (ch == '(') {
+                depth++;
+            } else if (ch == ')') {
+                depth--;
+            }
+        }
+        return out;
     }
 
     // Two hosts, two days, five records per host and day, written by the real store.
@@ -356,6 +696,31 @@ class VerifyDocTest {
         return d -> {
             List<String> l = lines(d, file);
             l.set(lineNo - 1, edit.apply(l.get(lineNo - 1)));
+            writeLines(d, file, l);
+        };
+    }
+
+    /**
+     * Edits the fields of record line {@code lineNo} (1-based) of a host's newest day file and recomputes the
+     * digests of it and every record after it, as root re-chaining a log would.
+     */
+    static Mutation rechainFrom(String file, int lineNo, java.util.function.Consumer<String[]> edit) {
+        return d -> {
+            List<String> l = lines(d, file);
+            byte[] prev = HexFormat.of().parseHex(lineNo == 2 ? l.get(0).substring(l.get(0).indexOf(" prev=") + 6)
+                    : l.get(lineNo - 2).split(" ", 6)[4]);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (int i = lineNo - 1; i < l.size(); i++) {
+                String[] f = l.get(i).split(" ", 6);
+                if (i == lineNo - 1) {
+                    edit.accept(f);
+                }
+                sha.update(prev);
+                prev = sha.digest((f[0] + " " + f[1] + " " + f[2] + " " + f[3] + " " + f[5])
+                        .getBytes(StandardCharsets.UTF_8));
+                f[4] = HexFormat.of().formatHex(prev);
+                l.set(i, String.join(" ", f));
+            }
             writeLines(d, file, l);
         };
     }
