@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Delivery latency of loghost forward: "write FIFO RATE COUNT SENDLOG" writes COUNT lines into the FIFO at RATE
  * lines/s, noting when each was written; "report SENDLOG ACKLOG" matches each line i (cseq i of a fresh stream)
- * with the first acknowledgement covering it (from forward --ack-log) and prints p50, p99 and max in ms.
+ * with the first acknowledgement covering it (from forward --ack-log) and prints p50, p99, p99.9 and max in ms.
  */
 public final class Latency {
 
@@ -73,6 +73,7 @@ public final class Latency {
             lat[n++] = (ackTime[j] - Long.parseLong(f[1])) / 1000.0;
         }
         Arrays.sort(lat, 0, n);
-        System.out.printf("lines=%d p50=%.2f p99=%.2f max=%.2f%n", n, lat[n / 2], lat[(int) (n * 0.99)], lat[n - 1]);
+        System.out.printf("lines=%d p50=%.2f p99=%.2f p99.9=%.2f max=%.2f%n", n, lat[n / 2], lat[(int) (n * 0.99)],
+                lat[(int) (n * 0.999)], lat[n - 1]);
     }
 }

@@ -1,12 +1,19 @@
-import java.io.InputStream;
+import java.io.DataInputStream;
 import java.io.OutputStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
 import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.PublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -16,20 +23,27 @@ import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.keyverifier.RequiredServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.apache.sshd.common.util.security.SecurityUtils;
+import loghost.protocol.Frames;
 
 /**
- * Many hosts at once: N SSH sessions to the loghost, each with its own enrolled key (KEYDIR/k0000 ...), each
- * running append-log. "load" sends LINES lines per session concurrently and prints the aggregate rate; "idle"
- * opens the sessions, sends one line each, prints "ready" and holds them until its stdin closes.
+ * Many hosts at once: N SSH sessions to the loghost, each with its own enrolled key (from "keys"), each running
+ * append-log. "load" sends LINES lines per session concurrently and prints the aggregate rate; "idle" opens the
+ * sessions, sends one line each, prints "ready" and holds them until its stdin closes; "acked-idle" does the same
+ * with append-log --ack sessions (HELLO, WELCOME, one LINE and its ACK each), as idle forwarders hold them.
+ * "keys DIR N" makes N ECDSA P-256 client keys in one JVM (ssh-keygen would take a process per key): DIR/keys.txt
+ * for this program, DIR/enrolled_keys (hosts h0000 ...) to append to the loghost's.
  *
- *   java -cp target/classes:target/lib/* bench/Sessions.java HOST PORT HOSTKEY.pub KEYDIR N LINES load|idle
+ *   java -cp target/classes:target/lib/* bench/Sessions.java keys DIR N
+ *   java -cp target/classes:target/lib/* bench/Sessions.java HOST PORT HOSTKEY.pub DIR N LINES load|idle|acked-idle
  */
 public final class Sessions {
 
     public static void main(String[] a) throws Exception {
+        if (a[0].equals("keys")) {
+            keys(Path.of(a[1]), Integer.parseInt(a[2]));
+            return;
+        }
         String host = a[0];
         int port = Integer.parseInt(a[1]);
         PublicKey hostKey = PublicKeyEntry.parsePublicKeyEntry(Files.readString(Path.of(a[2])).strip())
@@ -37,7 +51,9 @@ public final class Sessions {
         Path keys = Path.of(a[3]);
         int n = Integer.parseInt(a[4]);
         int lines = Integer.parseInt(a[5]);
-        boolean idle = a[6].equals("idle");
+        boolean acked = a[6].equals("acked-idle");
+        boolean idle = acked || a[6].equals("idle");
+        List<KeyPair> pairs = readKeys(keys.resolve("keys.txt"), n);
         byte[] block = block(lines);
         try (SshClient client = SshClient.setUpDefaultClient()) {
             client.setServerKeyVerifier(new RequiredServerKeyVerifier(hostKey));
@@ -51,10 +67,13 @@ public final class Sessions {
                 int k = i;
                 opened.add(pool.submit(() -> {
                     ClientSession s = client.connect("log", host, port).verify(Duration.ofSeconds(60)).getSession();
-                    s.addPublicKeyIdentity(load(keys.resolve(String.format("k%04d", k))));
+                    s.addPublicKeyIdentity(pairs.get(k));
                     s.auth().verify(Duration.ofSeconds(60));
-                    ChannelExec ch = s.createExecChannel("append-log");
+                    ChannelExec ch = s.createExecChannel(acked ? Frames.COMMAND : "append-log");
                     ch.open().verify(Duration.ofSeconds(60));
+                    if (acked) {
+                        hello(ch);
+                    }
                     sessions.add(s);
                     channels.add(ch);
                     return null;
@@ -65,7 +84,7 @@ public final class Sessions {
             }
             pool.shutdown();
             if (idle) {
-                for (ChannelExec ch : channels) {
+                for (ChannelExec ch : acked ? List.<ChannelExec>of() : channels) {
                     ch.getInvertedIn().write("idle session says hello\n".getBytes(StandardCharsets.US_ASCII));
                     ch.getInvertedIn().flush();
                 }
@@ -117,10 +136,46 @@ public final class Sessions {
         return sb.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static KeyPair load(Path key) throws Exception {
-        try (InputStream in = Files.newInputStream(key)) {
-            return SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(key.toString()), in, null)
-                    .iterator().next();
+    // An acknowledged session as loghost forward opens it: HELLO, WELCOME, then one line and its ACK.
+    private static void hello(ChannelExec ch) throws Exception {
+        OutputStream out = ch.getInvertedIn();
+        DataInputStream in = new DataInputStream(ch.getInvertedOut());
+        Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=idle");
+        out.flush();
+        Frames.parseWelcome(Frames.read(in));
+        byte[] line = "idle forwarder says hello".getBytes(StandardCharsets.US_ASCII);
+        Frames.writeSeq(out, Frames.LINE, 1, line, 0, line.length);
+        out.flush();
+        Frames.Frame ack = Frames.read(in);
+        if (ack == null || ack.kind() != Frames.ACK) {
+            throw new IllegalStateException("no ACK for the first line");
         }
+    }
+
+    private static void keys(Path dir, int n) throws Exception {
+        KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+        gen.initialize(new ECGenParameterSpec("secp256r1"));
+        Base64.Encoder b64 = Base64.getEncoder();
+        try (PrintWriter keys = new PrintWriter(Files.newBufferedWriter(dir.resolve("keys.txt")));
+             PrintWriter enrolled = new PrintWriter(Files.newBufferedWriter(dir.resolve("enrolled_keys")))) {
+            for (int i = 0; i < n; i++) {
+                KeyPair p = gen.generateKeyPair();
+                keys.println(b64.encodeToString(p.getPrivate().getEncoded()) + " "
+                        + b64.encodeToString(p.getPublic().getEncoded()));
+                enrolled.println(String.format("host=\"h%04d\" ", i) + PublicKeyEntry.toString(p.getPublic()));
+            }
+        }
+    }
+
+    private static List<KeyPair> readKeys(Path file, int n) throws Exception {
+        KeyFactory ec = KeyFactory.getInstance("EC");
+        Base64.Decoder b64 = Base64.getDecoder();
+        List<KeyPair> pairs = new ArrayList<>();
+        for (String line : Files.readAllLines(file).subList(0, n)) {
+            String[] f = line.split(" ");
+            pairs.add(new KeyPair(ec.generatePublic(new X509EncodedKeySpec(b64.decode(f[1]))),
+                    ec.generatePrivate(new PKCS8EncodedKeySpec(b64.decode(f[0])))));
+        }
+        return pairs;
     }
 }

@@ -14,6 +14,11 @@ public final class Bytes {
     private Bytes() {
     }
 
+    /** The eight bytes at {@code b[i, i+8)} as one little-endian long. */
+    static long longAt(byte[] b, int i) {
+        return (long) LONGS.get(b, i);
+    }
+
     /** Index of the first LF in {@code b[from, to)}, or -1. */
     public static int indexOfLf(byte[] b, int from, int to) {
         int i = from;
@@ -54,5 +59,27 @@ public final class Bytes {
             }
         }
         return to;
+    }
+
+    /** True when {@code b[from, from+count)} are all lowercase hex digits ({@code [0-9a-f]}), without a branch per byte. */
+    static boolean isLowerHex(byte[] b, int from, int count) {
+        int i = from;
+        int end = from + count;
+        long bad = 0;
+        for (; i + 8 <= end; i += 8) {
+            long x = (long) LONGS.get(b, i);
+            // Per byte below 0x80 (so no add carries into its neighbour): high bit set when the byte is >= lo, and
+            // when it is > hi; a byte at or above 0x80 fails the ASCII test itself, whatever its neighbours show.
+            long digit = (x + ONES * (0x80 - '0')) & ~(x + ONES * (0x7f - '9'));
+            long lower = (x + ONES * (0x80 - 'a')) & ~(x + ONES * (0x7f - 'f'));
+            bad |= ~((digit | lower) & ~x) & HIGHS;
+        }
+        for (; i < end; i++) {
+            byte c = b[i];
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return bad == 0;
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.DigestException;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.util.HexFormat;
@@ -30,15 +29,13 @@ public final class HostLog {
     private static final long DAY_MILLIS = 86_400_000L;
     private static final int OUT_SIZE = 64 * 1024;
     private static final byte[] NO_META = {'-'};
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private final String host;
     private final Path dir;
     private final DigestAlgorithm algorithm;
-    private final MessageDigest md;
+    private final RecordEncoder encoder;
     private final Clock clock;
     private final RecordTime time = new RecordTime();
-    private final DecimalCounter seqText = new DecimalCounter();
     private final Object syncLock = new Object();
 
     private long lastSeq;
@@ -49,7 +46,8 @@ public final class HostLog {
     private int fileVersion = FileHeader.CURRENT_VERSION;
     private RandomAccessFile file;
     private long fileSize;
-    private byte[] out = new byte[OUT_SIZE];
+    // Records of one append on their way to the file; null while the host is idle (see syncOnce).
+    private byte[] out;
     private int outLength;
     private boolean dirty;
     private String broken;
@@ -62,7 +60,7 @@ public final class HostLog {
         this.host = host;
         this.dir = dir;
         this.algorithm = algorithm;
-        this.md = algorithm.newDigest();
+        this.encoder = new RecordEncoder(algorithm);
         this.clock = clock;
         this.nextDigest = new byte[algorithm.length()];
     }
@@ -212,6 +210,9 @@ public final class HostLog {
         } catch (IOException e) {
             throw new StorageException("cannot start day file for host " + host + ": " + e.getMessage(), e);
         }
+        if (out == null) {
+            out = new byte[OUT_SIZE];
+        }
         long startSeq = lastSeq;
         byte[] startDigest = lastDigest.clone();
         long startSize = fileSize;
@@ -292,8 +293,7 @@ public final class HostLog {
             msgStart = 0;
             msgLength = msg.length;
         }
-        int hexLength = 2 * algorithm.length();
-        int need = 20 + t.length + 10 + meta.length + 20 + hexLength + msgLength + 8;
+        int need = encoder.maxLength(t.length, meta.length, msgLength);
         if (out.length - outLength < need) {
             flushOut();
             if (out.length < need) {
@@ -301,56 +301,12 @@ public final class HostLog {
             }
         }
         long seq = lastSeq + 1;
-        int start = outLength;
-        int p = seqText.next(seq, out, start);
-        out[p++] = ' ';
-        System.arraycopy(t, 0, out, p, t.length);
-        p += t.length;
-        out[p++] = ' ';
-        byte[] word = type.bytes();
-        System.arraycopy(word, 0, out, p, word.length);
-        p += word.length;
-        out[p++] = ' ';
-        System.arraycopy(meta, 0, out, p, meta.length);
-        p += meta.length;
-        if (clientSeq >= 0) {
-            p = writeDecimal(clientSeq, out, p);
-        }
-        out[p++] = ' ';
-        int digestAt = p;
-        p += hexLength;
-        out[p++] = ' ';
-        int msgAt = p;
-        System.arraycopy(msg, msgStart, out, msgAt, msgLength);
-        p += msgLength;
-        out[p++] = '\n';
-
-        // digest_n = H(digest_{n-1} || canonical_n), canonical_n = the line without "DIGEST SP" and LF.
-        md.update(lastDigest);
-        md.update(out, start, digestAt - start);
-        md.update(out, msgAt, msgLength);
-        md.digest(nextDigest, 0, nextDigest.length);
-        for (int i = 0; i < nextDigest.length; i++) {
-            out[digestAt + 2 * i] = HEX[(nextDigest[i] >>> 4) & 0xf];
-            out[digestAt + 2 * i + 1] = HEX[nextDigest[i] & 0xf];
-        }
+        outLength = encoder.encode(seq, t, type, meta, clientSeq, msg, msgStart, msgLength, lastDigest, nextDigest, out,
+                outLength);
         byte[] swap = lastDigest;
         lastDigest = nextDigest;
         nextDigest = swap.length == lastDigest.length ? swap : new byte[lastDigest.length];
         lastSeq = seq;
-        outLength = p;
-    }
-
-    private static int writeDecimal(long v, byte[] b, int p) {
-        int digits = 1;
-        for (long x = v; x >= 10; x /= 10) {
-            digits++;
-        }
-        for (int i = p + digits - 1; i >= p; i--) {
-            b[i] = (byte) ('0' + (v % 10));
-            v /= 10;
-        }
-        return p + digits;
     }
 
     private void flushOut() throws IOException {
@@ -447,6 +403,9 @@ public final class HostLog {
                 throw new StorageException("log of host " + host + " is out of service: " + broken);
             }
             if (!dirty || file == null) {
+                // Nothing appended since the last sync (the timer's sweep runs every fsync-interval): the host is
+                // idle, so its output buffer goes, and with thousands of connected hosts that is most of them.
+                out = null;
                 return;
             }
             synced = file;

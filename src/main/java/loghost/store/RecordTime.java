@@ -36,10 +36,11 @@ final class RecordTime {
      * milliseconds, which have none, so {@code :60} never occurs.
      */
     static boolean isValid(byte[] b, int p) {
-        for (int i = 0; i < RecordView.TIME_LENGTH; i++) {
-            char s = TIME_SHAPE.charAt(i);
-            byte c = b[p + i];
-            if (s == 'd' ? (c < '0' || c > '9') : c != s) {
+        // The shape, eight bytes per step: XOR with the template leaves 0 where a fixed character belongs and
+        // 0..9 where a digit does; anything else (a bit outside the low nibble, or 10..15) is not the shape.
+        for (int k = 0; k < 3; k++) {
+            long y = Bytes.longAt(b, p + 8 * k) ^ SHAPE_XOR[k];
+            if ((y & ~DIGIT_NIBBLES[k]) != 0 || ((y + 0x0606060606060606L) & 0x1010101010101010L) != 0) {
                 return false;
             }
         }
@@ -51,6 +52,20 @@ final class RecordTime {
     }
 
     private static final String TIME_SHAPE = "dddd-dd-ddTdd:dd:dd.dddZ";
+    // Per 8-byte word of the shape (little-endian): '0' where a digit goes, else the fixed character; and 0x0f
+    // where a digit goes, else 0.
+    private static final long[] SHAPE_XOR = new long[3];
+    private static final long[] DIGIT_NIBBLES = new long[3];
+
+    static {
+        for (int i = 0; i < RecordView.TIME_LENGTH; i++) {
+            char s = TIME_SHAPE.charAt(i);
+            SHAPE_XOR[i / 8] |= (long) (s == 'd' ? '0' : s) << (8 * (i % 8));
+            if (s == 'd') {
+                DIGIT_NIBBLES[i / 8] |= 0x0fL << (8 * (i % 8));
+            }
+        }
+    }
 
     private static int number(byte[] b, int p, int digits) {
         int v = 0;

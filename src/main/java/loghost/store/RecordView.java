@@ -1,6 +1,7 @@
 package loghost.store;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A parsed record line, as offsets into the caller's buffer; reused from line to line so that reading a log
@@ -18,6 +19,7 @@ public final class RecordView {
     public static final int MAX_LINE_BYTES = 4 * MAX_MESSAGE_BYTES + 4096;
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final RecordType[] TYPES = RecordType.values();
 
     private byte[] buf;
     private long seq;
@@ -31,6 +33,7 @@ public final class RecordView {
     private int messageStart;
     private int end;
     private final MetaField meta = new MetaField();
+    private byte[] expectedHex = new byte[0];
 
     /**
      * Parses {@code buf[0, len)} (one line without its LF) of a current-version file of a chain using {@code alg};
@@ -87,13 +90,14 @@ public final class RecordView {
             return "malformed META field";
         }
         digestStart = ++p;
-        while (p < len && ((buf[p] >= '0' && buf[p] <= '9') || (buf[p] >= 'a' && buf[p] <= 'f'))) {
-            p++;
-        }
-        digestEnd = p;
-        if (digestEnd - digestStart != 2 * alg.length() || p >= len || buf[p] != ' ') {
+        // Exactly 2 x length hex digits and a space: the same rule as scanning the hex run and measuring it, but
+        // eight bytes per step (random hex defeats a per-byte branch).
+        int hexLength = 2 * alg.length();
+        if (len - p <= hexLength || !Bytes.isLowerHex(buf, p, hexLength) || buf[p + hexLength] != ' ') {
             return "malformed DIGEST field";
         }
+        p += hexLength;
+        digestEnd = p;
         messageStart = p + 1;
         if (!Escaping.isCanonical(buf, messageStart, end - messageStart, version)) {
             return "MESSAGE is not in canonical escaped form";
@@ -170,6 +174,17 @@ public final class RecordView {
         return new String(buf, typeStart, typeEnd - typeStart, StandardCharsets.US_ASCII);
     }
 
+    /** The TYPE word as a known {@link RecordType}, or null for a word this version does not know; allocates nothing. */
+    public RecordType knownType() {
+        for (RecordType t : TYPES) {
+            byte[] w = t.bytes();
+            if (w.length == typeEnd - typeStart && Arrays.equals(w, 0, w.length, buf, typeStart, typeEnd)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
     /** The META field. */
     public String meta() {
         return new String(buf, metaStart, metaEnd - metaStart, StandardCharsets.US_ASCII);
@@ -204,15 +219,19 @@ public final class RecordView {
 
     /** True when the stored digest equals {@code expected}, compared without allocating. */
     public boolean digestEquals(byte[] expected) {
-        if (digestEnd - digestStart != 2 * expected.length) {
+        int hexLength = 2 * expected.length;
+        if (digestEnd - digestStart != hexLength) {
             return false;
         }
+        if (expectedHex.length != hexLength) {
+            expectedHex = new byte[hexLength];
+        }
+        // Encode, then compare in one go: no branch per digit (the digits are random).
         for (int i = 0; i < expected.length; i++) {
             int e = expected[i] & 0xff;
-            if (buf[digestStart + 2 * i] != HEX[e >>> 4] || buf[digestStart + 2 * i + 1] != HEX[e & 0xf]) {
-                return false;
-            }
+            expectedHex[2 * i] = HEX[e >>> 4];
+            expectedHex[2 * i + 1] = HEX[e & 0xf];
         }
-        return true;
+        return Arrays.equals(buf, digestStart, digestEnd, expectedHex, 0, hexLength);
     }
 }

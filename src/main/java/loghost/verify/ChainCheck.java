@@ -19,6 +19,7 @@ import loghost.store.DigestAlgorithm;
 import loghost.store.FileHeader;
 import loghost.store.LineReader;
 import loghost.store.HostName;
+import loghost.store.RecordType;
 import loghost.store.RecordView;
 import loghost.verify.VerifyReport.Kind;
 
@@ -219,16 +220,17 @@ final class ChainCheck {
         if (v.compareTimeDay(day) > 0) {
             return "TIME is on a later day than the file";
         }
-        String type = v.type();
-        boolean audit = type.equals("audit");
-        boolean sessionType = type.equals("log") || type.equals("cont") || type.equals("mark") || type.equals("gap");
+        RecordType type = v.knownType(); // compared as bytes: no String per record
+        boolean audit = type == RecordType.AUDIT;
+        boolean markOrGap = type == RecordType.MARK || type == RecordType.GAP;
+        boolean sessionType = type == RecordType.LOG || type == RecordType.CONT || markOrGap;
         if (auditHost ? sessionType : audit) {
-            return "record type " + type + " does not belong in this host";
+            return "record type " + v.type() + " does not belong in this host";
         }
         if (audit && !v.noMeta()
                 || sessionType && v.session() == 0
-                || (type.equals("mark") || type.equals("gap")) && !v.hasClientSeq()) {
-            return "META does not fit record type " + type;
+                || markOrGap && !v.hasClientSeq()) {
+            return "META does not fit record type " + v.type();
         }
         if (v.session() > v.seq()) {
             return "s= is greater than SEQ";

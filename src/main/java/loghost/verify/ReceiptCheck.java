@@ -28,7 +28,8 @@ public final class ReceiptCheck {
     private final String hostKeyFingerprint;
     private final VerifyReport report;
     private final Map<String, TreeMap<Long, List<Held>>> byHost = new TreeMap<>();
-    private final Map<String, Boolean> seen = new TreeMap<>();
+    // Hosts are checked on several threads at once (Verifier): this is the only map they write.
+    private final Map<String, Boolean> seen = new java.util.concurrent.ConcurrentHashMap<>();
     private int held;
     private int files;
 
@@ -104,22 +105,24 @@ public final class ReceiptCheck {
         }
     }
 
-    /** The SEQs ChainCheck must report for {@code host}, ascending; empty when it has no receipts. */
-    Chain forHost(String host) {
+    /** The receipts of {@code host} to match against its chain (null when it has none), reporting into {@code into}. */
+    Chain forHost(String host, VerifyReport into) {
         seen.put(host, true);
         TreeMap<Long, List<Held>> m = byHost.get(host);
-        return m == null ? null : new Chain(host, m);
+        return m == null ? null : new Chain(host, m, into);
     }
 
     /** One host's receipts, matched against its chain as it is checked. */
     final class Chain {
         private final String host;
         private final TreeMap<Long, List<Held>> wanted;
+        private final VerifyReport report;
         long next;
 
-        Chain(String host, TreeMap<Long, List<Held>> wanted) {
+        Chain(String host, TreeMap<Long, List<Held>> wanted, VerifyReport report) {
             this.host = host;
             this.wanted = wanted;
+            this.report = report;
             this.next = wanted.firstKey();
         }
 

@@ -337,7 +337,7 @@ public final class SealCheck {
      * After a host's chain held to its end: its seal records against the checkpoints, the unsealed tail, and the
      * time up to which the host's log is sealed. {@code lastSeq} is the chain's last SEQ.
      */
-    void hostDone(Chain c, String label, long lastSeq) {
+    void hostDone(Chain c, String label, long lastSeq, VerifyReport report) {
         Sealed s = byHost.get(c.host);
         if (!usable) {
             return;
@@ -346,7 +346,7 @@ public final class SealCheck {
         byte[] listed = s == null ? ChainCheck.sha256().digest() : s.listed.digest();
         byte[] found = c.found.digest();
         if (listedCount != c.foundCount || !Arrays.equals(listed, found)) {
-            diagnose(c, label, lastSeq);
+            diagnose(c, label, lastSeq, report);
             return;
         }
         String until;
@@ -372,7 +372,7 @@ public final class SealCheck {
     }
 
     // The exact first difference between the checkpoints' entries for this host and its seal records.
-    private void diagnose(Chain c, String label, long lastSeq) {
+    private void diagnose(Chain c, String label, long lastSeq, VerifyReport report) {
         long online = firstOnline.getOrDefault(c.host, 1L);
         List<String[]> listed = entriesFor(c.host);
         listed.removeIf(e -> Long.parseLong(e[1]) < online);

@@ -35,10 +35,14 @@ public final class Verifier {
     private static final Pattern COMPRESSED_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.gz");
     private static final Pattern COMPRESSING_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.gz\\.tmp");
 
+    // Hosts checked at once: each holds a 1 MiB read buffer and up to one maximal line, so the bound is memory's.
+    private static final int MAX_THREADS = 16;
+
     private final Path hostsDir;
     private final FileDone progress;
     private SealCheck seals;
     private ReceiptCheck receipts;
+    private final int threads;
 
     /** Told after each day file's chain check (for a progress display); never changes the findings. */
     public interface FileDone {
@@ -53,8 +57,14 @@ public final class Verifier {
 
     /** A verifier over {@code DATA/hosts} that reports each day file done to {@code progress}. */
     public Verifier(Path hostsDir, FileDone progress) {
+        this(hostsDir, progress, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** As {@link #Verifier(Path, FileDone)}, checking up to {@code threads} hosts at once. */
+    Verifier(Path hostsDir, FileDone progress, int threads) {
         this.hostsDir = hostsDir;
-        this.progress = progress;
+        this.progress = new HostsInParallel.Totals(progress);
+        this.threads = threads;
     }
 
     /** Also checks seal records and checkpoints with {@code check} (which reports into the same report). */
@@ -81,13 +91,7 @@ public final class Verifier {
         if (names == null) {
             return report;
         }
-        for (String name : names) {
-            if (!HostName.isStorable(name)) {
-                report.add(Kind.FAIL, "hosts/" + printable(name), 0, "not a host name");
-                continue;
-            }
-            verifyHost(name, report);
-        }
+        HostsInParallel.run(names, threads, this::verifyEntry, report);
         if (sealsReadable) {
             seals.finish(true);
         }
@@ -95,6 +99,15 @@ public final class Verifier {
             receipts.finish(true);
         }
         return report;
+    }
+
+    // One entry of hosts/ into its own report: a host's chain, or the finding that the name is none.
+    private void verifyEntry(String name, VerifyReport report) {
+        if (!HostName.isStorable(name)) {
+            report.add(Kind.FAIL, "hosts/" + printable(name), 0, "not a host name");
+            return;
+        }
+        verifyHost(name, report);
     }
 
     /** Verifies {@code hosts/} and one host; a missing host directory is itself a failure. */
@@ -161,7 +174,7 @@ public final class Verifier {
 
     private void verifyHost(String host, VerifyReport report) {
         SealCheck.Chain sealed = seals == null ? null : seals.forHost(host);
-        ReceiptCheck.Chain receipted = receipts == null ? null : receipts.forHost(host);
+        ReceiptCheck.Chain receipted = receipts == null ? null : receipts.forHost(host, report);
         Path dir = hostsDir.resolve(host);
         String label = "hosts/" + host;
         if (!entryUsable(dir, label, true, report)) {
@@ -257,7 +270,7 @@ public final class Verifier {
             progress.fileDone(dir.resolve(d.getValue()[0] ? plain : gz), report);
         }
         if (sealed != null) {
-            seals.hostDone(sealed, label, chain.lastSeq());
+            seals.hostDone(sealed, label, chain.lastSeq(), report);
         }
         if (receipted != null) {
             receipted.done(label, chain.lastSeq());

@@ -62,6 +62,20 @@ public final class VerifyReport {
         findings.add(new Finding(kind, path, line, reason));
     }
 
+    // Appends a report made on another thread (one host's), counts and findings, as if found here.
+    void merge(VerifyReport other) {
+        hosts += other.hosts;
+        files += other.files;
+        records += other.records;
+        findings.addAll(other.findings);
+    }
+
+    // Counts only, for a progress display summing hosts checked at once.
+    void addCounts(int moreFiles, long moreRecords) {
+        files += moreFiles;
+        records += moreRecords;
+    }
+
     /** Host directories whose files were examined. */
     public int hosts() {
         return hosts;

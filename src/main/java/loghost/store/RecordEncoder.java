@@ -1,0 +1,100 @@
+package loghost.store;
+
+import java.security.DigestException;
+import java.security.MessageDigest;
+
+/**
+ * The bytes of one record line and its chained digest (docs/FORMAT.md, "Record line" and "The chain"): the hot loop
+ * of every line received, allocation-free. {@link HostLog} keeps the chain's head and calls it under its lock.
+ */
+final class RecordEncoder {
+
+    // Two hex digits per byte value, so that a digest byte is encoded with one lookup and no branch.
+    private static final byte[] HEX_PAIRS = new byte[512];
+
+    static {
+        byte[] hex = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (int b = 0; b < 256; b++) {
+            HEX_PAIRS[2 * b] = hex[b >>> 4];
+            HEX_PAIRS[2 * b + 1] = hex[b & 0xf];
+        }
+    }
+
+    private final MessageDigest md;
+    private final int digestLength;
+    private final DecimalCounter seqText = new DecimalCounter();
+    // The previous digest followed by this record's fields up to MESSAGE: hashed in one update, then the
+    // message straight from the caller's buffer (the digest's input is prev || canonical record).
+    private byte[] head = new byte[256];
+
+    RecordEncoder(DigestAlgorithm algorithm) {
+        this.md = algorithm.newDigest();
+        this.digestLength = algorithm.length();
+    }
+
+    /** The most bytes {@link #encode} writes for a message of {@code msgLength} bytes and META of {@code metaLength}. */
+    int maxLength(int timeLength, int metaLength, int msgLength) {
+        return 20 + 1 + timeLength + 1 + 8 + 1 + metaLength + 20 + 1 + 2 * digestLength + 1 + msgLength + 1;
+    }
+
+    /**
+     * Writes the line of record {@code seq} (with its LF) at {@code out[pos]}, chained to {@code prev}; its digest
+     * goes to {@code next}. META is {@code meta}, followed by the decimal {@code clientSeq} unless it is negative.
+     * {@code out} must have {@link #maxLength} bytes of room. Returns the position after the LF.
+     */
+    int encode(long seq, byte[] time, RecordType type, byte[] meta, long clientSeq, byte[] msg, int msgStart,
+               int msgLength, byte[] prev, byte[] next, byte[] out, int pos) throws DigestException {
+        int room = digestLength + maxLength(time.length, meta.length, 0);
+        if (head.length < room) {
+            head = new byte[room];
+        }
+        byte[] h = head;
+        System.arraycopy(prev, 0, h, 0, digestLength);
+        int p = seqText.next(seq, h, digestLength);
+        h[p++] = ' ';
+        System.arraycopy(time, 0, h, p, time.length);
+        p += time.length;
+        h[p++] = ' ';
+        byte[] word = type.bytes();
+        System.arraycopy(word, 0, h, p, word.length);
+        p += word.length;
+        h[p++] = ' ';
+        System.arraycopy(meta, 0, h, p, meta.length);
+        p += meta.length;
+        if (clientSeq >= 0) {
+            p = writeDecimal(clientSeq, h, p);
+        }
+        h[p++] = ' ';
+
+        // digest_n = H(digest_{n-1} || canonical_n), canonical_n = the line without "DIGEST SP" and LF.
+        md.update(h, 0, p);
+        md.update(msg, msgStart, msgLength);
+        md.digest(next, 0, digestLength);
+
+        int fields = p - digestLength;
+        System.arraycopy(h, digestLength, out, pos, fields);
+        int q = pos + fields;
+        for (int i = 0; i < digestLength; i++) {
+            int b = (next[i] & 0xff) << 1;
+            out[q++] = HEX_PAIRS[b];
+            out[q++] = HEX_PAIRS[b + 1];
+        }
+        out[q++] = ' ';
+        System.arraycopy(msg, msgStart, out, q, msgLength);
+        q += msgLength;
+        out[q++] = '\n';
+        return q;
+    }
+
+    private static int writeDecimal(long v, byte[] b, int p) {
+        int digits = 1;
+        for (long x = v; x >= 10; x /= 10) {
+            digits++;
+        }
+        for (int i = p + digits - 1; i >= p; i--) {
+            b[i] = (byte) ('0' + (v % 10));
+            v /= 10;
+        }
+        return p + digits;
+    }
+}
