@@ -345,9 +345,10 @@ public final class HostLog {
     }
 
     /**
-     * The one place a day file ends (docs/FORMAT.md, "Closing a day"), whether a record of a later day or the
+     * The one place a day file ends (docs/FORMAT.md, "Compressed day files and the manifest"), whether a record of a later day or the
      * housekeeping timer closes it: its records are forced to disk, since the next header names the last one.
-     * Sealing the end of a day (issue 9) belongs here, before the sync.
+     * No seal record is written here: a day's records are sealed by the epoch they fall in, and an epoch ends at
+     * every midnight (docs/FORMAT.md, "Compressed day files and the manifest").
      */
     private void finishDayFile() throws IOException {
         try {
