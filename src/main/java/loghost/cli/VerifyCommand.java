@@ -116,7 +116,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     // The seal checks to run, or null (after saying why) when there are none.
     private SealCheck sealCheck(Path data, VerificationKey pinned, Instant until, VerifyReport r) {
-        if (!Sealer.exists(data)) {
+        if (!Files.exists(data.resolve(Sealer.DIR), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             // Without a pinned key an unsealed store verifies as before sealing existed: nothing to check against.
             if (pinned != null || until != null || witnessPaths != null) {
                 r.addFinding(VerifyReport.Kind.FAIL, "seal", "missing: this data directory holds no checkpoints");

@@ -53,7 +53,7 @@ final class Sender {
         this.hostKeys = new StrictKnownHosts(settings.knownHosts());
         this.dest = dest;
         this.ackLog = ackLog;
-        this.receipts = new Receipts(spool.dir(), dest);
+        this.receipts = new Receipts(spool.dir(), dest, java.time.Clock.systemUTC());
     }
 
     /** The destination this sender delivers to. */
@@ -258,6 +258,11 @@ final class Sender {
         private long lastAckWire;
         private long lastAckSeq;
         private String lastAckDigest;
+        // At most one receipt per ACK, each for a later host seq than the one kept before: a loghost (or root on it)
+        // can neither flood the file nor make it forget the receipts kept so far by repeating one.
+        private boolean receiptForThisAck = true;
+        private long lastReceiptSeq;
+        private long lastReceiptCseq;
 
         AckReader(DataInputStream in, StreamIdentity id, long sent, loghost.seal.VerificationKey receiptKey) {
             super("loghost-forward-acks");
@@ -279,7 +284,10 @@ final class Sender {
                         : !r.signedBy(receiptKey) ? "signature does not verify with the loghost's host key"
                         : !r.stream().equals(id.id()) ? "names stream " + r.stream()
                         : r.cseq() != lastAckWire || r.seq() != lastAckSeq || !r.digestHex().equals(lastAckDigest)
-                                ? "does not match the ACK before it" : null;
+                                ? "does not match the ACK before it"
+                        : receiptForThisAck ? "a second receipt for one ACK"
+                        : r.seq() <= lastReceiptSeq || r.cseq() <= lastReceiptCseq
+                                ? "not for later lines than the receipt before it" : null;
             } catch (IllegalArgumentException e) {
                 problem = "not a receipt line";
             }
@@ -287,6 +295,9 @@ final class Sender {
                 LOG.error("receipt-refused to={} stream={} reason=\"{}\": not kept", dest, id.id(), problem);
                 return;
             }
+            receiptForThisAck = true;
+            lastReceiptSeq = r.seq();
+            lastReceiptCseq = r.cseq();
             try {
                 receipts.add(r.line());
             } catch (IOException e) {
@@ -327,6 +338,7 @@ final class Sender {
                         return;
                     }
                     spool.acked(dest, acked);
+                    receiptForThisAck = false;
                     lastAckWire = f.seq();
                     lastAckSeq = java.nio.ByteBuffer.wrap(f.body(), 8, 8).getLong();
                     lastAckDigest = new String(f.body(), 16, f.body().length - 16, StandardCharsets.US_ASCII);

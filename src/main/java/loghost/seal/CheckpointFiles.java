@@ -50,18 +50,26 @@ final class CheckpointFiles {
             Path f = files.get(i);
             StoreFiles.checkPrivateFile(f, "checkpoint file");
             Scan scan = scan(f);
-            if (scan.completeLength < Files.size(f)) {
+            long size = Files.size(f);
+            if (scan.completeLength < size || size == 0) {
                 if (i != files.size() - 1) {
                     throw new IOException(f + ": bytes after the last complete block, and newer checkpoint files"
                             + " exist; run loghost verify");
                 }
-                try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
-                    raf.setLength(scan.completeLength);
-                    raf.getFD().sync();
+                if (scan.completeLength == 0) {
+                    // A new day's file whose first block a crash cut short: it must not stay behind, empty, when a
+                    // later day's file follows it (verify fails an older file that holds no block).
+                    Files.delete(f);
+                    StoreFiles.syncDirectory(dir);
+                } else {
+                    try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+                        raf.setLength(scan.completeLength);
+                        raf.getFD().sync();
+                    }
                 }
                 org.slf4j.LoggerFactory.getLogger(CheckpointFiles.class).warn(
                         "torn-checkpoint file={} truncated={} bytes (an incomplete block from a crash)",
-                        f.getFileName(), Files.size(f) - scan.completeLength);
+                        f.getFileName(), size - scan.completeLength);
             }
             if (scan.last != null) {
                 return scan.last;
@@ -78,7 +86,19 @@ final class CheckpointFiles {
         byte[] bytes = block.bytes();
         if (newest == null || day.compareTo(newest.getFileName().toString().substring(0, 10)) > 0) {
             Path file = dir.resolve(day + ".ckpt");
-            StoreFiles.writePrivateFile(file, bytes);
+            try {
+                StoreFiles.writePrivateFile(file, bytes);
+            } catch (IOException e) {
+                // A short write or a failed force (a full disk): no partial first block may stay for the retry to
+                // append after.
+                try {
+                    Files.deleteIfExists(file);
+                    StoreFiles.syncDirectory(dir);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
+            }
             StoreFiles.syncDirectory(dir);
             return;
         }

@@ -69,26 +69,47 @@ public final class Sealer {
      */
     public static VerificationKey init(Path dataDir, Clock clock) throws IOException {
         Path dir = dataDir.resolve(DIR);
-        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        if (exists(dataDir)) {
             throw new IOException(dir + " exists: this data directory already has a seal chain");
+        }
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            // An init a crash cut short (no checkpoint file yet): nothing was ever sealed with it; start again.
+            StoreFiles.checkPrivateDirectory(dir, "seal directory");
+            try (var left = Files.list(dir)) {
+                for (Path p : left.toList()) {
+                    EpochKeyFile.erase(p);
+                }
+            }
+            LoggerFactory.getLogger(Sealer.class).warn("seal-init-restarted dir={} (an earlier init did not finish)",
+                    dir);
         }
         SecureRandom random = new SecureRandom();
         StoreFiles.createPrivateDirectory(dir);
         try (SigningKey root = SigningKey.generate(random); SigningKey first = SigningKey.generate(random)) {
-            EpochKeyFile.write(dir.resolve(EpochKeyFile.NAME), 1, first);
-            SealBlock genesis = SealBlock.genesis(first.publicKey(), clock.millis(), root);
-            new CheckpointFiles(dir).append(genesis);
+            // The genesis block last: a checkpoint file is what makes the chain exist (exists()), so a crash
+            // before it leaves an init that the next one starts again, never a chain without its key files.
             Path pub = dataDir.resolve(PUBLIC_KEY_FILE);
             Files.deleteIfExists(pub);
             StoreFiles.writePrivateFile(pub, (root.publicKey() + "\n").getBytes(StandardCharsets.US_ASCII));
             StoreFiles.syncDirectory(dataDir);
+            EpochKeyFile.write(dir.resolve(EpochKeyFile.NAME), 1, first);
+            SealBlock genesis = SealBlock.genesis(first.publicKey(), clock.millis(), root);
+            new CheckpointFiles(dir).append(genesis);
             return root.publicKey();
         }
     }
 
-    /** True when {@code dataDir} has a seal chain. */
+    /** True when {@code dataDir} has a seal chain: a seal directory holding a checkpoint file. */
     public static boolean exists(Path dataDir) {
-        return Files.exists(dataDir.resolve(DIR), LinkOption.NOFOLLOW_LINKS);
+        Path dir = dataDir.resolve(DIR);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (var files = Files.list(dir)) {
+            return files.anyMatch(p -> CheckpointFiles.NAME.matcher(p.getFileName().toString()).matches());
+        } catch (IOException e) {
+            return true; // unreadable: treat as there, so that nothing is created over it; open() says why
+        }
     }
 
     /** The verification key written by {@link #init}. */
@@ -236,27 +257,37 @@ public final class Sealer {
                 EpochKeyFile.erase(nextFile);
                 throw e;
             }
-            // Committed. From here the old key only has to go: overwrite it, then put the next one in its place.
-            EpochKeyFile.replace(dir.resolve(EpochKeyFile.NAME), nextFile);
-            Files.deleteIfExists(intent);
-            StoreFiles.syncDirectory(dir);
+            // Committed: the epoch is over whatever happens next. In memory it moves on at once, so that a failure
+            // below can never make this sealer sign a second checkpoint of the same epoch.
             key.erase();
             key = SigningKey.fromSeed(next.seedCopy());
-            LOG.info("sealed epoch={} hosts={} end={}", epoch, pending.size(), end);
+            long sealedEpoch = epoch;
+            int sealedHosts = pending.size();
+            epoch++;
+            start = end;
+            prevHex = block.digestHex();
+            pending.clear();
+            LOG.info("sealed epoch={} hosts={} end={}", sealedEpoch, sealedHosts, end);
+            // On disk the old key only has to go: overwrite it, then put the next one in its place. Should that fail
+            // (a full disk), the files are as after a crash at this point, which the next start completes.
+            try {
+                EpochKeyFile.replace(dir.resolve(EpochKeyFile.NAME), nextFile);
+                Files.deleteIfExists(intent);
+                StoreFiles.syncDirectory(dir);
+            } catch (IOException e) {
+                LOG.error("seal-key-rotation-failed epoch={} reason=\"{}\": the key of the finished epoch may still"
+                        + " be on disk until the next start completes the rotation", sealedEpoch, e.getMessage());
+            }
             if (witness != null) {
                 // After the commit: a witness line names only a checkpoint that exists. Its failure does not undo
                 // the seal; the next line is written at the next epoch (the witness then misses this one).
                 try {
                     witness.append(block);
                 } catch (IOException e) {
-                    LOG.error("witness-write-failed epoch={} file={} reason=\"{}\"", epoch, witness.file(),
+                    LOG.error("witness-write-failed epoch={} file={} reason=\"{}\"", sealedEpoch, witness.file(),
                             e.getMessage());
                 }
             }
-            epoch++;
-            start = end;
-            prevHex = block.digestHex();
-            pending.clear();
         }
     }
 

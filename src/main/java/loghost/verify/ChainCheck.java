@@ -41,6 +41,7 @@ final class ChainCheck {
     private String storedSha256;
     private SealCheck.Chain seals;
     private ReceiptCheck.Chain receipts;
+    private int filesStarted;
 
     ChainCheck(String host, VerifyReport report) {
         this.host = host;
@@ -53,6 +54,7 @@ final class ChainCheck {
      * {@link #storedSize} and {@link #storedSha256}); false (after reporting the failure) when the chain breaks.
      */
     boolean file(Path file, String label, LocalDate day, boolean compressed) {
+        filesStarted++;
         long lineNo = 0;
         fileFirstSeq = nextSeq;
         MessageDigest storedSha = compressed ? sha256() : null;
@@ -131,6 +133,11 @@ final class ChainCheck {
         } catch (DigestException e) {
             throw new IllegalStateException("digest buffer sized for its algorithm", e);
         }
+    }
+
+    /** How many day files this chain check has begun to read. */
+    int filesStarted() {
+        return filesStarted;
     }
 
     /** Hands the records that receipts name to {@code receipts}. */

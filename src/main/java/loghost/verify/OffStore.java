@@ -49,9 +49,13 @@ final class OffStore {
         }
     }
 
-    /** If the manifest entry just before {@code day} is a file not online, the chain continues from its end. */
+    /**
+     * If the manifest entry just before {@code day} is a file not online, the chain continues from its end. Only
+     * before the first file online: retention removes a host's oldest files, so a file gone from between two online
+     * ones is not excused (the chain check then fails where it should go on).
+     */
     static void continueChain(Manifest.Contents c, String day, Map<String, boolean[]> days, ChainCheck chain) {
-        if (c == null) {
+        if (c == null || chain.filesStarted() > 0) {
             return;
         }
         Manifest.Entry before = null;

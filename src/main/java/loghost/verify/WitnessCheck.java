@@ -28,7 +28,8 @@ import loghost.verify.VerifyReport.Kind;
 public final class WitnessCheck {
 
     private static final Pattern LINE = Pattern.compile("loghost-witness v1 key=(ed25519:[0-9a-f]{64})"
-            + " epoch=([1-9][0-9]{0,17}) end=(\\S+) digest=([0-9a-f]{64})");
+            + " epoch=([1-9][0-9]{0,17}) end=([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z)"
+            + " digest=([0-9a-f]{64})");
 
     private final VerificationKey key;
     private final VerifyReport report;
@@ -125,6 +126,9 @@ public final class WitnessCheck {
                     + ", witnessed in " + first.getValue().place() + ") is missing: the checkpoints that hold end at"
                     + " epoch " + lastEpoch + "; " + beyond.size() + " witnessed checkpoint"
                     + (beyond.size() == 1 ? " is" : "s are") + " gone");
+        }
+        if (byEpoch.isEmpty()) {
+            report.add(Kind.WARNING, "witness", 0, "no witness line of this seal chain in the paths given");
         }
         report.add(Kind.SEALED, "witness", 0, byEpoch.size() + " witnessed checkpoint" + (byEpoch.size() == 1 ? "" : "s")
                 + (byEpoch.isEmpty() ? "" : ", the newest epoch " + byEpoch.lastKey() + " ending "

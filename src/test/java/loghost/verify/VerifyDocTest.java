@@ -328,6 +328,18 @@ class VerifyDocTest {
 
     /** One case per REASON of "Verifying seals" (and of --witness), on the sealed fixture. */
     private static void sealedCases(Map<String, Case> c) {
+        c.put("N seals of records in files not online (archived or deleted by retention, as the MANIFEST says): those"
+                + " records are not proven here; compare with your retention policy, and run loghost archive verify",
+                sealed(d -> {
+                    Run.Result r = Cli.run(d, "compress", "--host", "db01");
+                    assertEquals(0, r.exit(), r::toString);
+                    Manifest.appendMark(d.resolve("hosts/db01/MANIFEST"), "db01", "2026-11-22.log.gz", null);
+                    Files.delete(d.resolve("hosts/db01/2026-11-22.log.gz"));
+                }, 0, "verify: note: hosts/db01: 1 file deleted by retention, not online (2026-11-22.log.gz)\n"
+                        + "verify: warning: hosts/db01: 1 seal of records in files not online (archived or deleted by"
+                        + " retention, as the MANIFEST says): those records are not proven here; compare with your"
+                        + " retention policy, and run loghost archive verify\n"
+                        + SEALED_DB + SEALED_WEB + SEALED_ALL + "verify: OK: 2 hosts, 3 files, 10 records\n"));
         // Step 1: the seal directory.
         c.put("unexpected entry in seal directory", sealed(d -> writePrivate(d.resolve("seal/notes.txt"), "x"), 1,
                 nothingHolds("seal/notes.txt: unexpected entry in seal directory")));
@@ -464,12 +476,15 @@ class VerifyDocTest {
         c.put("cannot be read (pass --key)", sealed(d -> Files.writeString(d.resolve("seal.pub"), "ed25519:x\n"), 1,
                 nothingHolds("seal.pub: cannot be read (pass --key)"), "--allow-empty"));
         // --witness.
+        c.put("no witness line of this seal chain in the paths given", sealed(witness(k -> "nothing here\n"), 0,
+                "verify: warning: witness: no witness line of this seal chain in the paths given\n" + "verify: sealed: witness: 0 witnessed checkpoints\n" + HELD + OK,
+                "--key", "KEY", "--witness", "WITNESS"));
         c.put("malformed witness line", sealed(witness(k -> "loghost-witness v1 key=" + k + " epoch=1\n"), 1,
-                "verify: FAIL: WITNESS:1: malformed witness line\n" + "verify: sealed: witness: 0 witnessed"
+                "verify: FAIL: WITNESS:1: malformed witness line\n" + "verify: warning: witness: no witness line of this seal chain in the paths given\n" + "verify: sealed: witness: 0 witnessed"
                         + " checkpoints\n" + HELD + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n",
                 "--key", "KEY", "--witness", "WITNESS"));
         c.put("line too long", sealed(witness(k -> "x".repeat((1 << 22) + 1) + "\n"), 1,
-                "verify: FAIL: WITNESS:1: line too long\n" + "verify: sealed: witness: 0 witnessed checkpoints\n"
+                "verify: FAIL: WITNESS:1: line too long\n" + "verify: warning: witness: no witness line of this seal chain in the paths given\n" + "verify: sealed: witness: 0 witnessed checkpoints\n"
                         + HELD + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n",
                 "--key", "KEY", "--witness", "WITNESS"));
         c.put("witness line for epoch N differs from W:LINE (two different checkpoints were witnessed)", sealed(d -> {
