@@ -35,7 +35,7 @@ class CommandLineTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"serve", "enroll", "revoke", "keys", "verify", "forward", "status", "cat", "tail", "grep", "compress",
-        "archive"})
+        "archive", "init-seal", "pull", "serve-logs", "compare-streams"})
     void everySubcommandAnswersHelpAndHelpCommand(String command) {
         Run.Result r = loghost(command, "--help");
         assertEquals(0, r.exit(), r::toString);
