@@ -159,16 +159,7 @@ final class FollowedFile {
     }
 
     private void append() {
-        if (batch.count() == 0) {
-            return;
-        }
-        try {
-            stored.accept((long) log.append(batch).records());
-        } catch (StorageException e) {
-            throw new UncheckedStorage(e);
-        } finally {
-            batch.clear();
-        }
+        UncheckedStorage.append(log, batch, stored);
     }
 
     private void mark(String id, long from) throws StorageException {
@@ -185,20 +176,6 @@ final class FollowedFile {
             append();
         } catch (UncheckedStorage e) {
             throw e.getCause();
-        }
-    }
-
-    /** A storage failure carried out of the sink, which may throw only I/O and pull failures. */
-    private static final class UncheckedStorage extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        UncheckedStorage(StorageException cause) {
-            super(cause);
-        }
-
-        @Override
-        public synchronized StorageException getCause() {
-            return (StorageException) super.getCause();
         }
     }
 }

@@ -95,16 +95,7 @@ final class FollowedJournal {
     }
 
     private void append() {
-        if (batch.count() == 0) {
-            return;
-        }
-        try {
-            stored.accept((long) log.append(batch).records());
-        } catch (StorageException e) {
-            throw new UncheckedStorage(e);
-        } finally {
-            batch.clear();
-        }
+        UncheckedStorage.append(log, batch, stored);
     }
 
     // One entry: a record (cont records first when longer than max-line), all with the entry's sequence number.
@@ -233,19 +224,5 @@ final class FollowedJournal {
     /** Ends a once-run's stream when the newest entry is stored. */
     private static final class StopOnce extends RuntimeException {
         private static final long serialVersionUID = 1L;
-    }
-
-    /** A storage failure carried out of the sink. */
-    private static final class UncheckedStorage extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        UncheckedStorage(StorageException cause) {
-            super(cause);
-        }
-
-        @Override
-        public synchronized StorageException getCause() {
-            return (StorageException) super.getCause();
-        }
     }
 }

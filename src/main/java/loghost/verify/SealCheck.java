@@ -277,12 +277,14 @@ public final class SealCheck {
         return new Chain(host);
     }
 
+    /** A seal record met in a chain: its epoch, SEQ, digest, and where it stands ({@code PATH:LINE}). */
+    private record Seen(long epoch, long seq, String digestHex, String place) {
+    }
+
     /** One host's seal records as its chain is checked, in order, with where they are. */
     final class Chain {
         final String host;
-        final List<long[]> seals = new ArrayList<>();
-        final List<String> digests = new ArrayList<>();
-        final List<String> places = new ArrayList<>();
+        final List<Seen> seals = new ArrayList<>();
         final MessageDigest found = ChainCheck.sha256();
         long foundCount;
         long maxEpoch;
@@ -319,9 +321,7 @@ public final class SealCheck {
                 tailFirstTime = null;
                 addEntry(found, epoch, seq, digestHex);
                 foundCount++;
-                seals.add(new long[] {epoch, seq});
-                digests.add(digestHex);
-                places.add(label + ":" + line);
+                seals.add(new Seen(epoch, seq, digestHex, label + ":" + line));
             } else {
                 // Its checkpoint is not written yet (the epoch is open, or a crash interrupted its sealing): the
                 // records it covers count as not sealed.
@@ -393,11 +393,11 @@ public final class SealCheck {
                         + lastGood + ")");
                 return;
             }
-            if (i >= c.seals.size() || c.seals.get(i)[1] != seq || c.seals.get(i)[0] != epoch
-                    || !c.digests.get(i).equals(e[2])) {
-                if (i < c.seals.size() && c.seals.get(i)[1] < seq) {
-                    report.add(Kind.FAIL, c.places.get(i), 0, "seal record at seq " + c.seals.get(i)[1]
-                            + " (epoch " + c.seals.get(i)[0] + ") is not in its checkpoint");
+            Seen found = i < c.seals.size() ? c.seals.get(i) : null;
+            if (found == null || found.seq() != seq || found.epoch() != epoch || !found.digestHex().equals(e[2])) {
+                if (found != null && found.seq() < seq) {
+                    report.add(Kind.FAIL, found.place(), 0, "seal record at seq " + found.seq()
+                            + " (epoch " + found.epoch() + ") is not in its checkpoint");
                     return;
                 }
                 report.add(Kind.FAIL, label, 0, "record " + seq + " is not what checkpoint " + epoch + " (" + e[3]
@@ -407,8 +407,9 @@ public final class SealCheck {
             lastGood = "seq " + seq + " (sealed intact by checkpoint " + epoch + ")";
         }
         if (i < c.seals.size()) {
-            report.add(Kind.FAIL, c.places.get(i), 0, "seal record at seq " + c.seals.get(i)[1] + " (epoch "
-                    + c.seals.get(i)[0] + ") is not in its checkpoint");
+            Seen extra = c.seals.get(i);
+            report.add(Kind.FAIL, extra.place(), 0, "seal record at seq " + extra.seq() + " (epoch "
+                    + extra.epoch() + ") is not in its checkpoint");
             return;
         }
         report.add(Kind.FAIL, label, 0, "seal records do not match the checkpoints");

@@ -8,11 +8,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import loghost.protocol.Frames;
 import loghost.testing.AckClient;
 import loghost.testing.Cli;
@@ -192,12 +190,6 @@ class ReceiptTest {
     }
 
     private Path copy(Path from, String name) throws Exception {
-        Path to = dir.resolve(name);
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Files.copy(p, to.resolve(from.relativize(p).toString()), StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        }
-        return to;
+        return loghost.testing.Trees.copy(from, dir.resolve(name));
     }
 }

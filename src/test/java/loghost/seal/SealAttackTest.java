@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,7 +59,7 @@ class SealAttackTest {
                 if (round == 5) {
                     // Root arrives: it copies everything the running server has, the open epoch's key included.
                     atT = dir.resolve("copy-at-T");
-                    copy(live, atT);
+                    loghost.testing.Trees.copy(live, atT);
                 }
             }
             server.process().destroy(); // SIGTERM: a clean stop seals the last epoch
@@ -105,23 +104,9 @@ class SealAttackTest {
         assertTrue(checkpoints(data) >= want, "no checkpoint within 30 s");
     }
 
-    // Copies a tree; from a running server, a file that goes away meanwhile (the sealing intent) is not copied.
-    private static void copy(Path from, Path to) throws Exception {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                try {
-                    Files.copy(p, t, StandardCopyOption.COPY_ATTRIBUTES);
-                } catch (java.nio.file.NoSuchFileException gone) {
-                    // deleted between the listing and the copy
-                }
-            }
-        }
-    }
-
     private Path fresh(Path source, String name) throws Exception {
         Path d = dir.resolve(name);
-        copy(source, d);
+        loghost.testing.Trees.copy(source, d);
         return d;
     }
 

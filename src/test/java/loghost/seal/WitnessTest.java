@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -91,7 +90,7 @@ class WitnessTest {
 
         // Root on A removes its newest epochs everywhere: alone, verify cannot tell; against B's lines it can.
         Path wiped = dir.resolve("a-wiped");
-        copy(a, wiped);
+        loghost.testing.Trees.copy(a, wiped);
         long kept = Rechain.dropNewestEpochs(wiped, 3);
         Run.Result alone = Cli.run(wiped, "verify", "--key", keyOfA);
         assertEquals(0, alone.exit(), alone::toString);
@@ -100,13 +99,5 @@ class WitnessTest {
         assertTrue(r.stdout().contains("verify: FAIL: seal: checkpoint " + (kept + 1) + " (ending "), r::toString);
         assertTrue(r.stdout().contains(") is missing: the checkpoints that hold end at epoch " + kept + "; "),
                 r::toString);
-    }
-
-    private static void copy(Path from, Path to) throws Exception {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Files.copy(p, to.resolve(from.relativize(p).toString()), StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        }
     }
 }
