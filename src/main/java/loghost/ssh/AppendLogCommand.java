@@ -1,8 +1,5 @@
 package loghost.ssh;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InterruptedIOException;
 import loghost.metrics.HostMetrics;
 import loghost.metrics.ServerMetrics;
 import loghost.store.HostLog;
@@ -16,22 +13,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code append-log}: every line of stdin becomes a record in the log of the host the session's key is enrolled
- * for. Lines are split and escaped on this session's thread; chaining and writing happen under the host's lock,
- * one read's worth of lines at a time. Exit status 0 means every line was stored and synced.
+ * for. Lines are split and escaped on a worker; chaining and writing happen under the host's lock, one turn's
+ * worth of lines at a time. Exit status 0 means every line was stored and synced.
  */
 final class AppendLogCommand extends HostCommand {
 
     private static final Logger LOG = LoggerFactory.getLogger(AppendLogCommand.class);
-    private static final int READ_SIZE = 32 * 1024;
 
     private final LogStore store;
     private final int maxLine;
     private final boolean syncEachWrite;
     private final ServerMetrics metrics;
+    // The session's state, touched by one worker at a time.
+    private AuthenticatedHost who;
+    private ServerSession session;
+    private LineSplitter splitter;
+    private HostLog log;
+    private HostMetrics counted;
+    private long bytes;
+    private long records;
+    private long receivedSinceAppend;
 
     AppendLogCommand(LogStore store, ActiveSessions sessions, int maxLine, boolean syncEachWrite, Refusals refusals,
-                     ServerMetrics metrics) {
-        super(sessions, refusals);
+                     ServerMetrics metrics, SessionWorkers workers) {
+        super(sessions, refusals, workers);
         this.store = store;
         this.maxLine = maxLine;
         this.syncEachWrite = syncEachWrite;
@@ -39,78 +44,104 @@ final class AppendLogCommand extends HostCommand {
     }
 
     @Override
-    protected void serve(AuthenticatedHost who, ServerSession session) {
+    protected boolean begin(AuthenticatedHost host, ServerSession s) {
+        this.who = host;
+        this.session = s;
         String start = "host=" + who.host() + " source=" + Refusals.source(session) + " key=" + who.fingerprint();
         LOG.info("session-start {}", start);
         refusals.audit().event("session-start " + start);
-        LineSplitter splitter = new LineSplitter(maxLine);
-        LineBatch batch = new LineBatch();
-        byte[] buf = new byte[READ_SIZE];
-        long bytes = 0;
-        long records = 0;
-        HostLog log = null;
-        String ending = "eof";
-        HostMetrics counted = metrics.host(who.host());
+        splitter = new LineSplitter(maxLine);
+        counted = metrics.host(who.host());
         try {
             log = store.host(who.host());
-            InputStream in = getInputStream();
-            while (true) {
-                int n;
-                try {
-                    n = in.read(buf);
-                } catch (InterruptedIOException e) {
-                    ending = "closed-by-server";
-                    break;
-                } catch (IOException e) {
-                    // The connection died: keep everything received, including an unfinished last line.
-                    ending = "connection-lost";
-                    break;
-                }
-                if (n < 0) {
-                    break;
-                }
-                bytes += n;
-                splitter.feed(buf, 0, n, batch);
-                int stored = store(log, batch);
-                records += stored;
-                counted.appended(stored, n);
-            }
-            splitter.finish(batch);
-            int stored = store(log, batch);
-            records += stored;
-            counted.appended(stored, 0);
-            sync(log);
-            String end = "host=" + who.host() + " source=" + Refusals.source(session) + " ending=" + ending
-                    + " bytes=" + bytes + " records=" + records + " last-seq=" + log.lastSeq();
-            LOG.info("session-end {}", end);
-            refusals.audit().event("session-end " + end);
-            onExit(ExitCodes.OK);
         } catch (StorageException e) {
-            String detail = "host=" + who.host() + " reason=" + Refusals.quote(e.getMessage()) + " bytes=" + bytes
-                    + " records-stored=" + records;
-            LOG.error("storage-error {}", detail);
-            refusals.audit().event("storage-error " + detail);
-            refuse(ExitCodes.IO_ERROR, "error: the loghost could not store your lines"
-                    + (log == null ? "" : "; records up to seq " + log.lastSeq() + " are stored"));
+            storageFailed(e);
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    protected void received(byte[] piece) {
+        bytes += piece.length;
+        receivedSinceAppend += piece.length;
+        splitter.feed(piece, 0, piece.length, batch());
+    }
+
+    @Override
+    protected void caughtUp() {
+        try {
+            store();
+        } catch (StorageException e) {
+            storageFailed(e);
         }
     }
 
-    private int store(HostLog log, LineBatch batch) throws StorageException {
+    @Override
+    protected void inputEnded(InputEnd how) {
+        try {
+            // Kept whatever the ending, an unfinished last line included: the connection may die mid-line.
+            splitter.finish(batch());
+            store();
+        } catch (StorageException e) {
+            storageFailed(e);
+            return;
+        }
+        // The exit status 0 says "on disk": it goes out once an fsync covers this session's records.
+        workers.commits().request(log, new GroupCommit.Waiter() {
+            private long start;
+
+            @Override
+            public void capture() {
+                start = System.nanoTime();
+            }
+
+            @Override
+            public void synced() {
+                metrics.synced(ServerMetrics.SyncTrigger.SESSION, System.nanoTime() - start);
+                String end = "host=" + who.host() + " source=" + Refusals.source(session) + " ending=" + how.word
+                        + " bytes=" + bytes + " records=" + records + " last-seq=" + log.lastSeq();
+                LOG.info("session-end {}", end);
+                refusals.audit().event("session-end " + end);
+                exit(ExitCodes.OK, null);
+            }
+
+            @Override
+            public void failed(Throwable e) {
+                if (e instanceof StorageException se) {
+                    storageFailed(se);
+                } else {
+                    refuse(ExitCodes.SOFTWARE, "internal error");
+                }
+            }
+        });
+    }
+
+    private void store() throws StorageException {
+        LineBatch batch = batch();
         if (batch.count() == 0) {
-            return 0;
+            return;
         }
         int n = log.append(batch).records();
         batch.clear();
+        records += n;
+        counted.appended(n, receivedSinceAppend);
+        receivedSinceAppend = 0;
         if (syncEachWrite) {
-            sync(log);
+            // fsync-interval 0: every append is synced before more is read (this worker waits for it).
+            long start = System.nanoTime();
+            log.sync();
+            metrics.synced(ServerMetrics.SyncTrigger.SESSION, System.nanoTime() - start);
         }
-        return n;
     }
 
-    private void sync(HostLog log) throws StorageException {
-        long start = System.nanoTime();
-        log.sync();
-        metrics.synced(ServerMetrics.SyncTrigger.SESSION, System.nanoTime() - start);
+    private void storageFailed(StorageException e) {
+        String detail = "host=" + who.host() + " reason=" + Refusals.quote(e.getMessage()) + " bytes=" + bytes
+                + " records-stored=" + records;
+        LOG.error("storage-error {}", detail);
+        refusals.audit().event("storage-error " + detail);
+        refuse(ExitCodes.IO_ERROR, "error: the loghost could not store your lines"
+                + (log == null ? "" : "; records up to seq " + log.lastSeq() + " are stored"));
     }
 
     @Override

@@ -48,12 +48,14 @@ public final class LoghostServer implements AutoCloseable {
     private final AuthenticatedConnections connections;
     private final Sealer sealer;
     private final String sealKey;
+    private final SessionWorkers workers;
 
     private LoghostServer(SshServer sshd, LogStore store, AuditTrail audit, ScheduledExecutorService timers,
                           String fingerprint, int enrolledKeys, MetricsEndpoint metricsEndpoint,
                           EnrolledKeysAuthenticator authenticator, AuthenticatedConnections connections,
-                          Sealer sealer) {
+                          Sealer sealer, SessionWorkers workers) {
         this.sealer = sealer;
+        this.workers = workers;
         String key = null;
         if (sealer != null) {
             try {
@@ -129,9 +131,11 @@ public final class LoghostServer implements AutoCloseable {
         boolean syncEachWrite = settings.store().fsyncInterval().isZero();
         int maxLine = settings.store().maxLineBytes();
         ReceiptSigner receipts = ReceiptSigner.of(hostKey.pair(), fingerprint);
+        SessionWorkers workers = new SessionWorkers();
         CommandRouter router = new CommandRouter(
-                channel -> new AppendLogCommand(store, sessions, maxLine, syncEachWrite, refusals, metrics),
-                channel -> new AckedAppendCommand(store, sessions, maxLine, refusals, metrics, receipts), refusals);
+                channel -> new AppendLogCommand(store, sessions, maxLine, syncEachWrite, refusals, metrics, workers),
+                channel -> new AckedAppendCommand(store, sessions, maxLine, refusals, metrics, receipts, workers),
+                refusals);
         SshServer sshd = SshSurface.build(settings, hostKey.pair(), authenticator, router, connections,
                 refusals);
 
@@ -189,7 +193,7 @@ public final class LoghostServer implements AutoCloseable {
                 + (endpoint == null ? "" : " metrics=" + endpoint.address().getAddress().getHostAddress() + ":"
                         + endpoint.address().getPort()));
         return new LoghostServer(sshd, store, audit, timers, fingerprint, keys.all().size(), endpoint,
-                authenticator, connections, sealer);
+                authenticator, connections, sealer, workers);
     }
 
     // The seal chain, created by the first start (its verification key logged and audited), then continued.
@@ -301,7 +305,13 @@ public final class LoghostServer implements AutoCloseable {
             metricsEndpoint.close();
         }
         try {
+            workers.stopping(true);
             sshd.stop(true);
+            // The sessions just closed still store and sync what they received: let them, before the logs close.
+            workers.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("stop-interrupted: sessions still ending may not have synced; the logs are synced below");
         } finally {
             audit.event("server-stop");
             try {

@@ -45,6 +45,9 @@ public final class HostLog {
     private long fileFirstSeq;
     private int fileVersion = FileHeader.CURRENT_VERSION;
     private RandomAccessFile file;
+    // The current day file is closed while the host is idle (see syncOnce) and reopened by its next write: with
+    // thousands of connected but quiet hosts, open files would otherwise be one per host.
+    private boolean parked;
     private long fileSize;
     // Records of one append on their way to the file; null while the host is idle (see syncOnce).
     private byte[] out;
@@ -204,6 +207,9 @@ public final class HostLog {
         long day = Math.floorDiv(now, DAY_MILLIS);
         try {
             // A clock that steps back keeps writing to the current day file: the chain never reopens an old one.
+            if (file == null && parked && day <= fileDay) {
+                reopen();
+            }
             if (file == null || day > fileDay) {
                 startDayFile(day);
             }
@@ -321,6 +327,7 @@ public final class HostLog {
         if (file != null) {
             finishDayFile();
         }
+        // A parked file was synced before it was closed (only a clean file is parked): nothing to finish.
         LocalDate date = LocalDate.ofEpochDay(day);
         FileHeader header = new FileHeader(host, date, algorithm, lastSeq + 1, lastDigest);
         byte[] headerLine = (header.toLine() + "\n").getBytes(StandardCharsets.US_ASCII);
@@ -336,6 +343,7 @@ public final class HostLog {
             }
         }
         file = created;
+        parked = false;
         fileSize = headerLine.length;
         file.seek(fileSize);
         fileDay = day;
@@ -366,7 +374,7 @@ public final class HostLog {
      * left open, so a host that stays silent gets no new file day after day.
      */
     public synchronized boolean closeDayIfOver() throws StorageException {
-        if (closed || broken != null || file == null || lastSeq < fileFirstSeq) {
+        if (closed || broken != null || (file == null && !parked) || lastSeq < fileFirstSeq) {
             return false;
         }
         long day = Math.floorDiv(clock.millis(), DAY_MILLIS);
@@ -405,8 +413,10 @@ public final class HostLog {
             }
             if (!dirty || file == null) {
                 // Nothing appended since the last sync (the timer's sweep runs every fsync-interval): the host is
-                // idle, so its output buffer goes, and with thousands of connected hosts that is most of them.
+                // idle, so its output buffer and its open file go, and with thousands of connected hosts that is
+                // most of them.
                 out = null;
+                park();
                 return;
             }
             synced = file;
@@ -438,6 +448,46 @@ public final class HostLog {
             // The log is intact; recovery falls back to scanning it.
             LOG.warn("stream-state-not-saved host={} reason=\"{}\"", host, e.getMessage());
         }
+    }
+
+    // Closes the current day file of an idle host; everything in it was synced (the caller checked it is clean).
+    private void park() {
+        if (file == null || closed) {
+            return;
+        }
+        try {
+            file.close();
+        } catch (IOException e) {
+            // Synced before: nothing is lost; the descriptor is released either way.
+            LOG.warn("day-file-close-failed host={} reason=\"{}\"", host, e.getMessage());
+        }
+        file = null;
+        parked = true;
+    }
+
+    // Opens the parked day file again for the next write. It must be exactly as it was left: a file that changed
+    // meanwhile is not written to (the log goes out of service, as after any doubt about what is on disk).
+    private void reopen() throws IOException {
+        Path path = dir.resolve(StoreFiles.dayFileName(LocalDate.ofEpochDay(fileDay)));
+        RandomAccessFile raf = StoreFiles.openDayFile(path);
+        long length;
+        try {
+            length = raf.length();
+            if (length == fileSize) {
+                raf.seek(fileSize);
+                file = raf;
+                parked = false;
+                return;
+            }
+        } catch (IOException e) {
+            raf.close();
+            throw e;
+        }
+        raf.close();
+        broken = "day file " + path.getFileName() + " changed while closed: " + length + " bytes, " + fileSize
+                + " written";
+        LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
+        throw new IOException(broken);
     }
 
     /** Syncs and closes the current day file. */

@@ -35,6 +35,22 @@ public final class LineBatch {
         this.clientSeqs = new long[ends.length];
     }
 
+    /**
+     * Points this empty batch at another session, so that one batch can serve many sessions in turn (the
+     * server's workers): {@code stream} is the acknowledged stream's id or null, {@code session} the session id
+     * as {@link #sessionId()} last returned it for that session (0 before its first record).
+     */
+    public void rebind(String stream, long session) {
+        if (count != 0) {
+            throw new IllegalStateException("a batch with messages cannot change session");
+        }
+        this.stream = stream;
+        if (stream != null && (clientSeqs == null || clientSeqs.length < ends.length)) {
+            clientSeqs = new long[ends.length];
+        }
+        this.sessionId = session;
+    }
+
     /** Adds a message of an acknowledged stream with its client sequence number. */
     public void add(RecordType type, byte[] raw, int off, int len, long clientSeq) {
         add(type, raw, off, len);

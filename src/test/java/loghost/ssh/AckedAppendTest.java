@@ -435,31 +435,21 @@ class AckedAppendTest {
         java.io.ByteArrayOutputStream frames = new java.io.ByteArrayOutputStream();
         Frames.writeText(frames, Frames.HELLO, "loghost-ack 1 stream=s");
         Frames.writeSeq(frames, Frames.LINE, 1, "stored before the error".getBytes(StandardCharsets.US_ASCII), 0, 23);
-        byte[] head = frames.toByteArray();
-        // A real OutOfMemoryError cannot be made to happen at a chosen byte; this stream throws one where the
-        // command's reading would have allocated the next frame.
-        java.io.InputStream failing = new java.io.InputStream() {
-            private int pos;
+        Frames.writeSeq(frames, Frames.LINE, 2, "never read".getBytes(StandardCharsets.US_ASCII), 0, 10);
+        byte[] input = frames.toByteArray();
+        // A real OutOfMemoryError cannot be made to happen at a chosen byte; this frame reader throws one where
+        // the command would have allocated the third frame.
+        FrameAssembler failing = new FrameAssembler() {
+            private int frame;
 
             @Override
-            public int read() {
-                throw new UnsupportedOperationException("buffered reads only");
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) {
-                if (pos < head.length) {
-                    int n = Math.min(len, head.length - pos);
-                    System.arraycopy(head, pos, b, off, n);
-                    pos += n;
-                    return n;
+            Frames.Frame next() throws Frames.ProtocolException {
+                if (frame == 2) {
+                    throw new OutOfMemoryError("Java heap space (injected)");
                 }
-                throw new OutOfMemoryError("Java heap space (injected)");
-            }
-
-            @Override
-            public int available() {
-                return 0;
+                Frames.Frame f = super.next();
+                frame += f == null ? 0 : 1;
+                return f;
             }
         };
         loghost.store.LogStore store = new loghost.store.LogStore(dir.resolve("hosts"),
@@ -468,19 +458,54 @@ class AckedAppendTest {
         loghost.metrics.ServerMetrics metrics = new loghost.metrics.ServerMetrics(dir.resolve("hosts"),
                 java.time.Clock.systemUTC());
         Refusals refusals = new Refusals(audit, metrics);
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        assertEquals(0, Cli.run(dir, "enroll", "web01", KeyGen.pub(key).toString()).exit());
+        java.security.PublicKey publicKey = org.apache.sshd.common.config.keys.PublicKeyEntry
+                .parsePublicKeyEntry(Files.readString(KeyGen.pub(key)).trim()).resolvePublicKey(null, null, null);
         EnrolledKeysAuthenticator keys = new EnrolledKeysAuthenticator(
                 new loghost.keys.EnrolledKeysFile(dir), refusals);
+        keys.loadInitial();
+        SessionWorkers workers = new SessionWorkers();
         AckedAppendCommand cmd = new AckedAppendCommand(store, new ActiveSessions(4, keys, metrics), 65536,
-                refusals, metrics, null);
+                refusals, metrics, null, workers, failing);
+        AuthenticatedHost who = new AuthenticatedHost("web01", "SHA256:test", publicKey);
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        int[] exit = {-1};
-        cmd.setInputStream(failing);
-        cmd.setOutputStream(out);
-        cmd.setErrorStream(err);
-        cmd.setExitCallback((code, message, close) -> exit[0] = code);
+        java.util.concurrent.CompletableFuture<Integer> exited = new java.util.concurrent.CompletableFuture<>();
+        cmd.attach(new SessionChannel() {
+            @Override
+            public AuthenticatedHost who() {
+                return who;
+            }
 
-        cmd.serve(new AuthenticatedHost("web01", "SHA256:test", null), null);
+            @Override
+            public org.apache.sshd.server.session.ServerSession session() {
+                return null;
+            }
+
+            @Override
+            public void release(int bytes) {
+                // No window here.
+            }
+
+            @Override
+            public boolean eofSignalled() {
+                return false;
+            }
+
+            @Override
+            public void closeNow() {
+                exited.completeExceptionally(new AssertionError("closed at once"));
+            }
+        });
+        cmd.setIoOutputStream(new CollectingOutput(out));
+        cmd.setIoErrorStream(new CollectingOutput(err));
+        cmd.setExitCallback((code, message, close) -> exited.complete(code));
+
+        cmd.start(null, null);
+        cmd.data(null, input, 0, input.length);
+        int[] exit = {exited.get(60, TimeUnit.SECONDS)};
+        workers.close();
 
         assertEquals(70, exit[0]);
         assertEquals("loghost: internal error\n", err.toString(StandardCharsets.UTF_8));
@@ -531,5 +556,52 @@ class AckedAppendTest {
             Thread.sleep(50);
         }
         throw new AssertionError("no such audit record; have: " + seen);
+    }
+
+    // An IoOutputStream whose writes complete at once, into bytes a test can read.
+    private static final class CollectingOutput implements org.apache.sshd.common.io.IoOutputStream {
+        private final java.io.ByteArrayOutputStream bytes;
+
+        CollectingOutput(java.io.ByteArrayOutputStream bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public org.apache.sshd.common.io.IoWriteFuture writeBuffer(org.apache.sshd.common.util.buffer.Buffer buffer) {
+            synchronized (bytes) {
+                bytes.write(buffer.array(), buffer.rpos(), buffer.available());
+            }
+            org.apache.sshd.common.io.AbstractIoWriteFuture f = new org.apache.sshd.common.io.AbstractIoWriteFuture(
+                    this, null) { };
+            f.setValue(Boolean.TRUE);
+            return f;
+        }
+
+        @Override
+        public boolean isClosed() {
+            return false;
+        }
+
+        @Override
+        public boolean isClosing() {
+            return false;
+        }
+
+        @Override
+        public void addCloseFutureListener(org.apache.sshd.common.future.SshFutureListener<
+                org.apache.sshd.common.future.CloseFuture> listener) {
+            // Never closes.
+        }
+
+        @Override
+        public void removeCloseFutureListener(org.apache.sshd.common.future.SshFutureListener<
+                org.apache.sshd.common.future.CloseFuture> listener) {
+            // Never closes.
+        }
+
+        @Override
+        public org.apache.sshd.common.future.CloseFuture close(boolean immediately) {
+            throw new UnsupportedOperationException("not closed in this test");
+        }
     }
 }

@@ -153,4 +153,69 @@ class HostLogTest {
         List<HostRecords.Rec> recs = HostRecords.read(dir.resolve("data"), "web01");
         assertEquals(List.of("s=1,c=s1:1", "s=2", "s=3,c=s1:2"), recs.stream().map(HostRecords.Rec::meta).toList());
     }
+
+    // Descriptors of this JVM open on {@code file}.
+    private static long openDescriptors(Path file) throws Exception {
+        long n = 0;
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    if (Files.readSymbolicLink(fd).equals(file.toRealPath())) {
+                        n++;
+                    }
+                } catch (java.io.IOException gone) {
+                    // the listing's own descriptor, closed by now
+                }
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void anIdleHostsDayFileIsClosedAndReopenedByItsNextRecord() throws Exception {
+        ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
+        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        HostLog log = store.host("web01");
+        append(log, "one");
+        Path file = HostRecords.files(dir.resolve("data"), "web01").get(0);
+        log.sync(); // writes the record out
+        assertEquals(1, openDescriptors(file));
+        log.sync(); // nothing new since: the host is idle and its file is closed
+        assertEquals(0, openDescriptors(file));
+
+        append(log, "two");
+        assertEquals(1, openDescriptors(file));
+        log.sync();
+        log.sync();
+        // Still the day's file at midnight: closing the day works on a closed file too.
+        clock.set("2026-11-23T00:00:01.000Z");
+        assertTrue(log.closeDayIfOver());
+        append(log, "three");
+        store.close();
+        assertEquals(List.of("2026-11-22.log", "2026-11-23.log"), HostRecords.files(dir.resolve("data"), "web01")
+                .stream().map(p -> p.getFileName().toString()).toList());
+        assertEquals(List.of("one", "two", "three"), HostRecords.read(dir.resolve("data"), "web01").stream()
+                .map(HostRecords.Rec::text).toList());
+        VerifyReport r = verify();
+        assertTrue(r.ok(), r.problems()::toString);
+    }
+
+    @Test
+    void aDayFileChangedWhileClosedIsNotWrittenTo() throws Exception {
+        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        HostLog log = store.host("web01");
+        append(log, "one");
+        log.sync();
+        log.sync();
+        Path file = HostRecords.files(dir.resolve("data"), "web01").get(0);
+        Files.writeString(file, "1 2026-11-22T10:00:00.000Z log - 00 forged\n", StandardOpenOption.APPEND);
+        long size = Files.size(file);
+        StorageException e = org.junit.jupiter.api.Assertions.assertThrows(StorageException.class,
+                () -> append(log, "two"));
+        assertTrue(e.getMessage().contains("changed while closed"), e.getMessage());
+        assertEquals(size, Files.size(file), "nothing written after the forged line");
+        // Out of service from then on: not synced, not reported as stored.
+        org.junit.jupiter.api.Assertions.assertThrows(StorageException.class, log::sync);
+        org.junit.jupiter.api.Assertions.assertThrows(StorageException.class, store::close);
+    }
 }

@@ -1,0 +1,93 @@
+package loghost.ssh;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import loghost.store.LineBatch;
+
+/**
+ * The threads every append-log session shares, so that a connected host costs no thread of its own: a few
+ * workers that read, split, escape and append (a session's input is handled by one worker at a time, in order),
+ * and the fsync threads of {@link GroupCommit}. Sessions wait for input with no thread at all.
+ */
+final class SessionWorkers implements AutoCloseable {
+
+    /** Fsyncs of different hosts in flight at once: the disk batches them into fewer journal commits. */
+    static final int SYNC_THREADS = 8;
+
+    private final ThreadPoolExecutor work;
+    private final ThreadPoolExecutor syncs;
+    private final GroupCommit commits;
+    private volatile boolean stopping;
+    // A worker's batch, lent to the session whose turn it runs: memory for batches grows with the workers, not
+    // with the connected hosts.
+    private final ThreadLocal<LineBatch> batches = ThreadLocal.withInitial(LineBatch::new);
+
+    SessionWorkers() {
+        // Appends block on the host's lock and on the page cache, not only on the CPU: twice the cores.
+        int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        this.work = pool("loghost-session-", threads);
+        this.syncs = pool("loghost-fsync-", SYNC_THREADS);
+        this.commits = new GroupCommit(syncs);
+    }
+
+    private static ThreadPoolExecutor pool(String prefix, int threads) {
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, prefix + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        // While the server stops, a session's last steps may still be handed over: run them rather than drop
+        // them, so that what it received is stored and synced before the logs close.
+        pool.setRejectedExecutionHandler(new ThreadPoolExecutor.CallerRunsPolicy());
+        return pool;
+    }
+
+    /** Runs a session's next step on a worker. */
+    void execute(Runnable step) {
+        work.execute(step);
+    }
+
+    /** This thread's batch; empty between turns. */
+    LineBatch batch() {
+        return batches.get();
+    }
+
+    /** The fsync side: acknowledgements wait here for their records to be on disk. */
+    GroupCommit commits() {
+        return commits;
+    }
+
+    /** True once the server is stopping: a session that ends now was closed by the server, not lost. */
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** Marks the server as stopping; sessions closed from now on end as {@code closed-by-server}. */
+    void stopping(boolean value) {
+        this.stopping = value;
+    }
+
+    /**
+     * Lets the sessions' last steps finish (their records stored and synced), at most {@code seconds} for each
+     * pool, then stops the threads. Called after the SSH server has closed every session.
+     */
+    void close(long seconds) throws InterruptedException {
+        stopping = true;
+        work.shutdown();
+        work.awaitTermination(seconds, TimeUnit.SECONDS);
+        syncs.shutdown();
+        syncs.awaitTermination(seconds, TimeUnit.SECONDS);
+        work.shutdownNow();
+        syncs.shutdownNow();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        close(30);
+    }
+}
