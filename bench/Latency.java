@@ -9,8 +9,10 @@ import java.util.List;
 
 /**
  * Delivery latency of loghost forward: "write FIFO RATE COUNT SENDLOG" writes COUNT lines into the FIFO at RATE
- * lines/s, noting when each was written; "report SENDLOG ACKLOG" matches each line i (cseq i of a fresh stream)
- * with the first acknowledgement covering it (from forward --ack-log) and prints p50, p99, p99.9 and max in ms.
+ * lines/s, noting when each was written; "report SENDLOG ACKLOG [WARMUP]" matches each line i (cseq i of a fresh
+ * stream) with the first acknowledgement covering it (from forward --ack-log) and prints p50, p99, p99.9 and max
+ * in ms over the lines after the first WARMUP (default 0: the forwarder's JIT and its connection are cold at first).
+ * Both sides stamp with the wall clock (Instant.now, microseconds) of the same machine.
  */
 public final class Latency {
 
@@ -18,7 +20,7 @@ public final class Latency {
         if (a[0].equals("write")) {
             write(Path.of(a[1]), Integer.parseInt(a[2]), Integer.parseInt(a[3]), Path.of(a[4]));
         } else {
-            report(Path.of(a[1]), Path.of(a[2]));
+            report(Path.of(a[1]), Path.of(a[2]), a.length > 3 ? Integer.parseInt(a[3]) : 0);
         }
     }
 
@@ -33,8 +35,9 @@ public final class Latency {
         try (OutputStream out = Files.newOutputStream(fifo)) {
             for (int i = 1; i <= count; i++) {
                 long due = start + (long) ((i - 1) * 1e9 / rate);
-                while (System.nanoTime() < due) {
-                    Thread.onSpinWait();
+                // Sleep, not spin: a spinning writer takes a whole core of the two the forwarder and loghost share.
+                for (long left; (left = due - System.nanoTime()) > 0; ) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(left);
                 }
                 sent[i] = micros();
                 out.write(("latency probe " + i + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -48,7 +51,7 @@ public final class Latency {
         }
     }
 
-    private static void report(Path sendLog, Path ackLog) throws Exception {
+    private static void report(Path sendLog, Path ackLog, int warmup) throws Exception {
         List<String> sends = Files.readAllLines(sendLog);
         List<String> acks = Files.readAllLines(ackLog);
         long[] ackTime = new long[acks.size()];
@@ -70,7 +73,9 @@ public final class Latency {
             if (j == ackSeq.length) {
                 throw new IllegalStateException("line " + i + " was never acknowledged");
             }
-            lat[n++] = (ackTime[j] - Long.parseLong(f[1])) / 1000.0;
+            if (i > warmup) {
+                lat[n++] = (ackTime[j] - Long.parseLong(f[1])) / 1000.0;
+            }
         }
         Arrays.sort(lat, 0, n);
         System.out.printf("lines=%d p50=%.2f p99=%.2f p99.9=%.2f max=%.2f%n", n, lat[n / 2], lat[(int) (n * 0.99)],

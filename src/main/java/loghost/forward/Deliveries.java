@@ -27,6 +27,8 @@ final class Deliveries {
     private final Sender.FailureAware done;
     private final List<String> refused = new ArrayList<>();
     private final List<String> behind = new ArrayList<>();
+    /** Released by each destination's thread as it ends, so the watch notices at once instead of at its next look. */
+    private final java.util.concurrent.Semaphore ended = new java.util.concurrent.Semaphore(0);
 
     Deliveries(ForwardSettings settings, Spool spool, KeyPair key, Sender.FailureAware done) {
         this.settings = settings;
@@ -40,6 +42,8 @@ final class Deliveries {
         final Sender sender;
         Thread thread;
         volatile boolean finished;
+        /** Set as the thread's last act, before {@link #ended} is released. */
+        volatile boolean over;
         volatile String refusal;
         volatile Exception failure;
 
@@ -78,7 +82,7 @@ final class Deliveries {
                 boolean allEnded = true;
                 boolean failed = false;
                 for (Lane l : lanes) {
-                    allEnded &= !l.thread.isAlive();
+                    allEnded &= l.over || !l.thread.isAlive();
                     failed |= l.failure != null;
                 }
                 // A sender that failed (not a connection: those it retries) ends the forwarder, so that its
@@ -89,7 +93,7 @@ final class Deliveries {
                 if (done.getAsBoolean() && !done.failed() && onlyLaggingLeft(lanes)) {
                     break;
                 }
-                TimeUnit.MILLISECONDS.sleep(500);
+                ended.tryAcquire(500, TimeUnit.MILLISECONDS);
             }
         } finally {
             for (Lane l : lanes) {
@@ -139,6 +143,9 @@ final class Deliveries {
         } catch (IOException | RuntimeException e) {
             l.failure = e;
             LOG.error("delivery-failed to={} reason=\"{}\"", l.sender.destination(), e.toString());
+        } finally {
+            l.over = true;
+            ended.release();
         }
     }
 

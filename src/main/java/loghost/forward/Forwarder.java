@@ -118,6 +118,7 @@ public final class Forwarder {
                         Thread.currentThread().interrupt();
                     }
                     sourceDone.set(true);
+                    spool.wakeSenders(); // a sender that has everything acknowledged may end now
                 }
             }, "loghost-forward-source");
             reader.setDaemon(true);

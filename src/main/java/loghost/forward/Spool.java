@@ -64,6 +64,8 @@ final class Spool implements AutoCloseable {
     private final Object syncLock = new Object();
     private final Object syncRequest = new Object();
     private boolean syncRequested;
+    /** Counts the events a waiting sender acts on besides a sync (an ACK, the source's end); under syncLock. */
+    private long senderEvents;
     private Thread syncer;
 
     private Spool(Path dir, long maxBytes) {
@@ -105,6 +107,7 @@ final class Spool implements AutoCloseable {
             syncRequested = true;
             syncRequest.notifyAll();
         }
+        wakeSenders(); // an idle sender syncs itself rather than wait for this thread to be scheduled
     }
 
     // Group commit: one fsync covers everything appended while the previous one ran.
@@ -360,7 +363,17 @@ final class Spool implements AutoCloseable {
             file = current;
         }
         // fsync outside the lock so that sources keep appending meanwhile.
-        file.getFD().sync();
+        try {
+            file.getFD().sync();
+        } catch (IOException e) {
+            synchronized (this) {
+                if (file == current) {
+                    throw e;
+                }
+            }
+            // The segment was finished meanwhile: startSegment synced it before closing it, entries up to upTo
+            // included.
+        }
         synchronized (syncLock) {
             syncedCseq = Math.max(syncedCseq, upTo);
             syncLock.notifyAll();
@@ -368,11 +381,15 @@ final class Spool implements AutoCloseable {
         return upTo;
     }
 
-    /** Waits up to {@code millis} for entries beyond {@code cseq} to be on disk; returns the synced cseq. */
+    /**
+     * Waits up to {@code millis} for entries beyond {@code cseq} to be on disk, or for {@link #wakeSenders}; returns
+     * the synced cseq.
+     */
     long awaitSynced(long cseq, long millis) throws InterruptedException {
         synchronized (syncLock) {
             long end = System.currentTimeMillis() + millis;
-            while (syncedCseq <= cseq) {
+            long events = senderEvents;
+            while (syncedCseq <= cseq && senderEvents == events) {
                 long left = end - System.currentTimeMillis();
                 if (left <= 0) {
                     break;
@@ -381,6 +398,37 @@ final class Spool implements AutoCloseable {
             }
             return syncedCseq;
         }
+    }
+
+    /**
+     * Wakes the senders waiting in {@link #awaitSynced}: something they decide on changed (an acknowledgement, the
+     * source's end), so a stdin run ends when its last ACK arrives rather than at the next poll.
+     */
+    void wakeSenders() {
+        synchronized (syncLock) {
+            senderEvents++;
+            syncLock.notifyAll();
+        }
+    }
+
+    /**
+     * The synced cseq, after an fsync here if entries beyond {@code cseq} are appended but not yet synced: a sender
+     * with nothing to send does the sync itself, one thread hand-off fewer per line when lines come one at a time.
+     */
+    long syncIfBehind(long cseq) throws IOException {
+        long synced;
+        synchronized (syncLock) {
+            synced = syncedCseq;
+        }
+        if (synced > cseq) {
+            return synced;
+        }
+        synchronized (this) {
+            if (lastCseq <= cseq) {
+                return synced;
+            }
+        }
+        return sync();
     }
 
     /** The highest cseq appended so far. */
@@ -461,6 +509,7 @@ final class Spool implements AutoCloseable {
             destinations.acked(d, cseq);
         }
         trim(0);
+        wakeSenders();
     }
 
     // Deletes the oldest segments the rule lets go, until one may not go, or (needBytes > 0) until that much room
