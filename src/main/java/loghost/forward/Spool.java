@@ -58,6 +58,9 @@ final class Spool implements AutoCloseable {
     private BufferedOutputStream currentOut;
     private long currentFirst;
     private long currentBytes;
+    // The receive time of the current segment's newest entry; into segmentNewest when the segment is finished
+    // (only a finished segment can be dropped), instead of a boxed map update per line.
+    private long currentNewest;
     private long droppedLines;
     private long droppedFirstMillis;
     private long droppedLastMillis;
@@ -321,7 +324,9 @@ final class Spool implements AutoCloseable {
         long cseq = ++lastCseq;
         byte[] b = SpoolEntry.encode(kind, cseq, now, source, sourceOffset, data);
         currentOut.write(b);
-        segmentNewest.merge(currentFirst, now, Math::max);
+        if (now > currentNewest) {
+            currentNewest = now;
+        }
         totalBytes += b.length;
         currentBytes += b.length;
         if (source != null && sourceOffset >= 0) {
@@ -332,6 +337,7 @@ final class Spool implements AutoCloseable {
 
     private void startSegment(long first) throws IOException {
         if (currentOut != null) {
+            segmentNewest.merge(currentFirst, currentNewest, Math::max);
             currentOut.flush();
             current.getFD().sync();
             currentOut.close();
@@ -347,6 +353,7 @@ final class Spool implements AutoCloseable {
         currentFirst = first;
         segments.put(first, f);
         segmentNewest.putIfAbsent(first, 0L);
+        currentNewest = segmentNewest.get(first);
         StoreFiles.syncDirectory(dir);
     }
 
