@@ -25,10 +25,7 @@ public final class ManPages {
             throw new IllegalArgumentException("usage: ManPages OUTPUT_DIR");
         }
         Path out = Path.of(args[0]);
-        CommandLine root = new CommandLine(new Main());
-        for (CommandLine sub : root.getSubcommands().values()) {
-            sub.getCommandSpec().mixinStandardHelpOptions(true);
-        }
+        CommandLine root = Main.commandLine(null);
         Path man = Files.createDirectories(out.resolve("man1"));
         write(man.resolve("loghost.1"), page("loghost", root));
         for (Map.Entry<String, CommandLine> e : root.getSubcommands().entrySet()) {

@@ -38,7 +38,11 @@ final class ServeCommand implements Callable<Integer> {
     /** Host name the demo key is enrolled under by {@code --demo}. */
     static final String DEMO_HOST = "demo";
 
-    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+    // Looked up when serve logs, not when the class loads: picocli instantiates every command for any command line,
+    // and the first logger sets up the logging system (~0.1 s that verify, cat or status do not need).
+    private static Logger log() {
+        return LoggerFactory.getLogger(ServeCommand.class);
+    }
 
     @Mixin
     DataOptions options;
@@ -83,7 +87,7 @@ final class ServeCommand implements Callable<Integer> {
         Signal.handle(new Signal("HUP"), sig -> {
             Reloader r = reloader.get();
             if (r == null || stopRequested.getCount() == 0) {
-                LOG.warn("reload-ignored: the server is starting or stopping");
+                log().warn("reload-ignored: the server is starting or stopping");
             } else {
                 r.reload();
             }
@@ -153,11 +157,11 @@ final class ServeCommand implements Callable<Integer> {
                 String what = "changed=" + names(live) + " needs-restart=" + names(restart);
                 server.reload(next, what);
                 applied = next;
-                LOG.info("config-reloaded {} (enrolled keys re-read)", what);
+                log().info("config-reloaded {} (enrolled keys re-read)", what);
             } catch (RuntimeException e) {
                 // The layout escapes control characters; quoting keeps the reason one field.
                 String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-                LOG.error("config-reload-failed reason=\"{}\": keeping the settings in force",
+                log().error("config-reload-failed reason=\"{}\": keeping the settings in force",
                         reason.replace("\\", "\\\\").replace("\"", "\\\""));
             }
         }
@@ -193,9 +197,9 @@ final class ServeCommand implements Callable<Integer> {
                         server.close();
                     }
                     clean = true;
-                    LOG.info("stopped: all logs synced and closed");
+                    log().info("stopped: all logs synced and closed");
                 } catch (Exception e) {
-                    LOG.error("shutdown-failed reason=\"{}\"", e.toString());
+                    log().error("shutdown-failed reason=\"{}\"", e.toString());
                 } finally {
                     done.countDown();
                 }
@@ -228,7 +232,7 @@ final class ServeCommand implements Callable<Integer> {
         out.println("DEMO MODE, for trying out only: the throwaway key keys-example/demo_ed25519 ("
                 + key.fingerprint() + ") may write as host '" + DEMO_HOST
                 + "'. Its private half is public: never use it in production.");
-        LOG.warn("demo-mode key={} host={}: for trying out only; anyone can write as '{}' with the published key",
+        log().warn("demo-mode key={} host={}: for trying out only; anyone can write as '{}' with the published key",
                 key.fingerprint(), DEMO_HOST, DEMO_HOST);
     }
 
@@ -240,7 +244,7 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException e) {
             return; // the server's own start reports an unreadable or invalid file, and refuses to start
         }
-        keys.findByFingerprint(demoKey.fingerprint()).ifPresent(k -> LOG.warn(
+        keys.findByFingerprint(demoKey.fingerprint()).ifPresent(k -> log().warn(
                 "demo-key-enrolled key={} host={}: the demo key's private half is public, anyone can write as '{}';"
                 + " remove it with: loghost revoke {}", k.fingerprint(), k.host(), k.host(), k.fingerprint()));
     }

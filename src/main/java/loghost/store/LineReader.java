@@ -12,7 +12,7 @@ public final class LineReader implements AutoCloseable {
 
     private final InputStream in;
     private final int maxLine;
-    private final byte[] chunk = new byte[1 << 20];
+    private final byte[] chunk;
     private int chunkPos;
     private int chunkEnd;
     private byte[] line = new byte[8192];
@@ -22,8 +22,14 @@ public final class LineReader implements AutoCloseable {
 
     /** Lines of {@code in}, each at most {@code maxLine} bytes without its LF. */
     public LineReader(InputStream in, int maxLine) {
+        this(in, maxLine, 1 << 20);
+    }
+
+    /** As {@link #LineReader(InputStream, int)}, reading {@code chunkBytes} at a time (a few lines: less). */
+    public LineReader(InputStream in, int maxLine, int chunkBytes) {
         this.in = in;
         this.maxLine = maxLine;
+        this.chunk = new byte[chunkBytes];
     }
 
     /**

@@ -42,6 +42,8 @@ final class ChainCheck {
     private SealCheck.Chain seals;
     private ReceiptCheck.Chain receipts;
     private int filesStarted;
+    private byte[] computed;
+    private DayFileParts parts;
 
     ChainCheck(String host, VerifyReport report) {
         this.host = host;
@@ -76,8 +78,17 @@ final class ChainCheck {
                 return fail(label, 1, problem);
             }
             byte[] dayBytes = day.toString().getBytes(StandardCharsets.US_ASCII);
+            // A large plain file of a chain with no receipts to follow record by record: its records are checked in
+            // parts on several threads and joined in file order (DayFileParts), with the same result.
+            if (parts != null && !compressed && receipts == null) {
+                long recordsStart = lines.length() + 1L;
+                long size = Files.size(file);
+                if (parts.worthSplitting(recordsStart, size)) {
+                    lines.close();
+                    return parts.check(this, file, label, recordsStart, size, dayBytes);
+                }
+            }
             MessageDigest md = algorithm.newDigest();
-            byte[] computed = new byte[algorithm.length()];
             RecordView view = new RecordView();
             while (true) {
                 lineNo++;
@@ -89,21 +100,9 @@ final class ChainCheck {
                     }
                     return true;
                 }
-                if (!lines.terminated()) {
-                    return fail(label, lineNo, "incomplete final line (torn write)");
-                }
-                problem = view.parse(lines.line(), lines.length(), algorithm, version);
-                if (problem == null) {
-                    problem = recordProblem(view, dayBytes);
-                }
+                problem = record(lines, view, md, dayBytes);
                 if (problem != null) {
                     return fail(label, lineNo, problem);
-                }
-                md.update(prev);
-                view.updateCanonical(md);
-                md.digest(computed, 0, computed.length);
-                if (!view.digestEquals(computed)) {
-                    return fail(label, lineNo, "digest mismatch at seq " + view.seq());
                 }
                 if (receipts != null && receipts.next >= 0 && view.seq() >= receipts.next) {
                     problem = receipts.at(view.seq(), new String(lines.line(), view.digestStart(),
@@ -118,21 +117,107 @@ final class ChainCheck {
                         return fail(label, lineNo, problem);
                     }
                 }
-                byte[] swap = prev;
-                prev = computed;
-                computed = swap;
-                nextSeq++;
-                report.record();
+                held();
             }
         } catch (LineReader.LineTooLongException e) {
-            return fail(label, lineNo, "line longer than " + RecordView.MAX_LINE_BYTES + " bytes");
+            return fail(label, lineNo, tooLong());
         } catch (ZipException | EOFException e) {
             return fail(label, 0, compressed ? "not a valid gzip file" : "cannot be read");
         } catch (IOException e) {
             return fail(label, 0, "cannot be read");
+        }
+    }
+
+    /**
+     * The checks of the record line {@code lines} holds, against the chain so far (docs/FORMAT.md "Verifying", in
+     * the order they are made): null when it holds, its digest then in {@link #computed} until {@link #held()}.
+     */
+    String record(LineReader lines, RecordView view, MessageDigest md, byte[] dayBytes) {
+        if (!lines.terminated()) {
+            return "incomplete final line (torn write)";
+        }
+        String problem = view.parse(lines.line(), lines.length(), algorithm, version);
+        if (problem == null) {
+            problem = recordProblem(view, dayBytes);
+        }
+        if (problem != null) {
+            return problem;
+        }
+        md.update(prev);
+        view.updateCanonical(md);
+        try {
+            md.digest(computed, 0, computed.length);
         } catch (DigestException e) {
             throw new IllegalStateException("digest buffer sized for its algorithm", e);
         }
+        if (!view.digestEquals(computed)) {
+            return "digest mismatch at seq " + view.seq();
+        }
+        return null;
+    }
+
+    /** The record just checked held: the chain moves on to it. */
+    void held() {
+        byte[] swap = prev;
+        prev = computed;
+        computed = swap;
+        nextSeq++;
+        report.record();
+    }
+
+    /** The reason a line over the bound is reported with. */
+    static String tooLong() {
+        return "line longer than " + RecordView.MAX_LINE_BYTES + " bytes";
+    }
+
+    /** Checks large plain day files in parts on {@code parts}' threads (null: record by record on this one). */
+    void parts(DayFileParts parts) {
+        this.parts = parts;
+    }
+
+    /**
+     * A check of the same chain from a record on: same host, algorithm and format version, continuing after SEQ
+     * {@code seq - 1} whose digest is {@code prev}, counting into {@code into}.
+     */
+    ChainCheck from(long seq, byte[] prevDigest, VerifyReport into) {
+        ChainCheck c = new ChainCheck(host, into);
+        c.algorithm = algorithm;
+        c.version = version;
+        c.nextSeq = seq;
+        c.prev = prevDigest.clone();
+        c.computed = new byte[algorithm.length()];
+        return c;
+    }
+
+    /** The SEQ the next record must have. */
+    long nextSeq() {
+        return nextSeq;
+    }
+
+    /** The digest the chain ends with so far. */
+    byte[] prev() {
+        return prev;
+    }
+
+    /** Moves this chain to the end of a part checked by {@code part}, whose records all held. */
+    void continueAs(ChainCheck part) {
+        nextSeq = part.nextSeq;
+        prev = part.prev.clone();
+    }
+
+    /** The format version of the file being read. */
+    int version() {
+        return version;
+    }
+
+    /** The report this check adds to. */
+    VerifyReport report() {
+        return report;
+    }
+
+    /** The digest algorithm of the chain (known once a header has been read). */
+    DigestAlgorithm algorithm() {
+        return algorithm;
     }
 
     /** How many day files this chain check has begun to read. */
@@ -150,9 +235,20 @@ final class ChainCheck {
         this.seals = seals;
     }
 
-    private String sealRecord(RecordView v, byte[] line, String label, long lineNo) {
+    /** The seal checks this chain hands its records to, or null. */
+    SealCheck.Chain seals() {
+        return seals;
+    }
+
+    /** True when the parsed record {@code v} in {@code line} is a seal record. */
+    static boolean isSeal(RecordView v, byte[] line) {
         int t = v.typeStart();
-        if (v.typeEnd() - t == 4 && line[t] == 's' && line[t + 1] == 'e' && line[t + 2] == 'a' && line[t + 3] == 'l') {
+        return v.typeEnd() - t == 4 && line[t] == 's' && line[t + 1] == 'e' && line[t + 2] == 'a' && line[t + 3] == 'l';
+    }
+
+    /** Hands a record that held to the seal checks; their problem with it, or null. */
+    String sealRecord(RecordView v, byte[] line, String label, long lineNo) {
+        if (isSeal(v, line)) {
             return seals.seal(v.seq(), v.time(),
                     new String(line, v.messageStart(), v.end() - v.messageStart(), StandardCharsets.ISO_8859_1),
                     new String(line, v.digestStart(), 2 * algorithm.length(), StandardCharsets.US_ASCII),
@@ -214,7 +310,7 @@ final class ChainCheck {
         }
     }
 
-    private boolean fail(String label, long line, String reason) {
+    boolean fail(String label, long line, String reason) {
         report.add(Kind.FAIL, label, line, reason);
         return false;
     }
@@ -269,6 +365,7 @@ final class ChainCheck {
             if (prev == null) {
                 prev = h.algorithm().genesis(host);
             }
+            computed = new byte[algorithm.length()];
         } else if (h.algorithm() != algorithm) {
             return "header names algorithm " + h.algorithm().headerName() + ", the chain uses "
                     + algorithm.headerName();

@@ -38,11 +38,16 @@ public final class Verifier {
     // Hosts checked at once: each holds a 1 MiB read buffer and up to one maximal line, so the bound is memory's.
     private static final int MAX_THREADS = 16;
 
+    // A day file is checked in parts of this size on several threads once it holds two of them (DayFileParts).
+    private static final long PART_BYTES = 16L << 20;
+
     private final Path hostsDir;
     private final FileDone progress;
     private SealCheck seals;
     private ReceiptCheck receipts;
     private final int threads;
+    private final long partBytes;
+    private DayFileParts parts;
 
     /** Told after each day file's chain check (for a progress display); never changes the findings. */
     public interface FileDone {
@@ -62,9 +67,15 @@ public final class Verifier {
 
     /** As {@link #Verifier(Path, FileDone)}, checking up to {@code threads} hosts at once. */
     Verifier(Path hostsDir, FileDone progress, int threads) {
+        this(hostsDir, progress, threads, PART_BYTES);
+    }
+
+    /** As {@link #Verifier(Path, FileDone, int)}, splitting day files into parts of {@code partBytes}. */
+    Verifier(Path hostsDir, FileDone progress, int threads, long partBytes) {
         this.hostsDir = hostsDir;
         this.progress = new HostsInParallel.Totals(progress);
         this.threads = threads;
+        this.partBytes = partBytes;
     }
 
     /** Also checks seal records and checkpoints with {@code check} (which reports into the same report). */
@@ -91,7 +102,7 @@ public final class Verifier {
         if (names == null) {
             return report;
         }
-        HostsInParallel.run(names, threads, this::verifyEntry, report);
+        withParts(() -> HostsInParallel.run(names, threads, this::verifyEntry, report));
         if (sealsReadable) {
             seals.finish(true);
         }
@@ -125,7 +136,7 @@ public final class Verifier {
             report.add(Kind.FAIL, "hosts/" + printable(host), 0, "no log directory for this host");
             return report;
         }
-        verifyHost(host, report);
+        withParts(() -> verifyHost(host, report));
         if (sealsReadable) {
             seals.finish(false);
         }
@@ -133,6 +144,26 @@ public final class Verifier {
             receipts.finish(false);
         }
         return report;
+    }
+
+    // Runs `check` with a pool for the parts of large day files (none on one thread), shut down after it.
+    private void withParts(Runnable check) {
+        if (threads <= 1) {
+            check.run();
+            return;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, task -> {
+            Thread t = new Thread(task, "verify-part");
+            t.setDaemon(true);
+            return t;
+        });
+        parts = new DayFileParts(pool, partBytes);
+        try {
+            check.run();
+        } finally {
+            parts = null;
+            pool.shutdownNow();
+        }
     }
 
     // hosts/ itself: a real, listable directory; a mode finding is reported but the hosts are still checked.
@@ -245,6 +276,7 @@ public final class Verifier {
         ChainCheck chain = new ChainCheck(host, report);
         chain.seals(sealed);
         chain.receipts(receipted);
+        chain.parts(parts);
         for (var d : days.entrySet()) {
             String plain = d.getKey() + ".log";
             String gz = plain + ".gz";

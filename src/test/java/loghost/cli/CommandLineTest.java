@@ -59,4 +59,24 @@ class CommandLineTest {
         assertEquals(1, r.exit(), r::toString);
         assertEquals("loghost: error: no such file: " + missing + "\n", r.stderr());
     }
+
+    @Test
+    void theManPagesCoverEveryCommandAndSayWhatItsHelpSays() throws Exception {
+        Path out = dir.resolve("doc");
+        ManPages.main(new String[] {out.toString()});
+        java.util.List<String> pages;
+        try (var files = java.nio.file.Files.list(out.resolve("man1"))) {
+            pages = files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(java.util.List.of("loghost-archive.1", "loghost-cat.1", "loghost-compare-streams.1",
+                "loghost-compress.1", "loghost-enroll.1", "loghost-forward.1", "loghost-grep.1", "loghost-init-seal.1",
+                "loghost-keys.1", "loghost-pull.1", "loghost-revoke.1", "loghost-serve-logs.1", "loghost-serve.1",
+                "loghost-status.1", "loghost-tail.1", "loghost-verify.1", "loghost.1"), pages);
+        String tail = java.nio.file.Files.readString(out.resolve("man1/loghost-tail.1"));
+        StringWriter help = new StringWriter();
+        assertEquals(0, Main.run(new PrintWriter(help), new PrintWriter(new StringWriter()), "tail", "--help"));
+        String firstOption = help.toString().lines().filter(l -> l.trim().startsWith("-")).findFirst().orElseThrow();
+        assertTrue(tail.contains(firstOption.trim().replace("\\", "\\e")), tail);
+        assertTrue(java.nio.file.Files.readString(out.resolve("bash-completion/loghost")).contains("tail"));
+    }
 }

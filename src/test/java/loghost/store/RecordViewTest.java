@@ -92,4 +92,27 @@ class RecordViewTest {
         assertNull(v.parse(b, b.length, DigestAlgorithm.SHA256));
         assertNull(v.knownType());
     }
+
+    @Test
+    void storedDigestEqualsExactlyTheDigestItSpellsForEveryByteValueAtEveryPosition() {
+        java.util.Random random = new java.util.Random(12);
+        for (DigestAlgorithm alg : DigestAlgorithm.values()) {
+            for (int round = 0; round < 20; round++) {
+                byte[] digest = new byte[alg.length()];
+                random.nextBytes(digest);
+                byte[] line = ("17 2026-11-24T10:05:09.123Z log s=3 " + java.util.HexFormat.of().formatHex(digest)
+                        + " hello").getBytes(StandardCharsets.US_ASCII);
+                RecordView v = new RecordView();
+                assertNull(v.parse(line, line.length, alg));
+                org.junit.jupiter.api.Assertions.assertTrue(v.digestEquals(digest), alg + " round " + round);
+                for (int i = 0; i < digest.length; i++) {
+                    for (int b = 0; b < 256; b++) {
+                        byte[] other = digest.clone();
+                        other[i] = (byte) b;
+                        assertEquals(b == (digest[i] & 0xff), v.digestEquals(other), alg + " byte " + i + " = " + b);
+                    }
+                }
+            }
+        }
+    }
 }
