@@ -10,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import loghost.store.Bytes;
@@ -97,7 +96,7 @@ final class DayFileParts {
                 }
                 chain.held();
             }
-            Part p = result(parts.get(i));
+            Part p = HostsInParallel.result(parts.get(i));
             // The part's seal records, and the records after them, handed on in file order as one thread would.
             for (SealEvent e : p.sealEvents) {
                 if (e.message == null) {
@@ -125,24 +124,6 @@ final class DayFileParts {
             lineBase += p.lines;
         }
         return true;
-    }
-
-    private static Part result(Future<Part> f) {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            // A part reports every input as a finding; anything else is a bug, raised as on one thread.
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while verifying", e);
-        }
     }
 
     // Where the parts begin: start, then the first line start at or after each further multiple of partBytes.

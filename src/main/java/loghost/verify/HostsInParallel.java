@@ -50,20 +50,8 @@ final class HostsInParallel {
                 }));
             }
             for (Future<VerifyReport> f : results) {
-                report.merge(f.get());
+                report.merge(result(f));
             }
-        } catch (ExecutionException e) {
-            // The checks report every input as a finding; anything else is a bug, raised as it would be on one thread.
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while verifying", e);
         } finally {
             pool.shutdownNow();
         }
@@ -87,6 +75,27 @@ final class HostsInParallel {
             last[0] = soFar.files();
             last[1] = soFar.records();
             display.fileDone(file, totals);
+        }
+    }
+
+    /**
+     * The result of a check run on another thread. The checks report every input as a finding; anything else
+     * is a bug, raised as it would be on one thread.
+     */
+    static <T> T result(Future<T> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while verifying", e);
         }
     }
 }

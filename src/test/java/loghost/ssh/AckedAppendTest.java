@@ -469,8 +469,8 @@ class AckedAppendTest {
         AckedAppendCommand cmd = new AckedAppendCommand(store, new ActiveSessions(4, keys, metrics), 65536,
                 refusals, metrics, null, workers, failing);
         AuthenticatedHost who = new AuthenticatedHost("web01", "SHA256:test", publicKey);
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        FakeChannelOutput out = new FakeChannelOutput(true);
+        FakeChannelOutput err = new FakeChannelOutput(true);
         java.util.concurrent.CompletableFuture<Integer> exited = new java.util.concurrent.CompletableFuture<>();
         cmd.attach(new SessionChannel() {
             @Override
@@ -498,8 +498,8 @@ class AckedAppendTest {
                 exited.completeExceptionally(new AssertionError("closed at once"));
             }
         });
-        cmd.setIoOutputStream(new CollectingOutput(out));
-        cmd.setIoErrorStream(new CollectingOutput(err));
+        cmd.setIoOutputStream(out);
+        cmd.setIoErrorStream(err);
         cmd.setExitCallback((code, message, close) -> exited.complete(code));
 
         cmd.start(null, null);
@@ -508,9 +508,9 @@ class AckedAppendTest {
         workers.close();
 
         assertEquals(70, exit[0]);
-        assertEquals("loghost: internal error\n", err.toString(StandardCharsets.UTF_8));
+        assertEquals("loghost: internal error\n", new String(err.bytes(), StandardCharsets.UTF_8));
         java.io.DataInputStream answer = new java.io.DataInputStream(new java.io.ByteArrayInputStream(
-                out.toByteArray()));
+                out.bytes()));
         assertEquals(0, Frames.parseWelcome(Frames.read(answer)));
         Frames.Frame ack = Frames.read(answer);
         assertEquals(Frames.ACK, ack.kind());
@@ -556,52 +556,5 @@ class AckedAppendTest {
             Thread.sleep(50);
         }
         throw new AssertionError("no such audit record; have: " + seen);
-    }
-
-    // An IoOutputStream whose writes complete at once, into bytes a test can read.
-    private static final class CollectingOutput implements org.apache.sshd.common.io.IoOutputStream {
-        private final java.io.ByteArrayOutputStream bytes;
-
-        CollectingOutput(java.io.ByteArrayOutputStream bytes) {
-            this.bytes = bytes;
-        }
-
-        @Override
-        public org.apache.sshd.common.io.IoWriteFuture writeBuffer(org.apache.sshd.common.util.buffer.Buffer buffer) {
-            synchronized (bytes) {
-                bytes.write(buffer.array(), buffer.rpos(), buffer.available());
-            }
-            org.apache.sshd.common.io.AbstractIoWriteFuture f = new org.apache.sshd.common.io.AbstractIoWriteFuture(
-                    this, null) { };
-            f.setValue(Boolean.TRUE);
-            return f;
-        }
-
-        @Override
-        public boolean isClosed() {
-            return false;
-        }
-
-        @Override
-        public boolean isClosing() {
-            return false;
-        }
-
-        @Override
-        public void addCloseFutureListener(org.apache.sshd.common.future.SshFutureListener<
-                org.apache.sshd.common.future.CloseFuture> listener) {
-            // Never closes.
-        }
-
-        @Override
-        public void removeCloseFutureListener(org.apache.sshd.common.future.SshFutureListener<
-                org.apache.sshd.common.future.CloseFuture> listener) {
-            // Never closes.
-        }
-
-        @Override
-        public org.apache.sshd.common.future.CloseFuture close(boolean immediately) {
-            throw new UnsupportedOperationException("not closed in this test");
-        }
     }
 }
