@@ -151,7 +151,8 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
     protected void inputEnded(InputEnd how) {
         if (stream == null) {
             if (how == InputEnd.EOF) {
-                protocolError(new Frames.ProtocolException(frames.midFrame() ? frames.unfinished()
+                String unfinished = frames.unfinished();
+                protocolError(new Frames.ProtocolException(unfinished != null ? unfinished
                         : "input ended before HELLO"));
             } else {
                 LOG.info("stream-lost host={} reason=\"{}\"", who.host(), how.word);

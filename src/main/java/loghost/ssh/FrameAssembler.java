@@ -63,9 +63,4 @@ class FrameAssembler {
         }
         return headerFilled < HEADER ? "input ended inside a frame header" : "input ended inside a frame body";
     }
-
-    /** True when part of a frame is held. */
-    boolean midFrame() {
-        return headerFilled > 0;
-    }
 }

@@ -209,7 +209,7 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
             if (!begun) {
                 begun = true;
                 if (!begin()) {
-                    stop();
+                    endInput();
                     return false;
                 }
             }
@@ -236,7 +236,7 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
                     continue;
                 }
                 if (end != null) {
-                    stop();
+                    endInput();
                     inputEnded(end);
                     return false;
                 }
@@ -249,7 +249,7 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
                 }
             }
         } catch (Throwable t) {
-            stop();
+            endInput();
             failed(t);
             return false;
         }
@@ -259,8 +259,8 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
         return !inbox.isEmpty();
     }
 
-    // No more input is handled: what is queued is dropped and later data discarded.
-    private void stop() {
+    /** Stops reading this session's input: what is queued is dropped, later data discarded. */
+    protected final void endInput() {
         synchronized (this) {
             finished = true;
             inbox.clear();
@@ -307,7 +307,7 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
         try {
             return begin(who, session);
         } catch (Throwable t) {
-            stop();
+            endInput();
             failed(t);
             return false;
         }
@@ -350,11 +350,6 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
         LOG.error("command-failed {}", detail, t);
         refusals.audit().event("command-failed " + detail);
         refuse(ExitCodes.SOFTWARE, "internal error");
-    }
-
-    /** Stops reading this session's input: what is queued is dropped, later data discarded. */
-    protected final void endInput() {
-        stop();
     }
 
     /** The worker's batch, bound to this session; only during a turn, and empty when the turn ends. */

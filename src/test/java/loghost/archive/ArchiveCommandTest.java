@@ -41,11 +41,7 @@ class ArchiveCommandTest {
         List<String> a = new java.util.ArrayList<>(List.of("archive", sub, "--data", data.toString(), "--config",
                 config.toString()));
         a.addAll(List.of(args));
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        int code = loghost.cli.Main.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err),
-                a.toArray(String[]::new));
-        return new Run.Result(code, out.toString(), err.toString());
+        return loghost.testing.Cli.main(a.toArray(String[]::new));
     }
 
     private Run.Result archiveVerify(String... args) {

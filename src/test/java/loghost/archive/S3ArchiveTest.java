@@ -73,11 +73,7 @@ class S3ArchiveTest {
     private Run.Result archive(String sub, String... args) {
         List<String> a = new ArrayList<>(List.of("archive", sub, "--data", data.toString()));
         a.addAll(List.of(args));
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        int code = loghost.cli.Main.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err),
-                a.toArray(String[]::new));
-        return new Run.Result(code, out.toString(), err.toString());
+        return loghost.testing.Cli.main(a.toArray(String[]::new));
     }
 
     @Test

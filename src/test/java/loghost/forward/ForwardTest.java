@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import loghost.testing.Cli;
 import loghost.testing.ForwarderProcess;
+import loghost.testing.GrowingFiles;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
@@ -100,25 +98,6 @@ class ForwardTest {
         return p;
     }
 
-    /** Appends numbered lines to {@code log} at about 25,000 lines/s. */
-    private static Thread writer(Path log, String prefix, int n) {
-        Thread t = new Thread(() -> {
-            try (OutputStream out = Files.newOutputStream(log, StandardOpenOption.APPEND)) {
-                for (int i = 1; i <= n; i++) {
-                    out.write((prefix + " " + i + "\n").getBytes(StandardCharsets.US_ASCII));
-                    if (i % 500 == 0) {
-                        out.flush();
-                        Thread.sleep(20);
-                    }
-                }
-            } catch (IOException | InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        t.start();
-        return t;
-    }
-
     @Test
     void stdinIsDeliveredExactlyOnceAndAStreamResumesWhereItStopped() throws Exception {
         loghost();
@@ -147,7 +126,7 @@ class ForwardTest {
         Files.createFile(log);
         ForwarderProcess fwd = forward(null, "--file", log.toString(), "--heartbeat", "0s");
         assertTrue(fwd.awaitLog("file-follow", 30), fwd::stderr);
-        Thread writer = writer(log, "flowing line", 100_000);
+        Thread writer = GrowingFiles.writer(log, "flowing line", 100_000);
         for (int kill = 0; kill < 3; kill++) {
             Thread.sleep(1000);
             server.process().destroyForcibly(); // kill -9
@@ -168,7 +147,7 @@ class ForwardTest {
         Files.createFile(log);
         ForwarderProcess fwd = forward(null, "--file", log.toString(), "--heartbeat", "0s");
         assertTrue(fwd.awaitLog("file-follow", 30), fwd::stderr);
-        Thread writer = writer(log, "tailed line", 60_000);
+        Thread writer = GrowingFiles.writer(log, "tailed line", 60_000);
         for (int kill = 0; kill < 2; kill++) {
             Thread.sleep(800);
             fwd.kill();

@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import loghost.protocol.Frames;
 import loghost.testing.Cli;
 import loghost.testing.ForwarderProcess;
+import loghost.testing.GrowingFiles;
 import loghost.testing.HostRecords;
 import loghost.testing.Run;
 import org.junit.jupiter.api.AfterEach;
@@ -47,25 +48,6 @@ class TwoLoghostsTest {
         rig.close();
     }
 
-    /** Appends numbered lines to {@code log} at about 25,000 lines/s. */
-    private static Thread writer(Path log, String prefix, int n) {
-        Thread t = new Thread(() -> {
-            try (OutputStream out = Files.newOutputStream(log, StandardOpenOption.APPEND)) {
-                for (int i = 1; i <= n; i++) {
-                    out.write((prefix + " " + i + "\n").getBytes(StandardCharsets.US_ASCII));
-                    if (i % 500 == 0) {
-                        out.flush();
-                        Thread.sleep(20);
-                    }
-                }
-            } catch (IOException | InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        t.start();
-        return t;
-    }
-
     private static void append(Path log, List<String> lines) throws IOException {
         try (OutputStream out = Files.newOutputStream(log, StandardOpenOption.APPEND)) {
             out.write((String.join("\n", lines) + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -81,7 +63,7 @@ class TwoLoghostsTest {
         ForwarderProcess fwd = rig.forward(null, "--spool", dir.resolve("spool").toString(), "--file",
                 log.toString(), "--heartbeat", "0s");
         assertTrue(fwd.awaitLog("file-follow", 60), fwd::stderr);
-        Thread writer = writer(log, "flowing line", 100_000);
+        Thread writer = GrowingFiles.writer(log, "flowing line", 100_000);
         Thread.sleep(1000);
         rig.b.kill(); // kill -9 in the middle of the run
         Thread.sleep(1500);

@@ -15,11 +15,16 @@ public final class Cli {
 
     /** Runs {@code loghost SUBCOMMAND --data DATA ARGS...}; returns exit status, stdout, stderr. */
     public static Run.Result run(Path data, String subcommand, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
         List<String> a = new ArrayList<>(List.of(subcommand, "--data", data.toString()));
         a.addAll(List.of(args));
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), a.toArray(String[]::new));
+        return main(a.toArray(String[]::new));
+    }
+
+    /** Runs {@code loghost ARGS...} as given; returns exit status, stdout, stderr. */
+    public static Run.Result main(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
         return new Run.Result(code, out.toString(), err.toString());
     }
 }

@@ -12,11 +12,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import loghost.store.DigestAlgorithm;
-import loghost.store.LineBatch;
 import loghost.store.LogStore;
-import loghost.store.RecordType;
 import loghost.store.RecordView;
 import loghost.testing.Cli;
+import loghost.testing.GrowingFiles;
 import loghost.testing.ManualClock;
 import loghost.testing.Run;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,25 +45,12 @@ class VerifyDayFileInPartsTest {
         hosts = dir.resolve("data/hosts");
         ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
         try (LogStore store = new LogStore(hosts, DigestAlgorithm.SHA256, clock)) {
-            append(store, "web", 20_000);
+            GrowingFiles.appendNumbered(store, "web", 20_000);
             clock.set("2026-11-23T10:00:00.000Z");
-            append(store, "web", 3_000);
+            GrowingFiles.appendNumbered(store, "web", 3_000);
         }
         day = hosts.resolve("web/2026-11-22.log");
         pristine = Files.readAllBytes(day);
-    }
-
-    private static void append(LogStore store, String host, int lines) throws Exception {
-        LineBatch b = new LineBatch();
-        for (int i = 0; i < lines; i++) {
-            byte[] raw = ("line " + i + " of " + host + " \u00e9\tx").getBytes(StandardCharsets.UTF_8);
-            b.add(RecordType.LOG, raw, 0, raw.length);
-            if (b.count() == 1000) {
-                store.host(host).append(b);
-                b.clear();
-            }
-        }
-        store.host(host).append(b);
     }
 
     private List<String> report(int threads) {
@@ -237,12 +223,12 @@ class VerifyDayFileInPartsTest {
             try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
                 loghost.seal.Sealer sealer = loghost.seal.Sealer.open(data, store, clock);
                 for (int epoch = 0; epoch < 60; epoch++) {
-                    append(store, "web", 300);
+                    GrowingFiles.appendNumbered(store, "web", 300);
                     clock.set(java.time.Instant.parse("2026-11-22T10:00:00.000Z").plusSeconds(60L * (epoch + 1))
                             .toString());
                     sealer.closeEpoch();
                 }
-                append(store, "web", 50);
+                GrowingFiles.appendNumbered(store, "web", 50);
             }
             Files.copy(data.resolve("hosts/web/2026-11-22.log"), dir.resolve("sealed.log"));
         }
@@ -311,7 +297,7 @@ class VerifyDayFileInPartsTest {
         Path data = dir.resolve("large");
         ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
         try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
-            append(store, "big", 400_000);
+            GrowingFiles.appendNumbered(store, "big", 400_000);
         }
         Path file = data.resolve("hosts/big/2026-11-22.log");
         assertTrue(Files.size(file) > 48L << 20, "at least three parts");

@@ -326,6 +326,17 @@ class VerifyDocTest {
         return "verify: FAIL: " + finding + "\nverify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n";
     }
 
+    // A broken first checkpoint file: every host is unsealed and only the genesis block holds.
+    private static String onlyGenesisHolds(String finding) {
+        return "verify: FAIL: " + finding + "\n"
+                + "verify: note: hosts/db01: records 1-6 are not sealed yet (no checkpoint yet)\n"
+                + "verify: sealed: hosts/db01: until 2026-11-22T23:58:00.000Z\n"
+                + "verify: note: hosts/web01: records 1-9 are not sealed yet (no checkpoint yet)\n"
+                + "verify: sealed: hosts/web01: until 2026-11-22T23:58:00.000Z\n"
+                + "verify: sealed: seal: no checkpoint yet: the genesis block holds, made 2026-11-22T23:58:00.000Z ("
+                + C1 + ")\nverify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n";
+    }
+
     /** One case per REASON of "Verifying seals" (and of --witness), on the sealed fixture. */
     private static void sealedCases(Map<String, Case> c) {
         c.put("N seals of records in files not online (archived or deleted by retention, as the MANIFEST says): those"
@@ -380,13 +391,7 @@ class VerifyDocTest {
             List<String> l = lines(d, C1);
             l.addAll(2, l.subList(0, 2));
             writeLines(d, C1, l);
-        }, 1, "verify: FAIL: " + C1 + ":3: a second genesis block\n"
-                + "verify: note: hosts/db01: records 1-6 are not sealed yet (no checkpoint yet)\n"
-                + "verify: sealed: hosts/db01: until 2026-11-22T23:58:00.000Z\n"
-                + "verify: note: hosts/web01: records 1-9 are not sealed yet (no checkpoint yet)\n"
-                + "verify: sealed: hosts/web01: until 2026-11-22T23:58:00.000Z\n"
-                + "verify: sealed: seal: no checkpoint yet: the genesis block holds, made 2026-11-22T23:58:00.000Z ("
-                + C1 + ")\nverify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n"));
+        }, 1, onlyGenesisHolds(C1 + ":3: a second genesis block")));
         c.put("checkpoint of epoch N where epoch M was due", sealed(d -> {
             List<String> l = lines(d, C2);
             writeLines(d, C2, l.subList(4, l.size()));
@@ -412,13 +417,7 @@ class VerifyDocTest {
         c.put("block without its sig line", sealed(d -> {
             List<String> l = lines(d, C1);
             writeLines(d, C1, l.subList(0, 5));
-        }, 1, "verify: FAIL: " + C1 + ":3: block without its sig line\n"
-                + "verify: note: hosts/db01: records 1-6 are not sealed yet (no checkpoint yet)\n"
-                + "verify: sealed: hosts/db01: until 2026-11-22T23:58:00.000Z\n"
-                + "verify: note: hosts/web01: records 1-9 are not sealed yet (no checkpoint yet)\n"
-                + "verify: sealed: hosts/web01: until 2026-11-22T23:58:00.000Z\n"
-                + "verify: sealed: seal: no checkpoint yet: the genesis block holds, made 2026-11-22T23:58:00.000Z ("
-                + C1 + ")\nverify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n"));
+        }, 1, onlyGenesisHolds(C1 + ":3: block without its sig line")));
         c.put("holds no block", sealed(d -> writePrivate(d.resolve("seal/2026-11-21.ckpt"), ""), 1,
                 nothingHolds("seal/2026-11-21.ckpt: holds no block")));
         c.put("holds no block (a file a crash left empty), ignored", sealed(d -> writePrivate(

@@ -3,17 +3,15 @@ package loghost.verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import loghost.store.DigestAlgorithm;
-import loghost.store.LineBatch;
 import loghost.store.LogStore;
-import loghost.store.RecordType;
 import loghost.testing.Cli;
+import loghost.testing.GrowingFiles;
 import loghost.testing.ManualClock;
 import loghost.testing.Run;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,14 +34,14 @@ class VerifyManyHostsTest {
         data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
         try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
-            append(store, "a-big", 60_000);
+            GrowingFiles.appendNumbered(store, "a-big", 60_000);
             clock.set("2026-11-23T10:00:00.000Z");
-            append(store, "a-big", 20_000);
+            GrowingFiles.appendNumbered(store, "a-big", 20_000);
             for (String h : List.of("b-tampered", "c-readable", "d-fine", "e-fine", "f-fine")) {
                 clock.set("2026-11-22T11:00:00.000Z");
-                append(store, h, 30);
+                GrowingFiles.appendNumbered(store, h, 30);
                 clock.set("2026-11-23T11:00:00.000Z");
-                append(store, h, 20);
+                GrowingFiles.appendNumbered(store, h, 20);
             }
         }
         // A digest mismatch in the big host's last day, a broken one, a readable one, and a name that is no host.
@@ -53,19 +51,6 @@ class VerifyManyHostsTest {
                 PosixFilePermissions.fromString("rw-r--r--"));
         Files.createDirectory(data.resolve("hosts/Not_A_Host"), PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")));
-    }
-
-    private static void append(LogStore store, String host, int lines) throws Exception {
-        LineBatch b = new LineBatch();
-        for (int i = 0; i < lines; i++) {
-            byte[] raw = ("line " + i + " of " + host + " \u00e9\tx").getBytes(StandardCharsets.UTF_8);
-            b.add(RecordType.LOG, raw, 0, raw.length);
-            if (b.count() == 1000) {
-                store.host(host).append(b);
-                b.clear();
-            }
-        }
-        store.host(host).append(b);
     }
 
     // Changes the last message byte of the n-th record line (1-based, after the header) from x to y.
