@@ -35,7 +35,10 @@ final class AsyncOutput {
         this.out = out;
     }
 
-    /** Queues {@code bytes}; false when the client has stopped reading (the queue is full) or the channel is gone. */
+    /**
+     * Queues {@code bytes}; false when the client has stopped reading (the queue is full). Once the channel is gone
+     * writes are dropped (true): the session is ending anyway, and its input says how.
+     */
     boolean write(byte[] bytes) {
         return enqueue(bytes, false);
     }
@@ -51,7 +54,7 @@ final class AsyncOutput {
     private boolean enqueue(byte[] bytes, boolean ack) {
         synchronized (this) {
             if (broken) {
-                return false;
+                return true;
             }
             if (ack && !waiting.isEmpty() && waiting.peekLast().ack()) {
                 waiting.pollLast();

@@ -189,28 +189,34 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
         b.clear();
         b.rebind(batchStream, batchSession);
         batch = b;
-        boolean again;
         try {
-            again = turnInside();
+            turnInside();
         } finally {
             // Whatever happened, the worker's batch leaves empty: the next turn may be another host's.
             batchSession = b.sessionId();
             b.clear();
             batch = null;
         }
+        // Only now may another turn start (the state above is this turn's until here): at once if input is left,
+        // at the back of the queue so that the others' turns go first; otherwise at the next data.
+        boolean again;
+        synchronized (this) {
+            again = !finished && (!inbox.isEmpty() || inputEnd != null);
+            scheduled = again;
+        }
         if (again) {
-            workers.execute(this::turn); // still scheduled; only now, so that two turns never overlap
+            workers.execute(this::turn);
         }
     }
 
-    // True when input is left and the session goes to the back of the queue, letting the others' turns go first.
-    private boolean turnInside() {
+    // Handles the queued input until it is used up, the session's share of a turn is, or the session ends.
+    private void turnInside() {
         try {
             if (!begun) {
                 begun = true;
                 if (!begin()) {
                     endInput();
-                    return false;
+                    return;
                 }
             }
             long handled = 0;
@@ -219,8 +225,7 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
                 InputEnd end;
                 synchronized (this) {
                     if (finished) {
-                        scheduled = false;
-                        return false;
+                        return;
                     }
                     piece = inbox.poll();
                     end = piece == null ? inputEnd : null;
@@ -231,27 +236,23 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
                     handled += piece.length;
                     if (handled >= TURN_BYTES && more()) {
                         caughtUp();
-                        return true;
+                        return;
                     }
                     continue;
                 }
                 if (end != null) {
                     endInput();
                     inputEnded(end);
-                    return false;
+                    return;
                 }
                 caughtUp();
-                synchronized (this) {
-                    if (inbox.isEmpty() && inputEnd == null && !finished) {
-                        scheduled = false;
-                        return false;
-                    }
+                if (!more()) {
+                    return;
                 }
             }
         } catch (Throwable t) {
             endInput();
             failed(t);
-            return false;
         }
     }
 

@@ -46,4 +46,20 @@ class AsyncOutputTest {
         assertFalse(out.writeAck(b("an ack after a receipt is one too many as well")));
         assertEquals(1, client.writes().size());
     }
+
+    @Test
+    void aChannelThatIsGoneIsNotAClientThatStoppedReading() {
+        FakeChannelOutput client = new FakeChannelOutput(false);
+        AsyncOutput out = new AsyncOutput(client);
+        assertTrue(out.write(b("welcome")));
+        assertTrue(out.writeAck(b("ack1")));
+        boolean[] done = {false};
+        out.whenWritten(() -> done[0] = true);
+        client.failWrite(); // the connection dropped
+        assertTrue(done[0], "what waited for the writes runs when they cannot be made");
+        for (int i = 0; i <= AsyncOutput.MAX_WAITING; i++) {
+            assertTrue(out.write(b("receipt " + i)), "write " + i + " after the channel went");
+        }
+        assertEquals(List.of("welcome"), client.writes());
+    }
 }

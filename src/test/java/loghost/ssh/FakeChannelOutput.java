@@ -51,6 +51,15 @@ final class FakeChannelOutput implements IoOutputStream {
         f.setValue(Boolean.TRUE);
     }
 
+    /** Fails the write in flight, as a channel that closed. */
+    void failWrite() {
+        AbstractIoWriteFuture f;
+        synchronized (this) {
+            f = inFlight;
+        }
+        f.setValue(new java.io.EOFException("Channel closing"));
+    }
+
     /** Everything written, in order. */
     synchronized byte[] bytes() {
         return bytes.toByteArray();
