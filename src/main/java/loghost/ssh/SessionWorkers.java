@@ -41,9 +41,12 @@ final class SessionWorkers implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        // While the server stops, a session's last steps may still be handed over: run them rather than drop
-        // them, so that what it received is stored and synced before the logs close.
-        pool.setRejectedExecutionHandler(new ThreadPoolExecutor.CallerRunsPolicy());
+        // While the server stops, a session's last steps may still be handed over (its next turn, a host's next
+        // fsync round): the pool refuses them once shut down, so the thread that hands one over runs it, and what
+        // the session received is stored and synced before the logs close. (The JDK's CallerRunsPolicy would
+        // discard them instead: it runs a task only while the pool is not shut down.) The queue is unbounded, so
+        // nothing is refused before that.
+        pool.setRejectedExecutionHandler((task, refused) -> task.run());
         return pool;
     }
 

@@ -1,0 +1,53 @@
+package loghost.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The shared workers while the server stops: a session's next turn, handed over then, still runs. */
+class SessionWorkersTest {
+
+    @Test
+    void aTurnHandedOverWhileTheWorkersStopStillRuns() throws Exception {
+        SessionWorkers workers = new SessionWorkers();
+        CountDownLatch inTurn = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicInteger turns = new AtomicInteger();
+        // A session with more input than one turn takes: its turn hands over the next one as it ends.
+        workers.execute(() -> {
+            turns.incrementAndGet();
+            inTurn.countDown();
+            try {
+                assertTrue(stopped.await(30, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            workers.execute(turns::incrementAndGet);
+        });
+        assertTrue(inTurn.await(30, TimeUnit.SECONDS));
+
+        Thread closer = new Thread(() -> {
+            try {
+                workers.close(30);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        closer.start();
+        // close() shuts the pool down, then waits for it: once the closer waits, the pool refuses new tasks.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (closer.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(Thread.State.TIMED_WAITING, closer.getState());
+        stopped.countDown();
+        closer.join(TimeUnit.SECONDS.toMillis(60));
+
+        assertEquals(2, turns.get(), "the turn handed over after the shutdown was dropped");
+    }
+}
