@@ -222,6 +222,8 @@ public final class HostLog {
         long startSeq = lastSeq;
         byte[] startDigest = lastDigest.clone();
         long startSize = fileSize;
+        String stream = batch.streamId();
+        long startCommitted = stream == null ? 0 : streams.last(stream);
         boolean assigned = false;
         try {
             // s= is the SEQ of the session's first record: assigned here, and taken back below if this batch
@@ -233,7 +235,6 @@ public final class HostLog {
             byte[] meta = batch.perSession() ? ("s=" + batch.sessionId()).getBytes(StandardCharsets.US_ASCII) : NO_META;
             byte[] t = time.format(now);
             byte[] data = batch.data();
-            String stream = batch.streamId();
             int written = 0;
             if (stream == null) {
                 for (int i = 0; i < n; i++) {
@@ -272,20 +273,33 @@ public final class HostLog {
                 out = new byte[OUT_SIZE];
             }
             return new AppendResult(lastSeq, written);
-        } catch (IOException | DigestException e) {
+        } catch (Throwable e) {
+            // Whatever stopped the batch part way (a write error, or an exhausted JVM between two records), none
+            // of it stays: records already written are cut off and the chain, the stream's position and the
+            // output buffer are as before, so a retry writes each record once and the next one never follows
+            // bytes that are not in the file.
             outLength = 0;
             lastSeq = startSeq;
             lastDigest = startDigest;
+            if (stream != null) {
+                streams.reset(stream, startCommitted);
+            }
             try {
                 file.setLength(startSize);
                 file.seek(startSize);
                 fileSize = startSize;
-            } catch (IOException cut) {
+            } catch (IOException | RuntimeException cut) {
                 broken = "could not remove a partial write: " + cut.getMessage();
                 e.addSuppressed(cut);
                 LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
             }
-            throw new StorageException("write to log of host " + host + " failed: " + e.getMessage(), e);
+            if (e instanceof IOException || e instanceof DigestException) {
+                throw new StorageException("write to log of host " + host + " failed: " + e.getMessage(), e);
+            }
+            if (e instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
+            throw (Error) e; // nothing else can leave the block above
         }
     }
 

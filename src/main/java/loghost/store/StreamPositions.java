@@ -59,6 +59,15 @@ final class StreamPositions {
         }
     }
 
+    /** Puts {@code stream}'s position back to {@code clientSeq}, as it was before a batch that was taken back. */
+    void reset(String stream, long clientSeq) {
+        if (clientSeq == 0) {
+            last.remove(stream);
+        } else {
+            last.put(stream, clientSeq);
+        }
+    }
+
     /** A copy of the positions, or null when nothing changed since the last save (taken under the host's lock). */
     Map<String, Long> snapshot() {
         if (!changed) {
