@@ -119,8 +119,8 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
     }
 
     @Override
-    protected void received(byte[] piece) {
-        frames.feed(piece);
+    protected void received(byte[] buf, int length) {
+        frames.feed(buf, length);
         try {
             for (Frames.Frame f; (f = frames.next()) != null; ) {
                 if (stream == null) {

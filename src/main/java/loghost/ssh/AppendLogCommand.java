@@ -62,10 +62,10 @@ final class AppendLogCommand extends HostCommand {
     }
 
     @Override
-    protected void received(byte[] piece) {
-        bytes += piece.length;
-        receivedSinceAppend += piece.length;
-        splitter.feed(piece, 0, piece.length, batch());
+    protected void received(byte[] buf, int length) {
+        bytes += length;
+        receivedSinceAppend += length;
+        splitter.feed(buf, 0, length, batch());
     }
 
     @Override

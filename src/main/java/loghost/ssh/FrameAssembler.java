@@ -5,30 +5,37 @@ import loghost.protocol.Frames;
 /**
  * Cuts the frames of an acknowledged session out of its input as it arrives, in pieces of any size (the SSH
  * packets), with the same checks and messages as {@link Frames#read}. Holds at most one unfinished frame,
- * whose body is allocated only once its header is complete and its length checked.
+ * whose body is allocated once its header is complete and its length checked, and grows as its bytes arrive:
+ * a header alone does not make the server hold a megabyte.
  */
 class FrameAssembler {
 
     /** Bytes before a frame's body: kind and length. */
     static final int HEADER = 5;
 
+    /** A body's first allocation; it doubles up to the frame's length as its bytes arrive. */
+    private static final int FIRST_BODY = 16 * 1024;
+
     private final byte[] header = new byte[HEADER];
     private int headerFilled;
     private byte[] body;
+    private int bodyLength;
     private int bodyFilled;
     private int pos;
     private byte[] input;
+    private int inputLength;
 
-    /** Starts on the next piece of input; call {@link #next} until it returns null. */
-    void feed(byte[] piece) {
+    /** Starts on the next piece of input, {@code piece[0, length)}; call {@link #next} until it returns null. */
+    void feed(byte[] piece, int length) {
         this.input = piece;
+        this.inputLength = length;
         this.pos = 0;
     }
 
     /** The next complete frame of the piece fed, or null when the piece is used up (its tail kept). */
     Frames.Frame next() throws Frames.ProtocolException {
         while (headerFilled < HEADER) {
-            if (pos == input.length) {
+            if (pos == inputLength) {
                 return null;
             }
             header[headerFilled++] = input[pos++];
@@ -39,15 +46,20 @@ class FrameAssembler {
                     throw new Frames.ProtocolException("frame of " + Integer.toUnsignedString(length)
                             + " bytes exceeds " + Frames.MAX_BODY);
                 }
-                body = new byte[length];
+                body = new byte[Math.min(length, FIRST_BODY)];
+                bodyLength = length;
                 bodyFilled = 0;
             }
         }
-        int n = Math.min(body.length - bodyFilled, input.length - pos);
+        int n = Math.min(bodyLength - bodyFilled, inputLength - pos);
+        if (bodyFilled + n > body.length) {
+            body = java.util.Arrays.copyOf(body, (int) Math.min(bodyLength, Math.max(bodyFilled + n,
+                    2L * body.length)));
+        }
         System.arraycopy(input, pos, body, bodyFilled, n);
         bodyFilled += n;
         pos += n;
-        if (bodyFilled < body.length) {
+        if (bodyFilled < bodyLength) {
             return null;
         }
         Frames.Frame f = new Frames.Frame(header[0], body);

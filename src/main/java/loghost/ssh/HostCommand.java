@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import loghost.store.LineBatch;
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.server.Environment;
@@ -34,6 +33,8 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
     private static final Logger LOG = LoggerFactory.getLogger(HostCommand.class);
     /** Bytes one worker handles for a session before it lets the other sessions' work go first. */
     private static final int TURN_BYTES = 512 * 1024;
+    /** Room of a queued piece that small packets share, so the inbox's memory follows the bytes received. */
+    private static final int CHUNK = 8192;
 
     /** How the input of a session ended: the word in {@code session-end}/{@code stream-end}. */
     enum InputEnd {
@@ -57,7 +58,7 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
     private ExitCallback exitCallback;
 
     // Between MINA's threads and the worker: guarded by this.
-    private final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
+    private final ArrayDeque<Piece> inbox = new ArrayDeque<>();
     private InputEnd inputEnd;
     private boolean started;
     private boolean scheduled;
@@ -138,11 +139,23 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
 
     @Override
     public int data(ChannelSession session, byte[] buf, int start, int len) {
+        if (len == 0) {
+            return 0; // an empty packet takes no window and holds nothing: it is not queued
+        }
         synchronized (this) {
             if (finished || inputEnd != null) {
                 return len; // the session is over: nothing more is read, and the client is not held back
             }
-            inbox.add(Arrays.copyOfRange(buf, start, start + len));
+            // A packet goes into the last queued piece when it has room (no worker holds a queued piece), else
+            // into a new one of at least CHUNK bytes: queued memory stays within twice the bytes queued plus one
+            // CHUNK (and those bytes within the window), however small the client makes its packets.
+            Piece last = inbox.peekLast();
+            if (last == null || last.buf.length - last.length < len) {
+                last = new Piece(new byte[Math.max(len, CHUNK)]);
+                inbox.add(last);
+            }
+            System.arraycopy(buf, start, last.buf, last.length, len);
+            last.length += len;
             if (scheduled || !started) {
                 return 0;
             }
@@ -221,7 +234,8 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
             }
             long handled = 0;
             while (true) {
-                byte[] piece;
+                Piece piece;
+                int length = 0;
                 InputEnd end;
                 synchronized (this) {
                     if (finished) {
@@ -229,11 +243,14 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
                     }
                     piece = inbox.poll();
                     end = piece == null ? inputEnd : null;
+                    if (piece != null) {
+                        length = piece.length; // out of the inbox, the piece grows no more
+                    }
                 }
                 if (piece != null) {
-                    received(piece);
-                    release(piece.length);
-                    handled += piece.length;
+                    received(piece.buf, length);
+                    release(length);
+                    handled += length;
                     if (handled >= TURN_BYTES && more()) {
                         caughtUp();
                         return;
@@ -330,8 +347,8 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
     /** Session start, after the checks; false if it refused (and ended) the session. Runs on a worker. */
     protected abstract boolean begin(AuthenticatedHost who, ServerSession session) throws Exception;
 
-    /** The next piece of input, in order. Runs on a worker. */
-    protected abstract void received(byte[] piece) throws Exception;
+    /** The next piece of input, {@code buf[0, length)}, in order. Runs on a worker. */
+    protected abstract void received(byte[] buf, int length) throws Exception;
 
     /** No more input is queued for now: store what is held. Runs on a worker. */
     protected abstract void caughtUp() throws Exception;
@@ -399,5 +416,15 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
             sessions.close(active);
         }
         out.whenWritten(() -> err.whenWritten(() -> exitCallback.onExit(code, message == null ? "" : message)));
+    }
+
+    // Queued input: buf[0, length), filled by data() while it is the inbox's last piece.
+    private static final class Piece {
+        final byte[] buf;
+        int length;
+
+        Piece(byte[] buf) {
+            this.buf = buf;
+        }
     }
 }

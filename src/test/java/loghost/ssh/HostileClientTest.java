@@ -100,6 +100,37 @@ class HostileClientTest {
     }
 
     @Test
+    void emptyAndOneByteDataPacketsAreStoredInOrder() throws Exception {
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        try (TestServer server = serverWithKey("", key); MinaClient client = new MinaClient(server.data())) {
+            ClientSession session = client.login(server.port(), key);
+            ChannelExec ch = MinaClient.exec(session, "append-log");
+            // Each byte in a packet of its own, each after an empty packet: stock ssh never sends either, and the
+            // server queues the small ones together and the empty ones not at all.
+            List<String> sent = new ArrayList<>();
+            for (int i = 1; i <= 300; i++) {
+                String line = "line " + i + " sent a byte at a time";
+                sent.add(line);
+                for (byte b : (line + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)) {
+                    session.writePacket(data(session, ch, new byte[0]));
+                    session.writePacket(data(session, ch, new byte[] {b}));
+                }
+            }
+            ch.getInvertedIn().close();
+            assertEquals(0, MinaClient.awaitExit(ch, WAIT));
+            assertEquals(sent, HostRecords.read(server.data(), "web01").stream().map(HostRecords.Rec::text)
+                    .toList());
+        }
+    }
+
+    private static Buffer data(ClientSession session, ChannelExec ch, byte[] bytes) {
+        Buffer b = session.createBuffer(SshConstants.SSH_MSG_CHANNEL_DATA, bytes.length + 16);
+        b.putUInt(ch.getRecipient());
+        b.putBytes(bytes);
+        return b;
+    }
+
+    @Test
     void unknownChannelTypeIsRefusedAndAudited() throws Exception {
         Path key = KeyGen.generate(dir, "k", "ed25519");
         try (TestServer server = serverWithKey("", key); MinaClient client = new MinaClient(server.data())) {
