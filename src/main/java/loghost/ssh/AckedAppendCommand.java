@@ -278,7 +278,8 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
         // Every cseq of the batch is now in the log, stored here or found there already (cseqs increase, so the
         // last is the highest).
         long highest = batch.lastClientSeq();
-        int stored = log.append(batch).records();
+        HostLog.AppendResult appended = log.append(batch);
+        int stored = appended.records();
         counted.appended(stored, receivedSinceAppend);
         // A heartbeat resent after a reconnect (already stored) still says the forwarder is alive.
         if (heartbeatSinceAppend) {
@@ -287,10 +288,15 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
         receivedSinceAppend = 0;
         heartbeatSinceAppend = false;
         batch.clear();
+        // The host's newest record after this batch, and its digest, from the append itself: asked of the log
+        // separately, another session's append could come between the two, and an ACK or a signed receipt would
+        // name one record with another's digest. And no lock of the log is taken under this session's, which
+        // MINA's I/O thread needs to queue input.
+        String digest = appended.lastDigestHex();
         synchronized (this) {
             appendedCseq = highest;
-            appendedHostSeq = log.lastSeq();
-            appendedDigest = log.lastDigestHex();
+            appendedHostSeq = appended.lastSeq();
+            appendedDigest = digest;
         }
         workers.commits().request(log, this);
     }

@@ -202,7 +202,7 @@ public final class HostLog {
         }
         int n = batch.count();
         if (n == 0) {
-            return new AppendResult(lastSeq, 0);
+            return new AppendResult(lastSeq, 0, lastDigest.clone());
         }
         long day = Math.floorDiv(now, DAY_MILLIS);
         try {
@@ -272,7 +272,7 @@ public final class HostLog {
             if (out.length > 4 * OUT_SIZE) {
                 out = new byte[OUT_SIZE];
             }
-            return new AppendResult(lastSeq, written);
+            return new AppendResult(lastSeq, written, lastDigest.clone());
         } catch (Throwable e) {
             // Whatever stopped the batch part way (a write error, or an exhausted JVM between two records), none
             // of it stays: records already written are cut off and the chain, the stream's position and the
@@ -563,17 +563,20 @@ public final class HostLog {
         return lastSeq;
     }
 
-    /** Digest of the newest record, as lowercase hex. */
-    public synchronized String lastDigestHex() {
-        return HexFormat.of().formatHex(lastDigest);
-    }
-
     /** A seal record just written: its SEQ and its chain digest in lowercase hex. */
     public record SealPoint(long seq, String digestHex) {
     }
 
-    /** What an append did: the seq of the newest record afterwards and how many records it added. */
-    public record AppendResult(long lastSeq, int records) {
+    /**
+     * What an append did: the seq of the newest record afterwards, how many records it added, and that record's
+     * chain digest (the pair taken together, so another session's append cannot come between them).
+     */
+    public record AppendResult(long lastSeq, int records, byte[] lastDigest) {
+
+        /** {@link #lastDigest} as lowercase hex. */
+        public String lastDigestHex() {
+            return HexFormat.of().formatHex(lastDigest);
+        }
     }
 
     private static boolean isClosed(RandomAccessFile f) {
