@@ -48,6 +48,8 @@ public final class HostLog {
     // The current day file is closed while the host is idle (see syncOnce) and reopened by its next write: with
     // thousands of connected but quiet hosts, open files would otherwise be one per host.
     private boolean parked;
+    // The day file whose fsync runs outside this log's lock (syncOnce), or null: a rollover waits for it.
+    private RandomAccessFile syncing;
     private long fileSize;
     // Records of one append on their way to the file; null while the host is idle (see syncOnce).
     private byte[] out;
@@ -194,6 +196,8 @@ public final class HostLog {
     }
 
     private AppendResult append(LineBatch batch, long now) throws StorageException {
+        long day = Math.floorDiv(now, DAY_MILLIS);
+        awaitSyncBeforeRollover(day);
         if (broken != null) {
             throw new StorageException("log of host " + host + " is out of service: " + broken);
         }
@@ -204,7 +208,6 @@ public final class HostLog {
         if (n == 0) {
             return new AppendResult(lastSeq, 0, lastDigest.clone());
         }
-        long day = Math.floorDiv(now, DAY_MILLIS);
         try {
             // A clock that steps back keeps writing to the current day file: the chain never reopens an old one.
             if (file == null && parked && day <= fileDay) {
@@ -388,10 +391,11 @@ public final class HostLog {
      * left open, so a host that stays silent gets no new file day after day.
      */
     public synchronized boolean closeDayIfOver() throws StorageException {
+        long day = Math.floorDiv(clock.millis(), DAY_MILLIS);
+        awaitSyncBeforeRollover(day);
         if (closed || broken != null || (file == null && !parked) || lastSeq < fileFirstSeq) {
             return false;
         }
-        long day = Math.floorDiv(clock.millis(), DAY_MILLIS);
         if (day <= fileDay) {
             return false;
         }
@@ -401,6 +405,24 @@ public final class HostLog {
             throw new StorageException("cannot close day file of host " + host + ": " + e.getMessage(), e);
         }
         return true;
+    }
+
+    /**
+     * Waits, before a record of {@code day} or the housekeeping timer would end the current day file, for an fsync
+     * of that file still running outside the lock to finish. Two fsyncs of one file at once would share one
+     * writeback error between them: Linux reports it to one caller only, so the other could report records on
+     * disk that are not, or the rollover could close the file under a failing sync. The caller decides whether
+     * to roll over only after this returns, under the lock, since the wait lets other appends in.
+     */
+    private void awaitSyncBeforeRollover(long day) throws StorageException {
+        while (syncing != null && syncing == file && day > fileDay) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StorageException("interrupted while the log of host " + host + " was being synced", e);
+            }
+        }
     }
 
     /**
@@ -434,26 +456,31 @@ public final class HostLog {
                 return;
             }
             synced = file;
+            syncing = file;
             dirty = false;
             day = StoreFiles.dayFileName(LocalDate.ofEpochDay(fileDay));
             size = fileSize;
             positions = streams.snapshot();
         }
+        IOException failed = null;
         try {
             synced.getFD().sync();
         } catch (IOException e) {
+            failed = e;
+        } finally {
             synchronized (this) {
-                if (synced != file && isClosed(synced)) {
-                    // The day rolled over meanwhile and the rollover synced and closed that file itself. Only
-                    // then: Linux reports a writeback error once per file, so an error this fsync consumed would
-                    // not be seen again by the rollover's fsync of a file still open.
-                    return;
+                syncing = null;
+                if (failed != null) {
+                    // After a failed fsync the kernel may have dropped the pages: nothing written since is
+                    // trustworthy. (No rollover closed the file meanwhile: it waits for this fsync.)
+                    broken = "fsync failed: " + failed.getMessage();
+                    LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
                 }
-                // After a failed fsync the kernel may have dropped the pages: nothing written since is trustworthy.
-                broken = "fsync failed: " + e.getMessage();
-                LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
-                throw new StorageException("fsync of host " + host + " failed: " + e.getMessage(), e);
+                notifyAll();
             }
+        }
+        if (failed != null) {
+            throw new StorageException("fsync of host " + host + " failed: " + failed.getMessage(), failed);
         }
         try {
             // Positions as of the synced size only: a later position could name a record that is not durable.
@@ -576,14 +603,6 @@ public final class HostLog {
         /** {@link #lastDigest} as lowercase hex. */
         public String lastDigestHex() {
             return HexFormat.of().formatHex(lastDigest);
-        }
-    }
-
-    private static boolean isClosed(RandomAccessFile f) {
-        try {
-            return !f.getFD().valid();
-        } catch (IOException e) {
-            return true;
         }
     }
 }

@@ -132,6 +132,48 @@ class HostLogTest {
     }
 
     @Test
+    void dayChangesWhileFsyncsRunOnAnotherThreadLoseNothingAndOpenEachDayOnce() throws Exception {
+        ManualClock clock = new ManualClock("2026-11-01T12:00:00.000Z");
+        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        HostLog log = store.host("web01");
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> syncFailed = new java.util.concurrent.atomic
+                .AtomicReference<>();
+        // The fsync sweep and the housekeeping timer, as in the server: each rollover races an fsync of the file
+        // it ends.
+        Thread syncer = new Thread(() -> {
+            try {
+                while (!done.get()) {
+                    log.sync();
+                    log.closeDayIfOver();
+                }
+            } catch (Throwable t) {
+                syncFailed.set(t);
+            }
+        });
+        syncer.start();
+        int days = 30;
+        try {
+            for (int d = 0; d < days; d++) {
+                for (int i = 0; i < 50; i++) {
+                    append(log, "day " + d + " line " + i);
+                }
+                clock.millis += 86_400_000L;
+            }
+        } finally {
+            done.set(true);
+            syncer.join();
+        }
+        store.close();
+        assertEquals(null, syncFailed.get());
+        List<HostRecords.Rec> recs = HostRecords.read(dir.resolve("data"), "web01");
+        assertEquals(days * 50, recs.size());
+        assertEquals("day 29 line 49", recs.get(recs.size() - 1).text());
+        VerifyReport r = verify();
+        assertTrue(r.ok(), r.problems()::toString);
+    }
+
+    @Test
     void aBatchOfDuplicatesTakesNoSessionNumberSoTwoSessionsNeverShareOne() throws Exception {
         LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         HostLog log = store.host("web01");
