@@ -70,6 +70,7 @@ final class AppendLogCommand extends HostCommand {
 
     @Override
     protected void caughtUp() {
+        splitter.release(); // an idle raw session holds no line buffer unless it holds part of a line
         try {
             store();
         } catch (StorageException e) {

@@ -3,12 +3,17 @@ package loghost.store;
 /**
  * Cuts a byte stream into records: one {@code log} record per LF-terminated line; a line longer than the limit
  * becomes {@code cont} records of exactly the limit followed by the rest; bytes left at end of input without LF
- * become a final {@code cont}. Nothing is ever dropped or cut silently.
+ * become a final {@code cont}. Nothing is ever dropped or cut silently. The buffer for an unfinished line grows
+ * only as far as the line does, and an idle session can let it go ({@link #release}).
  */
 public final class LineSplitter {
 
+    private static final byte[] NONE = new byte[0];
+    /** A held line's first buffer; it doubles up to the limit as the line grows. */
+    private static final int FIRST_HOLD = 256;
+
     private final int maxLine;
-    private final byte[] pending;
+    private byte[] pending = NONE;
     private int pendingLength;
 
     /** A splitter whose records carry at most {@code maxLine} raw bytes each. */
@@ -17,7 +22,6 @@ public final class LineSplitter {
             throw new IllegalArgumentException("maxLine must be positive");
         }
         this.maxLine = maxLine;
-        this.pending = new byte[maxLine];
     }
 
     /** Splits {@code buf[off, off+len)} into {@code batch}, carrying an unfinished line over to the next call. */
@@ -33,14 +37,12 @@ public final class LineSplitter {
                 i = lf + 1;
             } else if (scanEnd - i < room) {
                 // Input ran out before the line did: keep it for the next read.
-                System.arraycopy(buf, i, pending, pendingLength, scanEnd - i);
-                pendingLength += scanEnd - i;
+                hold(buf, i, scanEnd - i);
                 i = scanEnd;
             } else {
                 // The line reached the limit. Bytes up to the limit are one record; whether it is the line's
                 // last part depends on the byte after it, which may only arrive in the next read.
-                System.arraycopy(buf, i, pending, pendingLength, scanEnd - i);
-                pendingLength = maxLine;
+                hold(buf, i, scanEnd - i); // now maxLine bytes held
                 i = scanEnd;
                 if (i < end) {
                     if (buf[i] == '\n') {
@@ -62,13 +64,31 @@ public final class LineSplitter {
         }
     }
 
+    /** Drops the buffer for an unfinished line if none is held now, so that an idle session keeps none. */
+    public void release() {
+        if (pendingLength == 0) {
+            pending = NONE;
+        }
+    }
+
     private void emit(RecordType type, byte[] buf, int off, int len, LineBatch batch) {
         if (pendingLength == 0) {
             batch.add(type, buf, off, len);
             return;
         }
-        System.arraycopy(buf, off, pending, pendingLength, len);
-        batch.add(type, pending, 0, pendingLength + len);
+        hold(buf, off, len);
+        batch.add(type, pending, 0, pendingLength);
         pendingLength = 0;
+    }
+
+    // Appends buf[off, off+len) to the held line (never past maxLine bytes: the callers stop at the limit).
+    private void hold(byte[] buf, int off, int len) {
+        int need = pendingLength + len;
+        if (need > pending.length) {
+            pending = java.util.Arrays.copyOf(pending, Math.min(maxLine, Math.max(need,
+                    Math.max(FIRST_HOLD, 2 * pending.length))));
+        }
+        System.arraycopy(buf, off, pending, pendingLength, len);
+        pendingLength = need;
     }
 }

@@ -19,6 +19,7 @@ class LineSplitterTest {
         while (off < input.length) {
             int n = Math.min(chunks.length == 0 ? input.length : chunks[c++ % chunks.length], input.length - off);
             s.feed(input, off, n, batch);
+            s.release(); // as the server does whenever a session has caught up with its input
             off += n;
         }
         s.finish(batch);
@@ -48,6 +49,22 @@ class LineSplitterTest {
     void longerLinesAreSplitIntoContRecordsOfExactlyMaxLine() {
         assertEquals(List.of("cont:abcd", "cont:efgh", "log:i"), split(4, b("abcdefghi\n")));
         assertEquals(List.of("cont:abcd", "log:efgh"), split(4, b("abcdefgh\n")));
+    }
+
+    @Test
+    void longLinesHeldAcrossManyChunksAreTheRecordsOfTheWholeInput() {
+        Random rnd = new Random(11);
+        for (int round = 0; round < 40; round++) {
+            StringBuilder in = new StringBuilder();
+            while (in.length() < 300_000) {
+                in.append("x".repeat(rnd.nextInt(rnd.nextBoolean() ? 100 : 150_000))).append('\n');
+            }
+            in.append("y".repeat(rnd.nextInt(70_000))); // and a last line without LF
+            byte[] input = b(in.toString());
+            int max = rnd.nextBoolean() ? 65_536 : 1 + rnd.nextInt(5_000);
+            assertEquals(split(max, input), split(max, input, 1 + rnd.nextInt(40_000), 1 + rnd.nextInt(300)),
+                    "max=" + max);
+        }
     }
 
     @Test
