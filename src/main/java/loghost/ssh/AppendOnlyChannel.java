@@ -23,6 +23,7 @@ final class AppendOnlyChannel extends ChannelSession {
 
     private final Refusals refusals;
     private int envIgnored;
+    private boolean extendedDataRefused;
 
     private AppendOnlyChannel(Refusals refusals) {
         this.refusals = refusals;
@@ -90,6 +91,19 @@ final class AppendOnlyChannel extends ChannelSession {
         // MINA would deliver a break to the command as SIGINT.
         refusals.log("signal-refused", getSession(), "signal=break");
         return RequestHandler.Result.ReplyFailure;
+    }
+
+    // A client has nothing to send on a second stream (extended data, "stderr"): MINA would take it as an error
+    // and close the whole connection, every session on it ending as connection-lost with no reason given. It is
+    // refused instead, with one record per channel however much comes, and discarded (its window given back);
+    // the command goes on with the client's ordinary data.
+    @Override
+    protected void doWriteExtendedData(byte[] data, int off, long len) throws IOException {
+        if (!extendedDataRefused) {
+            extendedDataRefused = true;
+            refusals.log("extended-data-refused", getSession(), "bytes=" + len);
+        }
+        getLocalWindow().release(len);
     }
 
     @Override

@@ -123,6 +123,33 @@ class HostileClientTest {
         }
     }
 
+    @Test
+    void extendedDataFromTheClientIsRefusedOnceAndTheSessionGoesOn() throws Exception {
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        try (TestServer server = serverWithKey("", key); MinaClient client = new MinaClient(server.data())) {
+            ClientSession session = client.login(server.port(), key);
+            ChannelExec ch = MinaClient.exec(session, "append-log");
+            MinaClient.writeLine(ch, "before");
+            for (int i = 0; i < 3; i++) {
+                Buffer b = session.createBuffer(SshConstants.SSH_MSG_CHANNEL_EXTENDED_DATA, 64);
+                b.putUInt(ch.getRecipient());
+                b.putUInt(SshConstants.SSH_EXTENDED_DATA_STDERR);
+                b.putBytes("not a log line\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                session.writePacket(b);
+            }
+            MinaClient.writeLine(ch, "after");
+            ch.getInvertedIn().close();
+            assertEquals(0, MinaClient.awaitExit(ch, WAIT), "the connection and its command go on");
+            assertEquals(List.of("before", "after"), HostRecords.read(server.data(), "web01").stream()
+                    .map(HostRecords.Rec::text).toList());
+            awaitAudit(server, t -> t.startsWith("refused reason=extended-data-refused ")
+                    && t.contains(" host=web01 bytes=15"));
+            assertEquals(1, HostRecords.read(server.data(), "_loghost").stream()
+                    .filter(r -> r.text().startsWith("refused reason=extended-data-refused ")).count(),
+                    "one record per channel");
+        }
+    }
+
     private static Buffer data(ClientSession session, ChannelExec ch, byte[] bytes) {
         Buffer b = session.createBuffer(SshConstants.SSH_MSG_CHANNEL_DATA, bytes.length + 16);
         b.putUInt(ch.getRecipient());
