@@ -23,8 +23,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.zip.GZIPInputStream;
+
 import java.util.zip.GZIPOutputStream;
+import loghost.store.OneMemberGzip;
 import loghost.store.StoreFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -183,8 +184,7 @@ public final class Compressor {
         MessageDigest plainSha = Manifest.sha256();
         try (InputStream raw = new DigestInputStream(Files.newInputStream(gz, LinkOption.NOFOLLOW_LINKS), storedSha)) {
             byte[] buf = new byte[CHUNK];
-            try {
-                GZIPInputStream in = new GZIPInputStream(raw, CHUNK);
+            try (OneMemberGzip in = new OneMemberGzip(raw, CHUNK)) {
                 int n;
                 while ((n = in.read(buf)) > 0) {
                     plainSha.update(buf, 0, n);

@@ -13,11 +13,11 @@ import java.security.MessageDigest;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import loghost.store.DigestAlgorithm;
 import loghost.store.FileHeader;
 import loghost.store.LineReader;
+import loghost.store.OneMemberGzip;
 import loghost.store.HostName;
 import loghost.store.RecordType;
 import loghost.store.RecordView;
@@ -67,7 +67,7 @@ final class ChainCheck {
             return fail(label, 0, "cannot be read");
         }
         try (InputStream counted = compressed ? new DigestInputStream(raw, storedSha) : raw;
-             LineReader lines = new LineReader(compressed ? new GZIPInputStream(counted, 1 << 16) : counted,
+             LineReader lines = new LineReader(compressed ? new OneMemberGzip(counted, 1 << 16) : counted,
                      RecordView.MAX_LINE_BYTES)) {
             lineNo = 1;
             if (!lines.next()) {

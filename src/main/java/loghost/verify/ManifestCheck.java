@@ -11,9 +11,9 @@ import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import loghost.housekeeping.Manifest;
+import loghost.store.OneMemberGzip;
 import loghost.verify.VerifyReport.Kind;
 
 /**
@@ -100,9 +100,8 @@ final class ManifestCheck {
         try (InputStream raw = new DigestInputStream(Files.newInputStream(dir.resolve(name), LinkOption.NOFOLLOW_LINKS),
                 storedSha);
              InputStream original = Files.newInputStream(plain, LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                // Not closed on its own: raw is, after drain() has digested what the decompressor left.
-                same = sameBytes(new GZIPInputStream(raw, 1 << 16), original);
+            try (OneMemberGzip gz = new OneMemberGzip(raw, 1 << 16)) {
+                same = sameBytes(gz, original);
             } catch (ZipException | EOFException e) {
                 same = false;
             }

@@ -75,6 +75,51 @@ class TamperTest {
     }
 
     @Test
+    void bytesAddedAfterACompressedDaysGzipDataFailEvenWithItsManifestEntryRewritten() throws Exception {
+        assertCompressedEdit(gz -> {
+            byte[] b = Files.readAllBytes(gz);
+            byte[] more = java.util.Arrays.copyOf(b, b.length + 60);
+            java.util.Arrays.fill(more, b.length, more.length, (byte) 'x');
+            return more;
+        });
+    }
+
+    @Test
+    void aSecondGzipMemberAddedToACompressedDayFailsEvenWithItsManifestEntryRewritten() throws Exception {
+        assertCompressedEdit(gz -> {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.write(Files.readAllBytes(gz));
+            try (var second = new java.util.zip.GZIPOutputStream(out)) {
+                second.write("an extra line\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            return out.toByteArray();
+        });
+    }
+
+    private interface GzEdit {
+        byte[] apply(Path gz) throws Exception;
+    }
+
+    // Compresses web01's first day, edits its .gz, then lists the edited file in MANIFEST as anyone who can write
+    // the files can: verify must still fail, on the gzip itself.
+    private void assertCompressedEdit(GzEdit edit) throws Exception {
+        Run.Result c = Cli.run(data, "compress", "--host", "web01");
+        assertEquals(0, c.exit(), c::toString);
+        Path gz = data.resolve("hosts/web01/2026-11-22.log.gz");
+        byte[] edited = edit.apply(gz);
+        Files.write(gz, edited);
+        Path manifest = data.resolve("hosts/web01/MANIFEST");
+        loghost.housekeeping.Manifest.Entry e = loghost.housekeeping.Manifest.read(manifest, "web01").entries()
+                .get(0);
+        loghost.housekeeping.Manifest.Entry relisted = new loghost.housekeeping.Manifest.Entry(e.name(),
+                edited.length, java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(edited)), e.firstSeq(), e.lastSeq(), e.end(), 0);
+        Files.writeString(manifest, loghost.housekeeping.Manifest.header("web01") + "\n"
+                + loghost.housekeeping.Manifest.entryLines(relisted, loghost.housekeeping.Manifest.genesis("web01")));
+        assertFails("hosts/web01/2026-11-22.log.gz", "not a valid gzip file");
+    }
+
+    @Test
     void flippedByteInAMessage() throws Exception {
         byte[] b = Files.readAllBytes(day1);
         String s = new String(b, StandardCharsets.US_ASCII);
