@@ -1,6 +1,7 @@
 package loghost.verify;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -172,11 +173,20 @@ public final class ArchiveVerifier {
         return true;
     }
 
+    // Compared a chunk at a time: a manifest copy of any size costs no more memory than a small one.
     private static boolean prefixOf(Path copy, Path online) {
-        try {
-            byte[] a = Files.readAllBytes(copy);
-            byte[] b = Files.readAllBytes(online);
-            return a.length <= b.length && Arrays.equals(a, 0, a.length, b, 0, a.length);
+        try (InputStream a = Files.newInputStream(copy); InputStream b = Files.newInputStream(online)) {
+            byte[] x = new byte[1 << 16];
+            byte[] y = new byte[1 << 16];
+            while (true) {
+                int n = a.readNBytes(x, 0, x.length);
+                if (n == 0) {
+                    return true;
+                }
+                if (b.readNBytes(y, 0, n) != n || !Arrays.equals(x, 0, n, y, 0, n)) {
+                    return false;
+                }
+            }
         } catch (IOException e) {
             return false;
         }

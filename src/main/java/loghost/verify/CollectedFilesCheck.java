@@ -11,13 +11,13 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import loghost.store.HostName;
+import loghost.store.LineReader;
 import loghost.verify.VerifyReport.Kind;
 
 /**
@@ -56,32 +56,56 @@ final class CollectedFilesCheck {
         }
     }
 
+    /** Longest manifest line read: two paths on the host (at most 4,096 bytes each on Linux) and a little more. */
+    private static final int MAX_MANIFEST_LINE = 64 * 1024;
+
+    // The manifest's entries into listed (copy -> {sha256, size}), read a line at a time; false after reporting
+    // the first malformed line (a line longer than any entry can be is one) or a read error.
+    private static boolean readManifest(Path manifest, String host, String label, Map<String, String[]> listed,
+                                        VerifyReport report) {
+        long lineNo = 1;
+        try (LineReader r = new LineReader(Files.newInputStream(manifest, LinkOption.NOFOLLOW_LINKS),
+                MAX_MANIFEST_LINE, 1 << 16)) {
+            Matcher h = r.next() ? HEADER.matcher(text(r)) : null;
+            if (h == null || !h.matches() || !h.group(1).equals(host)) {
+                report.add(Kind.FAIL, label, 1, "malformed manifest header");
+                return false;
+            }
+            while (true) {
+                lineNo++;
+                if (!r.next()) {
+                    return true;
+                }
+                Matcher sum = SUM.matcher(text(r));
+                Matcher note = r.next() ? NOTE.matcher(text(r)) : null;
+                if (!sum.matches() || note == null || !note.matches() || !note.group(1).equals(sum.group(2))
+                        || !COPY.matcher(sum.group(2)).matches() || sum.group(2).contains("/../")) {
+                    report.add(Kind.FAIL, label, lineNo, "malformed manifest entry");
+                    return false;
+                }
+                listed.put(sum.group(2), new String[] {sum.group(1), note.group(2)});
+                lineNo++;
+            }
+        } catch (LineReader.LineTooLongException e) {
+            report.add(Kind.FAIL, label, lineNo, lineNo == 1 ? "malformed manifest header"
+                    : "malformed manifest entry");
+            return false;
+        } catch (IOException e) {
+            report.add(Kind.FAIL, label, 0, "cannot be read");
+            return false;
+        }
+    }
+
+    private static String text(LineReader r) {
+        return new String(r.line(), 0, r.length(), StandardCharsets.US_ASCII);
+    }
+
     private static void checkHost(Path dir, String host, String label, VerifyReport report) {
         Map<String, String[]> listed = new TreeMap<>();
         Path manifest = dir.resolve("MANIFEST");
-        if (Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(manifest, StandardCharsets.US_ASCII);
-            } catch (IOException | java.io.UncheckedIOException e) {
-                report.add(Kind.FAIL, label + "/MANIFEST", 0, "cannot be read");
-                return;
-            }
-            Matcher h = lines.isEmpty() ? null : HEADER.matcher(lines.get(0));
-            if (h == null || !h.matches() || !h.group(1).equals(host)) {
-                report.add(Kind.FAIL, label + "/MANIFEST", 1, "malformed manifest header");
-                return;
-            }
-            for (int i = 1; i < lines.size(); i += 2) {
-                Matcher sum = SUM.matcher(lines.get(i));
-                Matcher note = i + 1 < lines.size() ? NOTE.matcher(lines.get(i + 1)) : null;
-                if (!sum.matches() || note == null || !note.matches() || !note.group(1).equals(sum.group(2))
-                        || !COPY.matcher(sum.group(2)).matches() || sum.group(2).contains("/../")) {
-                    report.add(Kind.FAIL, label + "/MANIFEST", i + 1, "malformed manifest entry");
-                    return;
-                }
-                listed.put(sum.group(2), new String[] {sum.group(1), note.group(2)});
-            }
+        if (Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)
+                && !readManifest(manifest, host, label + "/MANIFEST", listed, report)) {
+            return;
         }
         for (Map.Entry<String, String[]> e : listed.entrySet()) {
             Path f = dir.resolve(e.getKey());

@@ -1,9 +1,7 @@
 package loghost.verify;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -18,6 +16,9 @@ import java.util.regex.Pattern;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeysFile;
 import loghost.store.HostName;
+import loghost.store.LineReader;
+import loghost.store.OneMemberGzip;
+import loghost.store.RecordView;
 import loghost.verify.VerifyReport.Kind;
 
 /**
@@ -131,17 +132,18 @@ public final class DataDirectoryCheck {
             if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
+            // Lines no longer than a record can be: a file with an endless line (which the chain check fails) must
+            // not take the heap with it.
             try (InputStream raw = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS);
-                 InputStream in = f.getFileName().toString().endsWith(".gz")
-                         ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
-                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    Matcher m = SEEN.matcher(line);
+                 LineReader r = new LineReader(f.getFileName().toString().endsWith(".gz")
+                         ? new OneMemberGzip(raw, 1 << 16) : raw, RecordView.MAX_LINE_BYTES)) {
+                while (r.next()) {
+                    Matcher m = SEEN.matcher(new String(r.line(), 0, r.length(), StandardCharsets.ISO_8859_1));
                     if (m.matches()) {
                         seen.add(m.group(1));
                     }
                 }
-            } catch (IOException e) {
+            } catch (IOException | LineReader.LineTooLongException e) {
                 report.add(Kind.WARNING, "hosts/" + HostName.AUDIT + "/" + f.getFileName(), 0,
                         "cannot be read, hosts seen before not checked");
             }

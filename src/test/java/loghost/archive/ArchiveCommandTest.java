@@ -98,6 +98,18 @@ class ArchiveCommandTest {
     }
 
     @Test
+    void anArchiveManifestThatIsNotAPrefixOfTheOnlineOneIsFound() throws Exception {
+        // The online MANIFEST cut back to its header: the archive's copy, which only ever copies it, is now longer.
+        Path online = data.resolve("hosts/web01/MANIFEST");
+        String text = Files.readString(online);
+        Files.writeString(online, text.substring(0, text.indexOf('\n') + 1));
+        Run.Result r = archiveVerify();
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stdout().contains("verify: FAIL: nas:hosts/web01/MANIFEST: differs from the online MANIFEST"
+                + " (not a prefix of it)\n"), r::toString);
+    }
+
+    @Test
     void restoreBringsAnArchivedDayBackCheckedAndByteForByte() throws Exception {
         Path to = dir.resolve("restored");
         Run.Result r = archive("restore", "--host", "web01", "--day", "2026-11-23",
