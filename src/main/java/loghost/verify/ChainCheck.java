@@ -112,7 +112,7 @@ final class ChainCheck {
                     }
                 }
                 if (seals != null) {
-                    problem = sealRecord(view, lines.line(), label, lineNo);
+                    problem = sealRecord(view, lines.line());
                     if (problem != null) {
                         return fail(label, lineNo, problem);
                     }
@@ -247,12 +247,11 @@ final class ChainCheck {
     }
 
     /** Hands a record that held to the seal checks; their problem with it, or null. */
-    String sealRecord(RecordView v, byte[] line, String label, long lineNo) {
+    String sealRecord(RecordView v, byte[] line) {
         if (isSeal(v, line)) {
             return seals.seal(v.seq(), v.time(),
                     new String(line, v.messageStart(), v.end() - v.messageStart(), StandardCharsets.ISO_8859_1),
-                    new String(line, v.digestStart(), 2 * algorithm.length(), StandardCharsets.US_ASCII),
-                    label, lineNo);
+                    new String(line, v.digestStart(), 2 * algorithm.length(), StandardCharsets.US_ASCII));
         }
         if (seals.wantsTailStart()) {
             seals.tailStart(v.seq(), v.time());

@@ -86,7 +86,7 @@ final class DayFileParts {
                         RecordView.MAX_LINE_BYTES, 8192)) {
                     problem = lines.next() ? chain.record(lines, view, md, dayBytes) : "cannot be read";
                     if (problem == null && chain.seals() != null) {
-                        problem = chain.sealRecord(view, lines.line(), label, lineBase + 1);
+                        problem = chain.sealRecord(view, lines.line());
                     }
                 } catch (LineReader.LineTooLongException e) {
                     problem = ChainCheck.tooLong();
@@ -105,7 +105,7 @@ final class DayFileParts {
                     }
                     continue;
                 }
-                String problem = chain.seals().seal(e.seq, e.time, e.message, e.digestHex, label, lineBase + e.line);
+                String problem = chain.seals().seal(e.seq, e.time, e.message, e.digestHex);
                 if (problem != null) {
                     chain.report().addCounts(0, e.heldBefore);
                     return chain.fail(label, lineBase + e.line, problem);

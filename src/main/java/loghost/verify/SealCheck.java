@@ -281,10 +281,12 @@ public final class SealCheck {
     private record Seen(long epoch, long seq, String digestHex, String place) {
     }
 
-    /** One host's seal records as its chain is checked, in order, with where they are. */
+    /**
+     * One host's seal records as its chain is checked, in order: a running digest and a count, so that memory does
+     * not grow with the epochs; where each one is, is found again only for a host that does not match.
+     */
     final class Chain {
         final String host;
-        final List<Seen> seals = new ArrayList<>();
         final MessageDigest found = ChainCheck.sha256();
         long foundCount;
         long maxEpoch;
@@ -307,7 +309,7 @@ public final class SealCheck {
         }
 
         /** A seal record; a problem text when its message or epoch order is wrong, else null. */
-        String seal(long seq, String time, String message, String digestHex, String label, long line) {
+        String seal(long seq, String time, String message, String digestHex) {
             Matcher m = EPOCH_MESSAGE.matcher(message);
             if (!m.matches()) {
                 return "seal record message is not epoch=N";
@@ -321,7 +323,6 @@ public final class SealCheck {
                 tailFirstTime = null;
                 addEntry(found, epoch, seq, digestHex);
                 foundCount++;
-                seals.add(new Seen(epoch, seq, digestHex, label + ":" + line));
             } else {
                 // Its checkpoint is not written yet (the epoch is open, or a crash interrupted its sealing): the
                 // records it covers count as not sealed.
@@ -337,7 +338,7 @@ public final class SealCheck {
      * After a host's chain held to its end: its seal records against the checkpoints, the unsealed tail, and the
      * time up to which the host's log is sealed. {@code lastSeq} is the chain's last SEQ.
      */
-    void hostDone(Chain c, String label, long lastSeq, VerifyReport report) {
+    void hostDone(Chain c, String label, long lastSeq, List<Path> files, VerifyReport report) {
         Sealed s = byHost.get(c.host);
         if (!usable) {
             return;
@@ -346,7 +347,7 @@ public final class SealCheck {
         byte[] listed = s == null ? ChainCheck.sha256().digest() : s.listed.digest();
         byte[] found = c.found.digest();
         if (listedCount != c.foundCount || !Arrays.equals(listed, found)) {
-            diagnose(c, label, lastSeq, report);
+            diagnose(c, label, lastSeq, files, report);
             return;
         }
         String until;
@@ -376,79 +377,194 @@ public final class SealCheck {
         }
     }
 
-    // The exact first difference between the checkpoints' entries for this host and its seal records.
-    private void diagnose(Chain c, String label, long lastSeq, VerifyReport report) {
+    // The exact first difference between the checkpoints' entries for this host and its seal records, both read
+    // again side by side (files: the host's day files as the chain read them, in order).
+    private void diagnose(Chain c, String label, long lastSeq, List<Path> files, VerifyReport report) {
         long online = firstOnline.getOrDefault(c.host, 1L);
-        List<String[]> listed = entriesFor(c.host);
-        listed.removeIf(e -> Long.parseLong(e[1]) < online);
-        int i = 0;
-        String lastGood = "the start of the log";
-        for (; i < listed.size(); i++) {
-            String[] e = listed.get(i); // epoch, seq, digest, where
-            long epoch = Long.parseLong(e[0]);
-            long seq = Long.parseLong(e[1]);
-            if (seq > lastSeq) {
-                report.add(Kind.FAIL, label, 0, "seq " + seq + " sealed by checkpoint " + epoch + " (" + e[3]
-                        + ") is missing: the log ends at seq " + lastSeq + " (records were removed after "
-                        + lastGood + ")");
-                return;
-            }
-            Seen found = i < c.seals.size() ? c.seals.get(i) : null;
-            if (found == null || found.seq() != seq || found.epoch() != epoch || !found.digestHex().equals(e[2])) {
-                if (found != null && found.seq() < seq) {
-                    report.add(Kind.FAIL, found.place(), 0, "seal record at seq " + found.seq()
-                            + " (epoch " + found.epoch() + ") is not in its checkpoint");
+        try (Entries listed = new Entries(c.host); SealRecords seals = new SealRecords(files, label)) {
+            String lastGood = "the start of the log";
+            for (String[] e; (e = listed.next()) != null; ) { // epoch, seq, digest, where
+                long epoch = Long.parseLong(e[0]);
+                long seq = Long.parseLong(e[1]);
+                if (seq < online) {
+                    continue;
+                }
+                if (seq > lastSeq) {
+                    report.add(Kind.FAIL, label, 0, "seq " + seq + " sealed by checkpoint " + epoch + " (" + e[3]
+                            + ") is missing: the log ends at seq " + lastSeq + " (records were removed after "
+                            + lastGood + ")");
                     return;
                 }
-                report.add(Kind.FAIL, label, 0, "record " + seq + " is not what checkpoint " + epoch + " (" + e[3]
-                        + ") sealed: the log was altered after " + lastGood + " and at or before seq " + seq);
+                Seen found = seals.next();
+                if (found == null || found.seq() != seq || found.epoch() != epoch
+                        || !found.digestHex().equals(e[2])) {
+                    if (found != null && found.seq() < seq) {
+                        report.add(Kind.FAIL, found.place(), 0, "seal record at seq " + found.seq()
+                                + " (epoch " + found.epoch() + ") is not in its checkpoint");
+                        return;
+                    }
+                    report.add(Kind.FAIL, label, 0, "record " + seq + " is not what checkpoint " + epoch + " ("
+                            + e[3] + ") sealed: the log was altered after " + lastGood + " and at or before seq "
+                            + seq);
+                    return;
+                }
+                lastGood = "seq " + seq + " (sealed intact by checkpoint " + epoch + ")";
+            }
+            Seen extra = seals.next();
+            if (extra != null) {
+                report.add(Kind.FAIL, extra.place(), 0, "seal record at seq " + extra.seq() + " (epoch "
+                        + extra.epoch() + ") is not in its checkpoint");
                 return;
             }
-            lastGood = "seq " + seq + " (sealed intact by checkpoint " + epoch + ")";
-        }
-        if (i < c.seals.size()) {
-            Seen extra = c.seals.get(i);
-            report.add(Kind.FAIL, extra.place(), 0, "seal record at seq " + extra.seq() + " (epoch "
-                    + extra.epoch() + ") is not in its checkpoint");
-            return;
         }
         report.add(Kind.FAIL, label, 0, "seal records do not match the checkpoints");
     }
 
-    // Every checkpoint entry of one host, read again: {epoch, seq, digest, file:line}.
-    private List<String[]> entriesFor(String host) {
-        List<String[]> out = new ArrayList<>();
-        List<String> files = new ArrayList<>();
-        try (var entries = Files.newDirectoryStream(sealDir, "*.ckpt")) {
-            entries.forEach(p -> files.add(p.getFileName().toString()));
-        } catch (IOException e) {
-            return out;
+    /**
+     * Every checkpoint entry of one host, read again one at a time: {epoch, seq, digest, file:line}; null at the
+     * end, or where a file cannot be read (the first reading reported it).
+     */
+    private final class Entries implements AutoCloseable {
+        private final String prefix;
+        private final List<String> files = new ArrayList<>();
+        private int file = -1;
+        private LineReader lines;
+        private long epoch;
+        private long lineNo;
+
+        Entries(String host) {
+            this.prefix = host + " ";
+            try (var entries = Files.newDirectoryStream(sealDir, "*.ckpt")) {
+                entries.forEach(p -> files.add(p.getFileName().toString()));
+            } catch (IOException e) {
+                files.clear();
+            }
+            files.sort(null);
         }
-        files.sort(null);
-        String prefix = host + " ";
-        for (String name : files) {
-            long epoch = 0;
-            long lineNo = 0;
-            try (InputStream in = Files.newInputStream(sealDir.resolve(name), LinkOption.NOFOLLOW_LINKS);
-                 LineReader lines = new LineReader(in, SealBlock.MAX_LINE)) {
-                while (lines.nextComplete()) {
+
+        String[] next() {
+            try {
+                while (true) {
+                    if (lines == null || !lines.nextComplete()) {
+                        close();
+                        if (++file >= files.size()) {
+                            return null;
+                        }
+                        lines = new LineReader(Files.newInputStream(sealDir.resolve(files.get(file)),
+                                LinkOption.NOFOLLOW_LINKS), SealBlock.MAX_LINE);
+                        epoch = 0;
+                        lineNo = 0;
+                        continue;
+                    }
                     lineNo++;
                     String line = new String(lines.line(), 0, lines.length(), StandardCharsets.US_ASCII);
                     if (line.startsWith("checkpoint v1 epoch=")) {
                         epoch = Long.parseLong(line.substring(20, line.indexOf(' ', 20)));
                         if (epoch > lastEpoch) {
-                            return out;
+                            file = files.size();
+                            return null;
                         }
                     } else if (line.startsWith(prefix) && epoch > 0) {
                         String[] f = line.split(" ");
-                        out.add(new String[] {Long.toString(epoch), f[1], f[2], "seal/" + name + ":" + lineNo});
+                        return new String[] {Long.toString(epoch), f[1], f[2], "seal/" + files.get(file) + ":"
+                                + lineNo};
                     }
                 }
             } catch (IOException | LineReader.LineTooLongException | RuntimeException e) {
-                return out;
+                file = files.size();
+                return null;
             }
         }
-        return out;
+
+        @Override
+        public void close() {
+            if (lines != null) {
+                try {
+                    lines.close();
+                } catch (IOException e) {
+                    // Read only; nothing was written.
+                }
+                lines = null;
+            }
+        }
+    }
+
+    /**
+     * One host's seal records of sealed epochs, read again from its day files one at a time, with their place
+     * ({@code PATH:LINE}); null at the end, or where a file cannot be read. The chain check read these bytes and
+     * found every record well-formed, so the fields are taken by their spaces.
+     */
+    private final class SealRecords implements AutoCloseable {
+        private final List<Path> files;
+        private final String label;
+        private int file = -1;
+        private InputStream raw;
+        private LineReader lines;
+        private long lineNo;
+
+        SealRecords(List<Path> files, String label) {
+            this.files = files;
+            this.label = label;
+        }
+
+        Seen next() {
+            try {
+                while (true) {
+                    if (lines == null || !lines.next()) {
+                        close();
+                        if (++file >= files.size()) {
+                            return null;
+                        }
+                        Path f = files.get(file);
+                        raw = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS);
+                        lines = new LineReader(f.getFileName().toString().endsWith(".gz")
+                                ? new loghost.store.OneMemberGzip(raw, 1 << 16) : raw,
+                                loghost.store.RecordView.MAX_LINE_BYTES);
+                        lineNo = lines.next() ? 1 : 0; // the header
+                        continue;
+                    }
+                    lineNo++;
+                    Seen s = sealed(new String(lines.line(), 0, lines.length(), StandardCharsets.ISO_8859_1));
+                    if (s != null) {
+                        return s;
+                    }
+                }
+            } catch (IOException | LineReader.LineTooLongException | RuntimeException e) {
+                close();
+                file = files.size();
+                return null;
+            }
+        }
+
+        // SEQ TIME TYPE META DIGEST MESSAGE (docs/FORMAT.md): a seal record of an epoch the checkpoints cover.
+        private Seen sealed(String line) {
+            String[] f = line.split(" ", 6);
+            if (f.length < 6 || !f[2].equals("seal")) {
+                return null;
+            }
+            Matcher m = EPOCH_MESSAGE.matcher(f[5]);
+            if (!m.matches() || Long.parseLong(m.group(1)) > lastEpoch) {
+                return null;
+            }
+            return new Seen(Long.parseLong(m.group(1)), Long.parseLong(f[0]), f[4], label + "/"
+                    + files.get(file).getFileName() + ":" + lineNo);
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (lines != null) {
+                    lines.close();
+                }
+                if (raw != null) {
+                    raw.close();
+                }
+            } catch (IOException e) {
+                // Read only; nothing was written.
+            }
+            lines = null;
+            raw = null;
+        }
     }
 
     /**

@@ -274,6 +274,7 @@ public final class Verifier {
             return;
         }
         ChainCheck chain = new ChainCheck(host, report);
+        List<Path> read = new ArrayList<>(); // the day files as the chain read them, for a second look at seals
         chain.seals(sealed);
         chain.receipts(receipted);
         chain.parts(parts);
@@ -283,6 +284,7 @@ public final class Verifier {
             LocalDate day = LocalDate.parse(d.getKey());
             manifest.continueChain(d.getKey(), days, chain);
             report.file();
+            read.add(dir.resolve(d.getValue()[0] ? plain : gz));
             if (d.getValue()[0]) {
                 if (!chain.file(dir.resolve(plain), label + "/" + plain, day, false)) {
                     return;
@@ -302,7 +304,7 @@ public final class Verifier {
             progress.fileDone(dir.resolve(d.getValue()[0] ? plain : gz), report);
         }
         if (sealed != null) {
-            seals.hostDone(sealed, label, chain.lastSeq(), report);
+            seals.hostDone(sealed, label, chain.lastSeq(), read, report);
         }
         if (receipted != null) {
             receipted.done(label, chain.lastSeq());
