@@ -26,13 +26,22 @@ import loghost.store.RecordView;
  */
 final class DayFileParts {
 
+    /**
+     * Bytes of a part per seal event it keeps for the join (an event takes about 200 bytes: 4,096 events for a
+     * 16 MiB part). A part with more hands its seal records to the join to read again, so that a file of seal
+     * records costs no more memory than any other.
+     */
+    private static final long BYTES_PER_SEAL_EVENT = 4096;
+
     private final ExecutorService pool;
     private final long partBytes;
+    private final int maxSealEvents;
 
     /** Parts of about {@code partBytes} bytes, checked on {@code pool}. */
     DayFileParts(ExecutorService pool, long partBytes) {
         this.pool = pool;
         this.partBytes = partBytes;
+        this.maxSealEvents = (int) Math.max(1, Math.min(Integer.MAX_VALUE, partBytes / BYTES_PER_SEAL_EVENT));
     }
 
     /** True when records from {@code start} to {@code size} make at least two parts. */
@@ -58,13 +67,16 @@ final class DayFileParts {
                     part.chain = chain.from(chain.nextSeq(), chain.prev(), part.counted);
                 }
                 part.followSeals = chain.seals() != null;
+                part.maxSealEvents = maxSealEvents;
                 parts.add(pool.submit(() -> part.check(ch, from, to, chain, dayBytes)));
             }
             try {
                 return join(chain, ch, starts, parts, label, dayBytes);
             } finally {
                 for (Future<Part> f : parts) {
-                    f.cancel(false);
+                    if (f != null) {
+                        f.cancel(false);
+                    }
                 }
             }
         } catch (IOException e) {
@@ -97,6 +109,10 @@ final class DayFileParts {
                 chain.held();
             }
             Part p = HostsInParallel.result(parts.get(i));
+            parts.set(i, null); // joined: its memory goes
+            if (p.sealOverflow && !replaySeals(chain, ch, starts.get(i), i > 0, p, label, lineBase)) {
+                return false;
+            }
             // The part's seal records, and the records after them, handed on in file order as one thread would.
             for (SealEvent e : p.sealEvents) {
                 if (e.message == null) {
@@ -124,6 +140,37 @@ final class DayFileParts {
             lineBase += p.lines;
         }
         return true;
+    }
+
+    // A part that met more seal records than it keeps events for: its records that held are read again here, on
+    // the joining thread, and handed to the seal checks in file order (skipping the part's first record when the
+    // join checked it already), with the same failure line and count as the events would have given.
+    private static boolean replaySeals(ChainCheck chain, FileChannel ch, long from, boolean skipFirst, Part p,
+                                       String label, long lineBase) throws IOException {
+        long held = p.problemLine > 0 ? p.problemLine - 1 : p.lines;
+        RecordView view = new RecordView();
+        long n = 0;
+        long counted = 0;
+        try (LineReader lines = new LineReader(new Region(ch, from, Long.MAX_VALUE), RecordView.MAX_LINE_BYTES)) {
+            while (n < held && lines.next()) {
+                n++;
+                if (n == 1 && skipFirst) {
+                    continue;
+                }
+                if (view.parse(lines.line(), lines.length(), chain.algorithm(), chain.version()) != null) {
+                    return chain.fail(label, 0, "cannot be read"); // it held a moment ago: the file changed
+                }
+                String problem = chain.sealRecord(view, lines.line());
+                if (problem != null) {
+                    chain.report().addCounts(0, counted);
+                    return chain.fail(label, lineBase + n, problem);
+                }
+                counted++;
+            }
+        } catch (LineReader.LineTooLongException e) {
+            return chain.fail(label, 0, "cannot be read");
+        }
+        return n == held || chain.fail(label, 0, "cannot be read");
     }
 
     // Where the parts begin: start, then the first line start at or after each further multiple of partBytes.
@@ -167,6 +214,8 @@ final class DayFileParts {
         private long problemLine;
         private boolean followSeals;
         private final List<SealEvent> sealEvents = new ArrayList<>();
+        private boolean sealOverflow;
+        private int maxSealEvents;
 
         // Checks [from, to) of ch: from `chain` when set (the first part), else from the part's own first record.
         Part check(FileChannel ch, long from, long to, ChainCheck whole, byte[] dayBytes) {
@@ -217,6 +266,14 @@ final class DayFileParts {
 
         // Notes a seal record, or the first other record after one; returns whether the next record follows a seal.
         private boolean noteSeal(RecordView view, byte[] line, boolean afterSeal, ChainCheck whole) {
+            if (sealOverflow) {
+                return false;
+            }
+            if (sealEvents.size() == maxSealEvents) {
+                sealOverflow = true; // the join reads this part's records again instead
+                sealEvents.clear();
+                return false;
+            }
             if (ChainCheck.isSeal(view, line)) {
                 sealEvents.add(new SealEvent(view.seq(), view.time(), new String(line, view.messageStart(),
                         view.end() - view.messageStart(), java.nio.charset.StandardCharsets.ISO_8859_1),

@@ -216,24 +216,31 @@ class VerifyDayFileInPartsTest {
     // A sealed store: one host, 60 epochs of 300 lines in one day file (a seal record every few parts), the first
     // epochs sealed by checkpoints and the last records in an open epoch; then the day file changed by `change`.
     private List<String> sealedReportAfter(UnaryOperator<List<byte[]>> change) throws Exception {
-        Path data = dir.resolve("sealed");
+        return sealedReportAfter(60, 300, change);
+    }
+
+    // As above, with `epochs` epochs of `lines` lines each.
+    private List<String> sealedReportAfter(int epochs, int linesPerEpoch, UnaryOperator<List<byte[]>> change)
+            throws Exception {
+        Path data = dir.resolve("sealed-" + epochs + "x" + linesPerEpoch);
+        Path pristine = dir.resolve("sealed-" + epochs + "x" + linesPerEpoch + ".log");
         if (!Files.exists(data)) {
             ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
             sealKey = loghost.seal.Sealer.init(data, clock);
             try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
                 loghost.seal.Sealer sealer = loghost.seal.Sealer.open(data, store, clock);
-                for (int epoch = 0; epoch < 60; epoch++) {
-                    GrowingFiles.appendNumbered(store, "web", 300);
+                for (int epoch = 0; epoch < epochs; epoch++) {
+                    GrowingFiles.appendNumbered(store, "web", linesPerEpoch);
                     clock.set(java.time.Instant.parse("2026-11-22T10:00:00.000Z").plusSeconds(60L * (epoch + 1))
                             .toString());
                     sealer.closeEpoch();
                 }
                 GrowingFiles.appendNumbered(store, "web", 50);
             }
-            Files.copy(data.resolve("hosts/web/2026-11-22.log"), dir.resolve("sealed.log"));
+            Files.copy(data.resolve("hosts/web/2026-11-22.log"), pristine);
         }
         Path file = data.resolve("hosts/web/2026-11-22.log");
-        List<byte[]> lines = change.apply(lines(Files.readAllBytes(dir.resolve("sealed.log"))));
+        List<byte[]> lines = change.apply(lines(Files.readAllBytes(pristine)));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] l : lines) {
             out.write(l);
@@ -264,11 +271,28 @@ class VerifyDayFileInPartsTest {
     }
 
     @Test
+    void aPartWithMoreSealRecordsThanItKeepsReportsTheSameAsOneThread() throws Exception {
+        // A seal record every other record: each 64 KiB part meets far more than the 16 it keeps for the join,
+        // so the join reads the parts' seal records again.
+        List<String> intact = sealedReportAfter(800, 1, l -> l);
+        assertTrue(intact.get(intact.size() - 1).startsWith("verify: OK: "), intact::toString);
+        List<byte[]> pristine = lines(Files.readAllBytes(dir.resolve("sealed-800x1.log")));
+        for (int nth : new int[] {1, 150, 300}) {
+            int seal = lineOfType(pristine, "seal", nth);
+            for (int i = seal; i <= seal + 1; i++) {
+                int line = i;
+                List<String> r = sealedReportAfter(800, 1, l -> flipLastByte(l, line));
+                assertTrue(r.get(r.size() - 1).startsWith("verify: FAILED: "), r::toString);
+            }
+        }
+    }
+
+    @Test
     void aSealedChainReportsTheSameInPartsAsOnOneThread() throws Exception {
         List<String> intact = sealedReportAfter(l -> l);
         assertTrue(intact.get(intact.size() - 1).startsWith("verify: OK: 1 host"), intact::toString);
         assertTrue(intact.stream().anyMatch(f -> f.startsWith("verify: sealed: hosts/web")), intact::toString);
-        List<byte[]> pristineLines = lines(Files.readAllBytes(dir.resolve("sealed.log")));
+        List<byte[]> pristineLines = lines(Files.readAllBytes(dir.resolve("sealed-60x300.log")));
         for (int nth : new int[] {3, 20, 41}) {
             int seal = lineOfType(pristineLines, "seal", nth);
             // A record before a seal, the seal record itself, and the record after it.
