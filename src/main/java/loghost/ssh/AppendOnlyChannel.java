@@ -24,6 +24,7 @@ final class AppendOnlyChannel extends ChannelSession {
     private final Refusals refusals;
     private int envIgnored;
     private boolean extendedDataRefused;
+    private boolean dataBeforeCommandRefused;
 
     private AppendOnlyChannel(Refusals refusals) {
         this.refusals = refusals;
@@ -91,6 +92,24 @@ final class AppendOnlyChannel extends ChannelSession {
         // MINA would deliver a break to the command as SIGINT.
         refusals.log("signal-refused", getSession(), "signal=break");
         return RequestHandler.Result.ReplyFailure;
+    }
+
+    // Data before any exec or shell request has no command to go to: MINA would hold it, up to the channel's whole
+    // window (2 MiB), for a command that may never come, and every channel of every connection of a host could do
+    // the same. The channel is refused and closed at the first such packet, with one record; nothing is stored, so
+    // nothing the client sent is taken for a line. (Data right after an exec request is not this: MINA starts the
+    // command before it reads the next packet.)
+    @Override
+    protected void doWriteData(byte[] data, int off, long len) throws IOException {
+        if (type == null) {
+            if (!dataBeforeCommandRefused) {
+                dataBeforeCommandRefused = true;
+                refusals.log("data-before-command", getSession(), "bytes=" + len);
+                close(false);
+            }
+            return;
+        }
+        super.doWriteData(data, off, len);
     }
 
     // A client has nothing to send on a second stream (extended data, "stderr"): MINA would take it as an error

@@ -150,7 +150,35 @@ class HostileClientTest {
         }
     }
 
-    private static Buffer data(ClientSession session, ChannelExec ch, byte[] bytes) {
+    @Test
+    void dataBeforeAnyCommandClosesThatChannelWithARecordAndTheConnectionGoesOn() throws Exception {
+        Path key = KeyGen.generate(dir, "k", "ed25519");
+        try (TestServer server = serverWithKey("", key); MinaClient client = new MinaClient(server.data())) {
+            ClientSession session = client.login(server.port(), key);
+            org.apache.sshd.client.channel.ChannelSession bare = new org.apache.sshd.client.channel.ChannelSession();
+            session.getService(org.apache.sshd.common.session.ConnectionService.class).registerChannel(bare);
+            bare.open().verify(WAIT);
+            for (int i = 0; i < 3; i++) {
+                session.writePacket(data(session, bare, "sent before any exec\n".getBytes(
+                        java.nio.charset.StandardCharsets.US_ASCII)));
+            }
+            bare.waitFor(EnumSet.of(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED), WAIT);
+            assertTrue(bare.isClosed(), "the channel is closed by the server");
+            awaitAudit(server, t -> t.startsWith("refused reason=data-before-command ")
+                    && t.contains(" host=web01 bytes=21"));
+
+            ChannelExec ch = MinaClient.exec(session, "append-log");
+            MinaClient.writeLine(ch, "on the same connection");
+            ch.getInvertedIn().close();
+            assertEquals(0, MinaClient.awaitExit(ch, WAIT));
+            assertEquals(List.of("on the same connection"), HostRecords.read(server.data(), "web01").stream()
+                    .map(HostRecords.Rec::text).toList());
+            assertEquals(1, HostRecords.read(server.data(), "_loghost").stream()
+                    .filter(r -> r.text().startsWith("refused reason=data-before-command ")).count());
+        }
+    }
+
+    private static Buffer data(ClientSession session, org.apache.sshd.common.channel.Channel ch, byte[] bytes) {
         Buffer b = session.createBuffer(SshConstants.SSH_MSG_CHANNEL_DATA, bytes.length + 16);
         b.putUInt(ch.getRecipient());
         b.putBytes(bytes);
