@@ -90,6 +90,8 @@ final class Sender {
                         return;
                     }
                     rotated = true;
+                } catch (SpoolFailedException e) {
+                    throw e; // the spool, not the connection: retrying cannot help
                 } catch (IOException e) {
                     dest.unreachable = true;
                     if (hostKeys.refusal() != null) {

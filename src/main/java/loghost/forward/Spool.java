@@ -1,9 +1,7 @@
 package loghost.forward;
 
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -54,10 +52,8 @@ final class Spool implements AutoCloseable {
     private long totalBytes;
     private long lastCseq;
     private long syncedCseq;
-    private RandomAccessFile current;
-    private BufferedOutputStream currentOut;
+    private SegmentWriter current;
     private long currentFirst;
-    private long currentBytes;
     // The receive time of the current segment's newest entry; into segmentNewest when the segment is finished
     // (only a finished segment can be dropped), instead of a boxed map update per line.
     private long currentNewest;
@@ -189,9 +185,9 @@ final class Spool implements AutoCloseable {
     // The state file must never be ahead of the entries on disk: a position it names past an entry lost in a
     // crash would skip that entry's line. Rare (a new source position, a segment deleted): fsync under the lock.
     private void forceCurrent() throws IOException {
-        if (currentOut != null) {
-            currentOut.flush();
-            current.getFD().sync();
+        if (current != null) {
+            current.write();
+            current.force();
         }
     }
 
@@ -302,8 +298,8 @@ final class Spool implements AutoCloseable {
 
     /** Hands written entries to the operating system (one write per source read; fsync is {@link #sync}). */
     synchronized void flush() throws IOException {
-        if (currentOut != null) {
-            currentOut.flush();
+        if (current != null) {
+            current.write();
         }
     }
 
@@ -318,38 +314,35 @@ final class Spool implements AutoCloseable {
     }
 
     private long write(byte kind, String source, long sourceOffset, byte[] data, long now) throws IOException {
-        if (current == null || currentBytes >= segmentBytes) {
+        if (current == null || current.length() >= segmentBytes) {
             startSegment(lastCseq + 1);
         }
         long cseq = ++lastCseq;
         byte[] b = SpoolEntry.encode(kind, cseq, now, source, sourceOffset, data);
-        currentOut.write(b);
         if (now > currentNewest) {
             currentNewest = now;
         }
         totalBytes += b.length;
-        currentBytes += b.length;
         if (source != null && sourceOffset >= 0) {
             state.note(source, sourceOffset, cseq);
         }
+        // Last: the entry is buffered even if this write fails, so its cseq is never left out.
+        current.append(b);
         return cseq;
     }
 
     private void startSegment(long first) throws IOException {
-        if (currentOut != null) {
+        if (current != null) {
             segmentNewest.merge(currentFirst, currentNewest, Math::max);
-            currentOut.flush();
-            current.getFD().sync();
-            currentOut.close();
+            current.write();
+            current.force();
+            current.close();
         }
         Path f = dir.resolve(String.format("%020d.seg", first));
         if (!Files.exists(f)) {
             StoreFiles.writePrivateFile(f, new byte[0]); // 0600: spooled lines are log data
         }
-        current = new RandomAccessFile(f.toFile(), "rw");
-        current.seek(current.length());
-        currentBytes = current.length();
-        currentOut = new BufferedOutputStream(new FileOutputStream(current.getFD()), 1 << 16);
+        current = new SegmentWriter(f);
         currentFirst = first;
         segments.put(first, f);
         segmentNewest.putIfAbsent(first, 0L);
@@ -360,18 +353,18 @@ final class Spool implements AutoCloseable {
     /** Writes buffered entries and fsyncs them; entries up to the returned cseq may now be sent. */
     long sync() throws IOException {
         long upTo;
-        RandomAccessFile file;
+        SegmentWriter file;
         synchronized (this) {
-            if (currentOut == null) {
+            if (current == null) {
                 return syncedCseq;
             }
-            currentOut.flush();
+            current.write();
             upTo = lastCseq;
             file = current;
         }
         // fsync outside the lock so that sources keep appending meanwhile.
         try {
-            file.getFD().sync();
+            file.force();
         } catch (IOException e) {
             synchronized (this) {
                 if (file == current) {
@@ -672,6 +665,8 @@ final class Spool implements AutoCloseable {
         }
         while (seg != null && out.size() < max && bytes < maxBytes) {
             long position = offset;
+            // The cseq of the entry before the one at position.
+            long previous = offset == 0 ? seg.getKey() - 1 : after;
             int before = out.size();
             try (java.io.FileInputStream file = new java.io.FileInputStream(seg.getValue().toFile())) {
                 file.getChannel().position(offset);
@@ -681,11 +676,15 @@ final class Spool implements AutoCloseable {
                     try {
                         e = SpoolEntry.read(in);
                     } catch (SpoolEntry.Corrupt partial) {
+                        if (previous < syncedUpTo) {
+                            throw corrupt(seg.getValue(), position, previous + 1, partial);
+                        }
                         break; // a write in progress: read it next time
                     }
                     if (e == null || e.cseq() > syncedUpTo) {
                         break;
                     }
+                    previous = e.cseq();
                     position += e.size();
                     if (e.cseq() > after) {
                         out.add(e);
@@ -711,14 +710,24 @@ final class Spool implements AutoCloseable {
         return out;
     }
 
+    // An entry that was fsynced and now fails its checksum cannot be "a write in progress": waiting for it would
+    // stall this destination for ever (and spin), skipping it would be a silent hole.
+    private SpoolFailedException corrupt(Path f, long offset, long cseq, IOException cause) {
+        LOG.error("spool-corrupt file={} offset={} cseq={}: an entry written and fsynced before fails its checksum",
+                f, offset, cseq);
+        return new SpoolFailedException("spool segment " + f + " is corrupt at offset " + offset + " (cseq " + cseq
+                + " was fsynced, and now fails its checksum): nothing from it on can be sent; keep the spool for "
+                + "inspection, and start with an empty --spool to go on as a new stream", cause);
+    }
+
     @Override
     public synchronized void close() throws IOException {
         syncer.interrupt();
-        if (currentOut != null) {
-            currentOut.flush();
-            current.getFD().sync();
-            currentOut.close();
-            currentOut = null;
+        if (current != null) {
+            current.write();
+            current.force();
+            current.close();
+            current = null;
         }
         if (!destinations.isEmpty()) {
             saveState(); // the destinations' positions as of now: fewer entries sent twice after a restart
