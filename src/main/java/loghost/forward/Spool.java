@@ -648,12 +648,14 @@ final class Spool implements AutoCloseable {
     /**
      * Reads synced entries with cseq greater than {@code after}: up to {@code max} of them and, beyond the first,
      * no more than {@code maxBytes} of data in all (an entry may hold 1 MiB: a count alone does not bound memory).
+     * Their cseqs are consecutive: a batch ends where the spool no longer holds the next one.
      */
     List<SpoolEntry> read(Cursor cursor, long after, int max, long maxBytes, long syncedUpTo) throws IOException {
         List<SpoolEntry> out = new ArrayList<>();
         long bytes = 0;
         Map.Entry<Long, Path> seg;
         long offset = 0;
+        boolean hole = false;
         synchronized (this) {
             seg = segments.floorEntry(after + 1);
             if (seg == null) {
@@ -684,6 +686,12 @@ final class Spool implements AutoCloseable {
                     if (e == null || e.cseq() > syncedUpTo) {
                         break;
                     }
+                    // Segments deleted while this read went on (trim, for a lagging destination) leave a hole: the
+                    // batch ends before it, so the sender meets it at the next batch's start and names it in a GAP.
+                    if (!out.isEmpty() && e.cseq() > after && e.cseq() != out.get(out.size() - 1).cseq() + 1) {
+                        hole = true;
+                        break;
+                    }
                     previous = e.cseq();
                     position += e.size();
                     if (e.cseq() > after) {
@@ -698,6 +706,9 @@ final class Spool implements AutoCloseable {
                 cursor.cseq = out.get(out.size() - 1).cseq();
                 cursor.segment = seg.getKey();
                 cursor.offset = position;
+            }
+            if (hole) {
+                break;
             }
             offset = 0;
             synchronized (this) {
