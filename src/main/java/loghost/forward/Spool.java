@@ -74,7 +74,10 @@ final class Spool implements AutoCloseable {
         this.segmentBytes = Math.max(4096, Math.min(MAX_SEGMENT_BYTES, maxBytes / 4));
     }
 
-    /** Opens (or creates) the spool in {@code dir}, recovering entries and cutting off a torn last entry. */
+    /**
+     * Opens (or creates) the spool in {@code dir}, recovering entries and cutting off a torn last entry; any other
+     * bad entry is corruption and throws {@link SpoolFailedException}: nothing is dropped silently.
+     */
     static Spool open(Path dir, long maxBytes) throws IOException {
         StoreFiles.createPrivateDirectory(dir);
         Spool s = new Spool(dir, maxBytes);
@@ -88,7 +91,7 @@ final class Spool implements AutoCloseable {
             }
         }
         for (Map.Entry<Long, Path> f : s.segments.entrySet()) {
-            s.recoverSegment(f.getKey(), f.getValue());
+            s.recoverSegment(f.getKey(), f.getValue(), f.getKey().equals(s.segments.lastKey()));
         }
         s.syncedCseq = s.lastCseq;
         s.syncer = new Thread(s::syncLoop, "loghost-spool-sync");
@@ -130,7 +133,9 @@ final class Spool implements AutoCloseable {
         }
     }
 
-    private void recoverSegment(long first, Path f) throws IOException {
+    // Only the last segment can end in a crash's torn write: one is finished (written and fsynced) before the next
+    // is started, and a run starts a segment of its own after recovering the one a crash left.
+    private void recoverSegment(long first, Path f, boolean last) throws IOException {
         long good = 0;
         segmentNewest.put(first, 0L);
         try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(f)))) {
@@ -146,7 +151,15 @@ final class Spool implements AutoCloseable {
                     state.note(e.source(), e.sourceOffset(), e.cseq());
                 }
             }
-        } catch (SpoolEntry.Corrupt torn) {
+        } catch (SpoolEntry.Corrupt bad) {
+            if (!last || !tornTail(f, good)) {
+                LOG.error("spool-corrupt file={} offset={}: an entry fails its checksum where no crash can have torn"
+                        + " it; the forwarder does not start", f, good);
+                throw new SpoolFailedException("spool segment " + f + " is corrupt at offset " + good + " (an entry "
+                        + "that fails its checksum where no crash can have torn it): the forwarder does not start; "
+                        + "keep the spool for inspection, and start with an empty --spool to go on as a new stream",
+                        bad);
+            }
             LOG.warn("spool-torn-entry file={} kept={} bytes (a crash cut the last entry short)", f, good);
         }
         if (Files.size(f) != good) {
@@ -156,6 +169,36 @@ final class Spool implements AutoCloseable {
             }
         }
         totalBytes += good;
+    }
+
+    // Whether the bad entry at offset is a crash's torn last write: it runs to the file's end or past it, or all
+    // from it on is zeros (a file extended without its data). An entry with more bytes after it is not.
+    private static boolean tornTail(Path f, long offset) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+            long remaining = ch.size() - offset;
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) Math.min(remaining, 1 << 16));
+            if (remaining < 4) {
+                return true;
+            }
+            ch.read(b, offset);
+            int len = b.getInt(0);
+            if (SpoolEntry.plausibleLength(len) && 4L + len >= remaining) {
+                return true;
+            }
+            for (long at = offset; at < ch.size(); at += b.limit()) {
+                b.clear();
+                if (ch.read(b, at) <= 0) {
+                    break;
+                }
+                for (int i = 0; i < b.position(); i++) {
+                    if (b.get(i) != 0) {
+                        return false;
+                    }
+                }
+                b.flip();
+            }
+            return true;
+        }
     }
 
     /**

@@ -48,7 +48,7 @@ record SpoolEntry(byte kind, long cseq, long timeMillis, String source, long sou
         } catch (EOFException e) {
             return null;
         }
-        if (len < 1 + 8 + 8 + 2 + 8 + 4 || len > Frames.MAX_BODY + 1024) {
+        if (!plausibleLength(len)) {
             throw new Corrupt();
         }
         byte[] b = new byte[len];
@@ -73,6 +73,11 @@ record SpoolEntry(byte kind, long cseq, long timeMillis, String source, long sou
         byte[] data = new byte[len - 4 - bb.position()];
         bb.get(data);
         return new SpoolEntry(kind, cseq, time, src, offset, data);
+    }
+
+    /** Whether {@code len}, an entry's first field, is a length an entry can have. */
+    static boolean plausibleLength(int len) {
+        return len >= 1 + 8 + 8 + 2 + 8 + 4 && len <= Frames.MAX_BODY + 1024;
     }
 
     /** A spool entry that is cut short or fails its checksum. */
