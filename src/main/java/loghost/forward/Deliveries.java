@@ -69,6 +69,7 @@ final class Deliveries {
             long checkpoint = System.nanoTime();
             long lagCheck = 0;
             while (true) {
+                spool.checkFailed(); // a spool that cannot be written stops everything: nothing after it is sent
                 // Each check may read a segment to learn when a missing entry was spooled: every 2 s is enough
                 // for a rule measured in minutes or hours.
                 if (System.nanoTime() - lagCheck > LAG_CHECK.toNanos()) {
@@ -103,6 +104,7 @@ final class Deliveries {
                 l.thread.join(TimeUnit.SECONDS.toMillis(20));
             }
         }
+        spool.checkFailed();
         for (Lane l : lanes) {
             if (l.failure != null) {
                 throw l.failure instanceof IOException io ? io : new IOException(l.failure);

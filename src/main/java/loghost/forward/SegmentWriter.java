@@ -15,6 +15,7 @@ final class SegmentWriter implements AutoCloseable {
 
     private static final int BUFFER = 1 << 16;
 
+    private final Path file;
     private final FileChannel channel;
     private ByteBuffer pending = ByteBuffer.allocate(BUFFER);
     /** Bytes of whole entries written so far: the segment's logical length on disk. */
@@ -22,8 +23,19 @@ final class SegmentWriter implements AutoCloseable {
 
     /** Appends to the existing file {@code f}, after its last byte (recovery cut it at its last whole entry). */
     SegmentWriter(Path f) throws IOException {
+        file = f;
         channel = FileChannel.open(f, StandardOpenOption.WRITE);
         written = channel.size();
+    }
+
+    /** The segment's file. */
+    Path file() {
+        return file;
+    }
+
+    /** False once closed. */
+    boolean isOpen() {
+        return channel.isOpen();
     }
 
     /** The segment's length once everything appended is written. */

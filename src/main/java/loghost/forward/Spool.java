@@ -61,6 +61,13 @@ final class Spool implements AutoCloseable {
     private long droppedFirstMillis;
     private long droppedLastMillis;
     private final Object syncLock = new Object();
+    /**
+     * Serialises fsyncs and the closing of a segment: Linux reports an fsync error once per open file, so two
+     * fsyncs at a time could let one succeed after the other's error, and a close during an fsync would lose it.
+     */
+    private final Object forceLock = new Object();
+    /** Set at the first write or fsync that fails (under syncLock); from then on nothing counts as synced. */
+    private volatile SpoolFailedException failure;
     private final Object syncRequest = new Object();
     private boolean syncRequested;
     /** Counts the events a waiting sender acts on besides a sync (an ACK, the source's end); under syncLock. */
@@ -128,7 +135,7 @@ final class Spool implements AutoCloseable {
             try {
                 sync();
             } catch (IOException e) {
-                LOG.error("spool-sync-failed dir={} reason=\"{}\"", dir, e.getMessage());
+                return; // the spool failed for good (fail() said so): nothing will be synced again
             }
         }
     }
@@ -228,9 +235,42 @@ final class Spool implements AutoCloseable {
     // The state file must never be ahead of the entries on disk: a position it names past an entry lost in a
     // crash would skip that entry's line. Rare (a new source position, a segment deleted): fsync under the lock.
     private void forceCurrent() throws IOException {
+        checkFailed();
         if (current != null) {
-            current.write();
-            current.force();
+            synchronized (forceLock) {
+                try {
+                    current.write();
+                    current.force();
+                } catch (IOException e) {
+                    throw fail(current.file(), e);
+                }
+            }
+        }
+    }
+
+    /** Throws the spool's failure, once a write or fsync of it failed: the forwarder must stop. */
+    void checkFailed() throws SpoolFailedException {
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    // The first failure of a write or an fsync stops the spool for good: what it wrote since the last good fsync
+    // may or may not be on disk (a failed fsync may have dropped it, and is not reported again), so it is never
+    // counted as synced and never sent; a restart recovers what is on disk. Returns the (first) failure.
+    private SpoolFailedException fail(Path f, IOException e) {
+        synchronized (syncLock) {
+            if (failure == null) {
+                LOG.error("spool-failed dir={} file={} synced={} reason=\"{}\": nothing more is spooled or sent; "
+                        + "the forwarder stops", dir, f.getFileName(), syncedCseq, e.getMessage());
+                failure = new SpoolFailedException("spool " + dir + " cannot be written: " + e.getMessage() + " ("
+                        + f.getFileName() + "); entries after cseq " + syncedCseq + " are not known to be on disk and "
+                        + "were not sent; restart once the disk is fixed (the spool is recovered from what is on disk)",
+                        e);
+            }
+            senderEvents++;
+            syncLock.notifyAll();
+            return failure;
         }
     }
 
@@ -341,8 +381,13 @@ final class Spool implements AutoCloseable {
 
     /** Hands written entries to the operating system (one write per source read; fsync is {@link #sync}). */
     synchronized void flush() throws IOException {
+        checkFailed();
         if (current != null) {
-            current.write();
+            try {
+                current.write();
+            } catch (IOException e) {
+                throw fail(current.file(), e);
+            }
         }
     }
 
@@ -357,8 +402,14 @@ final class Spool implements AutoCloseable {
     }
 
     private long write(byte kind, String source, long sourceOffset, byte[] data, long now) throws IOException {
+        checkFailed();
         if (current == null || current.length() >= segmentBytes) {
-            startSegment(lastCseq + 1);
+            Path f = dir.resolve(String.format("%020d.seg", lastCseq + 1));
+            try {
+                startSegment(lastCseq + 1, f);
+            } catch (IOException e) {
+                throw fail(current == null || !current.isOpen() ? f : current.file(), e);
+            }
         }
         long cseq = ++lastCseq;
         byte[] b = SpoolEntry.encode(kind, cseq, now, source, sourceOffset, data);
@@ -370,18 +421,23 @@ final class Spool implements AutoCloseable {
             state.note(source, sourceOffset, cseq);
         }
         // Last: the entry is buffered even if this write fails, so its cseq is never left out.
-        current.append(b);
+        try {
+            current.append(b);
+        } catch (IOException e) {
+            throw fail(current.file(), e);
+        }
         return cseq;
     }
 
-    private void startSegment(long first) throws IOException {
+    private void startSegment(long first, Path f) throws IOException {
         if (current != null) {
             segmentNewest.merge(currentFirst, currentNewest, Math::max);
-            current.write();
-            current.force();
-            current.close();
+            synchronized (forceLock) {
+                current.write();
+                current.force();
+                current.close();
+            }
         }
-        Path f = dir.resolve(String.format("%020d.seg", first));
         if (!Files.exists(f)) {
             StoreFiles.writePrivateFile(f, new byte[0]); // 0600: spooled lines are log data
         }
@@ -398,26 +454,31 @@ final class Spool implements AutoCloseable {
         long upTo;
         SegmentWriter file;
         synchronized (this) {
+            checkFailed();
             if (current == null) {
                 return syncedCseq;
             }
-            current.write();
+            try {
+                current.write();
+            } catch (IOException e) {
+                throw fail(current.file(), e);
+            }
             upTo = lastCseq;
             file = current;
         }
-        // fsync outside the lock so that sources keep appending meanwhile.
-        try {
-            file.force();
-        } catch (IOException e) {
-            synchronized (this) {
-                if (file == current) {
-                    throw e;
+        // fsync outside the spool's lock so that sources keep appending meanwhile.
+        synchronized (forceLock) {
+            // A segment finished meanwhile was fsynced by startSegment after the write above, then closed.
+            if (file.isOpen()) {
+                try {
+                    file.force();
+                } catch (IOException e) {
+                    throw fail(file.file(), e);
                 }
             }
-            // The segment was finished meanwhile: startSegment synced it before closing it, entries up to upTo
-            // included.
         }
         synchronized (syncLock) {
+            checkFailed(); // a failure meanwhile may concern what this fsync covered
             syncedCseq = Math.max(syncedCseq, upTo);
             syncLock.notifyAll();
         }
@@ -428,8 +489,9 @@ final class Spool implements AutoCloseable {
      * Waits up to {@code millis} for entries beyond {@code cseq} to be on disk, or for {@link #wakeSenders}; returns
      * the synced cseq.
      */
-    long awaitSynced(long cseq, long millis) throws InterruptedException {
+    long awaitSynced(long cseq, long millis) throws InterruptedException, SpoolFailedException {
         synchronized (syncLock) {
+            checkFailed();
             long end = System.currentTimeMillis() + millis;
             long events = senderEvents;
             while (syncedCseq <= cseq && senderEvents == events) {
@@ -439,6 +501,7 @@ final class Spool implements AutoCloseable {
                 }
                 syncLock.wait(left);
             }
+            checkFailed();
             return syncedCseq;
         }
     }
@@ -459,6 +522,7 @@ final class Spool implements AutoCloseable {
      * with nothing to send does the sync itself, one thread hand-off fewer per line when lines come one at a time.
      */
     long syncIfBehind(long cseq) throws IOException {
+        checkFailed();
         long synced;
         synchronized (syncLock) {
             synced = syncedCseq;
@@ -777,16 +841,25 @@ final class Spool implements AutoCloseable {
     @Override
     public synchronized void close() throws IOException {
         syncer.interrupt();
-        if (current != null) {
-            current.write();
-            current.force();
-            current.close();
-            current = null;
+        try {
+            if (failure != null) {
+                // Neither written nor saved: the state would name source positions past entries not on disk.
+                if (current != null) {
+                    current.close();
+                }
+                return;
+            }
+            forceCurrent();
+            if (current != null) {
+                current.close();
+                current = null;
+            }
+            if (!destinations.isEmpty()) {
+                saveState(); // the destinations' positions as of now: fewer entries sent twice after a restart
+            }
+        } finally {
+            lockChannel.close();
         }
-        if (!destinations.isEmpty()) {
-            saveState(); // the destinations' positions as of now: fewer entries sent twice after a restart
-        }
-        lockChannel.close();
     }
 
     // Two forwarders on one spool would number entries twice and interleave segments: the second one is refused.
