@@ -169,11 +169,14 @@ final class Spool implements AutoCloseable {
             }
             LOG.warn("spool-torn-entry file={} kept={} bytes (a crash cut the last entry short)", f, good);
         }
-        if (Files.size(f) != good) {
-            try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+        // Every recovered entry counts as synced, so a sender may send it at once; a run killed before its fsync
+        // leaves entries in the page cache only. Sent and then lost in a power cut, their cseqs would be numbered
+        // again and the loghost would take the new lines for duplicates: fsync first.
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+            if (raf.length() != good) {
                 raf.setLength(good);
-                raf.getFD().sync();
             }
+            raf.getFD().sync();
         }
         totalBytes += good;
     }
