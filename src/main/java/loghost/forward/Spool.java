@@ -144,6 +144,7 @@ final class Spool implements AutoCloseable {
     // is started, and a run starts a segment of its own after recovering the one a crash left.
     private void recoverSegment(long first, Path f, boolean last) throws IOException {
         long good = 0;
+        SpoolEntry.Corrupt bad = null;
         segmentNewest.put(first, 0L);
         try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(f)))) {
             while (true) {
@@ -158,7 +159,11 @@ final class Spool implements AutoCloseable {
                     state.note(e.source(), e.sourceOffset(), e.cseq());
                 }
             }
-        } catch (SpoolEntry.Corrupt bad) {
+        } catch (SpoolEntry.Corrupt e) {
+            bad = e;
+        }
+        // Fewer bytes than a length field after the last entry read as a clean end: they are a bad entry too.
+        if (bad != null || Files.size(f) != good) {
             if (!last || !tornTail(f, good)) {
                 LOG.error("spool-corrupt file={} offset={}: an entry fails its checksum where no crash can have torn"
                         + " it; the forwarder does not start", f, good);

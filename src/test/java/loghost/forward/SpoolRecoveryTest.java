@@ -55,6 +55,19 @@ class SpoolRecoveryTest {
     }
 
     @Test
+    void strayBytesAfterTheLastEntryOfAFinishedSegmentAreCorruption() throws Exception {
+        // Fewer bytes than an entry's length field: read as a clean end before, and cut off without a word.
+        fill(dir, 60);
+        Path second = segment(dir, 17);
+        long size = Files.size(second);
+        Files.write(second, new byte[] {1, 2}, java.nio.file.StandardOpenOption.APPEND);
+
+        SpoolFailedException e = assertThrows(SpoolFailedException.class, () -> Spool.open(dir, 64 << 10));
+
+        assertTrue(e.getMessage().contains(second + " is corrupt at offset " + size + " "), e.getMessage());
+    }
+
+    @Test
     void badEntryBeforeTheEndOfTheLastSegmentIsCorruption() throws Exception {
         fill(dir, 60);
         Path last = segment(dir, 49);
