@@ -49,7 +49,8 @@ final class SegmentWriter implements AutoCloseable {
      */
     void append(byte[] entry) throws IOException {
         if (pending.remaining() < entry.length) {
-            ByteBuffer larger = ByteBuffer.allocate(Math.max(pending.capacity() * 2, pending.position() + entry.length));
+            int size = Math.max(pending.capacity() * 2, pending.position() + entry.length);
+            ByteBuffer larger = ByteBuffer.allocate(size);
             larger.put(pending.flip());
             pending = larger;
         }

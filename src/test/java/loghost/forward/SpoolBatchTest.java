@@ -32,7 +32,8 @@ class SpoolBatchTest {
             assertEquals(16, first.size(), "the batch ends at the hole");
             assertEquals(16, first.get(first.size() - 1).cseq());
             List<SpoolEntry> next = spool.read(new Spool.Cursor(), 16, 4096, 4 << 20, 40);
-            assertEquals(33, next.get(0).cseq(), "the next batch starts after the hole: the sender names 17..32 in a GAP");
+            assertEquals(33, next.get(0).cseq(),
+                    "the next batch starts after the hole: the sender names 17..32 in a GAP");
         }
     }
 }
