@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -91,6 +92,8 @@ final class DayFileParts {
         MessageDigest md = chain.algorithm().newDigest();
         RecordView view = new RecordView();
         for (int i = 0; i < parts.size(); i++) {
+            long joinedSeq = 0;
+            byte[] joinedDigest = null;
             if (i > 0) {
                 // The part's first record, against the chain as the parts before left it.
                 String problem;
@@ -106,10 +109,18 @@ final class DayFileParts {
                 if (problem != null) {
                     return chain.fail(label, lineBase + 1, problem);
                 }
+                joinedSeq = view.seq();
+                joinedDigest = view.digest();
                 chain.held();
             }
             Part p = HostsInParallel.result(parts.get(i));
             parts.set(i, null); // joined: its memory goes
+            if (i > 0 && !p.firstUnusable
+                    && (p.startSeq != joinedSeq || !Arrays.equals(p.startDigest, joinedDigest))) {
+                // The part went on from another first record than the one the join checked: the file was
+                // rewritten meanwhile, and neither reading saw all of one version of it.
+                return chain.fail(label, 0, "cannot be read");
+            }
             if (p.sealOverflow && !replaySeals(chain, ch, starts.get(i), i > 0, p, label, lineBase)) {
                 return false;
             }
@@ -215,6 +226,8 @@ final class DayFileParts {
         private boolean followSeals;
         private final List<SealEvent> sealEvents = new ArrayList<>();
         private boolean sealOverflow;
+        private long startSeq;
+        private byte[] startDigest;
         private int maxSealEvents;
 
         // Checks [from, to) of ch: from `chain` when set (the first part), else from the part's own first record.
@@ -229,7 +242,9 @@ final class DayFileParts {
                         return this;
                     }
                     this.lines = 1;
-                    chain = whole.from(view.seq() + 1, view.digest(), counted);
+                    startSeq = view.seq();
+                    startDigest = view.digest();
+                    chain = whole.from(startSeq + 1, startDigest, counted);
                 }
                 MessageDigest md = whole.algorithm().newDigest();
                 boolean afterSeal = true; // this part's first record may be the first after a seal, too
