@@ -162,8 +162,9 @@ class HostileClientTest {
                 session.writePacket(data(session, bare, "sent before any exec\n".getBytes(
                         java.nio.charset.StandardCharsets.US_ASCII)));
             }
-            bare.waitFor(EnumSet.of(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED), WAIT);
-            assertTrue(bare.isClosed(), "the channel is closed by the server");
+            // CLOSED is signalled when the channel is unregistered, a moment before isClosed() turns true.
+            assertTrue(bare.waitFor(EnumSet.of(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED), WAIT)
+                    .contains(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED), "closed by the server");
             awaitAudit(server, t -> t.startsWith("refused reason=data-before-command ")
                     && t.contains(" host=web01 bytes=21"));
 
