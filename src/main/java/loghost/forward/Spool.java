@@ -246,8 +246,8 @@ final class Spool implements AutoCloseable {
         checkFailed();
         if (current != null) {
             synchronized (forceLock) {
+                writeCurrent();
                 try {
-                    current.write();
                     current.force();
                 } catch (IOException e) {
                     throw fail(current.file(), e);
@@ -276,8 +276,7 @@ final class Spool implements AutoCloseable {
                         + "were not sent; restart once the disk is fixed (the spool is recovered from what is on disk)",
                         e);
             }
-            senderEvents++;
-            syncLock.notifyAll();
+            wakeSenders();
             return failure;
         }
     }
@@ -391,11 +390,16 @@ final class Spool implements AutoCloseable {
     synchronized void flush() throws IOException {
         checkFailed();
         if (current != null) {
-            try {
-                current.write();
-            } catch (IOException e) {
-                throw fail(current.file(), e);
-            }
+            writeCurrent();
+        }
+    }
+
+    // Writes the current segment's buffered entries; a failure stops the spool for good.
+    private void writeCurrent() throws SpoolFailedException {
+        try {
+            current.write();
+        } catch (IOException e) {
+            throw fail(current.file(), e);
         }
     }
 
@@ -466,11 +470,7 @@ final class Spool implements AutoCloseable {
             if (current == null) {
                 return syncedCseq;
             }
-            try {
-                current.write();
-            } catch (IOException e) {
-                throw fail(current.file(), e);
-            }
+            writeCurrent();
             upTo = lastCseq;
             file = current;
         }

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import loghost.metrics.HostMetrics;
 import loghost.metrics.ServerMetrics;
 import loghost.protocol.CseqRules;
@@ -58,14 +59,14 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
     // What was appended, and whether the input is over: written by the reader, read as a sync starts.
     private long appendedCseq;
     private long appendedHostSeq;
-    private String appendedDigest;
+    private byte[] appendedDigest;
     private Ending endRequested;
     private boolean ended;
 
     // The acknowledging side: GroupCommit runs one round of a log at a time, so these are its own.
     private long capturedCseq;
     private long capturedHostSeq;
-    private String capturedDigest;
+    private byte[] capturedDigest;
     private Ending capturedEnd;
     private long syncStarted;
     private long acked;
@@ -124,9 +125,7 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
         try {
             for (Frames.Frame f; (f = frames.next()) != null; ) {
                 if (stream == null) {
-                    if (!hello(f)) {
-                        return;
-                    }
+                    hello(f);
                 } else {
                     frame(f);
                 }
@@ -190,7 +189,7 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
         end(INTERNAL);
     }
 
-    private boolean hello(Frames.Frame f) throws Frames.ProtocolException, StorageException {
+    private void hello(Frames.Frame f) throws Frames.ProtocolException, StorageException {
         Frames.Hello hello = Frames.hello(f);
         if (!log.hasStream(hello.stream()) && log.streamCount() >= Frames.MAX_STREAMS_PER_HOST) {
             throw new Frames.ProtocolException("too-many-streams", "host " + who.host() + " already has "
@@ -210,7 +209,6 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
                 + " stream=" + stream + " resume-after=" + last;
         LOG.info("stream-start {}", start);
         refusals.audit().event("stream-start " + start);
-        return true;
     }
 
     private void frame(Frames.Frame f) throws Frames.ProtocolException, StorageException {
@@ -291,12 +289,11 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
         // The host's newest record after this batch, and its digest, from the append itself: asked of the log
         // separately, another session's append could come between the two, and an ACK or a signed receipt would
         // name one record with another's digest. And no lock of the log is taken under this session's, which
-        // MINA's I/O thread needs to queue input.
-        String digest = appended.lastDigestHex();
+        // MINA's I/O thread needs to queue input. Put in hex only for an ACK that goes out (one per fsync round).
         synchronized (this) {
             appendedCseq = highest;
             appendedHostSeq = appended.lastSeq();
-            appendedDigest = digest;
+            appendedDigest = appended.lastDigest();
         }
         workers.commits().request(log, this);
     }
@@ -361,7 +358,8 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
         metrics.synced(ServerMetrics.SyncTrigger.SESSION, System.nanoTime() - syncStarted);
         try {
             if (capturedCseq != acked) {
-                byte[] d = capturedDigest.getBytes(StandardCharsets.US_ASCII);
+                String hex = HexFormat.of().formatHex(capturedDigest);
+                byte[] d = hex.getBytes(StandardCharsets.US_ASCII);
                 byte[] body = new byte[8 + d.length];
                 for (int i = 0; i < 8; i++) {
                     body[i] = (byte) (capturedHostSeq >>> (56 - 8 * i));
@@ -373,7 +371,7 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
                 }
                 acked = capturedCseq;
                 ackedHostSeq = capturedHostSeq;
-                ackedDigest = capturedDigest;
+                ackedDigest = hex;
             }
             // A receipt at most once a second, and always for the session's last ACK.
             boolean finishing = capturedEnd != null;

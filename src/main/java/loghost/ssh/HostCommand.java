@@ -198,8 +198,7 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
 
     // One turn: the checks (first turn only), then the pieces queued, then either the end or idleness.
     private void turn() {
-        LineBatch b = workers.batch();
-        b.clear();
+        LineBatch b = workers.lendBatch();
         b.rebind(batchStream, batchSession);
         batch = b;
         try {
@@ -207,8 +206,8 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
         } finally {
             // Whatever happened, the worker's batch leaves empty: the next turn may be another host's.
             batchSession = b.sessionId();
-            b.clear();
             batch = null;
+            workers.giveBack(b);
         }
         // Only now may another turn start (the state above is this turn's until here): at once if input is left,
         // at the back of the queue so that the others' turns go first; otherwise at the next data.

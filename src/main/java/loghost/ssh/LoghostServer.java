@@ -305,7 +305,7 @@ public final class LoghostServer implements AutoCloseable {
             metricsEndpoint.close();
         }
         try {
-            workers.stopping(true);
+            workers.markStopping();
             sshd.stop(true);
             // The sessions just closed still store and sync what they received: let them, before the logs close.
             workers.close();

@@ -22,8 +22,10 @@ final class SessionWorkers implements AutoCloseable {
     private final GroupCommit commits;
     private volatile boolean stopping;
     // A worker's batch, lent to the session whose turn it runs: memory for batches grows with the workers, not
-    // with the connected hosts.
+    // with the connected hosts. Lent at most once at a time: a turn run inside another on the same thread (a task
+    // the stopped pool handed back to the thread that gave it) gets a batch of its own.
     private final ThreadLocal<LineBatch> batches = ThreadLocal.withInitial(LineBatch::new);
+    private final ThreadLocal<boolean[]> lent = ThreadLocal.withInitial(() -> new boolean[1]);
 
     SessionWorkers() {
         // Appends block on the host's lock and on the page cache, not only on the CPU: twice the cores.
@@ -55,9 +57,24 @@ final class SessionWorkers implements AutoCloseable {
         work.execute(step);
     }
 
-    /** This thread's batch; empty between turns. */
-    LineBatch batch() {
-        return batches.get();
+    /** An empty batch for one turn: this thread's own, unless that is lent already; see {@link #giveBack}. */
+    LineBatch lendBatch() {
+        boolean[] inUse = lent.get();
+        if (inUse[0]) {
+            return new LineBatch();
+        }
+        inUse[0] = true;
+        LineBatch b = batches.get();
+        b.clear();
+        return b;
+    }
+
+    /** Ends a turn's use of a batch from {@link #lendBatch}, leaving it empty. */
+    void giveBack(LineBatch b) {
+        b.clear();
+        if (b == batches.get()) {
+            lent.get()[0] = false;
+        }
     }
 
     /** The fsync side: acknowledgements wait here for their records to be on disk. */
@@ -71,8 +88,8 @@ final class SessionWorkers implements AutoCloseable {
     }
 
     /** Marks the server as stopping; sessions closed from now on end as {@code closed-by-server}. */
-    void stopping(boolean value) {
-        this.stopping = value;
+    void markStopping() {
+        this.stopping = true;
     }
 
     /**
@@ -80,7 +97,7 @@ final class SessionWorkers implements AutoCloseable {
      * pool, then stops the threads. Called after the SSH server has closed every session.
      */
     void close(long seconds) throws InterruptedException {
-        stopping = true;
+        markStopping();
         work.shutdown();
         work.awaitTermination(seconds, TimeUnit.SECONDS);
         syncs.shutdown();

@@ -352,12 +352,7 @@ public final class HostLog {
         StoreFiles.createDayFile(path, headerLine);
         RandomAccessFile created = StoreFiles.openDayFile(path);
         if (file != null) {
-            try {
-                file.close();
-            } catch (IOException e) {
-                // Already synced above: nothing is lost; the descriptor is released either way.
-                LOG.warn("day-file-close-failed host={} reason=\"{}\"", host, e.getMessage());
-            }
+            closeSynced(file);
         }
         file = created;
         parked = false;
@@ -496,14 +491,19 @@ public final class HostLog {
         if (file == null || closed) {
             return;
         }
-        try {
-            file.close();
-        } catch (IOException e) {
-            // Synced before: nothing is lost; the descriptor is released either way.
-            LOG.warn("day-file-close-failed host={} reason=\"{}\"", host, e.getMessage());
-        }
+        closeSynced(file);
         file = null;
         parked = true;
+    }
+
+    // Closes a day file whose records were all synced: a failure loses nothing, and the descriptor is released
+    // either way, so it is only logged.
+    private void closeSynced(RandomAccessFile f) {
+        try {
+            f.close();
+        } catch (IOException e) {
+            LOG.warn("day-file-close-failed host={} reason=\"{}\"", host, e.getMessage());
+        }
     }
 
     // Opens the parked day file again for the next write. It must be exactly as it was left: a file that changed
@@ -599,10 +599,5 @@ public final class HostLog {
      * chain digest (the pair taken together, so another session's append cannot come between them).
      */
     public record AppendResult(long lastSeq, int records, byte[] lastDigest) {
-
-        /** {@link #lastDigest} as lowercase hex. */
-        public String lastDigestHex() {
-            return HexFormat.of().formatHex(lastDigest);
-        }
     }
 }

@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
 import loghost.seal.SealBlock;
 import loghost.seal.VerificationKey;
 import loghost.store.LineReader;
+import loghost.store.OneMemberGzip;
+import loghost.store.RecordView;
 import loghost.verify.VerifyReport.Kind;
 
 /**
@@ -518,8 +520,8 @@ public final class SealCheck {
                         Path f = files.get(file);
                         raw = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS);
                         lines = new LineReader(f.getFileName().toString().endsWith(".gz")
-                                ? new loghost.store.OneMemberGzip(raw, 1 << 16) : raw,
-                                loghost.store.RecordView.MAX_LINE_BYTES);
+                                ? new OneMemberGzip(raw, 1 << 16) : raw,
+                                RecordView.MAX_LINE_BYTES);
                         lineNo = lines.next() ? 1 : 0; // the header
                         continue;
                     }

@@ -1,15 +1,39 @@
 package loghost.ssh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import loghost.store.LineBatch;
+import loghost.store.RecordType;
 import org.junit.jupiter.api.Test;
 
 /** The shared workers while the server stops: a session's next turn, handed over then, still runs. */
 class SessionWorkersTest {
+
+    @Test
+    void aTurnRunInsideAnotherOnOneThreadGetsABatchOfItsOwn() throws Exception {
+        SessionWorkers workers = new SessionWorkers();
+        try {
+            LineBatch outer = workers.lendBatch();
+            byte[] line = "held by the outer turn".getBytes(StandardCharsets.US_ASCII);
+            outer.add(RecordType.LOG, line, 0, line.length);
+            LineBatch inner = workers.lendBatch(); // a turn the stopped pool ran here, inside the outer one
+            assertNotSame(outer, inner);
+            workers.giveBack(inner);
+            assertEquals(1, outer.count(), "the inner turn left the outer turn's batch alone");
+            workers.giveBack(outer);
+            assertSame(outer, workers.lendBatch(), "the thread's own batch, lent again, empty");
+            assertEquals(0, outer.count());
+        } finally {
+            workers.close(30);
+        }
+    }
 
     @Test
     void aTurnHandedOverWhileTheWorkersStopStillRuns() throws Exception {
