@@ -85,6 +85,35 @@ class SpoolDiskFullTest {
         }
     }
 
+    @Test
+    void stdinWriterFindsAnExactPrefixOfItsLinesStoredOnceAfterTheRestartAtLeastUpToTheNamedEntry() throws Exception {
+        // What docs/PROTOCOL.md tells a --stdin writer to assume at the spool-failed exit: entries up to cseq N are
+        // on disk and are delivered by the next start; lines after them may be lost (read but not on disk, or
+        // still in the pipe) or delivered (on disk though not known to be); the loghost holds a prefix, each once.
+        Path root = dir.resolve("disk");
+        Path spoolDir = root.resolve("spool");
+        List<String> lines = ForwardRig.lines("line", 1, 20_000).stream().map(l -> l + " " + "x".repeat(100)).toList();
+        try (Tmpfs disk = Tmpfs.mount(root, "1m"); ForwardRig rig = new ForwardRig(dir)) {
+            rig.loghost();
+            Path in = rig.file("in", lines);
+            Path filler = leaveFree(disk, 512 << 10);
+            ForwarderProcess f = rig.forward(spoolDir, in, "--stdin", "--heartbeat", "0s");
+            assertEquals(1, f.await(300), f::stderr);
+            var m = java.util.regex.Pattern.compile("entries after cseq (\\d+) are not known to be on disk and were "
+                    + "not sent").matcher(f.stderr());
+            assertTrue(m.find(), f::stderr);
+            int named = Integer.parseInt(m.group(1));
+            assertTrue(named > 0 && named < lines.size(), "some lines fitted, not all: " + named);
+
+            Files.delete(filler);
+            ForwarderProcess again = rig.forward(spoolDir, null, "--stdin", "--heartbeat", "0s");
+            assertEquals(0, again.await(300), again::stderr);
+            List<String> stored = rig.stored();
+            assertTrue(stored.size() >= named, "at least the named entries: " + stored.size() + " < " + named);
+            assertEquals(lines.subList(0, stored.size()), stored, "an exact prefix of the input, each line once");
+        }
+    }
+
     // Fills the disk, then frees the last {@code free} bytes of the filler; returns the filler.
     private static Path leaveFree(Tmpfs disk, long free) throws IOException {
         Path filler = disk.fill("filler");
