@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.store.DurableFile;
 import loghost.store.StoreFiles;
 
 /**
@@ -64,10 +64,7 @@ public final class ArchiveState {
         for (Dest d : dests.values()) {
             b.append(d.line()).append('\n');
         }
-        Path tmp = data.resolve(NAME + ".tmp");
-        Files.deleteIfExists(tmp);
-        StoreFiles.writePrivateFile(tmp, b.toString().getBytes(StandardCharsets.US_ASCII));
-        Files.move(tmp, data.resolve(NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFile.replace(data.resolve(NAME), b.toString().getBytes(StandardCharsets.US_ASCII));
     }
 
     /** A reason as it can stand in the file: printable ASCII without double quotes. */

@@ -11,11 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import loghost.store.DurableFile;
 import loghost.store.StoreFiles;
 
 /**
@@ -75,11 +75,7 @@ public final class EnrolledKeysFile {
                         PosixFilePermissions.fromString("rw-------")));
              FileLock lock = lockChannel.lock()) {
             EnrolledKeys updated = change.apply(load());
-            Path tmp = file.resolveSibling(NAME + ".new");
-            Files.deleteIfExists(tmp);
-            StoreFiles.writePrivateFile(tmp, updated.render().getBytes(StandardCharsets.UTF_8));
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            StoreFiles.syncDirectory(file.getParent());
+            DurableFile.replace(file, updated.render().getBytes(StandardCharsets.UTF_8));
             return updated;
         }
     }

@@ -7,13 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import loghost.store.HostName;
+import loghost.store.DurableFile;
 import loghost.store.StoreFiles;
 
 /**
@@ -102,10 +102,6 @@ public final class RevokedKeysFile {
         for (Revoked r : list) {
             sb.append(r.line()).append('\n');
         }
-        Path tmp = file.resolveSibling(NAME + ".new");
-        Files.deleteIfExists(tmp);
-        StoreFiles.writePrivateFile(tmp, sb.toString().getBytes(StandardCharsets.UTF_8));
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        StoreFiles.syncDirectory(file.getParent());
+        DurableFile.replace(file, sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

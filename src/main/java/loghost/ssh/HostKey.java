@@ -11,6 +11,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.util.Iterator;
 import java.util.Set;
+import loghost.store.DurableFile;
 import loghost.store.StoreFiles;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -42,10 +43,7 @@ public final class HostKey {
         String previous = Files.exists(seen) ? Files.readString(seen, java.nio.charset.StandardCharsets.US_ASCII).strip()
                 : null;
         if (!fingerprint.equals(previous)) {
-            Path tmp = dataDir.resolve(SEEN_FILE + ".new");
-            Files.deleteIfExists(tmp);
-            StoreFiles.writePrivateFile(tmp, (fingerprint + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            Files.move(tmp, seen, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            DurableFile.replace(seen, (fingerprint + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         }
         return previous;
     }

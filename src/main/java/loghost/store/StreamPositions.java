@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,10 +83,7 @@ final class StreamPositions {
         }
         StringBuilder sb = new StringBuilder("at ").append(file).append(' ').append(offset).append('\n');
         positions.forEach((s, c) -> sb.append(s).append(' ').append(c).append('\n'));
-        Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".new");
-        Files.deleteIfExists(tmp);
-        StoreFiles.writePrivateFile(tmp, sb.toString().getBytes(StandardCharsets.US_ASCII));
-        Files.move(tmp, stateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFile.replace(stateFile, sb.toString().getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Loads the state and scans the host's day files from where it left off (all of them without a state). */
