@@ -37,7 +37,7 @@ public final class SealCost {
                 b.add(RecordType.LOG, line, 0, line.length);
                 store.host(String.format("host-%05d", h)).append(b);
             }
-            store.syncAll();
+            store.sweepAll();
             long before = hostBytes(data);
             long t0 = System.nanoTime();
             sealer.closeEpoch();

@@ -13,6 +13,7 @@ import loghost.pull.PullSources;
 import loghost.store.HostName;
 import loghost.store.LogStore;
 import loghost.store.StoreFiles;
+import loghost.store.SyncPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,7 +56,9 @@ final class PullCommand implements Callable<Integer> {
         }
         Path data = settings.dataDir().toAbsolutePath().normalize();
         try (PullSources lock = PullSources.lock(data, PullSettings.none())) {
-            LogStore store = new LogStore(data.resolve("hosts"), settings.store().digest(), Clock.systemUTC());
+            // No sweep runs in a one-shot pull: the store's close at the end syncs; 0s syncs each append.
+            LogStore store = new LogStore(data.resolve("hosts"), settings.store().digest(), Clock.systemUTC(),
+                    new SyncPolicy(settings.store().fsyncInterval(), nanos -> { }));
             AuditTrail audit = new AuditTrail(store.host(HostName.AUDIT), settings.audit().refusalsPerSecond());
             Path stateDir = data.resolve(PullSources.STATE_DIR);
             StoreFiles.createOrCheckPrivateDirectory(stateDir, "pull state directory");

@@ -22,7 +22,6 @@ final class AppendLogCommand extends HostCommand {
 
     private final LogStore store;
     private final int maxLine;
-    private final boolean syncEachWrite;
     private final ServerMetrics metrics;
     // The session's state, touched by one worker at a time.
     private AuthenticatedHost who;
@@ -34,12 +33,11 @@ final class AppendLogCommand extends HostCommand {
     private long records;
     private long receivedSinceAppend;
 
-    AppendLogCommand(LogStore store, ActiveSessions sessions, int maxLine, boolean syncEachWrite, Refusals refusals,
-                     ServerMetrics metrics, SessionWorkers workers) {
+    AppendLogCommand(LogStore store, ActiveSessions sessions, int maxLine, Refusals refusals, ServerMetrics metrics,
+                     SessionWorkers workers) {
         super(sessions, refusals, workers);
         this.store = store;
         this.maxLine = maxLine;
-        this.syncEachWrite = syncEachWrite;
         this.metrics = metrics;
     }
 
@@ -127,13 +125,7 @@ final class AppendLogCommand extends HostCommand {
         batch.clear();
         records += n;
         counted.appended(n, receivedSinceAppend);
-        receivedSinceAppend = 0;
-        if (syncEachWrite) {
-            // fsync-interval 0: every append is synced before more is read (this worker waits for it).
-            long start = System.nanoTime();
-            log.sync();
-            metrics.synced(ServerMetrics.SyncTrigger.SESSION, System.nanoTime() - start);
-        }
+        receivedSinceAppend = 0; // with fsync-interval 0s the append above returned only once it was on disk
     }
 
     private void storageFailed(StorageException e) {

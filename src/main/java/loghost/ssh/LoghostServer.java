@@ -26,6 +26,7 @@ import loghost.store.HostLog;
 import loghost.store.HostName;
 import loghost.store.LogStore;
 import loghost.store.StorageException;
+import loghost.store.SyncPolicy;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
@@ -87,10 +88,14 @@ public final class LoghostServer implements AutoCloseable {
             LOG.warn("legacy-digest digest={}: collisions can be forged; use sha256 or sha512 for new hosts",
                     settings.store().digest().headerName());
         }
-        LogStore store = new LogStore(data.resolve("hosts"), settings.store().digest(), ServerClock.get());
+        ServerMetrics metrics = new ServerMetrics(data.resolve("hosts"), Clock.systemUTC());
+        // One policy for every chain of the store: sessions, acknowledged mode, the audit trail, pulled logs, seals.
+        SyncPolicy sync = new SyncPolicy(settings.store().fsyncInterval(),
+                nanos -> metrics.synced(ServerMetrics.SyncTrigger.SESSION, nanos));
+        LogStore store = new LogStore(data.resolve("hosts"), settings.store().digest(), ServerClock.get(), sync);
         AuditTrail audit = new AuditTrail(store.host(HostName.AUDIT), settings.audit().refusalsPerSecond());
         try {
-            return start(settings, data, hostKey, fingerprint, store, audit);
+            return start(settings, data, hostKey, fingerprint, store, audit, metrics);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             closeQuietly(audit, store, e);
             throw e;
@@ -98,7 +103,7 @@ public final class LoghostServer implements AutoCloseable {
     }
 
     private static LoghostServer start(Settings settings, Path data, HostKey.Loaded hostKey, String fingerprint,
-            LogStore store, AuditTrail audit) throws IOException, GeneralSecurityException {
+            LogStore store, AuditTrail audit, ServerMetrics metrics) throws IOException, GeneralSecurityException {
         if (hostKey.generated()) {
             audit.event("host-key-generated host-key=" + fingerprint);
         }
@@ -115,7 +120,6 @@ public final class LoghostServer implements AutoCloseable {
             sealer.witnessTo(settings.seal().witnessFile().get());
         }
 
-        ServerMetrics metrics = new ServerMetrics(data.resolve("hosts"), Clock.systemUTC());
         Refusals refusals = new Refusals(audit, metrics);
         EnrolledKeysAuthenticator authenticator = new EnrolledKeysAuthenticator(new EnrolledKeysFile(data), refusals);
         EnrolledKeys keys;
@@ -128,12 +132,11 @@ public final class LoghostServer implements AutoCloseable {
         ActiveSessions sessions = new ActiveSessions(settings.ssh().maxSessionsPerHost(), authenticator, metrics);
         AuthenticatedConnections connections = new AuthenticatedConnections(refusals,
                 settings.ssh().maxConnectionsPerHost());
-        boolean syncEachWrite = settings.store().fsyncInterval().isZero();
         int maxLine = settings.store().maxLineBytes();
         ReceiptSigner receipts = ReceiptSigner.of(hostKey.pair(), fingerprint);
         SessionWorkers workers = new SessionWorkers();
         CommandRouter router = new CommandRouter(
-                channel -> new AppendLogCommand(store, sessions, maxLine, syncEachWrite, refusals, metrics, workers),
+                channel -> new AppendLogCommand(store, sessions, maxLine, refusals, metrics, workers),
                 channel -> new AckedAppendCommand(store, sessions, maxLine, refusals, metrics, receipts, workers),
                 refusals);
         SshServer sshd = SshSurface.build(settings, hostKey.pair(), authenticator, router, connections,
@@ -146,14 +149,13 @@ public final class LoghostServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        Duration fsync = settings.store().fsyncInterval();
-        if (!fsync.isZero()) {
-            timers.scheduleWithFixedDelay(() -> {
-                long start = System.nanoTime();
-                store.syncAll();
-                metrics.synced(ServerMetrics.SyncTrigger.INTERVAL, System.nanoTime() - start);
-            }, fsync.toMillis(), fsync.toMillis(), TimeUnit.MILLISECONDS);
-        }
+        // Also with fsync-interval 0s, where every append syncs itself: the sweep parks idle hosts' day files.
+        long sweep = store.syncPolicy().sweepEvery().toMillis();
+        timers.scheduleWithFixedDelay(() -> {
+            long start = System.nanoTime();
+            store.sweepAll();
+            metrics.synced(ServerMetrics.SyncTrigger.INTERVAL, System.nanoTime() - start);
+        }, sweep, sweep, TimeUnit.MILLISECONDS);
         if (sealer != null) {
             scheduleEpochEnd(timers, sealer, settings.seal().epoch());
         }

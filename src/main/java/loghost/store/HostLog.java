@@ -37,6 +37,7 @@ public final class HostLog {
     private final Clock clock;
     private final RecordTime time = new RecordTime();
     private final Object syncLock = new Object();
+    private final SyncPolicy policy;
 
     private long lastSeq;
     private byte[] lastDigest;
@@ -55,14 +56,17 @@ public final class HostLog {
     private byte[] out;
     private int outLength;
     private boolean dirty;
+    // Records appended since the previous sweep: a sweep that finds none parks the day file (see sweep).
+    private boolean appendedSinceSweep;
     private String broken;
     private long tornBytes;
     private boolean closed;
     private boolean unsealed;
     private StreamPositions streams;
 
-    private HostLog(String host, Path dir, DigestAlgorithm algorithm, Clock clock) {
+    private HostLog(String host, Path dir, DigestAlgorithm algorithm, Clock clock, SyncPolicy policy) {
         this.host = host;
+        this.policy = policy;
         this.dir = dir;
         this.algorithm = algorithm;
         this.encoder = new RecordEncoder(algorithm);
@@ -75,8 +79,8 @@ public final class HostLog {
      * (a write cut short by a crash) is truncated and logged; anything else unexpected is a refusal.
      * A new chain uses {@code preferred}; an existing one keeps the algorithm its files were written with.
      */
-    static HostLog open(String host, Path dir, Path streamState, DigestAlgorithm preferred, Clock clock)
-            throws StorageException {
+    static HostLog open(String host, Path dir, Path streamState, DigestAlgorithm preferred, Clock clock,
+            SyncPolicy policy) throws StorageException {
         try {
             StoreFiles.checkPrivateDirectory(dir.getParent(), "hosts directory");
             StoreFiles.createOrCheckPrivateDirectory(dir, "host directory");
@@ -93,10 +97,10 @@ public final class HostLog {
             Path newest = StoreFiles.newestDayFile(dir);
             HostLog log;
             if (newest == null) {
-                log = new HostLog(host, dir, preferred, clock);
+                log = new HostLog(host, dir, preferred, clock, policy);
                 log.lastDigest = preferred.genesis(host);
             } else {
-                log = recover(host, dir, newest, preferred, clock);
+                log = recover(host, dir, newest, preferred, clock, policy);
             }
             // Compressed days too: a stream's last cseq may be only there when streams/HOST is lost.
             log.streams = StreamPositions.recover(dir, streamState, StoreFiles.storedDayFiles(dir));
@@ -106,8 +110,8 @@ public final class HostLog {
         }
     }
 
-    private static HostLog recover(String host, Path dir, Path file, DigestAlgorithm preferred, Clock clock)
-            throws IOException, StorageException {
+    private static HostLog recover(String host, Path dir, Path file, DigestAlgorithm preferred, Clock clock,
+            SyncPolicy policy) throws IOException, StorageException {
         RandomAccessFile raf = StoreFiles.openDayFile(file);
         try {
             TailReader.Tail tail = TailReader.read(raf);
@@ -124,7 +128,7 @@ public final class HostLog {
                 LOG.warn("host={} keeps digest {} (configured {} applies to new hosts only)",
                         host, header.algorithm().headerName(), preferred.headerName());
             }
-            HostLog log = new HostLog(host, dir, header.algorithm(), clock);
+            HostLog log = new HostLog(host, dir, header.algorithm(), clock, policy);
             if (tail.tornBytes() > 0) {
                 raf.setLength(tail.completeLength());
                 raf.getFD().sync();
@@ -167,10 +171,28 @@ public final class HostLog {
 
     /**
      * Chains and writes every message of {@code batch}, all stamped with one receive time; on failure the file is
-     * cut back to where it was, so no partial record remains, and the chain head is unchanged.
+     * cut back to where it was, so no partial record remains, and the chain head is unchanged. With the sync
+     * policy's every-write setting the records are on disk when this returns.
      */
-    public synchronized AppendResult append(LineBatch batch) throws StorageException {
-        return append(batch, clock.millis());
+    public AppendResult append(LineBatch batch) throws StorageException {
+        AppendResult r;
+        synchronized (this) {
+            r = append(batch, clock.millis());
+        }
+        syncIfEveryWrite(r.records());
+        return r;
+    }
+
+    // The sync of the every-write policy, through sync() like any other so that two fsyncs of one file never run at
+    // once. A caller holding this log's lock around its append (pull's marks, until they get a call of their own)
+    // syncs after releasing it: sync() under this lock could deadlock with a sweep holding syncLock.
+    private void syncIfEveryWrite(int records) throws StorageException {
+        if (!policy.everyWrite() || records == 0 || Thread.holdsLock(this)) {
+            return;
+        }
+        long start = System.nanoTime();
+        sync();
+        policy.writeSynced().accept(System.nanoTime() - start);
     }
 
     /**
@@ -187,6 +209,7 @@ public final class HostLog {
         batch.add(RecordType.SEAL, message, 0, message.length);
         append(batch, millis);
         unsealed = false;
+        // The sealer syncs every chain it sealed before it signs the checkpoint (Sealer), under any policy.
         return new SealPoint(lastSeq, HexFormat.of().formatHex(lastDigest));
     }
 
@@ -269,6 +292,7 @@ public final class HostLog {
                 }
             }
             dirty = true;
+            appendedSinceSweep = true;
             if (written > 0) {
                 unsealed = true;
             }
@@ -428,11 +452,21 @@ public final class HostLog {
         // One sync at a time: a caller that finds nothing dirty while another's fsync is still running must wait
         // for it, because that fsync is what covers the caller's records (an ACK may follow this return).
         synchronized (syncLock) {
-            syncOnce();
+            syncOnce(false);
         }
     }
 
-    private void syncOnce() throws StorageException {
+    /**
+     * The periodic sweep of the sync policy: syncs what was written since the last sync and, when nothing was
+     * appended since the previous sweep, closes the day file (it is reopened by the next write).
+     */
+    public void sweep() throws StorageException {
+        synchronized (syncLock) {
+            syncOnce(true);
+        }
+    }
+
+    private void syncOnce(boolean sweep) throws StorageException {
         RandomAccessFile synced;
         String day;
         long size;
@@ -442,12 +476,18 @@ public final class HostLog {
                 // Records appended before a failed fsync are not known to be on disk: never report them synced.
                 throw new StorageException("log of host " + host + " is out of service: " + broken);
             }
+            boolean idle = sweep && !appendedSinceSweep;
+            if (sweep) {
+                appendedSinceSweep = false;
+            }
             if (!dirty || file == null) {
-                // Nothing appended since the last sync (the timer's sweep runs every fsync-interval): the host is
-                // idle, so its output buffer and its open file go, and with thousands of connected hosts that is
-                // most of them.
-                out = null;
-                park();
+                if (idle) {
+                    // Nothing appended since the previous sweep: the host is idle, so its output buffer and its
+                    // open file go, and with thousands of connected hosts that is most of them. (Not on a caller's
+                    // own sync: with every write synced, that would close a busy host's file after each append.)
+                    out = null;
+                    park();
+                }
                 return;
             }
             synced = file;

@@ -19,10 +19,17 @@ public final class LogStore implements AutoCloseable {
     private final Path streamsDir;
     private final DigestAlgorithm algorithm;
     private final Clock clock;
+    private final SyncPolicy syncPolicy;
     private final ConcurrentMap<String, HostLog> open = new ConcurrentHashMap<>();
 
-    /** A store rooted at {@code hostsDir}; new chains use {@code algorithm}. */
+    /** A store rooted at {@code hostsDir}; new chains use {@code algorithm}; the default sync policy. */
     public LogStore(Path hostsDir, DigestAlgorithm algorithm, Clock clock) throws IOException {
+        this(hostsDir, algorithm, clock, SyncPolicy.DEFAULT);
+    }
+
+    /** A store rooted at {@code hostsDir}; new chains use {@code algorithm}; every chain syncs by {@code policy}. */
+    public LogStore(Path hostsDir, DigestAlgorithm algorithm, Clock clock, SyncPolicy policy) throws IOException {
+        this.syncPolicy = policy;
         this.hostsDir = hostsDir.toAbsolutePath().normalize();
         // Acknowledged streams' positions live beside the logs, not among them: verify allows only day files there.
         this.streamsDir = this.hostsDir.resolveSibling("streams");
@@ -48,7 +55,7 @@ public final class LogStore implements AutoCloseable {
         synchronized (open) {
             log = open.get(host);
             if (log == null) {
-                log = HostLog.open(host, dir, streamsDir.resolve(host), algorithm, clock);
+                log = HostLog.open(host, dir, streamsDir.resolve(host), algorithm, clock, syncPolicy);
                 open.put(host, log);
             }
             return log;
@@ -112,14 +119,22 @@ public final class LogStore implements AutoCloseable {
         return closedHosts;
     }
 
-    /** Syncs every chain written since its last sync; a failure is logged and leaves that chain out of service. */
-    public void syncAll() {
+    /** The policy every chain of this store syncs by. */
+    public SyncPolicy syncPolicy() {
+        return syncPolicy;
+    }
+
+    /**
+     * The sync policy's sweep over every open chain: syncs what was written since the last sync, parks idle day
+     * files; a failure is logged and leaves that chain out of service.
+     */
+    public void sweepAll() {
         for (HostLog log : open.values()) {
             if (log.outOfService()) {
                 continue; // reported once, as storage-broken, when it happened
             }
             try {
-                log.sync();
+                log.sweep();
             } catch (StorageException e) {
                 LOG.error("fsync-failed host={} reason=\"{}\"", log.host(), e.getMessage());
             }

@@ -305,7 +305,7 @@ class CompressTest {
         byte[] raw = line.getBytes(StandardCharsets.US_ASCII);
         b.add(RecordType.LOG, raw, 0, raw.length);
         store.host("web01").append(b);
-        store.syncAll();
+        store.sweepAll();
     }
 
     @Test

@@ -35,7 +35,7 @@ class HousekeeperTest {
         byte[] raw = line.getBytes(StandardCharsets.US_ASCII);
         b.add(RecordType.LOG, raw, 0, raw.length);
         store.host(host).append(b);
-        store.syncAll();
+        store.sweepAll();
     }
 
     static TreeSet<String> names(Path p) throws Exception {

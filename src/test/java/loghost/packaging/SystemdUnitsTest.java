@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
+import loghost.testing.TracedServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,16 +102,13 @@ class SystemdUnitsTest {
     }
 
     private static List<String> traced(Path trace, String... loghostArgs) {
-        List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-qq", "-o", trace.toString(), "java", "-cp",
-                System.getProperty("java.class.path"), "loghost.cli.Main"));
-        cmd.addAll(List.of(loghostArgs));
-        return cmd;
+        return TracedServer.command(trace, List.of(), loghostArgs);
     }
 
     @Test
     void everySystemCallOfServeAndForwardIsInsideTheUnitsFilter(@TempDir Path dir) throws Exception {
         assumeTool("systemd-analyze", "systemd");
-        assumeTool("strace", "strace");
+        TracedServer.assumeStrace();
         for (Path unit : UNITS) {
             String text = Files.readString(unit);
             assertTrue(text.contains("\nSystemCallFilter=@system-service\n"), unit + " filters @system-service");

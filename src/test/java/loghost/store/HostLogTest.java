@@ -220,15 +220,17 @@ class HostLogTest {
         HostLog log = store.host("web01");
         append(log, "one");
         Path file = HostRecords.files(dir.resolve("data"), "web01").get(0);
-        log.sync(); // writes the record out
+        log.sweep(); // the sync policy's sweep writes the record out
         assertEquals(1, openDescriptors(file));
-        log.sync(); // nothing new since: the host is idle and its file is closed
+        log.sync(); // a caller's own sync (an ACK's) leaves the file open: the host is busy
+        assertEquals(1, openDescriptors(file));
+        log.sweep(); // nothing new since the previous sweep: the host is idle and its file is closed
         assertEquals(0, openDescriptors(file));
 
         append(log, "two");
         assertEquals(1, openDescriptors(file));
-        log.sync();
-        log.sync();
+        log.sweep();
+        log.sweep();
         // Still the day's file at midnight: closing the day works on a closed file too.
         clock.set("2026-11-23T00:00:01.000Z");
         assertTrue(log.closeDayIfOver());
@@ -247,8 +249,8 @@ class HostLogTest {
         LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         HostLog log = store.host("web01");
         append(log, "one");
-        log.sync();
-        log.sync();
+        log.sweep();
+        log.sweep();
         Path file = HostRecords.files(dir.resolve("data"), "web01").get(0);
         Files.writeString(file, "1 2026-11-22T10:00:00.000Z log - 00 forged\n", StandardOpenOption.APPEND);
         long size = Files.size(file);
