@@ -14,8 +14,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Set;
-import loghost.housekeeping.CrashPoint;
 import loghost.housekeeping.Manifest;
+import loghost.housekeeping.StepObserver;
 import loghost.store.StoreFiles;
 
 /**
@@ -29,11 +29,16 @@ public final class DirectoryDestination implements Destination {
 
     private final String name;
     private final Path root;
+    private final StepObserver steps;
 
-    /** The destination {@code name} rooted at {@code root}, which must exist (a NAS that is not mounted is an error). */
-    public DirectoryDestination(String name, Path root) {
+    /**
+     * The destination {@code name} rooted at {@code root}, which must exist (a NAS that is not mounted is an error);
+     * {@code steps} hears of each copy made.
+     */
+    public DirectoryDestination(String name, Path root, StepObserver steps) {
         this.name = name;
         this.root = root;
+        this.steps = steps;
     }
 
     @Override
@@ -59,7 +64,7 @@ public final class DirectoryDestination implements Destination {
             return;
         }
         copy(source, dir, entry.name());
-        CrashPoint.after("archive-copied");
+        steps.after("archive-copied");
         if (!matches(target, entry)) {
             throw new IOException("archive " + name + ": hosts/" + host + "/" + entry.name()
                     + " read back does not match its MANIFEST entry (a disk or network error?); the online copy is kept");

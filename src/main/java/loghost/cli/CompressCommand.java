@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code loghost compress}: gzip every closed day file and list it in the host's MANIFEST (docs/FORMAT.md). */
@@ -36,6 +37,9 @@ final class CompressCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @ParentCommand
+    Main main;
+
     @Override
     public Integer call() throws IOException {
         Path data = options.settings().dataDir();
@@ -53,7 +57,7 @@ final class CompressCommand implements Callable<Integer> {
             names.sort(null);
         }
         PrintWriter out = spec.commandLine().getOut();
-        Compressor compressor = new Compressor(out);
+        Compressor compressor = new Compressor(out, main.environment().steps());
         int files = 0;
         StoreFiles.checkPrivateDirectory(data, "data directory");
         try (FileChannel lock = Compressor.lock(data)) {

@@ -38,6 +38,17 @@ public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    private final Environment environment;
+
+    private Main(Environment environment) {
+        this.environment = environment;
+    }
+
+    /** The clock and observers the commands of this run use. */
+    Environment environment() {
+        return environment;
+    }
+
     /** Bare {@code loghost}: usage on stderr, exit 2, since no command was given. */
     @Override
     public Integer call() {
@@ -50,7 +61,11 @@ public final class Main implements Callable<Integer> {
      * null, {@code help} or not a command's name (the man pages are made from the full one).
      */
     static CommandLine commandLine(String first) {
-        CommandLine cl = new CommandLine(new Main());
+        return commandLine(first, Environment.SYSTEM);
+    }
+
+    private static CommandLine commandLine(String first, Environment environment) {
+        CommandLine cl = new CommandLine(new Main(environment));
         Class<?> named = first == null ? null : COMMANDS.stream()
                 .filter(c -> c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(first))
                 .findFirst().orElse(null);
@@ -70,7 +85,12 @@ public final class Main implements Callable<Integer> {
 
     /** Runs a command line and returns its exit status; used by {@link #main} and by tests. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = commandLine(args.length == 0 ? null : args[0]);
+        return run(Environment.SYSTEM, out, err, args);
+    }
+
+    /** As {@link #run(PrintWriter, PrintWriter, String...)} in {@code environment} (a test's clock, say). */
+    public static int run(Environment environment, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = commandLine(args.length == 0 ? null : args[0], environment);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -14,7 +14,6 @@ import loghost.config.Settings;
 import loghost.config.SettingsChanges;
 import loghost.config.SettingsLoader;
 import loghost.housekeeping.Housekeeper;
-import loghost.housekeeping.ServerClock;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
@@ -27,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sun.misc.Signal;
@@ -60,6 +60,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @ParentCommand
+    Main main;
 
     @Override
     public Integer call() throws Exception {
@@ -96,14 +99,15 @@ final class ServeCommand implements Callable<Integer> {
         PullSources pulls = PullSources.lock(settings.dataDir(), PullSettings.load(options.configFile()));
         LoghostServer server;
         try {
-            server = LoghostServer.start(settings);
+            server = LoghostServer.start(settings, main.environment().clock());
             pulls.start(settings, server.store(), server.audit());
         } catch (Exception e) {
             pulls.close();
             throw e;
         }
         Housekeeper housekeeper = new Housekeeper(settings.dataDir().toAbsolutePath().normalize(), server.store(),
-                settings.housekeeping(), server::auditEvent, ServerClock.get()).start();
+                settings.housekeeping(), server::auditEvent, main.environment().clock(), main.environment().steps())
+                .start();
         Stopper stopper = new Stopper(server, pulls, housekeeper);
         reloader.set(new Reloader(server, settings));
         // Any other way the JVM goes down (System.exit, a fatal error) still syncs and closes the logs.

@@ -35,7 +35,7 @@ public final class Housekeeper implements AutoCloseable {
     private final LogStore store;
     private final Settings.Housekeeping settings;
     private final Consumer<String> audit;
-    private final Compressor compressor = new Compressor(new PrintWriter(Writer.nullWriter()));
+    private final Compressor compressor;
     private final Retention retention;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "loghost-housekeeping");
@@ -43,14 +43,18 @@ public final class Housekeeper implements AutoCloseable {
         return t;
     });
 
-    /** Housekeeping of the store in {@code data}, auditing through {@code audit}; call {@link #start()} to run it. */
+    /**
+     * Housekeeping of the store in {@code data}, auditing through {@code audit}, each crash-safe step told to
+     * {@code steps}; call {@link #start()} to run it.
+     */
     public Housekeeper(Path data, LogStore store, Settings.Housekeeping settings, Consumer<String> audit,
-                       Clock clock) {
+                       Clock clock, StepObserver steps) {
         this.data = data;
         this.store = store;
         this.settings = settings;
         this.audit = audit;
-        this.retention = new Retention(settings, audit, clock);
+        this.compressor = new Compressor(new PrintWriter(Writer.nullWriter()), steps);
+        this.retention = new Retention(settings, audit, clock, steps);
     }
 
     /** Runs a first pass now, then one every interval. */

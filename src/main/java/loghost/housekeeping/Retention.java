@@ -32,16 +32,18 @@ final class Retention {
     private final Settings.Housekeeping settings;
     private final Consumer<String> audit;
     private final Clock clock;
+    private final StepObserver steps;
     private final List<Destination> destinations = new ArrayList<>();
     private final java.util.Map<String, List<String>> failures = new java.util.TreeMap<>();
     private boolean destinationFailed;
 
-    Retention(Settings.Housekeeping settings, Consumer<String> audit, Clock clock) {
+    Retention(Settings.Housekeeping settings, Consumer<String> audit, Clock clock, StepObserver steps) {
         this.settings = settings;
         this.audit = audit;
         this.clock = clock;
+        this.steps = steps;
         for (Settings.ArchiveDestination d : settings.destinations()) {
-            destinations.add(Destinations.of(d, clock));
+            destinations.add(Destinations.of(d, clock, steps));
         }
     }
 
@@ -74,7 +76,7 @@ final class Retention {
                 }
                 if (destinations.isEmpty()) {
                     Manifest.appendMark(manifest, host, e.name(), null);
-                    CrashPoint.after("delete-marked");
+                    steps.after("delete-marked");
                     remove(dir, file);
                     audit("deleted", host, e.name(), "reason=retention.delete-after");
                     continue;
@@ -105,7 +107,7 @@ final class Retention {
                     throw x;
                 }
                 Manifest.appendMark(manifest, host, e.name(), d.name());
-                CrashPoint.after("archive-marked");
+                steps.after("archive-marked");
             }
             names.add(d.name());
         }
@@ -118,7 +120,7 @@ final class Retention {
                 throw x;
             }
         }
-        CrashPoint.after("archive-manifest-copied");
+        steps.after("archive-manifest-copied");
         remove(dir, file);
         audit("archived", host, e.name(), "to=" + String.join(",", names));
     }
@@ -153,10 +155,10 @@ final class Retention {
         failures.clear();
     }
 
-    private static void remove(Path dir, Path file) throws IOException {
+    private void remove(Path dir, Path file) throws IOException {
         Files.delete(file);
         StoreFiles.syncDirectory(dir);
-        CrashPoint.after("online-deleted");
+        steps.after("online-deleted");
     }
 
     private void audit(String what, String host, String name, String rest) {

@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import loghost.audit.AuditTrail;
 import loghost.config.Settings;
 import loghost.config.SettingsChanges;
-import loghost.housekeeping.ServerClock;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
 import loghost.metrics.MetricsEndpoint;
@@ -80,6 +79,12 @@ public final class LoghostServer implements AutoCloseable {
     /** Checks the data directory, recovers every chain, builds and starts the server; returns once it listens. */
     public static LoghostServer start(Settings settings) throws IOException, GeneralSecurityException,
             StorageException {
+        return start(settings, Clock.systemUTC());
+    }
+
+    /** As {@link #start(Settings)}, stamping records and ending epochs by {@code clock}. */
+    public static LoghostServer start(Settings settings, Clock clock) throws IOException, GeneralSecurityException,
+            StorageException {
         Path data = settings.dataDir().toAbsolutePath().normalize();
         DataDirectory.prepare(data);
         HostKey.Loaded hostKey = HostKey.loadOrCreate(data);
@@ -92,10 +97,10 @@ public final class LoghostServer implements AutoCloseable {
         // One policy for every chain of the store: sessions, acknowledged mode, the audit trail, pulled logs, seals.
         SyncPolicy sync = new SyncPolicy(settings.store().fsyncInterval(),
                 nanos -> metrics.synced(ServerMetrics.SyncTrigger.SESSION, nanos));
-        LogStore store = new LogStore(data.resolve("hosts"), settings.store().digest(), ServerClock.get(), sync);
+        LogStore store = new LogStore(data.resolve("hosts"), settings.store().digest(), clock, sync);
         AuditTrail audit = new AuditTrail(store.host(HostName.AUDIT), settings.audit().refusalsPerSecond());
         try {
-            return start(settings, data, hostKey, fingerprint, store, audit, metrics);
+            return start(settings, data, hostKey, fingerprint, store, audit, metrics, clock);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             closeQuietly(audit, store, e);
             throw e;
@@ -103,7 +108,8 @@ public final class LoghostServer implements AutoCloseable {
     }
 
     private static LoghostServer start(Settings settings, Path data, HostKey.Loaded hostKey, String fingerprint,
-            LogStore store, AuditTrail audit, ServerMetrics metrics) throws IOException, GeneralSecurityException {
+            LogStore store, AuditTrail audit, ServerMetrics metrics, Clock clock)
+            throws IOException, GeneralSecurityException {
         if (hostKey.generated()) {
             audit.event("host-key-generated host-key=" + fingerprint);
         }
@@ -115,7 +121,7 @@ public final class LoghostServer implements AutoCloseable {
         for (HostLog repaired : store.recoverAll()) {
             audit.event("torn-tail-repaired host=" + repaired.host() + " bytes=" + repaired.tornBytesRepaired());
         }
-        Sealer sealer = settings.seal().enabled() ? openSealer(data, store, audit) : null;
+        Sealer sealer = settings.seal().enabled() ? openSealer(data, store, audit, clock) : null;
         if (sealer != null && settings.seal().witnessFile().isPresent()) {
             sealer.witnessTo(settings.seal().witnessFile().get());
         }
@@ -199,14 +205,14 @@ public final class LoghostServer implements AutoCloseable {
     }
 
     // The seal chain, created by the first start (its verification key logged and audited), then continued.
-    private static Sealer openSealer(Path data, LogStore store, AuditTrail audit) throws IOException {
+    private static Sealer openSealer(Path data, LogStore store, AuditTrail audit, Clock clock) throws IOException {
         if (!Sealer.exists(data)) {
-            VerificationKey key = Sealer.init(data, ServerClock.get());
+            VerificationKey key = Sealer.init(data, clock);
             LOG.info("seal-initialized key={} file={}: pin this verification key off the loghost (loghost verify"
                     + " --key)", key, data.resolve(Sealer.PUBLIC_KEY_FILE));
             audit.event("seal-initialized key=" + key);
         }
-        Sealer sealer = Sealer.open(data, store, ServerClock.get());
+        Sealer sealer = Sealer.open(data, store, clock);
         LOG.info("sealing epoch={} key={}", sealer.epoch(), Sealer.publicKey(data));
         return sealer;
     }

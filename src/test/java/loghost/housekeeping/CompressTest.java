@@ -172,6 +172,17 @@ class CompressTest {
                 null, null, 60);
     }
 
+    @Test
+    void theProgramItselfReadsNoTestPropertyOnlyTheTestsLauncherDoes() throws Exception {
+        // The crash point is a tests' tool: the shipped entry point must not halt on a property anyone can set.
+        Path data = store(dir);
+        Run.Result r = Run.run(List.of("java", "-Dloghost.test.halt-after=renamed", "-cp",
+                System.getProperty("java.class.path"), "loghost.cli.Main", "compress", "--data", data.toString()),
+                null, null, 120);
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(OK, Cli.run(data, "verify").stdout(), "compressed to the end");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"tmp-partial", "tmp-synced", "renamed", "manifest-tmp", "manifest-partial", "manifested",
         "deleted"})
@@ -181,7 +192,8 @@ class CompressTest {
 
         // A real loghost process that dies (Runtime.halt: no cleanup, as kill -9) right after STEP.
         Run.Result crashed = Run.run(List.of("java", "-Dloghost.test.halt-after=" + step, "-cp",
-                System.getProperty("java.class.path"), "loghost.cli.Main", "compress", "--data", data.toString()),
+                System.getProperty("java.class.path"), "loghost.testing.TestMain", "compress", "--data",
+                data.toString()),
                 null, null, 120);
         assertEquals(137, crashed.exit(), crashed::toString);
 
@@ -313,7 +325,8 @@ class CompressTest {
         Path data = store(dir);
         // db01: day 22 done, day 23 renamed with half a manifest entry; web01: a leftover tmp from another crash.
         Run.Result crashed = Run.run(List.of("java", "-Dloghost.test.halt-after=manifest-partial", "-cp",
-                System.getProperty("java.class.path"), "loghost.cli.Main", "compress", "--data", data.toString()),
+                System.getProperty("java.class.path"), "loghost.testing.TestMain", "compress", "--data",
+                data.toString()),
                 null, null, 120);
         assertEquals(137, crashed.exit(), crashed::toString);
         Files.writeString(data.resolve("hosts/web01/2026-11-22.log.gz.tmp"), "\u001f\u008b half");

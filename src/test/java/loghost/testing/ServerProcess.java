@@ -64,7 +64,10 @@ public final class ServerProcess implements AutoCloseable {
             List<String> serveArgs) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("java"));
         cmd.addAll(jvmArgs);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "loghost.cli.Main", "serve",
+        // The tests' launcher where a test sets its clock or crash point; the program's own entry point otherwise.
+        String main = jvmArgs.stream().anyMatch(a -> a.startsWith("-Dloghost.test.")) ? TestMain.class.getName()
+                : "loghost.cli.Main";
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main, "serve",
                 "--data", data.toString(), "--listen", "127.0.0.1:" + port));
         cmd.addAll(serveArgs);
         if (!serveArgs.contains("--config")) {

@@ -1,4 +1,4 @@
-package loghost.housekeeping;
+package loghost.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,27 +11,18 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 
 /**
- * The clock {@code serve} runs on: the system's UTC clock; or, in tests only, with {@code
- * -Dloghost.test.clock-file=PATH}, the instant written in that file (ISO-8601, re-read at every reading), so that a
- * test can move a real server process through midnight.
+ * A clock showing the instant written in a file (ISO-8601, re-read at every reading), so that a test can move a
+ * real server process through midnight ({@link TestMain}, {@code -Dloghost.test.clock-file=PATH}).
  */
-public final class ServerClock extends Clock {
-
-    /** Test-only: the file whose instant the server's clock shows. */
-    static final String FILE_PROPERTY = "loghost.test.clock-file";
+public final class FileClock extends Clock {
 
     private final Path file;
     private volatile long lastRead;
 
-    private ServerClock(Path file) {
+    /** The clock of {@code file}. */
+    public FileClock(Path file) {
         this.file = file;
         this.lastRead = System.currentTimeMillis();
-    }
-
-    /** The system's UTC clock, unless the test-only property names a clock file. */
-    public static Clock get() {
-        String f = System.getProperty(FILE_PROPERTY);
-        return f == null || f.isEmpty() ? Clock.systemUTC() : new ServerClock(Path.of(f));
     }
 
     @Override
