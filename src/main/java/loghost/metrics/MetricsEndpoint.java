@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -143,11 +144,16 @@ public final class MetricsEndpoint implements AutoCloseable {
                 c.close();
                 continue;
             }
-            deadlines.schedule(() -> {
-                if (c.reading) {
-                    c.close();
-                }
-            }, REQUEST_TIME.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                deadlines.schedule(() -> {
+                    if (c.reading) {
+                        c.close();
+                    }
+                }, REQUEST_TIME.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                c.close(); // close() ran meanwhile
+                continue;
+            }
             daemon(() -> serve(c), "loghost-metrics").start();
         }
     }
@@ -166,8 +172,8 @@ public final class MetricsEndpoint implements AutoCloseable {
             c.reading = false;
             deadlines.schedule(c::close, RESPONSE_TIME.toMillis(), TimeUnit.MILLISECONDS);
             respond(request, s.getOutputStream());
-        } catch (IOException e) {
-            // Too slow, too long, evicted, or gone: there is nobody to answer.
+        } catch (IOException | RejectedExecutionException e) {
+            // Too slow, too long, evicted, or gone (or the endpoint stopping): there is nobody to answer.
         } finally {
             c.reading = false;
             synchronized (open) {
