@@ -29,6 +29,12 @@ public final class Frames {
      */
     public static final int MAX_STREAMS_PER_HOST = 4096;
 
+    /**
+     * Stream ids starting with this are refused in HELLO: they are the loghost's own pull records
+     * ({@code c=pull.c}, {@code c=pull.P.ID}, {@code c=pull.j.X}), which a pushing host must not be able to forge.
+     */
+    public static final String RESERVED_PREFIX = "pull.";
+
     /** Client: opens the stream. Body: {@code loghost-ack 1 stream=ID}, and {@code " receipts=1"} to ask for receipts. */
     public static final byte HELLO = 'h';
     /** Client: one whole line. Body: u64 cseq, then the line's bytes (no LF). */
@@ -124,6 +130,11 @@ public final class Frames {
     /** The stream id of a HELLO body. */
     public static String parseHello(Frame f) throws ProtocolException {
         return hello(f).stream();
+    }
+
+    /** True when {@code streamId} is reserved for the loghost's own records (see {@link #RESERVED_PREFIX}). */
+    public static boolean isReserved(String streamId) {
+        return streamId.startsWith(RESERVED_PREFIX);
     }
 
     /** A HELLO: the stream it opens, and whether the client asks for signed receipts. */

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The files serve-logs may read, from its allow file: a path is served only when both the path as given and its
@@ -17,14 +16,14 @@ import java.util.regex.Pattern;
  */
 final class AllowedFiles {
 
-    private final List<Pattern> allowed;
+    private final List<String> allowed;
     private final Journal journal;
 
     /** The journal the allow file lets the loghost follow: the system's ({@code dir} null) or a directory's. */
     record Journal(Path dir) {
     }
 
-    private AllowedFiles(List<Pattern> allowed, Journal journal) {
+    private AllowedFiles(List<String> allowed, Journal journal) {
         this.allowed = allowed;
         this.journal = journal;
     }
@@ -42,7 +41,7 @@ final class AllowedFiles {
         } catch (IOException | RuntimeException e) {
             throw new Refusal(Refusal.CONFIG, "serve-logs: cannot read the allow file: " + file);
         }
-        List<Pattern> patterns = new ArrayList<>();
+        List<String> patterns = new ArrayList<>();
         Journal journal = null;
         for (int i = 0; i < lines.size(); i++) {
             String l = lines.get(i).strip();
@@ -57,15 +56,15 @@ final class AllowedFiles {
                 throw new Refusal(Refusal.CONFIG, "serve-logs: cannot read the allow file: " + file + " line "
                         + (i + 1) + " is not an absolute path or pattern");
             }
-            patterns.add(RemotePath.compile(l));
+            patterns.add(l);
         }
         return new AllowedFiles(List.copyOf(patterns), journal);
     }
 
     /** True when {@code path} (a string in the path grammar) matches an allowed line. */
     boolean allows(String path) {
-        for (Pattern p : allowed) {
-            if (p.matcher(path).matches()) {
+        for (String p : allowed) {
+            if (RemotePath.matches(p, path)) {
                 return true;
             }
         }

@@ -289,13 +289,13 @@ public final class ServeLogs {
         if (dir.contains("*") || dir.contains("?")) {
             throw Refusal.refused("a pattern may hold * and ? in its last component only");
         }
-        Pattern names = RemotePath.compile(pattern.substring(slash + 1));
+        String names = pattern.substring(slash + 1);
         List<String> found = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of(dir))) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 String full = (dir.equals("/") ? "" : dir) + "/" + name;
-                if (names.matcher(name).matches() && RemotePath.isPath(full) && allowed.allows(full)) {
+                if (RemotePath.matches(names, name) && RemotePath.isPath(full) && allowed.allows(full)) {
                     found.add(full);
                 }
             }

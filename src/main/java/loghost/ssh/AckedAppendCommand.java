@@ -51,6 +51,8 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
     private HostLog log;
     private String stream;
     private boolean wantsReceipts;
+    // The stream this session was admitted to by the host's log (counted against the cap until it leaves).
+    private String admitted;
     private CseqRules rules;
     private HostMetrics counted;
     private long receivedSinceAppend;
@@ -191,9 +193,17 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
 
     private void hello(Frames.Frame f) throws Frames.ProtocolException, StorageException {
         Frames.Hello hello = Frames.hello(f);
-        if (!log.hasStream(hello.stream()) && log.streamCount() >= Frames.MAX_STREAMS_PER_HOST) {
+        if (Frames.isReserved(hello.stream())) {
+            // The loghost's own pull records carry c=pull.*: a pushing key must not be able to write lookalikes.
+            throw new Frames.ProtocolException("reserved-stream", "stream id " + hello.stream() + " is reserved: "
+                    + "ids starting with " + Frames.RESERVED_PREFIX + " are the loghost's own pull records");
+        }
+        if (!log.admitStream(hello.stream(), Frames.MAX_STREAMS_PER_HOST)) {
             throw new Frames.ProtocolException("too-many-streams", "host " + who.host() + " already has "
                     + Frames.MAX_STREAMS_PER_HOST + " streams; a new stream id is refused");
+        }
+        synchronized (this) {
+            admitted = hello.stream();
         }
         long last = log.streamPosition(hello.stream());
         // The client takes WELCOME's last as acknowledged and drops those lines from its spool: they must be on
@@ -431,6 +441,7 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
             }
             ended = true;
         }
+        leaveStream();
         String end = "host=" + who.host() + " stream=" + stream + " ending=" + how.name() + " last="
                 + log.streamPosition(stream);
         LOG.info("stream-end {}", end);
@@ -463,7 +474,20 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
         fail(code, message);
     }
 
+    // Once, whichever way the session ends: a stream it left without a record no longer counts against the cap.
+    private void leaveStream() {
+        String s;
+        synchronized (this) {
+            s = admitted;
+            admitted = null;
+        }
+        if (s != null) {
+            log.leaveStream(s);
+        }
+    }
+
     private void fail(int code, String message) {
+        leaveStream();
         out().write(text(Frames.ERROR, message));
         exitWithMessage(code, message);
     }

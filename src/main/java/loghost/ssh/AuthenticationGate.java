@@ -3,6 +3,7 @@ package loghost.ssh;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.NamedFactory;
@@ -11,6 +12,7 @@ import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.kex.KexProposalOption;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionDisconnectHandler;
+import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.common.signature.Signature;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
@@ -23,11 +25,15 @@ import org.apache.sshd.server.session.ServerUserAuthServiceFactory;
 /**
  * What happens before a key is admitted, held per connection and every refusal audited: at most
  * {@code maxAuthRequests} authentication requests per connection (MINA counts per userauth service, and a
- * client gets a fresh one with every SERVICE_REQUEST), no certificate keys, and a failed algorithm negotiation.
+ * client gets a fresh one with every SERVICE_REQUEST), no certificate keys, a failed algorithm negotiation, and
+ * an enrolled key that was only probed (answered PK_OK) and never used to log in.
  */
 final class AuthenticationGate {
 
     private static final AttributeKey<AtomicInteger> AUTH_REQUESTS = new AttributeKey<>();
+    // Enrolled keys this connection asked about without a signature and was told "yes" (PK_OK): fingerprint to
+    // enrolled host. Bounded by maxAuthRequests.
+    private static final AttributeKey<Map<String, String>> PROBED = new AttributeKey<>();
     private static final String CERTIFICATE = "-cert-v01@openssh.com";
 
     private final int maxAuthRequests;
@@ -75,6 +81,42 @@ final class AuthenticationGate {
         };
     }
 
+    /**
+     * Audits each enrolled key a connection probed but did not log in with, once it logs in with another or
+     * closes: a client that only asks "is this key enrolled?" learns it (OpenSSH answers alike), so the operator
+     * sees it. A normal login probes its key and then signs with it, and is not reported.
+     */
+    SessionListener probes() {
+        return new SessionListener() {
+            @Override
+            public void sessionEvent(Session session, Event event) {
+                if (event == Event.Authenticated) {
+                    reportProbes(session);
+                }
+            }
+
+            @Override
+            public void sessionClosed(Session session) {
+                reportProbes(session);
+            }
+        };
+    }
+
+    private void reportProbes(Session session) {
+        Map<String, String> probed = session.removeAttribute(PROBED);
+        if (probed == null) {
+            return;
+        }
+        AuthenticatedHost who = session.getAttribute(AuthenticatedHost.ATTRIBUTE);
+        String loggedIn = session instanceof ServerSession s && s.isAuthenticated() && who != null
+                ? who.fingerprint() : null;
+        probed.forEach((fingerprint, host) -> {
+            if (!fingerprint.equals(loggedIn)) {
+                refusals.log("key-probe", session, "key=" + fingerprint + " enrolled-host=" + host);
+            }
+        });
+    }
+
     private final class Counted extends ServerUserAuthService {
 
         Counted(Session session) throws IOException {
@@ -107,10 +149,11 @@ final class AuthenticationGate {
         public Boolean doAuth(Buffer buffer, boolean init) throws Exception {
             // The algorithm name and the key blob's own type name: a client may send a certificate under either.
             int start = buffer.rpos();
+            boolean signed;
             String algorithm;
             String keyType;
             try {
-                buffer.getBoolean();
+                signed = buffer.getBoolean();
                 algorithm = buffer.getString();
                 keyType = new ByteArrayBuffer(buffer.getBytes()).getString();
             } finally {
@@ -121,7 +164,15 @@ final class AuthenticationGate {
                         + " user=" + Refusals.quote(getUsername()));
                 return Boolean.FALSE;
             }
-            return super.doAuth(buffer, init);
+            Boolean result = super.doAuth(buffer, init);
+            // null without a signature: the key is enrolled and MINA answered PK_OK; the authenticator, which
+            // MINA asks the same question with and without one, named its host.
+            AuthenticatedHost who = getServerSession().getAttribute(AuthenticatedHost.ATTRIBUTE);
+            if (!signed && result == null && who != null) {
+                getServerSession().computeAttributeIfAbsent(PROBED, k -> new ConcurrentHashMap<>())
+                        .put(who.fingerprint(), who.host());
+            }
+            return result;
         }
     }
 }

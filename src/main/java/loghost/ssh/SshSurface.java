@@ -61,6 +61,7 @@ final class SshSurface {
         sshd.setGlobalRequestHandlers(global);
 
         sshd.addSessionListener(connections);
+        sshd.addSessionListener(gate.probes());
         sshd.addSessionListener(new ConnectionLimits(settings.ssh().maxUnauthenticated(),
                 settings.ssh().maxConnectionsPerSource(), refusals));
         CoreModuleProperties.AUTH_TIMEOUT.set(sshd, settings.ssh().authTimeout());

@@ -63,6 +63,9 @@ public final class HostLog {
     private boolean closed;
     private boolean unsealed;
     private StreamPositions streams;
+    // Streams a session was admitted to, with how many sessions hold each: a new stream counts against the
+    // cap from its HELLO on, not from its first record, so that HELLOs racing each other cannot pass it together.
+    private final java.util.Map<String, Integer> admitted = new java.util.HashMap<>();
 
     private HostLog(String host, Path dir, DigestAlgorithm algorithm, Clock clock, SyncPolicy policy) {
         this.host = host;
@@ -603,6 +606,32 @@ public final class HostLog {
     /** True when {@code stream} has a record in this log. */
     public synchronized boolean hasStream(String stream) {
         return streams.has(stream);
+    }
+
+    /**
+     * Admits one session to {@code stream}: true when this log holds the stream, or holds fewer than {@code max}
+     * streams counting those admitted without a record yet; the session then counts until {@link #leaveStream}.
+     * The check and the admission are one step under the host's lock, so concurrent sessions never pass the cap.
+     */
+    public synchronized boolean admitStream(String stream, int max) {
+        if (!streams.has(stream) && !admitted.containsKey(stream)) {
+            int count = streams.count();
+            for (String s : admitted.keySet()) {
+                if (!streams.has(s)) {
+                    count++;
+                }
+            }
+            if (count >= max) {
+                return false;
+            }
+        }
+        admitted.merge(stream, 1, Integer::sum);
+        return true;
+    }
+
+    /** Ends one admission of {@link #admitStream}: a stream left without a record no longer counts. */
+    public synchronized void leaveStream(String stream) {
+        admitted.computeIfPresent(stream, (s, n) -> n == 1 ? null : n - 1);
     }
 
     /** How many streams have records in this log. */

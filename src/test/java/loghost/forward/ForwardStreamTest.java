@@ -212,6 +212,17 @@ class ForwardStreamTest {
     }
 
     @Test
+    void streamNamesThatWouldMakeAPullStreamIdAreRefused() throws Exception {
+        for (String name : List.of("pull", "pull.c")) {
+            ForwarderProcess f = rig.forward(dir.resolve("spool-" + name), rig.file("in-" + name, List.of("x")),
+                    "--stdin", "--stream", name);
+            assertEquals(1, f.await(60), f::stderr);
+            assertTrue(f.stderr().contains("loghost: error: stream name \"" + name + "\" is reserved: stream ids "
+                    + "starting with pull. are the loghost's own pull records"), f::stderr);
+        }
+    }
+
+    @Test
     void spoolOfOneStreamNameRefusesAnother() throws Exception {
         rig.loghost();
         Path spool = dir.resolve("spool");

@@ -143,6 +143,62 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void clientsTricklingTheirRequestsNeitherStarveAScrapeNorStayOpen() throws Exception {
+        startWithHost("web01");
+        URI url = URI.create(server.metricsUrl().orElseThrow());
+        List<java.net.Socket> tricklers = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread trickle = new Thread(() -> {
+            // One header byte a second on each connection, as long as the server keeps it open.
+            while (!stop.get()) {
+                for (java.net.Socket s : tricklers) {
+                    try {
+                        s.getOutputStream().write('X');
+                        s.getOutputStream().flush();
+                    } catch (IOException closedByTheServer) {
+                        // what the test waits for below
+                    }
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try {
+            for (int i = 0; i < 32; i++) {
+                java.net.Socket s = new java.net.Socket(url.getHost(), url.getPort());
+                s.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(
+                        StandardCharsets.US_ASCII));
+                tricklers.add(s);
+            }
+            trickle.start();
+            long start = System.nanoTime();
+            String body = scrape(); // fails after 30 s
+            assertTrue(body.contains("loghost_store_disk_usage_bytes"), body);
+            assertTrue(System.nanoTime() - start < MetricsEndpoint.REQUEST_TIME.toNanos(),
+                    "a scrape waited for slow clients");
+            // Each trickler is closed by the server once its request time is up (or sooner, to make room).
+            for (java.net.Socket s : tricklers) {
+                s.setSoTimeout((int) WAIT.toMillis());
+                try {
+                    assertEquals(-1, s.getInputStream().read(), "the server answered a request never finished");
+                } catch (java.net.SocketException reset) {
+                    // closed, and our next byte reset it: closed all the same
+                }
+            }
+        } finally {
+            stop.set(true);
+            trickle.interrupt();
+            for (java.net.Socket s : tricklers) {
+                s.close();
+            }
+        }
+        assertTrue(scrape().contains("loghost_store_disk_usage_bytes"));
+    }
+
+    @Test
     void aShellRequestIsCountedUnderItsReasonCode() throws Exception {
         Path key = startWithHost("web01");
         Run.Result r = Run.run(ssh(key), null, java.util.Map.of(), 120);

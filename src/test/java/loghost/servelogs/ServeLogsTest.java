@@ -61,6 +61,46 @@ class ServeLogsTest {
         return r.text().split(" ")[0];
     }
 
+    // The real command, in its own JVM, as sshd runs it: SSH_ORIGINAL_COMMAND in the environment.
+    private loghost.testing.Run.Result runProcess(String command) throws Exception {
+        java.util.List<String> cmd = java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", System.getProperty("java.class.path"), "loghost.cli.Main", "serve-logs",
+                "--allow", allow.toString());
+        return loghost.testing.Run.run(cmd, null, java.util.Map.of("SSH_ORIGINAL_COMMAND", command), 240);
+    }
+
+    @Test
+    void aPathOfThousandsOfComponentsOrAPatternOfThousandsOfStarsIsAMalformedCommandInOneLine() throws Exception {
+        String deep = "/a".repeat(3_000);
+        String stars = logs + "/" + "*".repeat(30_000);
+        for (String command : java.util.List.of("stat " + deep, "list " + deep, "list " + stars,
+                "sha256 1.0123456789ab " + deep)) {
+            loghost.testing.Run.Result r = runProcess(command);
+            assertEquals(64, r.exit(), () -> r.stderr().substring(0, Math.min(2_000, r.stderr().length())));
+            assertEquals("serve-logs: refused: malformed command\n", r.stderr());
+            assertEquals("", r.stdout());
+        }
+    }
+
+    @Test
+    void thousandsOfStarsWithinTheLengthBoundMatchWithoutStackOrBacktracking() throws Exception {
+        Files.writeString(logs.resolve("wtmp"), "not a log line\n");
+        // 4,000 stars in a pattern, and in an allow line: each one matches a name of its component only.
+        String many = "*".repeat(4_000 - logs.toString().length());
+        Files.writeString(allow, logs + "/auth." + many + "g\n" + logs + "/wtmp\n");
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            Result r = run("list " + logs + "/" + many + "x");
+            assertEquals(0, r.exit(), r::err);
+            assertEquals("", r.text());
+            Result all = run("list " + logs + "/" + many);
+            assertEquals(0, all.exit(), all::err);
+            assertEquals(java.util.List.of(logs + "/auth.log", logs + "/wtmp"), all.text().lines()
+                    .map(l -> l.split(" ")[2]).toList());
+        });
+        // The components must line up: a star never crosses a slash.
+        assertRefused(run("stat " + logs.getParent() + "/x/log/auth.log"), 77, "serve-logs: refused: path not allowed");
+    }
+
     @Test
     void refusesALoginWithoutCommand() {
         assertRefused(run(null), 77, "serve-logs: refused: no command (this key may only read the allowed logs)");

@@ -185,6 +185,140 @@ class AckedAppendTest {
     }
 
     @Test
+    void sessionsOpeningNewStreamsAtOnceNeverTakeAHostPastTheCap() throws Exception {
+        // One stream below the cap: only one of the new streams may be admitted, whichever HELLO comes first.
+        loghost.store.LogStore store = new loghost.store.LogStore(dir.resolve("data/hosts"),
+                loghost.store.DigestAlgorithm.SHA256, java.time.Clock.systemUTC());
+        byte[] line = "x".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < Frames.MAX_STREAMS_PER_HOST - 1; i++) {
+            loghost.store.LineBatch b = new loghost.store.LineBatch();
+            b.stream("s" + i);
+            b.add(loghost.store.RecordType.LOG, line, 0, 1, 1);
+            store.host("web01").append(b);
+        }
+        store.close();
+        int sessions = 4; // max-sessions-per-host
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            List<AckClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < sessions; i++) {
+                    clients.add(AckClient.open(server.data(), server.port(), key));
+                }
+                // Every HELLO is sent before any session stores a line: a check that counts only streams with a
+                // record lets them all in.
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(sessions);
+                List<java.util.concurrent.Future<Boolean>> welcomed = new ArrayList<>();
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                for (int i = 0; i < sessions; i++) {
+                    AckClient c = clients.get(i);
+                    String stream = "new" + i;
+                    welcomed.add(pool.submit(() -> {
+                        go.await();
+                        try {
+                            assertEquals(0, c.hello(stream));
+                            return true;
+                        } catch (Frames.ProtocolException e) {
+                            assertTrue(e.getMessage().contains("already has " + Frames.MAX_STREAMS_PER_HOST
+                                    + " streams"), e::getMessage);
+                            return false;
+                        }
+                    }));
+                }
+                go.countDown();
+                int admitted = 0;
+                for (int i = 0; i < sessions; i++) {
+                    if (welcomed.get(i).get(2, TimeUnit.MINUTES)) {
+                        admitted++;
+                        clients.get(i).frame(Frames.LINE, 1, "a line of a new stream");
+                        AckClient.Result r = clients.get(i).finish(LONG);
+                        assertEquals(0, r.exit(), r::toString);
+                        assertEquals(1, r.lastAck(), r::toString);
+                    }
+                }
+                pool.shutdown();
+                assertEquals(1, admitted, "new streams admitted at 4,095");
+            } finally {
+                for (AckClient c : clients) {
+                    c.close();
+                }
+            }
+        }
+        loghost.store.LogStore after = new loghost.store.LogStore(dir.resolve("data/hosts"),
+                loghost.store.DigestAlgorithm.SHA256, java.time.Clock.systemUTC());
+        try {
+            assertEquals(Frames.MAX_STREAMS_PER_HOST, after.host("web01").streamCount());
+        } finally {
+            after.close();
+        }
+    }
+
+    @Test
+    void aStreamLeftWithoutARecordNoLongerCountsAgainstTheCap() throws Exception {
+        loghost.store.LogStore store = new loghost.store.LogStore(dir.resolve("data/hosts"),
+                loghost.store.DigestAlgorithm.SHA256, java.time.Clock.systemUTC());
+        byte[] line = "x".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < Frames.MAX_STREAMS_PER_HOST - 1; i++) {
+            loghost.store.LineBatch b = new loghost.store.LineBatch();
+            b.stream("s" + i);
+            b.add(loghost.store.RecordType.LOG, line, 0, 1, 1);
+            store.host("web01").append(b);
+        }
+        store.close();
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(0, c.hello("abandoned"));
+                AckClient.Result r = c.finish(LONG);
+                assertEquals(0, r.exit(), r::toString);
+            }
+            // Its session's end is written before its exit status is sent; the admission went with it.
+            AckClient.Result r;
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(0, c.hello("kept"));
+                c.frame(Frames.LINE, 1, "the last stream this host may have");
+                r = c.finish(LONG);
+            }
+            assertEquals(0, r.exit(), r::toString);
+            assertEquals(1, r.lastAck(), r::toString);
+        }
+    }
+
+    @Test
+    void aPushingKeyCannotOpenAStreamInThePullNamespace() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            for (String stream : List.of("pull.c", "pull.8d2f65a1.1311.0123456789ab", "pull.j.abc", "pull.j")) {
+                try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                    Frames.ProtocolException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                            Frames.ProtocolException.class, () -> c.hello(stream));
+                    assertTrue(refused.getMessage().contains("protocol error: stream id " + stream + " is reserved"),
+                            refused::getMessage);
+                    AckClient.Result r = c.await(LONG);
+                    assertEquals(65, r.exit(), r::toString);
+                }
+                awaitAudit(server, t -> t.matches("refused reason=reserved-stream source=127\\.0\\.0\\.1:\\d+ "
+                        + "host=web01 reason=\"stream id " + Pattern.quote(stream) + " is reserved.*"));
+            }
+            // A stream whose id only looks alike is an ordinary one.
+            AckClient.Result r;
+            try (AckClient c = AckClient.open(server.data(), server.port(), key)) {
+                assertEquals(0, c.hello("pullc"));
+                c.frame(Frames.LINE, 1, "fine");
+                r = c.finish(LONG);
+            }
+            assertEquals(0, r.exit(), r::toString);
+            server.stop();
+            for (HostRecords.Rec rec : HostRecords.read(server.data(), "web01")) {
+                assertFalse(rec.meta().contains("c=pull."), rec::toString);
+            }
+        }
+    }
+
+    @Test
     void aCseqFarAheadIsRefusedNotStoredNotAcknowledgedAndTheStreamGoesOn() throws Exception {
         try (TestServer server = new TestServer(dir, "")) {
             Path key = KeyGen.generate(dir, "k", "ed25519");
