@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import loghost.protocol.Frames;
 import loghost.testing.AckClient;
 import loghost.testing.Cli;
+import loghost.testing.CommandThreads;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
@@ -132,19 +133,13 @@ class AckedAppendTest {
     }
 
     private static void awaitNoAckThread(ServerProcess server) throws Exception {
-        String pid = String.valueOf(server.process().pid());
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        String threads = "";
-        while (System.nanoTime() < end) {
-            Run.Result r = Run.run(List.of("jcmd", pid, "Thread.print"), null, java.util.Map.of(), 60);
-            assertEquals(0, r.exit(), r::toString);
-            threads = r.stdout();
-            if (!threads.contains("\"sshd-append-log-ack-")) {
-                return;
-            }
+        List<String> threads = CommandThreads.inProcess(server.process().pid());
+        while (!threads.isEmpty() && System.nanoTime() < end) {
             Thread.sleep(200);
+            threads = CommandThreads.inProcess(server.process().pid());
         }
-        throw new AssertionError("an acknowledging thread outlived its session:\n" + threads);
+        assertEquals(List.of(), threads, "a thread still works for a command whose session ended");
     }
 
     // ---- cseq rules ----
@@ -431,9 +426,9 @@ class AckedAppendTest {
             awaitAudit(server, t -> t.matches(
                     "stream-end host=web01 stream=s ending=(connection-lost|closed-by-server|eof) last=5[01]"));
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (Thread.getAllStackTraces().keySet().stream()
-                    .anyMatch(t -> t.getName().startsWith("sshd-append-log-ack-"))) {
-                assertTrue(System.nanoTime() < end, "an acknowledging thread outlived its session");
+            while (!CommandThreads.inThisJvm().isEmpty()) {
+                assertTrue(System.nanoTime() < end, "a thread still works for a command whose session ended: "
+                        + CommandThreads.inThisJvm());
                 Thread.sleep(50);
             }
             List<String> stored = stored(server, "web01");
@@ -491,9 +486,9 @@ class AckedAppendTest {
                     assertEquals("s:" + i + " log " + i + " " + pad, stored.get(i - 1));
                 }
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (Thread.getAllStackTraces().keySet().stream()
-                        .anyMatch(t -> t.getName().startsWith("sshd-append-log-ack-"))) {
-                    assertTrue(System.nanoTime() < end, "an acknowledging thread outlived its session");
+                while (!CommandThreads.inThisJvm().isEmpty()) {
+                    assertTrue(System.nanoTime() < end, "a thread still works for a command whose session ended: "
+                            + CommandThreads.inThisJvm());
                     Thread.sleep(50);
                 }
                 assertEquals(0, server.cli("verify").exit());
@@ -653,8 +648,7 @@ class AckedAppendTest {
         assertEquals(Frames.ERROR, error.kind());
         assertEquals("internal error", new String(error.body(), StandardCharsets.UTF_8));
         assertNull(Frames.read(answer));
-        assertTrue(Thread.getAllStackTraces().keySet().stream()
-                .noneMatch(t -> t.getName().startsWith("sshd-append-log-ack-")), "acknowledging thread left");
+        assertEquals(List.of(), CommandThreads.inThisJvm(), "a thread still works for the ended command");
         audit.close();
         store.close();
         List<String> events = HostRecords.read(dir, "_loghost").stream().map(HostRecords.Rec::text).toList();
