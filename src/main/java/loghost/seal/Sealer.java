@@ -216,7 +216,9 @@ public final class Sealer {
         if (closed) {
             throw new IllegalStateException("sealer closed");
         }
-        long now = clock.millis();
+        // An epoch never ends before it started: a clock stepped back (NTP) stamps the checkpoint, and the seal
+        // records it lists, with the previous end, so that ends only grow and verify can refuse any that do not.
+        long now = Math.max(clock.millis(), SealBlock.instant(start).toEpochMilli());
         String end = SealBlock.time(now);
         List<HostLog> changed = new ArrayList<>();
         for (HostLog log : store.openLogs()) {

@@ -225,6 +225,11 @@ public final class SealCheck {
             if (!b.start().equals(r.prevEnd)) {
                 return "checkpoint " + b.epoch() + ": start is not the end of the epoch before it";
             }
+            // The sealer never ends an epoch before it started, whatever its clock did: an end before the start
+            // (so an end before an earlier checkpoint's) is a forgery or a rewrite, not a clock step.
+            if (b.end().compareTo(b.start()) < 0) {
+                return "checkpoint " + b.epoch() + ": end " + b.end() + " is before its start";
+            }
             if (!b.signedBy(r.next)) {
                 return "checkpoint " + b.epoch() + ": signature does not verify with epoch " + b.epoch() + "'s key";
             }
