@@ -44,6 +44,8 @@ final class ChainCheck {
     private int filesStarted;
     private byte[] computed;
     private DayFileParts parts;
+    private LocalDate v2After;
+    private byte[] previousDay;
 
     ChainCheck(String host, VerifyReport report) {
         this.host = host;
@@ -85,7 +87,11 @@ final class ChainCheck {
                 long size = Files.size(file);
                 if (parts.worthSplitting(recordsStart, size)) {
                     lines.close();
-                    return parts.check(this, file, label, recordsStart, size, dayBytes);
+                    if (!parts.check(this, file, label, recordsStart, size, dayBytes)) {
+                        return false;
+                    }
+                    previousDay = dayBytes;
+                    return true;
                 }
             }
             MessageDigest md = algorithm.newDigest();
@@ -93,6 +99,7 @@ final class ChainCheck {
             while (true) {
                 lineNo++;
                 if (!lines.next()) {
+                    previousDay = dayBytes;
                     if (compressed) {
                         drain(counted);
                         storedSize = Files.size(file);
@@ -186,6 +193,8 @@ final class ChainCheck {
         c.nextSeq = seq;
         c.prev = prevDigest.clone();
         c.computed = new byte[algorithm.length()];
+        c.fileFirstSeq = fileFirstSeq;
+        c.previousDay = previousDay;
         return c;
     }
 
@@ -263,10 +272,20 @@ final class ChainCheck {
      * The next file continues from a file that is not online (archived or deleted, docs/FORMAT.md "Archive and
      * retention"): from SEQ {@code next} and the digest {@code prevDigest} its manifest entry ends with.
      */
-    void continueFrom(long next, byte[] prevDigest) {
+    void continueFrom(long next, byte[] prevDigest, String day) {
         nextSeq = next;
         prev = prevDigest;
+        previousDay = day.getBytes(StandardCharsets.US_ASCII);
     }
+
+    /**
+     * Day files of days after {@code genesisDay} (the seal chain's first day) must be version 2: only a server that
+     * writes version 2 ever sealed, so a version 1 header there is a downgrade (null: no seal chain holds).
+     */
+    void v2After(LocalDate genesisDay) {
+        this.v2After = genesisDay;
+    }
+
 
     /** The first SEQ the current (last checked) file continues from. */
     long fileFirstSeq() {
@@ -322,6 +341,13 @@ final class ChainCheck {
         if (v.compareTimeDay(day) > 0) {
             return "TIME is on a later day than the file";
         }
+        // A day file is started by its first record (a seal record at midnight included), so that record is of the
+        // file's day; only a file that held just its header when the clock stepped back gets an earlier one, and
+        // then of a day no later than the file before it. A newest file renamed to a later day fails here.
+        if (v.seq() == fileFirstSeq && v.compareTimeDay(day) < 0
+                && (previousDay == null || v.compareTimeDay(previousDay) > 0)) {
+            return "first record is of day " + v.time().substring(0, 10) + ", not of the file's day";
+        }
         RecordType type = v.knownType(); // compared as bytes: no String per record
         boolean audit = type == RecordType.AUDIT;
         boolean markOrGap = type == RecordType.MARK || type == RecordType.GAP;
@@ -358,6 +384,9 @@ final class ChainCheck {
         }
         if (h.version() < version) {
             return "header version v" + h.version() + " follows a v" + version + " file";
+        }
+        if (h.version() < 2 && v2After != null && h.day().isAfter(v2After)) {
+            return "header version v" + h.version() + " on a day after the seal chain's genesis day " + v2After;
         }
         if (algorithm == null) {
             algorithm = h.algorithm();

@@ -45,6 +45,7 @@ public final class SealCheck {
     private long lastEpoch;
     private String lastEnd;
     private String lastFile;
+    private java.time.LocalDate genesisDay;
     private WitnessCheck witness;
     private Map<String, Long> firstOnline = Map.of();
 
@@ -212,6 +213,7 @@ public final class SealCheck {
             if (!b.signedBy(key)) {
                 return "genesis block not signed by the verification key";
             }
+            genesisDay = java.time.LocalDate.parse(b.start().substring(0, 10));
         } else {
             if (b.kind() != SealBlock.Kind.CHECKPOINT) {
                 return "a second genesis block";
@@ -273,6 +275,11 @@ public final class SealCheck {
     private boolean fail(String label, long line, String reason) {
         report.add(Kind.FAIL, label, line, reason);
         return false;
+    }
+
+    /** The UTC day of the genesis block when it holds (day files after it are version 2), else null. */
+    java.time.LocalDate genesisDay() {
+        return usable ? genesisDay : null;
     }
 
     /** The collector ChainCheck feeds with one host's seal records; the host counts as present from now on. */

@@ -276,6 +276,7 @@ public final class Verifier {
         ChainCheck chain = new ChainCheck(host, report);
         List<Path> read = new ArrayList<>(); // the day files as the chain read them, for a second look at seals
         chain.seals(sealed);
+        chain.v2After(seals == null ? null : seals.genesisDay());
         chain.receipts(receipted);
         chain.parts(parts);
         for (var d : days.entrySet()) {

@@ -178,6 +178,10 @@ class VerifyDocTest {
         }, failAt(DAY2, 3, "sequence break: expected seq 7, found 8")));
         c.put("TIME is on a later day than the file", fails(rechainLast(DAY1, f -> f[1] = "2026-11-23T00:00:00.000Z"),
                 failAt(DAY1, 6, "TIME is on a later day than the file")));
+        c.put("first record is of day X, not of the file's day", fails(d -> {
+            Files.move(d.resolve(DAY2), d.resolve("hosts/web01/2026-11-24.log"));
+            line("hosts/web01/2026-11-24.log", 1, h -> h.replace("day=2026-11-23", "day=2026-11-24")).apply(d);
+        }, failAt("hosts/web01/2026-11-24.log", 2, "first record is of day 2026-11-23, not of the file's day")));
         c.put("record type T does not belong in this host", fails(rechainLast(DAY2, f -> f[2] = "audit"),
                 failAt(DAY2, 6, "record type audit does not belong in this host")));
         c.put("META does not fit record type T", fails(rechainLast(DAY2, f -> f[3] = "-"),
@@ -427,6 +431,10 @@ class VerifyDocTest {
                 d.resolve("seal/2026-11-24.ckpt"), ""), 0,
                 "verify: note: seal/2026-11-24.ckpt: holds no block (a file a crash left empty), ignored\n" + HELD + OK));
         // Step 3: each host's seal records against the checkpoints.
+        c.put("header version v1 on a day after the seal chain's genesis day D", sealed(d -> {
+            line(DAY1, 1, h -> h.replace("#loghost v2", "#loghost v1")).apply(d);
+            line(WEB2, 1, h -> h.replace("#loghost v2", "#loghost v1")).apply(d);
+        }, 1, sealedHost(WEB2 + ":1: header version v1 on a day after the seal chain's genesis day 2026-11-22", 11)));
         c.put("seal record message is not epoch=N", sealed(rechainLast(WEB2, f -> f[5] = "epoch=03"), 1,
                 sealedHost(WEB2 + ":5: seal record message is not epoch=N", 14)));
         c.put("seal record of epoch N after one of epoch M", sealed(rechainLast(WEB2, f -> f[5] = "epoch=1"), 1,
