@@ -112,6 +112,14 @@ public final class Sealer {
         }
     }
 
+    /**
+     * The newest complete checkpoint (or the genesis block) of {@code dataDir}'s seal chain, read as the server
+     * wrote it, signatures unchecked (for {@code loghost status}; {@code verify} checks them); null when none.
+     */
+    public static SealBlock lastBlock(Path dataDir) throws IOException {
+        return CheckpointFiles.lastBlock(dataDir.resolve(DIR));
+    }
+
     /** The verification key written by {@link #init}. */
     public static VerificationKey publicKey(Path dataDir) throws IOException {
         String text = Files.readString(dataDir.resolve(PUBLIC_KEY_FILE), StandardCharsets.US_ASCII).strip();

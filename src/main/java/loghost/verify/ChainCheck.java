@@ -45,7 +45,11 @@ final class ChainCheck {
     private byte[] computed;
     private DayFileParts parts;
     private LocalDate v2After;
+    private byte[] genesisTime;
     private byte[] previousDay;
+    private byte[] futureAfter;
+    private long futureSeq;
+    private String futureTime;
 
     ChainCheck(String host, VerifyReport report) {
         this.host = host;
@@ -160,6 +164,10 @@ final class ChainCheck {
         if (!view.digestEquals(computed)) {
             return "digest mismatch at seq " + view.seq();
         }
+        if (futureAfter != null && view.compareTime(futureAfter) > 0 && (futureSeq == 0 || view.seq() < futureSeq)) {
+            futureSeq = view.seq();
+            futureTime = view.time();
+        }
         return null;
     }
 
@@ -195,6 +203,9 @@ final class ChainCheck {
         c.computed = new byte[algorithm.length()];
         c.fileFirstSeq = fileFirstSeq;
         c.previousDay = previousDay;
+        c.futureAfter = futureAfter;
+        c.v2After = v2After;
+        c.genesisTime = genesisTime;
         return c;
     }
 
@@ -212,6 +223,10 @@ final class ChainCheck {
     void continueAs(ChainCheck part) {
         nextSeq = part.nextSeq;
         prev = part.prev.clone();
+        if (part.futureSeq != 0 && (futureSeq == 0 || part.futureSeq < futureSeq)) {
+            futureSeq = part.futureSeq;
+            futureTime = part.futureTime;
+        }
     }
 
     /** The format version of the file being read. */
@@ -279,11 +294,28 @@ final class ChainCheck {
     }
 
     /**
-     * Day files of days after {@code genesisDay} (the seal chain's first day) must be version 2: only a server that
-     * writes version 2 ever sealed, so a version 1 header there is a downgrade (null: no seal chain holds).
+     * The seal chain began at {@code genesisTime} (null: no seal chain holds). Only a server that writes version 2
+     * ever sealed, so a version 1 file is one begun before then: of a day not after the genesis day, and with a first
+     * record stamped before it. Anything else is a downgraded header.
      */
-    void v2After(LocalDate genesisDay) {
-        this.v2After = genesisDay;
+    void sealedSince(String genesisTime) {
+        this.v2After = genesisTime == null ? null : LocalDate.parse(genesisTime.substring(0, 10));
+        this.genesisTime = genesisTime == null ? null : genesisTime.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Notes the first record stamped after {@code time} (a TIME text): a record from the future. */
+    void futureAfter(String time) {
+        this.futureAfter = time.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The SEQ of the first record stamped after {@link #futureAfter}, or 0. */
+    long futureSeq() {
+        return futureSeq;
+    }
+
+    /** The TIME of that record. */
+    String futureTime() {
+        return futureTime;
     }
 
 
@@ -348,6 +380,10 @@ final class ChainCheck {
                 && (previousDay == null || v.compareTimeDay(previousDay) > 0)) {
             return "first record is of day " + v.time().substring(0, 10) + ", not of the file's day";
         }
+        if (v.seq() == fileFirstSeq && version < 2 && genesisTime != null && v.compareTime(genesisTime) >= 0) {
+            return "first record of a version 1 file is not before the seal chain's genesis block ("
+                    + new String(genesisTime, StandardCharsets.US_ASCII) + ")";
+        }
         RecordType type = v.knownType(); // compared as bytes: no String per record
         boolean audit = type == RecordType.AUDIT;
         boolean markOrGap = type == RecordType.MARK || type == RecordType.GAP;
@@ -382,11 +418,11 @@ final class ChainCheck {
         if (!h.day().equals(day)) {
             return "header names day " + h.day() + ", file name says " + day;
         }
-        if (h.version() < version) {
-            return "header version v" + h.version() + " follows a v" + version + " file";
-        }
         if (h.version() < 2 && v2After != null && h.day().isAfter(v2After)) {
             return "header version v" + h.version() + " on a day after the seal chain's genesis day " + v2After;
+        }
+        if (h.version() < version) {
+            return "header version v" + h.version() + " follows a v" + version + " file";
         }
         if (algorithm == null) {
             algorithm = h.algorithm();

@@ -45,13 +45,53 @@ class DayBindingTest {
     }
 
     @Test
-    void aVersion1FileOfTheSealChainsGenesisDayStillVerifies() throws Exception {
-        // A server upgraded during the genesis day kept appending to that day's version 1 file.
+    void aVersion1FileBegunBeforeTheSealChainStillVerifiesAndItsDowngradedSuccessorFails() throws Exception {
+        // An older server (version 1) wrote web01's first record; the upgraded server then made the seal chain and
+        // kept appending to that day's version 1 file, sealing it, and started a version 2 file the next day.
+        Path data = dir.resolve("data");
+        ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
+        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+            store.recoverAll();
+            append(store, "written by the old server");
+        }
+        Path first = data.resolve("hosts/web01/2026-11-22.log");
+        Files.writeString(first, Files.readString(first).replaceFirst("#loghost v2", "#loghost v1"));
+        clock.set("2026-11-22T12:00:00.000Z");
+        loghost.seal.Sealer.init(data, clock);
+        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+            store.recoverAll();
+            loghost.seal.Sealer sealer = loghost.seal.Sealer.open(data, store, clock);
+            clock.set("2026-11-22T12:00:30.000Z");
+            append(store, "written by the upgraded server, same day");
+            clock.set("2026-11-22T12:01:00.000Z");
+            sealer.closeEpoch();
+            clock.set("2026-11-23T08:00:00.000Z");
+            append(store, "the next day");
+            clock.set("2026-11-23T08:01:00.000Z");
+            sealer.closeEpoch();
+        }
+        assertTrue(Files.readString(first).startsWith("#loghost v1 "));
+        Run.Result r = Cli.run(data, "verify", "--key", key(data));
+        assertEquals(0, r.exit(), r::toString);
+
+        // The next day's file downgraded: the header is not hashed, its messages fit both rules, every seal holds.
+        Path second = data.resolve("hosts/web01/2026-11-23.log");
+        Files.writeString(second, Files.readString(second).replaceFirst("#loghost v2", "#loghost v1"));
+        Run.Result downgraded = Cli.run(data, "verify", "--key", key(data));
+        assertEquals(1, downgraded.exit(), downgraded::toString);
+        assertTrue(downgraded.stdout().contains("verify: FAIL: hosts/web01/2026-11-23.log:1: header version v1 on a"
+                + " day after the seal chain's genesis day 2026-11-22\n"), downgraded::toString);
+    }
+
+    @Test
+    void theGenesisDaysFileDowngradedFailsAtItsFirstRecordWrittenAfterTheSealChainBegan() throws Exception {
         Path data = VerifyDocTest.sealedFixture(dir);
         Path first = data.resolve("hosts/web01/2026-11-22.log");
         Files.writeString(first, Files.readString(first).replaceFirst("#loghost v2", "#loghost v1"));
         Run.Result r = Cli.run(data, "verify", "--key", key(data));
-        assertEquals(0, r.exit(), r::toString);
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stdout().contains("verify: FAIL: hosts/web01/2026-11-22.log:2: first record of a version 1 file is"
+                + " not before the seal chain's genesis block (2026-11-22T23:58:00.000Z)\n"), r::toString);
     }
 
     @Test

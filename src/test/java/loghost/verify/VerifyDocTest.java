@@ -299,9 +299,16 @@ class VerifyDocTest {
     private static final String SEALED_WEB = "verify: sealed: hosts/web01: until 2026-11-23T00:01:00.000Z"
             + " (last sealed seq 9, checkpoint 3)\n";
     private static final String SEALED_ALL = "verify: sealed: seal: checkpoints of epochs 1-3 hold, the last ending"
-            + " 2026-11-23T00:01:00.000Z (" + C2 + ")\n";
+            + " 2026-11-23T00:01:00.000Z (" + C2 + ")\n" + unproven("2026-11-23T00:01:00.000Z");
     private static final String HELD = SEALED_DB + SEALED_WEB + SEALED_ALL;
     private static final String OK = "verify: OK: 2 hosts, 4 files, 15 records\n";
+
+    // The warning every run over a seal chain that holds ends its seal lines with.
+    private static String unproven(String since) {
+        return "verify: warning: seal: unproven since " + since + ": no checkpoint that holds seals what was written"
+                + " after it, and a cut of the newest checkpoints looks the same (--sealed-until or --witness tell them"
+                + " apart)\n";
+    }
 
     private static Case sealed(Mutation m, int exit, String stdout, String... args) {
         return new Case(true, m, exit, stdout, args.length == 0 ? new String[] {"--key", "KEY"} : args);
@@ -315,12 +322,12 @@ class VerifyDocTest {
                 + "verify: note: hosts/web01: records 4-9 are not sealed yet (written after checkpoint 1)\n"
                 + "verify: sealed: hosts/web01: until 2026-11-22T23:59:00.000Z (last sealed seq 3, checkpoint 1)\n"
                 + "verify: sealed: seal: checkpoints of epochs 1-1 hold, the last ending 2026-11-22T23:59:00.000Z ("
-                + C1 + ")\n"
+                + C1 + ")\n" + unproven("2026-11-22T23:59:00.000Z")
                 : "sealed: hosts/db01: until 2026-11-23T00:00:00.000Z (last sealed seq 6, checkpoint 2)\n"
                 + "verify: note: hosts/web01: records 7-9 are not sealed yet (written after checkpoint 2)\n"
                 + "verify: sealed: hosts/web01: until 2026-11-23T00:00:00.000Z (last sealed seq 6, checkpoint 2)\n"
                 + "verify: sealed: seal: checkpoints of epochs 1-2 hold, the last ending 2026-11-23T00:00:00.000Z ("
-                + C2 + ")\n";
+                + C2 + ")\n" + unproven("2026-11-23T00:00:00.000Z");
         return "verify: FAIL: " + finding + "\nverify: " + note
                 + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n";
     }
@@ -338,7 +345,7 @@ class VerifyDocTest {
                 + "verify: note: hosts/web01: records 1-9 are not sealed yet (no checkpoint yet)\n"
                 + "verify: sealed: hosts/web01: until 2026-11-22T23:58:00.000Z\n"
                 + "verify: sealed: seal: no checkpoint yet: the genesis block holds, made 2026-11-22T23:58:00.000Z ("
-                + C1 + ")\nverify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n";
+                + C1 + ")\n" + unproven("2026-11-22T23:58:00.000Z") + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n";
     }
 
     /** One case per REASON of "Verifying seals" (and of --witness), on the sealed fixture. */
@@ -431,10 +438,13 @@ class VerifyDocTest {
                 d.resolve("seal/2026-11-24.ckpt"), ""), 0,
                 "verify: note: seal/2026-11-24.ckpt: holds no block (a file a crash left empty), ignored\n" + HELD + OK));
         // Step 3: each host's seal records against the checkpoints.
-        c.put("header version v1 on a day after the seal chain's genesis day D", sealed(d -> {
-            line(DAY1, 1, h -> h.replace("#loghost v2", "#loghost v1")).apply(d);
-            line(WEB2, 1, h -> h.replace("#loghost v2", "#loghost v1")).apply(d);
-        }, 1, sealedHost(WEB2 + ":1: header version v1 on a day after the seal chain's genesis day 2026-11-22", 11)));
+        c.put("header version v1 on a day after the seal chain's genesis day D", sealed(line(WEB2, 1,
+                h -> h.replace("#loghost v2", "#loghost v1")), 1,
+                sealedHost(WEB2 + ":1: header version v1 on a day after the seal chain's genesis day 2026-11-22", 11)));
+        c.put("first record of a version 1 file is not before the seal chain's genesis block (T)", sealed(line(DAY1, 1,
+                h -> h.replace("#loghost v2", "#loghost v1")), 1, SEALED_DB + "verify: FAIL: " + DAY1 + ":2: first"
+                + " record of a version 1 file is not before the seal chain's genesis block (2026-11-22T23:58:00.000Z)\n"
+                + SEALED_ALL + "verify: FAILED: 1 problem (2 hosts, 3 files, 6 records checked)\n"));
         c.put("seal record message is not epoch=N", sealed(rechainLast(WEB2, f -> f[5] = "epoch=03"), 1,
                 sealedHost(WEB2 + ":5: seal record message is not epoch=N", 14)));
         c.put("seal record of epoch N after one of epoch M", sealed(rechainLast(WEB2, f -> f[5] = "epoch=1"), 1,
@@ -457,6 +467,20 @@ class VerifyDocTest {
                 "2026-11-23T00:01:30.000Z", 2), 0, SEALED_DB
                 + "verify: note: hosts/web01: records 10-11 are not sealed yet (written after checkpoint 3)\n"
                 + SEALED_WEB + SEALED_ALL + "verify: OK: 2 hosts, 4 files, 17 records\n"));
+        c.put("unproven since T: no checkpoint that holds seals what was written after it, and a cut of the newest"
+                + " checkpoints looks the same (--sealed-until or --witness tell them apart)", sealed(d -> {
+                    // Root cuts the last checkpoint block whole: what is left reads like a server that has not
+                    // sealed epoch 3 yet, and still holds.
+                    writeLines(d, C2, lines(d, C2).subList(0, 4));
+                }, 0, heldUpTo(2, "").substring(15).replace(
+                        "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n",
+                        "verify: OK: 2 hosts, 4 files, 15 records\n")));
+        c.put("record S is stamped T, more than 5 minutes after the clock of this verify (the first record stamped in"
+                + " the future)", sealed(append("web01", "2099-01-01T00:00:00.000Z", 2), 0, SEALED_DB
+                + "verify: note: hosts/web01: record 10 is stamped 2099-01-01T00:00:00.000Z, more than 5 minutes after"
+                + " the clock of this verify (the first record stamped in the future)\n"
+                + "verify: note: hosts/web01: records 10-11 are not sealed yet (written after checkpoint 3)\n"
+                + SEALED_WEB + SEALED_ALL + "verify: OK: 2 hosts, 5 files, 17 records\n"));
         c.put("missing: checkpoint N sealed this host up to seq S", sealed(d -> deleteTree(d.resolve("hosts/db01")), 1,
                 SEALED_WEB + "verify: FAIL: hosts/db01: missing: checkpoint 2 sealed this host up to seq 6\n"
                         + SEALED_ALL + "verify: FAILED: 1 problem (1 host, 2 files, 9 records checked)\n"));
@@ -464,7 +488,8 @@ class VerifyDocTest {
                 1, "verify: note: hosts/db01: record 7 is not sealed yet (written after checkpoint 3)\n"
                         + "verify: sealed: hosts/db01: until 2026-11-23T00:00:30.000Z (last sealed seq 6, checkpoint 2)\n"
                         + "verify: FAIL: hosts/db01: sealed only until 2026-11-23T00:00:30.000Z, before --sealed-until"
-                        + " 2026-11-23T00:01:00Z\n" + SEALED_WEB + SEALED_ALL
+                        + " 2026-11-23T00:01:00Z\n" + SEALED_WEB + SEALED_ALL.replace("unproven since 2026-11-23T00:01:00",
+                        "unproven since 2026-11-23T00:00:30")
                         + "verify: FAILED: 1 problem (2 hosts, 4 files, 16 records checked)\n",
                 "--key", "KEY", "--sealed-until", "2026-11-23T00:01:00Z"));
         c.put("the checkpoints end at T, before --sealed-until TIME", sealed(d -> { }, 1, SEALED_DB
