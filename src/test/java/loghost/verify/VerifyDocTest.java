@@ -632,6 +632,79 @@ class VerifyDocTest {
         return data;
     }
 
+    // ---- The orders and scopes the doc states in sentences rather than table rows (issue 18's questions).
+
+    @Test
+    void metaFittingTheGrammarCoversTheValuesOfSAndCAndTheirOrder() throws Exception {
+        for (String meta : List.of("s=06", "s=6,c=stream", "s=6,c=:1", "s=6,c=a:0", "s=6,c=a:9223372036854775808",
+                "c=a:1,s=6", "s=6,zz=1,s=6")) {
+            Path data = fixture(Files.createTempDirectory(dir, "meta"));
+            rechainLast(DAY2, f -> f[3] = meta).apply(data);
+            Run.Result r = Cli.run(data, "verify");
+            assertEquals(failAt(DAY2, 6, "malformed META field"), r.stdout(), meta + "\n" + r);
+        }
+        for (String meta : List.of("zz=1,s=6", "s=6,c=a:9223372036854775807,zz=q")) {
+            Path data = fixture(Files.createTempDirectory(dir, "meta"));
+            rechainLast(DAY2, f -> f[3] = meta).apply(data);
+            Run.Result r = Cli.run(data, "verify");
+            assertEquals("verify: OK: 2 hosts, 4 files, 20 records\n", r.stdout(), meta + "\n" + r);
+        }
+    }
+
+    @Test
+    void aWitnessLineIsCheckedAgainstTheGrammarBeforeItsKeyIsCompared() throws Exception {
+        Path data = sealedFixture(Files.createTempDirectory(dir, "witness"));
+        Path w = data.resolveSibling("witness.txt");
+        String k = Files.readString(data.resolve("seal.pub"), StandardCharsets.US_ASCII).strip();
+        writePrivate(w, witnessLine(k, 1, "2026-11-22T23:59:00.000Z", blockDigest(data, C1, 3, 6))
+                + "loghost-witness v1 key=" + OTHER_KEY + " epoch=1\n"
+                + witnessLine(OTHER_KEY, 7, "2026-11-22T23:59:00.000Z", "0".repeat(64)));
+        Run.Result r = Cli.run(data, "verify", "--key", k, "--witness", w.toString());
+        assertEquals("verify: FAIL: " + w + ":2: malformed witness line\n"
+                + "verify: sealed: witness: 1 witnessed checkpoint, the newest epoch 1 ending 2026-11-22T23:59:00.000Z;"
+                + " 1 line(s) of other seal chains ignored\n" + HELD
+                + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n", r.stdout(), r::toString);
+    }
+
+    @Test
+    void aCompressedFilesChainIsCheckedBeforeItsManifestEntry() throws Exception {
+        Path data = fixture(Files.createTempDirectory(dir, "gz"));
+        compressed(d -> {
+            // A record edited inside the .gz: its size and SHA-256 no longer match the entry either.
+            String plain;
+            try (var in = new GZIPInputStream(Files.newInputStream(d.resolve(GZ1)))) {
+                plain = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            try (var out = new GZIPOutputStream(Files.newOutputStream(d.resolve(GZ1)))) {
+                out.write(plain.replace("line 3", "line X").getBytes(StandardCharsets.UTF_8));
+            }
+        }).apply(data);
+        Run.Result r = Cli.run(data, "verify");
+        assertEquals("verify: FAIL: " + GZ1 + ":4: digest mismatch at seq 3\n"
+                + "verify: FAILED: 1 problem (2 hosts, 3 files, 12 records checked)\n", r.stdout(), r::toString);
+    }
+
+    @Test
+    void aCopyBesideItsDayFileIsComparedOnlyAfterTheDayFilesChainHeld() throws Exception {
+        Path data = fixture(Files.createTempDirectory(dir, "beside"));
+        gzipBeside(data, "x");
+        line(DAY1, 3, l -> l.replace("line 2", "line X")).apply(data);
+        Run.Result r = Cli.run(data, "verify");
+        assertEquals(failAt(DAY1, 3, "digest mismatch at seq 2"), r.stdout(), r::toString);
+    }
+
+    @Test
+    void aHostWithRecordsButNoCheckpointEntryIsSealedUntilItsFirstRecord() throws Exception {
+        Path data = sealedFixture(Files.createTempDirectory(dir, "newhost"));
+        append("app01", "2026-11-23T00:00:30.000Z", 2).apply(data);
+        String key = Files.readString(data.resolve("seal.pub"), StandardCharsets.US_ASCII).strip();
+        Run.Result r = Cli.run(data, "verify", "--key", key);
+        assertEquals("verify: note: hosts/app01: records 1-2 are not sealed yet (written after checkpoint 3)\n"
+                + "verify: sealed: hosts/app01: until 2026-11-23T00:00:30.000Z\n" + SEALED_DB + SEALED_WEB
+                + SEALED_ALL.replace("unproven since 2026-11-23T00:01:00", "unproven since 2026-11-23T00:00:30")
+                + "verify: OK: 3 hosts, 5 files, 17 records\n", r.stdout(), r::toString);
+    }
+
     @Test
     void everyReasonTheDocListsHasACaseAndNoOther() throws Exception {
         assertEquals(new TreeSet<>(docReasons()), new TreeSet<>(cases().keySet()));
