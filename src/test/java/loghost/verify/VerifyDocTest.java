@@ -1,6 +1,7 @@
 package loghost.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.nio.charset.StandardCharsets;
@@ -691,6 +692,43 @@ class VerifyDocTest {
         line(DAY1, 3, l -> l.replace("line 2", "line X")).apply(data);
         Run.Result r = Cli.run(data, "verify");
         assertEquals(failAt(DAY1, 3, "digest mismatch at seq 2"), r.stdout(), r::toString);
+    }
+
+    @Test
+    void ofSeveralReceiptsBeyondTheLogTheLowestSeqFirstReadIsNamedAfterTheSealFinding() throws Exception {
+        Path data = sealedFixture(Files.createTempDirectory(dir, "receipts"));
+        java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        byte[] pk = HexFormat.of().parseHex(loghost.seal.ReceiptSigner.publicKey(pair.getPublic()).toString()
+                .substring("ed25519:".length()));
+        java.io.ByteArrayOutputStream blob = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(blob);
+        out.writeInt(11);
+        out.writeBytes("ssh-ed25519");
+        out.writeInt(32);
+        out.write(pk);
+        String fingerprint = "SHA256:" + java.util.Base64.getEncoder().withoutPadding().encodeToString(
+                MessageDigest.getInstance("SHA-256").digest(blob.toByteArray()));
+        Path hostKey = data.resolveSibling("host_key.pub");
+        writePrivate(hostKey, "ssh-ed25519 " + java.util.Base64.getEncoder().encodeToString(blob.toByteArray())
+                + " loghost\n");
+        loghost.seal.ReceiptSigner signer = loghost.seal.ReceiptSigner.of(pair, fingerprint);
+        long at = Instant.parse("2026-11-23T00:00:31Z").toEpochMilli();
+        Path first = data.resolveSibling("first.receipts");
+        Path second = data.resolveSibling("second.receipts");
+        writePrivate(first, signer.receipt("web01", "s1", 12, 12, "ab".repeat(32), at) + "\n"
+                + signer.receipt("web01", "s1", 11, 11, "cd".repeat(32), at) + "\n");
+        writePrivate(second, signer.receipt("web01", "s1", 11, 11, "cd".repeat(32), at) + "\n");
+        // The log cut after seq 7: checkpoint 3's seal of seq 9 is missing, and so are the receipts' records.
+        writeLines(data, WEB2, lines(data, WEB2).subList(0, 3));
+        String key = Files.readString(data.resolve("seal.pub"), StandardCharsets.US_ASCII).strip();
+        Run.Result r = Cli.run(data, "verify", "--key", key, "--host-key", hostKey.toString(), "--receipts",
+                first.toString(), second.toString());
+        String seal = "verify: FAIL: hosts/web01: seq 9 sealed by checkpoint 3 (" + C2 + ":6) is missing: the log ends"
+                + " at seq 7 (records were removed after seq 6 (sealed intact by checkpoint 2))\n";
+        String receipt = "verify: FAIL: hosts/web01: receipt " + first + ":2 says seq 11 (stream s1 cseq 11) was"
+                + " stored 2026-11-23T00:00:31.000Z, but the log ends at seq 7\n";
+        assertTrue(r.stdout().contains(seal + receipt), r::toString);
+        assertEquals(1, r.exit(), r::toString);
     }
 
     @Test
