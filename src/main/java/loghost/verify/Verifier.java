@@ -313,8 +313,8 @@ public final class Verifier {
         }
         if (chain.futureSeq() != 0) {
             report.add(Kind.NOTE, label, 0, "record " + chain.futureSeq() + " is stamped " + chain.futureTime()
-                    + ", more than " + FUTURE_TOLERANCE.toMinutes() + " minutes after the clock of this verify (the first"
-                    + " record stamped in the future)");
+                    + ", more than " + FUTURE_TOLERANCE.toMinutes() + " minutes after the clock of this verify"
+                    + " (the first record stamped in the future)");
         }
         if (sealed != null) {
             seals.hostDone(sealed, label, chain.lastSeq(), read, report);

@@ -346,7 +346,8 @@ class VerifyDocTest {
                 + "verify: note: hosts/web01: records 1-9 are not sealed yet (no checkpoint yet)\n"
                 + "verify: sealed: hosts/web01: until 2026-11-22T23:58:00.000Z\n"
                 + "verify: sealed: seal: no checkpoint yet: the genesis block holds, made 2026-11-22T23:58:00.000Z ("
-                + C1 + ")\n" + unproven("2026-11-22T23:58:00.000Z") + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n";
+                + C1 + ")\n" + unproven("2026-11-22T23:58:00.000Z")
+                + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n";
     }
 
     /** One case per REASON of "Verifying seals" (and of --witness), on the sealed fixture. */
@@ -444,7 +445,8 @@ class VerifyDocTest {
                 sealedHost(WEB2 + ":1: header version v1 on a day after the seal chain's genesis day 2026-11-22", 11)));
         c.put("first record of a version 1 file is not before the seal chain's genesis block (T)", sealed(line(DAY1, 1,
                 h -> h.replace("#loghost v2", "#loghost v1")), 1, SEALED_DB + "verify: FAIL: " + DAY1 + ":2: first"
-                + " record of a version 1 file is not before the seal chain's genesis block (2026-11-22T23:58:00.000Z)\n"
+                + " record of a version 1 file is not before the seal chain's genesis block"
+                + " (2026-11-22T23:58:00.000Z)\n"
                 + SEALED_ALL + "verify: FAILED: 1 problem (2 hosts, 3 files, 6 records checked)\n"));
         c.put("seal record message is not epoch=N", sealed(rechainLast(WEB2, f -> f[5] = "epoch=03"), 1,
                 sealedHost(WEB2 + ":5: seal record message is not epoch=N", 14)));
@@ -489,8 +491,8 @@ class VerifyDocTest {
                 1, "verify: note: hosts/db01: record 7 is not sealed yet (written after checkpoint 3)\n"
                         + "verify: sealed: hosts/db01: until 2026-11-23T00:00:30.000Z (last sealed seq 6, checkpoint 2)\n"
                         + "verify: FAIL: hosts/db01: sealed only until 2026-11-23T00:00:30.000Z, before --sealed-until"
-                        + " 2026-11-23T00:01:00Z\n" + SEALED_WEB + SEALED_ALL.replace("unproven since 2026-11-23T00:01:00",
-                        "unproven since 2026-11-23T00:00:30")
+                        + " 2026-11-23T00:01:00Z\n" + SEALED_WEB + SEALED_ALL.replace(
+                        "unproven since 2026-11-23T00:01:00", "unproven since 2026-11-23T00:00:30")
                         + "verify: FAILED: 1 problem (2 hosts, 4 files, 16 records checked)\n",
                 "--key", "KEY", "--sealed-until", "2026-11-23T00:01:00Z"));
         c.put("the checkpoints end at T, before --sealed-until TIME", sealed(d -> { }, 1, SEALED_DB
