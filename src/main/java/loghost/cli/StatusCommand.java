@@ -33,7 +33,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "A summary line, then per host: last "
         + "record, last heartbeat, records, bytes, chain head, state (ok, SILENT, NEVER-SEEN, revoked); exit 1 if a "
-        + "host is silent or an enrolled host was never seen (a monitoring check; --nagios for Nagios codes).")
+        + "host is silent or an enrolled host was never seen (a monitoring check; --nagios for Nagios codes). With "
+        + "seals, a line says since when the newest epoch is unproven.")
 final class StatusCommand implements Callable<Integer> {
 
     /** Nagios plugin exit codes. */
@@ -57,7 +58,8 @@ final class StatusCommand implements Callable<Integer> {
         boolean json;
 
         @Option(names = "--nagios", description = "one Nagios plugin line; exit 0 OK, 1 WARNING (an enrolled host "
-                + "never seen), 2 CRITICAL (a host silent), 3 UNKNOWN (status cannot be read)")
+                + "never seen, or no checkpoint for over two epochs plus 5 minutes), 2 CRITICAL (a host silent), 3 "
+                + "UNKNOWN (status cannot be read)")
         boolean nagios;
     }
 
@@ -68,6 +70,46 @@ final class StatusCommand implements Callable<Integer> {
     private record Row(String host, HostSummary summary, String state) {
     }
 
+    /**
+     * The newest epoch, which no checkpoint proves (docs/FORMAT.md, "Verifying seals"): since when, after which
+     * checkpoint, and whether that is older than a sealing server ever leaves it (two epochs plus 5 minutes).
+     */
+    private record Unproven(String since, long afterEpoch, boolean stale) {
+
+        // Read from the files as the server wrote them (status checks no signature: verify does); null without a
+        // seal chain.
+        static Unproven read(Path data, Duration epoch, Instant now) throws IOException {
+            if (!loghost.seal.Sealer.exists(data)) {
+                return null;
+            }
+            loghost.seal.SealBlock last = loghost.seal.Sealer.lastBlock(data);
+            if (last == null) {
+                throw new IOException("seal: no complete checkpoint block (run loghost verify)");
+            }
+            boolean genesis = last.kind() == loghost.seal.SealBlock.Kind.GENESIS;
+            String since = genesis ? last.start() : last.end();
+            Duration limit = epoch.multipliedBy(2).plus(STALE_MARGIN);
+            boolean stale = Duration.between(loghost.seal.SealBlock.instant(since), now).compareTo(limit) > 0;
+            return new Unproven(since, genesis ? 0 : last.epoch(), stale);
+        }
+
+        /** The line of the table: greppable, ending in the state. */
+        String line(int hosts) {
+            return "seal: unproven since " + since + " (after " + (afterEpoch == 0 ? "the genesis block"
+                    : "checkpoint " + afterEpoch) + "; " + hosts + " host" + (hosts == 1 ? "" : "s")
+                    + " wrote since): " + (stale ? "STALE (no checkpoint for more than two epochs plus 5 minutes)"
+                    : "ok");
+        }
+
+        /** True when {@code s}'s last record is after the last checkpoint: that host's newest records are unproven. */
+        boolean covers(HostSummary s) {
+            return s.lastRecord() != null && s.lastRecord().isAfter(loghost.seal.SealBlock.instant(since));
+        }
+    }
+
+    /** How much later than two epochs a checkpoint may come before status calls the seals stale. */
+    private static final Duration STALE_MARGIN = Duration.ofMinutes(5);
+
     @Override
     public Integer call() throws IOException, StorageException {
         Duration limit = SettingsLoader.parseDuration("--silent-after", silentAfter);
@@ -76,10 +118,12 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path data = options.settings().dataDir();
         List<Row> rows;
+        Unproven unproven;
         // Pull sources are expected hosts too: they have no enrolled key, and are not "revoked" for it.
         loghost.pull.PullSettings pull = loghost.pull.PullSettings.load(options.configFile());
         try {
             rows = rows(data, limit, pull.sources().stream().map(loghost.pull.PullSettings.Source::host).toList());
+            unproven = Unproven.read(data, options.settings().seal().epoch(), Instant.now());
         } catch (IOException | StorageException | IllegalArgumentException e) {
             if (nagios) {
                 out.println("LOGHOST UNKNOWN - " + e.getMessage().replaceAll("[^ -~]", "?"));
@@ -93,14 +137,19 @@ final class StatusCommand implements Callable<Integer> {
         int revoked = count(rows, "revoked");
         String summary = rows.size() + " host" + (rows.size() == 1 ? "" : "s") + ": " + ok + " ok, " + silent
                 + " silent, " + never + " never seen, " + revoked + " revoked";
+        int wroteSince = unproven == null ? 0 : (int) rows.stream().filter(r -> unproven.covers(r.summary())).count();
         if (nagios) {
-            String level = silent > 0 ? "CRITICAL" : never > 0 ? "WARNING" : "OK";
-            out.println("LOGHOST " + level + " - " + summary + " | hosts=" + rows.size() + " ok=" + ok + " silent="
-                    + silent + " never_seen=" + never + " revoked=" + revoked);
-            return silent > 0 ? NAGIOS_CRITICAL : never > 0 ? NAGIOS_WARNING : 0;
+            boolean stale = unproven != null && unproven.stale();
+            String level = silent > 0 ? "CRITICAL" : never > 0 || stale ? "WARNING" : "OK";
+            out.println("LOGHOST " + level + " - " + summary + (unproven == null ? "" : "; seal unproven since "
+                    + unproven.since() + (stale ? " (STALE)" : "")) + " | hosts=" + rows.size() + " ok=" + ok
+                    + " silent=" + silent + " never_seen=" + never + " revoked=" + revoked + (unproven == null ? ""
+                    : " unproven_seconds=" + Math.max(0, Duration.between(loghost.seal.SealBlock.instant(
+                    unproven.since()), Instant.now()).toSeconds())));
+            return silent > 0 ? NAGIOS_CRITICAL : never > 0 || stale ? NAGIOS_WARNING : 0;
         }
         if (json) {
-            out.println(json(rows, ok, silent, never, revoked));
+            out.println(json(rows, ok, silent, never, revoked, unproven));
         } else {
             out.println("status: " + summary);
             out.println("HOST\tLAST-RECORD\tLAST-HEARTBEAT\tRECORDS\tBYTES\tHEAD\tSTATE");
@@ -109,6 +158,9 @@ final class StatusCommand implements Callable<Integer> {
                 out.println(r.host() + "\t" + text(s.lastRecord()) + "\t" + text(s.lastHeartbeat()) + "\t"
                         + s.records() + "\t" + s.bytes() + "\t" + (s.head() == null ? "-" : s.head().substring(0, 16))
                         + "\t" + r.state());
+            }
+            if (unproven != null) {
+                out.println(unproven.line(wroteSince));
             }
             if (!pull.sources().isEmpty()) {
                 out.println("PULL-SOURCE\tADDRESS\tSTATE\tSINCE\tLAST-RECORD\tLAST-COLLECTION\tLAST-ERROR");
@@ -179,7 +231,7 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     // Host names, times, digests and states are all plain ASCII without quotes or backslashes.
-    private static String json(List<Row> rows, int ok, int silent, int never, int revoked) {
+    private static String json(List<Row> rows, int ok, int silent, int never, int revoked, Unproven unproven) {
         StringBuilder b = new StringBuilder("{\"hosts\":").append(rows.size()).append(",\"ok\":").append(ok)
                 .append(",\"silent\":").append(silent).append(",\"never-seen\":").append(never)
                 .append(",\"revoked\":").append(revoked).append(",\"host\":[");
@@ -190,9 +242,19 @@ final class StatusCommand implements Callable<Integer> {
                     .append(r.state()).append("\",\"records\":").append(s.records()).append(",\"bytes\":")
                     .append(s.bytes()).append(",\"last-record\":").append(quoted(s.lastRecord()))
                     .append(",\"last-heartbeat\":").append(quoted(s.lastHeartbeat())).append(",\"head\":")
-                    .append(s.head() == null ? "null" : "\"" + s.head() + "\"").append('}');
+                    .append(s.head() == null ? "null" : "\"" + s.head() + "\"");
+            if (unproven != null) {
+                b.append(",\"unproven-since\":").append(unproven.covers(s) ? "\"" + unproven.since() + "\"" : "null");
+            }
+            b.append('}');
         }
-        return b.append("]}").toString();
+        b.append(']');
+        if (unproven != null) {
+            b.append(",\"seal\":{\"unproven-since\":\"").append(unproven.since()).append("\",\"after-epoch\":")
+                    .append(unproven.afterEpoch()).append(",\"state\":\"").append(unproven.stale() ? "STALE" : "ok")
+                    .append("\"}");
+        }
+        return b.append('}').toString();
     }
 
     private static String quoted(Instant t) {

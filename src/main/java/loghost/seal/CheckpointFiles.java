@@ -117,6 +117,18 @@ final class CheckpointFiles {
         }
     }
 
+    /** The newest complete block, read only (no signature checked, nothing repaired), or null when there is none. */
+    static SealBlock lastBlock(Path dir) throws IOException {
+        List<Path> files = list(dir);
+        for (int i = files.size() - 1; i >= 0; i--) {
+            Scan scan = scan(files.get(i));
+            if (scan.last != null) {
+                return scan.last;
+            }
+        }
+        return null;
+    }
+
     private record Scan(SealBlock last, long completeLength) {
     }
 

@@ -112,6 +112,14 @@ public final class Sealer {
         }
     }
 
+    /**
+     * The newest complete checkpoint (or the genesis block) of {@code dataDir}'s seal chain, read as the server
+     * wrote it, signatures unchecked (for {@code loghost status}; {@code verify} checks them); null when none.
+     */
+    public static SealBlock lastBlock(Path dataDir) throws IOException {
+        return CheckpointFiles.lastBlock(dataDir.resolve(DIR));
+    }
+
     /** The verification key written by {@link #init}. */
     public static VerificationKey publicKey(Path dataDir) throws IOException {
         String text = Files.readString(dataDir.resolve(PUBLIC_KEY_FILE), StandardCharsets.US_ASCII).strip();
@@ -216,7 +224,9 @@ public final class Sealer {
         if (closed) {
             throw new IllegalStateException("sealer closed");
         }
-        long now = clock.millis();
+        // An epoch never ends before it started: a clock stepped back (NTP) stamps the checkpoint, and the seal
+        // records it lists, with the previous end, so that ends only grow and verify can refuse any that do not.
+        long now = Math.max(clock.millis(), SealBlock.instant(start).toEpochMilli());
         String end = SealBlock.time(now);
         List<HostLog> changed = new ArrayList<>();
         for (HostLog log : store.openLogs()) {

@@ -147,6 +147,20 @@ public final class RecordView {
         return 0;
     }
 
+    /**
+     * Compares TIME with {@code time} (24 ASCII bytes of the same form; for this fixed-width form byte order is the
+     * order of time): negative, zero or positive as TIME is before, at or after it.
+     */
+    public int compareTime(byte[] time) {
+        for (int i = 0; i < TIME_LENGTH; i++) {
+            int d = buf[timeStart + i] - time[i];
+            if (d != 0) {
+                return d;
+            }
+        }
+        return 0;
+    }
+
     /** Offset of the META field in the buffer. */
     public int metaStart() {
         return metaStart;

@@ -157,7 +157,8 @@ public final class ArchiveVerifier {
         }
         ChainCheck chain = new ChainCheck(host, report);
         if (before != null) {
-            chain.continueFrom(before.lastSeq() + 1, HexFormat.of().parseHex(before.end()));
+            chain.continueFrom(before.lastSeq() + 1, HexFormat.of().parseHex(before.end()),
+                    before.name().substring(0, 10));
         }
         if (!chain.file(file, label, LocalDate.parse(e.name().substring(0, 10)), true)) {
             return false;

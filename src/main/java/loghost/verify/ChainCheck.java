@@ -44,6 +44,12 @@ final class ChainCheck {
     private int filesStarted;
     private byte[] computed;
     private DayFileParts parts;
+    private LocalDate v2After;
+    private byte[] genesisTime;
+    private byte[] previousDay;
+    private byte[] futureAfter;
+    private long futureSeq;
+    private String futureTime;
 
     ChainCheck(String host, VerifyReport report) {
         this.host = host;
@@ -85,7 +91,11 @@ final class ChainCheck {
                 long size = Files.size(file);
                 if (parts.worthSplitting(recordsStart, size)) {
                     lines.close();
-                    return parts.check(this, file, label, recordsStart, size, dayBytes);
+                    if (!parts.check(this, file, label, recordsStart, size, dayBytes)) {
+                        return false;
+                    }
+                    previousDay = dayBytes;
+                    return true;
                 }
             }
             MessageDigest md = algorithm.newDigest();
@@ -93,6 +103,7 @@ final class ChainCheck {
             while (true) {
                 lineNo++;
                 if (!lines.next()) {
+                    previousDay = dayBytes;
                     if (compressed) {
                         drain(counted);
                         storedSize = Files.size(file);
@@ -153,6 +164,10 @@ final class ChainCheck {
         if (!view.digestEquals(computed)) {
             return "digest mismatch at seq " + view.seq();
         }
+        if (futureAfter != null && view.compareTime(futureAfter) > 0 && (futureSeq == 0 || view.seq() < futureSeq)) {
+            futureSeq = view.seq();
+            futureTime = view.time();
+        }
         return null;
     }
 
@@ -186,6 +201,11 @@ final class ChainCheck {
         c.nextSeq = seq;
         c.prev = prevDigest.clone();
         c.computed = new byte[algorithm.length()];
+        c.fileFirstSeq = fileFirstSeq;
+        c.previousDay = previousDay;
+        c.futureAfter = futureAfter;
+        c.v2After = v2After;
+        c.genesisTime = genesisTime;
         return c;
     }
 
@@ -203,6 +223,10 @@ final class ChainCheck {
     void continueAs(ChainCheck part) {
         nextSeq = part.nextSeq;
         prev = part.prev.clone();
+        if (part.futureSeq != 0 && (futureSeq == 0 || part.futureSeq < futureSeq)) {
+            futureSeq = part.futureSeq;
+            futureTime = part.futureTime;
+        }
     }
 
     /** The format version of the file being read. */
@@ -263,10 +287,37 @@ final class ChainCheck {
      * The next file continues from a file that is not online (archived or deleted, docs/FORMAT.md "Archive and
      * retention"): from SEQ {@code next} and the digest {@code prevDigest} its manifest entry ends with.
      */
-    void continueFrom(long next, byte[] prevDigest) {
+    void continueFrom(long next, byte[] prevDigest, String day) {
         nextSeq = next;
         prev = prevDigest;
+        previousDay = day.getBytes(StandardCharsets.US_ASCII);
     }
+
+    /**
+     * The seal chain began at {@code genesisTime} (null: no seal chain holds). Only a server that writes version 2
+     * ever sealed, so a version 1 file is one begun before then: of a day not after the genesis day, and with a first
+     * record stamped before it. Anything else is a downgraded header.
+     */
+    void sealedSince(String genesisTime) {
+        this.v2After = genesisTime == null ? null : LocalDate.parse(genesisTime.substring(0, 10));
+        this.genesisTime = genesisTime == null ? null : genesisTime.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Notes the first record stamped after {@code time} (a TIME text): a record from the future. */
+    void futureAfter(String time) {
+        this.futureAfter = time.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The SEQ of the first record stamped after {@link #futureAfter}, or 0. */
+    long futureSeq() {
+        return futureSeq;
+    }
+
+    /** The TIME of that record. */
+    String futureTime() {
+        return futureTime;
+    }
+
 
     /** The first SEQ the current (last checked) file continues from. */
     long fileFirstSeq() {
@@ -322,6 +373,17 @@ final class ChainCheck {
         if (v.compareTimeDay(day) > 0) {
             return "TIME is on a later day than the file";
         }
+        // A day file is started by its first record (a seal record at midnight included), so that record is of the
+        // file's day; only a file that held just its header when the clock stepped back gets an earlier one, and
+        // then of a day no later than the file before it. A newest file renamed to a later day fails here.
+        if (v.seq() == fileFirstSeq && v.compareTimeDay(day) < 0
+                && (previousDay == null || v.compareTimeDay(previousDay) > 0)) {
+            return "first record is of day " + v.time().substring(0, 10) + ", not of the file's day";
+        }
+        if (v.seq() == fileFirstSeq && version < 2 && genesisTime != null && v.compareTime(genesisTime) >= 0) {
+            return "first record of a version 1 file is not before the seal chain's genesis block ("
+                    + new String(genesisTime, StandardCharsets.US_ASCII) + ")";
+        }
         RecordType type = v.knownType(); // compared as bytes: no String per record
         boolean audit = type == RecordType.AUDIT;
         boolean markOrGap = type == RecordType.MARK || type == RecordType.GAP;
@@ -355,6 +417,9 @@ final class ChainCheck {
         }
         if (!h.day().equals(day)) {
             return "header names day " + h.day() + ", file name says " + day;
+        }
+        if (h.version() < 2 && v2After != null && h.day().isAfter(v2After)) {
+            return "header version v" + h.version() + " on a day after the seal chain's genesis day " + v2After;
         }
         if (h.version() < version) {
             return "header version v" + h.version() + " follows a v" + version + " file";

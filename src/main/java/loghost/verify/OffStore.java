@@ -69,7 +69,8 @@ final class OffStore {
         }
         boolean[] d = days.get(before.name().substring(0, 10));
         if ((d == null || !d[1] && !d[0]) && gone(c, before.name())) {
-            chain.continueFrom(before.lastSeq() + 1, HexFormat.of().parseHex(before.end()));
+            chain.continueFrom(before.lastSeq() + 1, HexFormat.of().parseHex(before.end()),
+                    before.name().substring(0, 10));
         }
     }
 }

@@ -45,6 +45,8 @@ public final class SealCheck {
     private long lastEpoch;
     private String lastEnd;
     private String lastFile;
+    private String genesisTime;
+    private String unprovenSince;
     private WitnessCheck witness;
     private Map<String, Long> firstOnline = Map.of();
 
@@ -212,6 +214,7 @@ public final class SealCheck {
             if (!b.signedBy(key)) {
                 return "genesis block not signed by the verification key";
             }
+            genesisTime = b.start();
         } else {
             if (b.kind() != SealBlock.Kind.CHECKPOINT) {
                 return "a second genesis block";
@@ -224,6 +227,11 @@ public final class SealCheck {
             }
             if (!b.start().equals(r.prevEnd)) {
                 return "checkpoint " + b.epoch() + ": start is not the end of the epoch before it";
+            }
+            // The sealer never ends an epoch before it started, whatever its clock did: an end before the start
+            // (so an end before an earlier checkpoint's) is a forgery or a rewrite, not a clock step.
+            if (b.end().compareTo(b.start()) < 0) {
+                return "checkpoint " + b.epoch() + ": end " + b.end() + " is before its start";
             }
             if (!b.signedBy(r.next)) {
                 return "checkpoint " + b.epoch() + ": signature does not verify with epoch " + b.epoch() + "'s key";
@@ -268,6 +276,11 @@ public final class SealCheck {
     private boolean fail(String label, long line, String reason) {
         report.add(Kind.FAIL, label, line, reason);
         return false;
+    }
+
+    /** The genesis block's {@code time} when it holds (day files begun since are version 2), else null. */
+    String genesisTime() {
+        return usable ? genesisTime : null;
     }
 
     /** The collector ChainCheck feeds with one host's seal records; the host counts as present from now on. */
@@ -371,11 +384,19 @@ public final class SealCheck {
                     + " files not online (archived or deleted by retention, as the MANIFEST says): those records are"
                     + " not proven here; compare with your retention policy, and run loghost archive verify");
         }
+        noteUnproven(until);
         report.add(Kind.SEALED, label, 0, "until " + until + (s == null ? "" : " (last sealed seq "
                 + s.lastListedSeq + ", checkpoint " + s.lastListedEpoch + ")"));
         if (sealedUntil != null && SealBlock.instant(until).isBefore(sealedUntil)) {
             report.add(Kind.FAIL, label, 0, "sealed only until " + until + ", before --sealed-until "
                     + sealedUntil);
+        }
+    }
+
+    // Hosts are checked on several threads: the earliest time up to which one is sealed.
+    private synchronized void noteUnproven(String until) {
+        if (unprovenSince == null || until.compareTo(unprovenSince) < 0) {
+            unprovenSince = until;
         }
     }
 
@@ -588,6 +609,12 @@ public final class SealCheck {
         report.add(Kind.SEALED, "seal", 0, lastEpoch == 0
                 ? "no checkpoint yet: the genesis block holds, made " + lastEnd + " (" + lastFile + ")"
                 : "checkpoints of epochs 1-" + lastEpoch + " hold, the last ending " + lastEnd + " (" + lastFile + ")");
+        // The newest epoch is never proven by the files alone: root cutting the newest checkpoint blocks leaves
+        // exactly what a server that has not sealed yet leaves. Said on every run, for a check to compare with now.
+        String since = unprovenSince != null && unprovenSince.compareTo(lastEnd) < 0 ? unprovenSince : lastEnd;
+        report.add(Kind.WARNING, "seal", 0, "unproven since " + since + ": no checkpoint that holds seals what was"
+                + " written after it, and a cut of the newest checkpoints looks the same (--sealed-until or --witness"
+                + " tell them apart)");
         if (sealedUntil != null && SealBlock.instant(lastEnd).isBefore(sealedUntil)) {
             report.add(Kind.FAIL, "seal", 0, "the checkpoints end at " + lastEnd + ", before --sealed-until "
                     + sealedUntil);

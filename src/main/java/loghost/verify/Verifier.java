@@ -41,6 +41,9 @@ public final class Verifier {
     // A day file is checked in parts of this size on several threads once it holds two of them (DayFileParts).
     private static final long PART_BYTES = 16L << 20;
 
+    /** How far past the verifying clock a record's TIME may be before it is noted as stamped in the future. */
+    public static final java.time.Duration FUTURE_TOLERANCE = java.time.Duration.ofMinutes(5);
+
     private final Path hostsDir;
     private final FileDone progress;
     private SealCheck seals;
@@ -48,6 +51,9 @@ public final class Verifier {
     private final int threads;
     private final long partBytes;
     private DayFileParts parts;
+    // Taken once, when the verifier is made: every host is compared with the same instant.
+    private final String futureAfter = loghost.seal.SealBlock.time(System.currentTimeMillis()
+            + FUTURE_TOLERANCE.toMillis());
 
     /** Told after each day file's chain check (for a progress display); never changes the findings. */
     public interface FileDone {
@@ -276,6 +282,8 @@ public final class Verifier {
         ChainCheck chain = new ChainCheck(host, report);
         List<Path> read = new ArrayList<>(); // the day files as the chain read them, for a second look at seals
         chain.seals(sealed);
+        chain.sealedSince(seals == null ? null : seals.genesisTime());
+        chain.futureAfter(futureAfter);
         chain.receipts(receipted);
         chain.parts(parts);
         for (var d : days.entrySet()) {
@@ -302,6 +310,11 @@ public final class Verifier {
                 }
             }
             progress.fileDone(dir.resolve(d.getValue()[0] ? plain : gz), report);
+        }
+        if (chain.futureSeq() != 0) {
+            report.add(Kind.NOTE, label, 0, "record " + chain.futureSeq() + " is stamped " + chain.futureTime()
+                    + ", more than " + FUTURE_TOLERANCE.toMinutes() + " minutes after the clock of this verify"
+                    + " (the first record stamped in the future)");
         }
         if (sealed != null) {
             seals.hostDone(sealed, label, chain.lastSeq(), read, report);

@@ -11,12 +11,15 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import loghost.seal.SealBlock;
+import loghost.seal.Sealer;
 import loghost.store.DigestAlgorithm;
 import loghost.store.LineBatch;
 import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.Cli;
 import loghost.testing.KeyGen;
+import loghost.testing.ManualClock;
 import loghost.testing.Run;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -97,5 +100,62 @@ class StatusCommandTest {
         assertTrue(json.contains("{\"name\":\"web02\",\"state\":\"NEVER-SEEN\",\"records\":0,\"bytes\":0,"
                 + "\"last-record\":null,\"last-heartbeat\":null,\"head\":null}"), json);
         assertTrue(json.endsWith("]}"), json);
+    }
+
+    @Test
+    void theUnprovenNewestEpochIsShownAndANagiosCheckWarnsWhenItIsOld() throws Exception {
+        Path sealed = dir.resolve("sealed");
+        Files.createDirectories(sealed);
+        Files.setPosixFilePermissions(sealed, PosixFilePermissions.fromString("rwx------"));
+        Path key = KeyGen.generate(dir, "app01", "ed25519");
+        assertEquals(0, Cli.run(sealed, "enroll", "app01", key + ".pub").exit());
+        long now = System.currentTimeMillis();
+        // A server that sealed epoch 1 an hour ago and none since (stopped, or its newest checkpoints cut), while
+        // app01 is still heard from.
+        ManualClock clock = new ManualClock(Instant.ofEpochMilli(now - 3_600_000).toString());
+        Sealer.init(sealed, clock);
+        String since;
+        try (LogStore store = new LogStore(sealed.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+            store.recoverAll();
+            Sealer sealer = Sealer.open(sealed, store, clock);
+            append(store, "app01");
+            clock.millis += 60_000;
+            since = SealBlock.time(clock.millis);
+            sealer.closeEpoch();
+            clock.millis = now;
+            append(store, "app01");
+        }
+        Run.Result table = Cli.run(sealed, "status");
+        assertEquals(0, table.exit(), table::toString);
+        assertTrue(table.stdout().contains("\nseal: unproven since " + since + " (after checkpoint 1; 1 host wrote"
+                + " since): STALE (no checkpoint for more than two epochs plus 5 minutes)\n"), table::toString);
+        Run.Result nagios = Cli.run(sealed, "status", "--nagios");
+        assertEquals(1, nagios.exit(), nagios::toString);
+        assertTrue(nagios.stdout().startsWith("LOGHOST WARNING - 1 host: 1 ok, 0 silent, 0 never seen, 0 revoked;"
+                + " seal unproven since " + since + " (STALE) | hosts=1 ok=1 silent=0 never_seen=0 revoked=0"
+                + " unproven_seconds="), nagios::toString);
+        Run.Result json = Cli.run(sealed, "status", "--json");
+        assertTrue(json.stdout().contains(",\"unproven-since\":\"" + since + "\"}"), json::toString);
+        assertTrue(json.stdout().endsWith("],\"seal\":{\"unproven-since\":\"" + since + "\",\"after-epoch\":1,"
+                + "\"state\":\"STALE\"}}\n"), json::toString);
+
+        // Sealing again (the server back) makes it current.
+        try (LogStore store = new LogStore(sealed.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+            store.recoverAll();
+            clock.millis = System.currentTimeMillis();
+            String end = SealBlock.time(clock.millis);
+            Sealer.open(sealed, store, clock).closeEpoch();
+            Run.Result fresh = Cli.run(sealed, "status", "--nagios");
+            assertEquals(0, fresh.exit(), fresh::toString);
+            assertTrue(fresh.stdout().startsWith("LOGHOST OK - 1 host: 1 ok, 0 silent, 0 never seen, 0 revoked;"
+                    + " seal unproven since " + end + " | "), fresh::toString);
+        }
+    }
+
+    private static void append(LogStore store, String host) throws Exception {
+        LineBatch b = new LineBatch();
+        byte[] line = "hello".getBytes(StandardCharsets.US_ASCII);
+        b.add(RecordType.LOG, line, 0, line.length);
+        store.host(host).append(b);
     }
 }

@@ -59,7 +59,7 @@ class SealDocTest {
         String log1 = "1 2026-11-22T10:15:30.125Z log s=1 ";
         String msg1 = "postgres[77]: checkpoint complete";
         byte[] d1 = sha256(genesis, ascii(log1 + msg1));
-        String seal2 = "2 2026-11-22T10:16:00.000Z seal - ";
+        String seal2 = "2 2026-11-22T10:16:00.037Z seal - ";
         byte[] d2 = sha256(d1, ascii(seal2 + "epoch=1"));
         String day = "#loghost v2 host=db01 day=2026-11-22 alg=sha256 seq=1 prev=" + hex.formatHex(genesis) + "\n"
                 + log1 + hex.formatHex(d1) + " " + msg1 + "\n"
@@ -68,7 +68,7 @@ class SealDocTest {
         SigningKey e1 = key("loghost seal example: epoch 1 key");
         SigningKey e2 = key("loghost seal example: epoch 2 key");
         SealBlock g = SealBlock.genesis(e1.publicKey(), Instant.parse("2026-11-22T10:15:00Z").toEpochMilli(), root);
-        SealBlock c = SealBlock.checkpoint(1, "2026-11-22T10:15:00.000Z", "2026-11-22T10:16:00.000Z", g.digestHex(),
+        SealBlock c = SealBlock.checkpoint(1, "2026-11-22T10:15:00.000Z", "2026-11-22T10:16:00.037Z", g.digestHex(),
                 e2.publicKey(), List.of(new SealBlock.Entry("db01", 2, hex.formatHex(d2))), e1);
         String ckpt = new String(g.bytes(), StandardCharsets.US_ASCII) + new String(c.bytes(), StandardCharsets.US_ASCII);
         return List.of(day, ckpt, root.publicKey() + "\n");
@@ -105,7 +105,7 @@ class SealDocTest {
         List<String> lines = block("seal/2026-11-22.ckpt").lines().toList();
         String checkpoint = lines.get(2) + "\n" + lines.get(3) + "\n" + lines.get(4) + "\n";
         String digest = HexFormat.of().formatHex(sha256(ascii(checkpoint)));
-        assertEquals("loghost-witness v1 key=" + block("seal.pub").strip() + " epoch=1 end=2026-11-22T10:16:00.000Z"
+        assertEquals("loghost-witness v1 key=" + block("seal.pub").strip() + " epoch=1 end=2026-11-22T10:16:00.037Z"
                 + " digest=" + digest + "\n", block("witness"));
         SealBlock.Parser p = new SealBlock.Parser();
         SealBlock parsed = null;
@@ -127,9 +127,12 @@ class SealDocTest {
         write(data.resolve("seal/2026-11-22.ckpt"), block("seal/2026-11-22.ckpt"));
         String key = block("seal.pub").strip();
         Run.Result r = Cli.run(data, "verify", "--key", key, "--sealed-until", "2026-11-22T10:16:00Z");
-        assertEquals("verify: sealed: hosts/db01: until 2026-11-22T10:16:00.000Z (last sealed seq 2, checkpoint 1)\n"
-                + "verify: sealed: seal: checkpoints of epochs 1-1 hold, the last ending 2026-11-22T10:16:00.000Z"
+        assertEquals("verify: sealed: hosts/db01: until 2026-11-22T10:16:00.037Z (last sealed seq 2, checkpoint 1)\n"
+                + "verify: sealed: seal: checkpoints of epochs 1-1 hold, the last ending 2026-11-22T10:16:00.037Z"
                 + " (seal/2026-11-22.ckpt)\n"
+                + "verify: warning: seal: unproven since 2026-11-22T10:16:00.037Z: no checkpoint that holds seals what"
+                + " was written after it, and a cut of the newest checkpoints looks the same (--sealed-until or"
+                + " --witness tell them apart)\n"
                 + "verify: OK: 1 host, 1 file, 2 records\n", r.stdout(), r::toString);
         assertEquals(0, r.exit());
         Path witness = dir.resolve("witness.log");
@@ -137,17 +140,17 @@ class SealDocTest {
         Run.Result witnessed = Cli.run(data, "verify", "--key", key, "--witness", witness.toString());
         assertEquals(0, witnessed.exit(), witnessed::toString);
         assertTrue(witnessed.stdout().startsWith("verify: sealed: witness: 1 witnessed checkpoint, the newest epoch 1"
-                + " ending 2026-11-22T10:16:00.000Z\n"), witnessed::toString);
+                + " ending 2026-11-22T10:16:00.037Z\n"), witnessed::toString);
         Files.writeString(witness, block("witness").replace("epoch=1 ", "epoch=2 "));
         Run.Result gone = Cli.run(data, "verify", "--key", key, "--witness", witness.toString());
         assertEquals(1, gone.exit(), gone::toString);
-        assertTrue(gone.stdout().startsWith("verify: FAIL: seal: checkpoint 2 (ending 2026-11-22T10:16:00.000Z,"
+        assertTrue(gone.stdout().startsWith("verify: FAIL: seal: checkpoint 2 (ending 2026-11-22T10:16:00.037Z,"
                 + " witnessed in " + witness + ":1) is missing: the checkpoints that hold end at epoch 1; 1 witnessed"
                 + " checkpoint is gone\n"), gone::toString);
-        Run.Result late = Cli.run(data, "verify", "--key", key, "--sealed-until", "2026-11-22T10:16:00.001Z");
+        Run.Result late = Cli.run(data, "verify", "--key", key, "--sealed-until", "2026-11-22T10:16:00.038Z");
         assertEquals(1, late.exit(), late::toString);
-        assertTrue(late.stdout().contains("verify: FAIL: seal: the checkpoints end at 2026-11-22T10:16:00.000Z, before"
-                + " --sealed-until 2026-11-22T10:16:00.001Z\n"), late::toString);
+        assertTrue(late.stdout().contains("verify: FAIL: seal: the checkpoints end at 2026-11-22T10:16:00.037Z, before"
+                + " --sealed-until 2026-11-22T10:16:00.038Z\n"), late::toString);
     }
 
     private static void write(Path file, String text) throws Exception {

@@ -233,4 +233,54 @@ class SealerTest {
         assertEquals(750, Sealer.millisToBoundary(t, java.time.Duration.ofMinutes(1)));
         assertEquals(4 * 60_000 + 750, Sealer.millisToBoundary(t, java.time.Duration.ofMinutes(5)));
     }
+
+    @Test
+    void aClockSteppedBackNeverMakesACheckpointEndBeforeItStarts() throws Exception {
+        Path data = dir.resolve("data");
+        try (SealedStore s = new SealedStore(data, "2026-11-22T23:58:00.000Z")) {
+            s.clock.set("2026-11-22T23:58:10.000Z");
+            s.lines("web01", 1, "before");
+            s.closeEpochAt("2026-11-23T00:00:00.040Z"); // a tick that ran 40 ms late, at midnight
+            // NTP steps the clock back 5 seconds, across midnight: a record and the next epoch's end come earlier.
+            s.clock.set("2026-11-22T23:59:55.000Z");
+            s.lines("web01", 1, "after the step");
+            s.closeEpochAt("2026-11-22T23:59:58.000Z");
+            s.closeEpochAt("2026-11-22T23:59:59.000Z"); // idle
+        }
+        List<String> heads = ckpt(data).lines().filter(l -> l.startsWith("checkpoint ")).toList();
+        assertTrue(heads.get(1).contains(" start=2026-11-23T00:00:00.040Z end=2026-11-23T00:00:00.040Z "),
+                heads.get(1));
+        assertTrue(heads.get(2).contains(" start=2026-11-23T00:00:00.040Z end=2026-11-23T00:00:00.040Z "),
+                heads.get(2));
+        // The record keeps its receive time; the seal record is stamped with the checkpoint's end.
+        String web = day(data, "web01", "2026-11-23");
+        assertTrue(web.contains("\n3 2026-11-22T23:59:55.000Z log s=3 "), web);
+        assertTrue(web.contains("\n4 2026-11-23T00:00:00.040Z seal - "), web);
+        VerifyReport r = SealedStore.verify(data, Sealer.publicKey(data), null);
+        assertTrue(r.ok(), SealedStore.text(r));
+    }
+
+    @Test
+    void aCheckpointSignedByRootWithItsEndBeforeItsStartFails() throws Exception {
+        Path data = dir.resolve("data");
+        SealBlock last;
+        try (SealedStore s = new SealedStore(data, "2026-11-22T10:00:00.000Z")) {
+            s.clock.set("2026-11-22T10:00:10.000Z");
+            s.lines("web01", 1, "hello");
+            s.closeEpochAt("2026-11-22T10:01:00.021Z");
+            last = new CheckpointFiles(data.resolve("seal")).lastBlockRepairingTail();
+        }
+        // Root holds epoch 2's key (the epoch open when it arrived) and signs a checkpoint 2 that ends before it
+        // starts, as an older server did after its clock stepped back: that is what makes the check worth having.
+        EpochKeyFile.Stored open = EpochKeyFile.read(data.resolve("seal/" + EpochKeyFile.NAME));
+        try (SigningKey next = SigningKey.generate(new SecureRandom())) {
+            SealBlock forged = SealBlock.checkpoint(2, last.end(), "2026-11-22T10:00:59.000Z", last.digestHex(),
+                    next.publicKey(), List.of(), open.key());
+            new CheckpointFiles(data.resolve("seal")).append(forged);
+        }
+        VerifyReport r = SealedStore.verify(data, Sealer.publicKey(data), null);
+        assertFalse(r.ok(), SealedStore.text(r));
+        assertTrue(SealedStore.text(r).startsWith("verify: FAIL: seal/2026-11-22.ckpt:6: checkpoint 2: end"
+                + " 2026-11-22T10:00:59.000Z is before its start\n"), SealedStore.text(r));
+    }
 }

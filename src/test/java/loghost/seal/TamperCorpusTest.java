@@ -77,12 +77,11 @@ import org.junit.jupiter.api.io.TempDir;
  *     or "seal/F:1: block without its sig line" (no block holds, not even genesis: no crash leaves that).</li>
  * </ul>
  * Not drawn, and why: {@code seal.pub} and {@code seal/epoch.key} (not evidence: verify is given the pinned key, and
- * the open epoch's key proves nothing about the past); the header version of a host's first day file changed from
- * {@code v2} to {@code v1} (nothing binds it: version 1 is a valid first file, the header is not hashed, and for
- * messages without the four characters version 2 also escapes both rules agree: an inherent limit of the format);
- * a day file renamed to an unused later day with its header's {@code day} edited to match (records, TIMEs, digests
- * and seals are unchanged, and a TIME before its file's day is allowed, as after a clock stepped back: which file
- * holds a record is not sealed). Renames are drawn with the header unchanged, and swaps with or without it fixed.
+ * the open epoch's key proves nothing about the past). Two edits that keep every digest and seal are asserted on
+ * their own (they once passed; docs/FORMAT.md "Steps" now binds them): the header version of a host's first day
+ * file changed from {@code v2} to {@code v1} (its first record is not before the genesis block), and the newest day
+ * file renamed to an unused later day with its header's {@code day} edited to match (its first record is not of its
+ * day). Renames are drawn with the header unchanged, and swaps with or without it fixed.
  */
 class TamperCorpusTest {
 
@@ -208,8 +207,7 @@ class TamperCorpusTest {
     }
 
     @Test
-    void theTwoEditsLeftOutOfTheCorpusVerifyOkBecauseNothingBindsThem() throws Exception {
-        // Pinned so that the limits stated in the class Javadoc stay true, or this says when they no longer are.
+    void theTwoEditsThatKeepEveryDigestAndSealAreCaught() throws Exception {
         build(dir.resolve("built"));
         original = read(dir.resolve("built"));
         work = dir.resolve("work");
@@ -219,7 +217,9 @@ class TamperCorpusTest {
         l.set(0, l.get(0).replace("#loghost v2 ", "#loghost v1 "));
         write(first, l);
         VerifyReport r = SealedStore.verify(work, key, until);
-        assertEquals(List.of(), r.problems(), SealedStore.text(r));
+        assertEquals(List.of("verify: FAIL: " + first + ":2: first record of a version 1 file is not before the seal"
+                + " chain's genesis block (2026-11-22T23:55:00.000Z)"),
+                r.problems().stream().map(Object::toString).toList(), SealedStore.text(r));
 
         restore();
         String newest = dayNames("web01").get(dayNames("web01").size() - 1);
@@ -229,7 +229,9 @@ class TamperCorpusTest {
         l.set(0, l.get(0).replace("day=" + newest.substring(0, 10), "day=2026-11-26"));
         write("hosts/web01/2026-11-26.log", l);
         r = SealedStore.verify(work, key, until);
-        assertEquals(List.of(), r.problems(), SealedStore.text(r));
+        assertEquals(List.of("verify: FAIL: hosts/web01/2026-11-26.log:2: first record is of day " + newest.substring(0,
+                10) + ", not of the file's day"),
+                r.problems().stream().map(Object::toString).toList(), SealedStore.text(r));
     }
 
     // ---------------------------------------------------------------- the store

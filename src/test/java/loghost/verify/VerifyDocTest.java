@@ -1,6 +1,7 @@
 package loghost.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.nio.charset.StandardCharsets;
@@ -178,6 +179,10 @@ class VerifyDocTest {
         }, failAt(DAY2, 3, "sequence break: expected seq 7, found 8")));
         c.put("TIME is on a later day than the file", fails(rechainLast(DAY1, f -> f[1] = "2026-11-23T00:00:00.000Z"),
                 failAt(DAY1, 6, "TIME is on a later day than the file")));
+        c.put("first record is of day X, not of the file's day", fails(d -> {
+            Files.move(d.resolve(DAY2), d.resolve("hosts/web01/2026-11-24.log"));
+            line("hosts/web01/2026-11-24.log", 1, h -> h.replace("day=2026-11-23", "day=2026-11-24")).apply(d);
+        }, failAt("hosts/web01/2026-11-24.log", 2, "first record is of day 2026-11-23, not of the file's day")));
         c.put("record type T does not belong in this host", fails(rechainLast(DAY2, f -> f[2] = "audit"),
                 failAt(DAY2, 6, "record type audit does not belong in this host")));
         c.put("META does not fit record type T", fails(rechainLast(DAY2, f -> f[3] = "-"),
@@ -295,9 +300,16 @@ class VerifyDocTest {
     private static final String SEALED_WEB = "verify: sealed: hosts/web01: until 2026-11-23T00:01:00.000Z"
             + " (last sealed seq 9, checkpoint 3)\n";
     private static final String SEALED_ALL = "verify: sealed: seal: checkpoints of epochs 1-3 hold, the last ending"
-            + " 2026-11-23T00:01:00.000Z (" + C2 + ")\n";
+            + " 2026-11-23T00:01:00.000Z (" + C2 + ")\n" + unproven("2026-11-23T00:01:00.000Z");
     private static final String HELD = SEALED_DB + SEALED_WEB + SEALED_ALL;
     private static final String OK = "verify: OK: 2 hosts, 4 files, 15 records\n";
+
+    // The warning every run over a seal chain that holds ends its seal lines with.
+    private static String unproven(String since) {
+        return "verify: warning: seal: unproven since " + since + ": no checkpoint that holds seals what was written"
+                + " after it, and a cut of the newest checkpoints looks the same (--sealed-until or --witness tell them"
+                + " apart)\n";
+    }
 
     private static Case sealed(Mutation m, int exit, String stdout, String... args) {
         return new Case(true, m, exit, stdout, args.length == 0 ? new String[] {"--key", "KEY"} : args);
@@ -311,12 +323,12 @@ class VerifyDocTest {
                 + "verify: note: hosts/web01: records 4-9 are not sealed yet (written after checkpoint 1)\n"
                 + "verify: sealed: hosts/web01: until 2026-11-22T23:59:00.000Z (last sealed seq 3, checkpoint 1)\n"
                 + "verify: sealed: seal: checkpoints of epochs 1-1 hold, the last ending 2026-11-22T23:59:00.000Z ("
-                + C1 + ")\n"
+                + C1 + ")\n" + unproven("2026-11-22T23:59:00.000Z")
                 : "sealed: hosts/db01: until 2026-11-23T00:00:00.000Z (last sealed seq 6, checkpoint 2)\n"
                 + "verify: note: hosts/web01: records 7-9 are not sealed yet (written after checkpoint 2)\n"
                 + "verify: sealed: hosts/web01: until 2026-11-23T00:00:00.000Z (last sealed seq 6, checkpoint 2)\n"
                 + "verify: sealed: seal: checkpoints of epochs 1-2 hold, the last ending 2026-11-23T00:00:00.000Z ("
-                + C2 + ")\n";
+                + C2 + ")\n" + unproven("2026-11-23T00:00:00.000Z");
         return "verify: FAIL: " + finding + "\nverify: " + note
                 + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n";
     }
@@ -334,7 +346,8 @@ class VerifyDocTest {
                 + "verify: note: hosts/web01: records 1-9 are not sealed yet (no checkpoint yet)\n"
                 + "verify: sealed: hosts/web01: until 2026-11-22T23:58:00.000Z\n"
                 + "verify: sealed: seal: no checkpoint yet: the genesis block holds, made 2026-11-22T23:58:00.000Z ("
-                + C1 + ")\nverify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n";
+                + C1 + ")\n" + unproven("2026-11-22T23:58:00.000Z")
+                + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n";
     }
 
     /** One case per REASON of "Verifying seals" (and of --witness), on the sealed fixture. */
@@ -401,6 +414,9 @@ class VerifyDocTest {
         c.put("checkpoint N: start is not the end of the epoch before it", sealed(line(C2, 5, l -> l.replace(
                 "start=2026-11-23T00:00:00.000Z", "start=2026-11-23T00:00:00.001Z")), 1,
                 heldUpTo(2, C2 + ":5: checkpoint 3: start is not the end of the epoch before it")));
+        c.put("checkpoint N: end T is before its start", sealed(line(C2, 5, l -> l.replace(
+                "end=2026-11-23T00:01:00.000Z", "end=2026-11-22T23:59:59.999Z")), 1,
+                heldUpTo(2, C2 + ":5: checkpoint 3: end 2026-11-22T23:59:59.999Z is before its start")));
         c.put("checkpoint N: signature does not verify with epoch N's key", sealed(line(C2, 7, l -> flipHex(l,
                 l.length() - 1)), 1, heldUpTo(2, C2 + ":5: checkpoint 3: signature does not verify with epoch 3's key")));
         c.put("incomplete final line (a block a crash cut short), ignored", sealed(d -> Files.writeString(
@@ -424,6 +440,14 @@ class VerifyDocTest {
                 d.resolve("seal/2026-11-24.ckpt"), ""), 0,
                 "verify: note: seal/2026-11-24.ckpt: holds no block (a file a crash left empty), ignored\n" + HELD + OK));
         // Step 3: each host's seal records against the checkpoints.
+        c.put("header version v1 on a day after the seal chain's genesis day D", sealed(line(WEB2, 1,
+                h -> h.replace("#loghost v2", "#loghost v1")), 1,
+                sealedHost(WEB2 + ":1: header version v1 on a day after the seal chain's genesis day 2026-11-22", 11)));
+        c.put("first record of a version 1 file is not before the seal chain's genesis block (T)", sealed(line(DAY1, 1,
+                h -> h.replace("#loghost v2", "#loghost v1")), 1, SEALED_DB + "verify: FAIL: " + DAY1 + ":2: first"
+                + " record of a version 1 file is not before the seal chain's genesis block"
+                + " (2026-11-22T23:58:00.000Z)\n"
+                + SEALED_ALL + "verify: FAILED: 1 problem (2 hosts, 3 files, 6 records checked)\n"));
         c.put("seal record message is not epoch=N", sealed(rechainLast(WEB2, f -> f[5] = "epoch=03"), 1,
                 sealedHost(WEB2 + ":5: seal record message is not epoch=N", 14)));
         c.put("seal record of epoch N after one of epoch M", sealed(rechainLast(WEB2, f -> f[5] = "epoch=1"), 1,
@@ -446,6 +470,20 @@ class VerifyDocTest {
                 "2026-11-23T00:01:30.000Z", 2), 0, SEALED_DB
                 + "verify: note: hosts/web01: records 10-11 are not sealed yet (written after checkpoint 3)\n"
                 + SEALED_WEB + SEALED_ALL + "verify: OK: 2 hosts, 4 files, 17 records\n"));
+        c.put("unproven since T: no checkpoint that holds seals what was written after it, and a cut of the newest"
+                + " checkpoints looks the same (--sealed-until or --witness tell them apart)", sealed(d -> {
+                    // Root cuts the last checkpoint block whole: what is left reads like a server that has not
+                    // sealed epoch 3 yet, and still holds.
+                    writeLines(d, C2, lines(d, C2).subList(0, 4));
+                }, 0, heldUpTo(2, "").substring(15).replace(
+                        "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n",
+                        "verify: OK: 2 hosts, 4 files, 15 records\n")));
+        c.put("record S is stamped T, more than 5 minutes after the clock of this verify (the first record stamped in"
+                + " the future)", sealed(append("web01", "2099-01-01T00:00:00.000Z", 2), 0, SEALED_DB
+                + "verify: note: hosts/web01: record 10 is stamped 2099-01-01T00:00:00.000Z, more than 5 minutes after"
+                + " the clock of this verify (the first record stamped in the future)\n"
+                + "verify: note: hosts/web01: records 10-11 are not sealed yet (written after checkpoint 3)\n"
+                + SEALED_WEB + SEALED_ALL + "verify: OK: 2 hosts, 5 files, 17 records\n"));
         c.put("missing: checkpoint N sealed this host up to seq S", sealed(d -> deleteTree(d.resolve("hosts/db01")), 1,
                 SEALED_WEB + "verify: FAIL: hosts/db01: missing: checkpoint 2 sealed this host up to seq 6\n"
                         + SEALED_ALL + "verify: FAILED: 1 problem (1 host, 2 files, 9 records checked)\n"));
@@ -453,7 +491,8 @@ class VerifyDocTest {
                 1, "verify: note: hosts/db01: record 7 is not sealed yet (written after checkpoint 3)\n"
                         + "verify: sealed: hosts/db01: until 2026-11-23T00:00:30.000Z (last sealed seq 6, checkpoint 2)\n"
                         + "verify: FAIL: hosts/db01: sealed only until 2026-11-23T00:00:30.000Z, before --sealed-until"
-                        + " 2026-11-23T00:01:00Z\n" + SEALED_WEB + SEALED_ALL
+                        + " 2026-11-23T00:01:00Z\n" + SEALED_WEB + SEALED_ALL.replace(
+                        "unproven since 2026-11-23T00:01:00", "unproven since 2026-11-23T00:00:30")
                         + "verify: FAILED: 1 problem (2 hosts, 4 files, 16 records checked)\n",
                 "--key", "KEY", "--sealed-until", "2026-11-23T00:01:00Z"));
         c.put("the checkpoints end at T, before --sealed-until TIME", sealed(d -> { }, 1, SEALED_DB
@@ -594,6 +633,116 @@ class VerifyDocTest {
             }
         }
         return data;
+    }
+
+    // ---- The orders and scopes the doc states in sentences rather than table rows (issue 18's questions).
+
+    @Test
+    void metaFittingTheGrammarCoversTheValuesOfSAndCAndTheirOrder() throws Exception {
+        for (String meta : List.of("s=06", "s=6,c=stream", "s=6,c=:1", "s=6,c=a:0", "s=6,c=a:9223372036854775808",
+                "c=a:1,s=6", "s=6,zz=1,s=6")) {
+            Path data = fixture(Files.createTempDirectory(dir, "meta"));
+            rechainLast(DAY2, f -> f[3] = meta).apply(data);
+            Run.Result r = Cli.run(data, "verify");
+            assertEquals(failAt(DAY2, 6, "malformed META field"), r.stdout(), meta + "\n" + r);
+        }
+        for (String meta : List.of("zz=1,s=6", "s=6,c=a:9223372036854775807,zz=q")) {
+            Path data = fixture(Files.createTempDirectory(dir, "meta"));
+            rechainLast(DAY2, f -> f[3] = meta).apply(data);
+            Run.Result r = Cli.run(data, "verify");
+            assertEquals("verify: OK: 2 hosts, 4 files, 20 records\n", r.stdout(), meta + "\n" + r);
+        }
+    }
+
+    @Test
+    void aWitnessLineIsCheckedAgainstTheGrammarBeforeItsKeyIsCompared() throws Exception {
+        Path data = sealedFixture(Files.createTempDirectory(dir, "witness"));
+        Path w = data.resolveSibling("witness.txt");
+        String k = Files.readString(data.resolve("seal.pub"), StandardCharsets.US_ASCII).strip();
+        writePrivate(w, witnessLine(k, 1, "2026-11-22T23:59:00.000Z", blockDigest(data, C1, 3, 6))
+                + "loghost-witness v1 key=" + OTHER_KEY + " epoch=1\n"
+                + witnessLine(OTHER_KEY, 7, "2026-11-22T23:59:00.000Z", "0".repeat(64)));
+        Run.Result r = Cli.run(data, "verify", "--key", k, "--witness", w.toString());
+        assertEquals("verify: FAIL: " + w + ":2: malformed witness line\n"
+                + "verify: sealed: witness: 1 witnessed checkpoint, the newest epoch 1 ending 2026-11-22T23:59:00.000Z;"
+                + " 1 line(s) of other seal chains ignored\n" + HELD
+                + "verify: FAILED: 1 problem (2 hosts, 4 files, 15 records checked)\n", r.stdout(), r::toString);
+    }
+
+    @Test
+    void aCompressedFilesChainIsCheckedBeforeItsManifestEntry() throws Exception {
+        Path data = fixture(Files.createTempDirectory(dir, "gz"));
+        compressed(d -> {
+            // A record edited inside the .gz: its size and SHA-256 no longer match the entry either.
+            String plain;
+            try (var in = new GZIPInputStream(Files.newInputStream(d.resolve(GZ1)))) {
+                plain = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            try (var out = new GZIPOutputStream(Files.newOutputStream(d.resolve(GZ1)))) {
+                out.write(plain.replace("line 3", "line X").getBytes(StandardCharsets.UTF_8));
+            }
+        }).apply(data);
+        Run.Result r = Cli.run(data, "verify");
+        assertEquals("verify: FAIL: " + GZ1 + ":4: digest mismatch at seq 3\n"
+                + "verify: FAILED: 1 problem (2 hosts, 3 files, 12 records checked)\n", r.stdout(), r::toString);
+    }
+
+    @Test
+    void aCopyBesideItsDayFileIsComparedOnlyAfterTheDayFilesChainHeld() throws Exception {
+        Path data = fixture(Files.createTempDirectory(dir, "beside"));
+        gzipBeside(data, "x");
+        line(DAY1, 3, l -> l.replace("line 2", "line X")).apply(data);
+        Run.Result r = Cli.run(data, "verify");
+        assertEquals(failAt(DAY1, 3, "digest mismatch at seq 2"), r.stdout(), r::toString);
+    }
+
+    @Test
+    void ofSeveralReceiptsBeyondTheLogTheLowestSeqFirstReadIsNamedAfterTheSealFinding() throws Exception {
+        Path data = sealedFixture(Files.createTempDirectory(dir, "receipts"));
+        java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        byte[] pk = HexFormat.of().parseHex(loghost.seal.ReceiptSigner.publicKey(pair.getPublic()).toString()
+                .substring("ed25519:".length()));
+        java.io.ByteArrayOutputStream blob = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(blob);
+        out.writeInt(11);
+        out.writeBytes("ssh-ed25519");
+        out.writeInt(32);
+        out.write(pk);
+        String fingerprint = "SHA256:" + java.util.Base64.getEncoder().withoutPadding().encodeToString(
+                MessageDigest.getInstance("SHA-256").digest(blob.toByteArray()));
+        Path hostKey = data.resolveSibling("host_key.pub");
+        writePrivate(hostKey, "ssh-ed25519 " + java.util.Base64.getEncoder().encodeToString(blob.toByteArray())
+                + " loghost\n");
+        loghost.seal.ReceiptSigner signer = loghost.seal.ReceiptSigner.of(pair, fingerprint);
+        long at = Instant.parse("2026-11-23T00:00:31Z").toEpochMilli();
+        Path first = data.resolveSibling("first.receipts");
+        Path second = data.resolveSibling("second.receipts");
+        writePrivate(first, signer.receipt("web01", "s1", 12, 12, "ab".repeat(32), at) + "\n"
+                + signer.receipt("web01", "s1", 11, 11, "cd".repeat(32), at) + "\n");
+        writePrivate(second, signer.receipt("web01", "s1", 11, 11, "cd".repeat(32), at) + "\n");
+        // The log cut after seq 7: checkpoint 3's seal of seq 9 is missing, and so are the receipts' records.
+        writeLines(data, WEB2, lines(data, WEB2).subList(0, 3));
+        String key = Files.readString(data.resolve("seal.pub"), StandardCharsets.US_ASCII).strip();
+        Run.Result r = Cli.run(data, "verify", "--key", key, "--host-key", hostKey.toString(), "--receipts",
+                first.toString(), second.toString());
+        String seal = "verify: FAIL: hosts/web01: seq 9 sealed by checkpoint 3 (" + C2 + ":6) is missing: the log ends"
+                + " at seq 7 (records were removed after seq 6 (sealed intact by checkpoint 2))\n";
+        String receipt = "verify: FAIL: hosts/web01: receipt " + first + ":2 says seq 11 (stream s1 cseq 11) was"
+                + " stored 2026-11-23T00:00:31.000Z, but the log ends at seq 7\n";
+        assertTrue(r.stdout().contains(seal + receipt), r::toString);
+        assertEquals(1, r.exit(), r::toString);
+    }
+
+    @Test
+    void aHostWithRecordsButNoCheckpointEntryIsSealedUntilItsFirstRecord() throws Exception {
+        Path data = sealedFixture(Files.createTempDirectory(dir, "newhost"));
+        append("app01", "2026-11-23T00:00:30.000Z", 2).apply(data);
+        String key = Files.readString(data.resolve("seal.pub"), StandardCharsets.US_ASCII).strip();
+        Run.Result r = Cli.run(data, "verify", "--key", key);
+        assertEquals("verify: note: hosts/app01: records 1-2 are not sealed yet (written after checkpoint 3)\n"
+                + "verify: sealed: hosts/app01: until 2026-11-23T00:00:30.000Z\n" + SEALED_DB + SEALED_WEB
+                + SEALED_ALL.replace("unproven since 2026-11-23T00:01:00", "unproven since 2026-11-23T00:00:30")
+                + "verify: OK: 3 hosts, 5 files, 17 records\n", r.stdout(), r::toString);
     }
 
     @Test
