@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import loghost.audit.AuditTrail;
 import loghost.config.Settings;
 import loghost.ssh.ClientAlgorithms;
+import loghost.ssh.PrivateKeyFile;
 import loghost.store.LogStore;
 import loghost.store.StorageException;
 import org.apache.sshd.client.SshClient;
@@ -200,7 +201,7 @@ public final class PullSource {
         }
         if (!source.collect().isEmpty()) {
             FileCollector collector = new FileCollector(source.host(), source.collect(), store.host(source.host()),
-                    CollectedFiles.open(data, source.host()), java.time.Clock.systemUTC());
+                    CollectedFiles.open(data, source.host()), java.time.Clock.systemUTC(), audit);
             tasks.add(() -> {
                 while (true) {
                     FileCollector.Round r = collector.round(remote);
@@ -266,7 +267,12 @@ public final class PullSource {
         return new HostKeyRefused("host key of " + source.host() + " refused: " + presented);
     }
 
-    private static KeyPair loadKey(Path file) throws IOException, GeneralSecurityException {
+    private static KeyPair loadKey(Path file) throws IOException, GeneralSecurityException, PullFailure {
+        try {
+            PrivateKeyFile.checkClosedToOthers(file);
+        } catch (IllegalArgumentException e) {
+            throw new PullFailure(e.getMessage(), e);
+        }
         try (InputStream in = Files.newInputStream(file)) {
             var keys = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(file.toString()), in, null);
             if (keys == null || !keys.iterator().hasNext()) {

@@ -25,6 +25,11 @@ public final class RemotePath {
         return PATTERN.matcher(s).matches() && noDotComponents(s);
     }
 
+    /** True when pattern {@code pattern} (in the grammar) matches path {@code path}, as serve-logs' list does. */
+    public static boolean matches(String pattern, String path) {
+        return compile(pattern).matcher(path).matches();
+    }
+
     /** A regular expression matching what {@code pattern} matches: {@code *} and {@code ?} stop at a slash. */
     static Pattern compile(String pattern) {
         StringBuilder re = new StringBuilder();
