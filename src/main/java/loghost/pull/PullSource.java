@@ -162,7 +162,7 @@ public final class PullSource {
             auditedRefusal = null;
             LOG.info("pull-connected source={} address={}:{}", source.host(), source.address(), source.port());
             state.state("connected", null);
-            RemoteHost remote = new RemoteHost(session, timeout);
+            RemoteHost remote = new RemoteHost(session, timeout, server.ssh().idleTimeout());
             runAll(remote, once);
         } finally {
             client = null;

@@ -22,10 +22,16 @@ final class RemoteHost {
 
     private final ClientSession session;
     private final Duration timeout;
+    private final Duration idle;
 
-    RemoteHost(ClientSession session, Duration timeout) {
+    /**
+     * Commands on {@code session}: {@code timeout} for opening and closing a channel, {@code idle} the longest wait
+     * for data from a command that must end (all but {@code follow} and {@code journal}).
+     */
+    RemoteHost(ClientSession session, Duration timeout, Duration idle) {
         this.session = session;
         this.timeout = timeout;
+        this.idle = idle;
     }
 
     /** What a short command left: exit status, stdout, stderr. */
@@ -60,15 +66,18 @@ final class RemoteHost {
         }
     }
 
-    /** Runs {@code command} to its end, keeping at most 4 MiB of its stdout. */
+    /** Runs {@code command} to its end, keeping at most 4 MiB of its stdout; no data for the idle time is a failure. */
     Reply exec(String command) throws PullFailure {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[][] kept = new byte[1][];
-        int exit = stream(command, (b, n) -> out.write(b, 0, n), kept, MAX_REPLY, null);
+        int exit = stream(command, (b, n) -> out.write(b, 0, n), kept, MAX_REPLY, idle);
         return new Reply(exit, out.toByteArray(), new String(kept[0], StandardCharsets.UTF_8));
     }
 
-    /** Runs {@code command}, passing its stdout to {@code sink} as it arrives; returns its exit status. */
+    /**
+     * Runs {@code command}, passing its stdout to {@code sink} as it arrives; returns its exit status. Neither length
+     * nor pauses are bounded: for {@code follow} and {@code journal}, which wait for new lines.
+     */
     int stream(String command, Sink sink) throws PullFailure {
         return checked(command, sink, Long.MAX_VALUE, null);
     }
@@ -76,11 +85,11 @@ final class RemoteHost {
     /**
      * Runs {@code command}, which must send at most {@code limit} bytes, passing them to {@code sink}; returns its
      * exit status. One byte more, and the channel is closed at once and {@link ReplyTooLong} thrown; no byte for the
-     * connection's timeout, and the channel is closed and a {@link PullFailure} thrown: so a source that floods or
-     * stalls costs a bounded time and at most {@code limit} bytes.
+     * idle time, and the channel is closed and a {@link PullFailure} thrown: so a source that floods or stalls costs
+     * at most {@code limit} bytes and never waits forever.
      */
     int stream(String command, long limit, Sink sink) throws PullFailure {
-        return checked(command, sink, limit, timeout);
+        return checked(command, sink, limit, idle);
     }
 
     private int checked(String command, Sink sink, long limit, Duration idle) throws PullFailure {

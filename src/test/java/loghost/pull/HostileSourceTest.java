@@ -184,25 +184,37 @@ class HostileSourceTest {
         }
     }
 
-    @Test
-    void aReadThatStallsEndsTheRoundAfterTheTimeout() throws Exception {
-        // The connection's timeout is ssh.auth-timeout: 5 s here, so that the wait is short and still measurable.
-        Files.writeString(config, "loghost.ssh.auth-timeout = 5s\n" + Files.readString(config));
-        byte[] hundred = "A".repeat(100).getBytes(StandardCharsets.US_ASCII);
+    // A source that sends first (or nothing) and then nothing more, holding the connection open.
+    private Run.Result stalled(String verb, byte[] first, byte[] content) throws Exception {
+        // The longest wait for data is ssh.idle-timeout: 5 s here, so that the wait is short and still measurable.
+        Files.writeString(config, "loghost.ssh.idle-timeout = 5s\n" + Files.readString(config));
         host.answer(new HostileAnswers()
-                .reply("list ", ID + " 100 " + logs + "/big.log\n")
-                .reply("sha256 ", HostileAnswers.sha256Line(hundred))
-                .stall("read ", "A".repeat(10).getBytes(StandardCharsets.US_ASCII)));
+                .reply("list ", ID + " " + content.length + " " + logs + "/big.log\n")
+                .stall(verb, first)
+                .reply("sha256 ", HostileAnswers.sha256Line(content)));
         long start = System.nanoTime();
         Run.Result r = assertTimeoutPreemptively(Duration.ofMinutes(3), this::once);
-        long took = System.nanoTime() - start;
+        assertTrue(System.nanoTime() - start >= Duration.ofSeconds(5).toNanos(), "it waited the idle time for data");
         assertEquals(1, r.exit(), r::toString);
-        assertTrue(r.stderr().startsWith("loghost: error: pull web01: no data for 5 s during 'read " + ID + " 0 100 "),
-                r::toString);
-        assertTrue(took >= Duration.ofSeconds(5).toNanos(), "it waited the timeout for data");
         try (Stream<Path> s = Files.walk(data.resolve("files/web01"))) {
             assertTrue(s.noneMatch(Files::isRegularFile), "no copy, no partial one");
         }
+        return r;
+    }
+
+    @Test
+    void aReadThatStallsEndsTheRoundAfterTheIdleTimeout() throws Exception {
+        byte[] hundred = "A".repeat(100).getBytes(StandardCharsets.US_ASCII);
+        Run.Result r = stalled("read ", "A".repeat(10).getBytes(StandardCharsets.US_ASCII), hundred);
+        assertTrue(r.stderr().startsWith("loghost: error: pull web01: no data for 5 s during 'read " + ID + " 0 100 "),
+                r::toString);
+    }
+
+    @Test
+    void aSha256ThatNeverAnswersEndsTheRoundAfterTheIdleTimeout() throws Exception {
+        Run.Result r = stalled("sha256 ", new byte[0], PWNED);
+        assertTrue(r.stderr().startsWith("loghost: error: pull web01: no data for 5 s during 'sha256 " + ID + " "),
+                r::toString);
     }
 
     @Test
