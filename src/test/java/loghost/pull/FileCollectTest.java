@@ -206,6 +206,34 @@ class FileCollectTest {
     }
 
     @Test
+    void theManifestExampleInFormatMdIsWhatVerifyAndSha256sumAccept() throws Exception {
+        var m = java.util.regex.Pattern.compile("<!-- example-file: files/web01/MANIFEST -->\n```\n(.*?)```\n"
+                + "<!-- end-example-file -->", java.util.regex.Pattern.DOTALL)
+                .matcher(Files.readString(Path.of("docs/FORMAT.md")));
+        assertTrue(m.find(), "example block missing from docs/FORMAT.md");
+        Path data = tmp.resolve("data");
+        once(data); // a real data directory, whose collected files are then replaced by the example's
+        Path files = data.resolve("files/web01");
+        try (var s = Files.walk(files)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!p.equals(files) && !p.startsWith(files.resolve(".partial"))) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Path day = Files.createDirectory(files.resolve("2026-11-24"));
+        Files.write(day.resolve("155e437b946ac82a-wtmp"), new byte[1920]); // the example's 1,920 NUL bytes
+        Files.writeString(files.resolve("MANIFEST"), m.group(1));
+        Run.Result sums = Run.run(List.of("sh", "-c", "cd " + files + " && sha256sum -c --strict MANIFEST"), null, null,
+                60);
+        assertEquals("2026-11-24/155e437b946ac82a-wtmp: OK\n", sums.stdout(), sums::toString);
+        Run.Result r = Cli.run(data, "verify");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.stdout().startsWith("verify: OK: "), r::toString);
+        assertTrue(!r.stdout().contains("files/"), r::toString);
+    }
+
+    @Test
     void aFileThatVanishesAfterBeingListedIsAnErrorWithNoCopyAndIsCollectedWhenBack() throws Exception {
         Path data = tmp.resolve("data");
         Path wtmpFile = logs.resolve("wtmp");
