@@ -16,8 +16,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
-import loghost.audit.AuditTrail;
 import loghost.servelogs.RemotePath;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
@@ -49,10 +49,11 @@ final class FileCollector {
     private final HostLog log;
     private final CollectedFiles files;
     private final Clock clock;
-    private final AuditTrail audit;
+    private final Consumer<String> audit;
 
+    /** A collector whose refusal lines go to {@code audit} (which may leave out one it audited already). */
     FileCollector(String source, List<String> patterns, HostLog log, CollectedFiles files, Clock clock,
-            AuditTrail audit) {
+            Consumer<String> audit) {
         this.source = source;
         this.patterns = patterns;
         this.log = log;
@@ -75,7 +76,7 @@ final class FileCollector {
         String line = "refused reason=" + reason + " source=" + source + " command=" + PullFailure.quote(command)
                 + " " + detail;
         REFUSAL.warn("{}", line);
-        audit.refusal(line);
+        audit.accept(line);
         return new SourceRefused(line);
     }
 

@@ -50,6 +50,7 @@ public final class PullSource {
     private volatile boolean stopped;
     private volatile SshClient client;
     private String auditedRefusal;
+    private volatile String auditedCollectRefusal;
 
     /** A source writing into {@code store}, auditing into {@code audit}, with its state in {@code stateDir}. */
     public PullSource(PullSettings.Source source, PullSettings settings, Settings server, LogStore store,
@@ -201,7 +202,7 @@ public final class PullSource {
         }
         if (!source.collect().isEmpty()) {
             FileCollector collector = new FileCollector(source.host(), source.collect(), store.host(source.host()),
-                    CollectedFiles.open(data, source.host()), java.time.Clock.systemUTC(), audit);
+                    CollectedFiles.open(data, source.host()), java.time.Clock.systemUTC(), this::auditCollectRefusal);
             tasks.add(() -> {
                 while (true) {
                     FileCollector.Round r = collector.round(remote);
@@ -265,6 +266,14 @@ public final class PullSource {
         }
         state.state("refused", "host key " + presented + " is not the configured " + source.knownHostFingerprint());
         return new HostKeyRefused("host key of " + source.host() + " refused: " + presented);
+    }
+
+    // As for a host key: logged at every retry, audited again only when the source says something new.
+    private void auditCollectRefusal(String line) {
+        if (!line.equals(auditedCollectRefusal)) {
+            audit.refusal(line);
+            auditedCollectRefusal = line;
+        }
     }
 
     private static KeyPair loadKey(Path file) throws IOException, GeneralSecurityException, PullFailure {

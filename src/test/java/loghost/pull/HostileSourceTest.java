@@ -218,6 +218,37 @@ class HostileSourceTest {
     }
 
     @Test
+    void inServeARefusedSourceIsRetriedAndTheSameRefusalAuditedOnce() throws Exception {
+        lists("/var/log/../../../../../pwned-in-data", PWNED);
+        Path served = tmp.resolve("served");
+        PullSource source;
+        Thread t;
+        try (PullRig rig = new PullRig(served)) {
+            source = rig.source(PullRig.source(host, "web01", host.hostKeyLine(), List.of(), List.of(logs + "/*")));
+            t = new Thread(source::runForever, "test-puller-web01");
+            t.start();
+            try {
+                // Three rounds refused: the source was retried after each (backoff 200 ms to 1 s in the rig).
+                assertTrue(SourceHost.await(Duration.ofSeconds(120), () -> {
+                    try {
+                        return host.requests().stream().filter(q -> q.startsWith("list ")).count() >= 3;
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                }), () -> "retried: " + source.stateWord());
+            } finally {
+                source.stop();
+                t.join(30_000);
+            }
+            assertFalse(t.isAlive());
+        }
+        List<String> refusals = HostRecords.read(served, "_loghost").stream().map(HostRecords.Rec::text)
+                .filter(a -> a.startsWith("refused reason=pull-reply-malformed source=web01 ")).toList();
+        assertEquals(1, refusals.size(), () -> "audited once, not at every retry: " + refusals);
+        assertFalse(Files.exists(served.resolve("pwned-in-data")));
+    }
+
+    @Test
     void aPullKeyOpenToGroupIsRefusedWithTheChmodToRun() throws Exception {
         Files.setPosixFilePermissions(host.clientKey(), PosixFilePermissions.fromString("rw-r--r--"));
         Run.Result r = once();
