@@ -1,17 +1,13 @@
 package loghost.cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import loghost.config.Settings;
 import loghost.config.SettingsLoader;
 import loghost.forward.Forwarder;
+import loghost.ssh.PrivateKeyFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -109,7 +105,7 @@ final class ForwardCommand implements Callable<Integer> {
         Duration beat = heartbeat != null ? SettingsLoader.parseDuration("--heartbeat", heartbeat) : f.heartbeat();
         Path keyFile = key != null ? key : f.key();
         Path knownHostsFile = knownHosts != null ? knownHosts : f.knownHosts();
-        checkPrivateKey(keyFile);
+        PrivateKeyFile.checkClosedToOthers(keyFile);
         if (!Files.isReadable(knownHostsFile)) {
             // Lines are still spooled (syslog must not wait for a provisioning step), but no connection can be
             // trusted until the file is there: say so plainly once, at start.
@@ -132,18 +128,5 @@ final class ForwardCommand implements Callable<Integer> {
         }
         spec.commandLine().getErr().flush();
         return !outcome.refused().isEmpty() ? HOST_KEY_REFUSED : !outcome.behind().isEmpty() ? DESTINATION_BEHIND : 0;
-    }
-
-    // As ssh does: a private key others can read is not used, since it may already be someone else's.
-    private static void checkPrivateKey(Path keyFile) throws IOException {
-        if (!Files.exists(keyFile)) {
-            throw new NoSuchFileException(keyFile.toString());
-        }
-        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(keyFile);
-        if (mode.contains(PosixFilePermission.GROUP_READ) || mode.contains(PosixFilePermission.OTHERS_READ)
-                || mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
-            throw new IllegalArgumentException("private key " + keyFile + " is open to group or others (mode "
-                    + PosixFilePermissions.toString(mode) + "); fix with: chmod 600 " + keyFile);
-        }
     }
 }

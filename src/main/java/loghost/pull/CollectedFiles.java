@@ -14,7 +14,7 @@ import loghost.store.StoreFiles;
 
 /**
  * A host's collected files, {@code DATA/files/HOST/} (docs/FORMAT.md, "Collected files"): one directory per UTC day
- * holding the copies under their path on the host, and a {@code MANIFEST} in the day-file manifest's line syntax,
+ * holding the copies under names the loghost makes, and a {@code MANIFEST} in the day-file manifest's line syntax,
  * so that {@code sha256sum -c MANIFEST} checks every copy.
  */
 final class CollectedFiles {
@@ -23,6 +23,8 @@ final class CollectedFiles {
     static final String DIR = "files";
     static final String MANIFEST = "MANIFEST";
     static final String PARTIAL = ".partial";
+    private static final int MAX_BASE = 100;
+    private static final Pattern PRINTABLE = Pattern.compile("[!-~]+");
     private static final Pattern ENTRY = Pattern.compile("([0-9a-f]{64})  (\\S+)");
 
     private final String host;
@@ -75,30 +77,41 @@ final class CollectedFiles {
     }
 
     /**
-     * Moves a checked transfer to {@code DAY/PATH} (with {@code ~N} when that name is taken the same day), forcing the
-     * file and its directories first; returns its name relative to the host directory.
+     * Moves a checked transfer to {@code DAY/H-B}: H the first 16 hex digits of its SHA-256, B the last component
+     * of its path on the host (characters outside the path grammar as {@code _}, at most 100), with {@code ~N} when
+     * that name is taken; forces the file and its directories first; returns its name relative to the host
+     * directory. The name is the loghost's own: the host's path never chooses a directory.
      */
-    String keep(Path partial, String day, String remotePath) throws IOException {
+    String keep(Path partial, String day, String sha256, String remotePath) throws IOException {
         Path target = dir.resolve(day);
         StoreFiles.createOrCheckPrivateDirectory(target, "collected files directory");
-        String[] parts = remotePath.substring(1).split("/");
-        for (int i = 0; i < parts.length - 1; i++) {
-            target = target.resolve(parts[i]);
-            StoreFiles.createOrCheckPrivateDirectory(target, "collected files directory");
-        }
-        String base = parts[parts.length - 1];
+        String base = sha256.substring(0, 16) + "-" + baseName(remotePath);
         Path file = target.resolve(base);
         for (int n = 2; Files.exists(file, LinkOption.NOFOLLOW_LINKS); n++) {
             file = target.resolve(base + "~" + n);
         }
-        Files.move(partial, file);
+        Files.move(partial, file); // rename(2) in one private directory: it follows no link, and the name is free
         StoreFiles.syncDirectory(file.getParent());
         StoreFiles.syncDirectory(partial.getParent());
         return dir.relativize(file).toString();
     }
 
+    /** The last component of {@code remotePath}, made a safe file name: path-grammar characters only, 1 to 100. */
+    static String baseName(String remotePath) {
+        String last = remotePath.substring(remotePath.lastIndexOf('/') + 1);
+        String safe = last.replaceAll("[^A-Za-z0-9._+@:,=%-]", "_");
+        if (safe.length() > MAX_BASE) {
+            safe = safe.substring(0, MAX_BASE);
+        }
+        return safe.isEmpty() || safe.equals(".") || safe.equals("..") ? "_" : safe;
+    }
+
     /** Appends the two manifest lines of a kept copy and forces them to disk; creates the manifest with its header. */
     void list(String sha256, String name, long size, String remotePath, String id, long seq) throws IOException {
+        if (!PRINTABLE.matcher(name).matches() || !PRINTABLE.matcher(remotePath).matches()) {
+            // The collector lets no such path through; this keeps the promise if that ever changes.
+            throw new IllegalArgumentException("not printable ASCII: " + PullFailure.quote(remotePath));
+        }
         Path manifest = dir.resolve(MANIFEST);
         StringBuilder sb = new StringBuilder();
         boolean fresh = !Files.exists(manifest, LinkOption.NOFOLLOW_LINKS);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -15,7 +16,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import loghost.servelogs.RemotePath;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
 import loghost.store.RecordType;
@@ -27,11 +30,16 @@ import org.slf4j.LoggerFactory;
  * One collection round of a source (docs/PROTOCOL.md, "File collection"): every file its patterns list is copied
  * whole unless a copy with the same SHA-256 is listed already; the SHA-256 taken on the host must equal the one
  * of the bytes received, or nothing is kept. Each kept copy is a {@code mark} record in the host's chain.
+ * Everything the source says is taken as hostile: a reply outside the grammar, or a {@code read} longer than
+ * asked, is refused (logged, audited) and ends the round; a remote path is recorded, never used as a local name.
  */
 final class FileCollector {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileCollector.class);
-    private static final Pattern LISTED = Pattern.compile("([0-9]{1,20}\\.(?:[0-9a-f]{12}|-)|-) (0|[1-9][0-9]{0,18}|-) (/\\S+)");
+    private static final Logger REFUSAL = LoggerFactory.getLogger("loghost.refusal");
+    // PROTOCOL.md, "File collection": "ID SIZE PATH" or "- - PATH"; PATH is then checked against the path grammar.
+    private static final Pattern LISTED = Pattern.compile("(?:([0-9]{1,20}\\.(?:[0-9a-f]{12}|-)) (0|[1-9][0-9]{0,18})"
+            + "|- -) (/[!-~]+)");
     private static final Pattern SHA = Pattern.compile("([0-9a-f]{64}) (0|[1-9][0-9]{0,18})\n");
     /** The stream of the collection marks. */
     static final String STREAM = "pull.c";
@@ -41,13 +49,35 @@ final class FileCollector {
     private final HostLog log;
     private final CollectedFiles files;
     private final Clock clock;
+    private final Consumer<String> audit;
 
-    FileCollector(String source, List<String> patterns, HostLog log, CollectedFiles files, Clock clock) {
+    /** A collector whose refusal lines go to {@code audit} (which may leave out one it audited already). */
+    FileCollector(String source, List<String> patterns, HostLog log, CollectedFiles files, Clock clock,
+            Consumer<String> audit) {
         this.source = source;
         this.patterns = patterns;
         this.log = log;
         this.files = files;
         this.clock = clock;
+        this.audit = audit;
+    }
+
+    /** The source answered outside the protocol: refused, logged and audited; the round ends. */
+    static final class SourceRefused extends PullFailure {
+        private static final long serialVersionUID = 1L;
+
+        SourceRefused(String line) {
+            super(line);
+        }
+    }
+
+    // One line, one reason code, in the refusal log and the audit trail; the source's own words quoted.
+    private SourceRefused refuse(String reason, String command, String detail) {
+        String line = "refused reason=" + reason + " source=" + source + " command=" + PullFailure.quote(command)
+                + " " + detail;
+        REFUSAL.warn("{}", line);
+        audit.accept(line);
+        return new SourceRefused(line);
     }
 
     /** What a round did, for the log and for status. */
@@ -65,23 +95,35 @@ final class FileCollector {
                 errors.add("list " + pattern + ": exit " + r.exit() + " " + PullFailure.quote(r.err()));
                 continue;
             }
-            for (String line : r.text().split("\n")) {
-                if (line.isEmpty()) {
-                    continue;
-                }
+            String text = r.text();
+            if (!text.isEmpty() && !text.endsWith("\n")) {
+                throw refuse("pull-reply-malformed", "list " + pattern, "reply=" + said(text)
+                        + " (no LF at its end)");
+            }
+            // Every line is checked before any file is fetched: one lie in the reply, and none of it is acted on.
+            List<String[]> listed = new ArrayList<>();
+            String[] lines = text.isEmpty() ? new String[0] : text.substring(0, text.length() - 1).split("\n", -1);
+            for (String line : lines) {
                 var m = LISTED.matcher(line);
-                if (!m.matches()) {
-                    throw new PullFailure("list " + pattern + ": unexpected reply " + PullFailure.quote(line));
+                if (!m.matches() || !RemotePath.isPath(m.group(3))) {
+                    throw refuse("pull-reply-malformed", "list " + pattern, "reply=" + said(line));
                 }
-                String path = m.group(3);
-                if (m.group(1).equals("-") || m.group(1).endsWith(".-")) {
-                    if (m.group(1).equals("-")) {
+                if (!RemotePath.matches(pattern, m.group(3))) {
+                    throw refuse("pull-reply-malformed", "list " + pattern, "reply=" + said(line)
+                            + " (a path the pattern does not match)");
+                }
+                listed.add(new String[] {m.group(1), m.group(3)});
+            }
+            for (String[] l : listed) {
+                String path = l[1];
+                if (l[0] == null || l[0].endsWith(".-")) {
+                    if (l[0] == null) {
                         errors.add(path + ": cannot be read on the host");
                     }
                     continue; // an empty file, or one without a first line yet: nothing to keep
                 }
                 try {
-                    if (collect(remote, m.group(1), path)) {
+                    if (collect(remote, l[0], path)) {
                         copied++;
                     } else {
                         unchanged++;
@@ -114,8 +156,8 @@ final class FileCollector {
             throw new CollectError("sha256 exit " + sum.exit() + " " + PullFailure.quote(sum.err()));
         }
         var m = SHA.matcher(sum.text());
-        if (!m.matches()) {
-            throw new PullFailure("sha256 " + path + ": unexpected reply " + PullFailure.quote(sum.text()));
+        if (!m.matches() || m.group(2).length() == 19 && m.group(2).compareTo(String.valueOf(Long.MAX_VALUE)) > 0) {
+            throw refuse("pull-reply-malformed", "sha256 " + id + " " + path, "reply=" + said(sum.text()));
         }
         String hostSha = m.group(1);
         long size = Long.parseLong(m.group(2));
@@ -123,19 +165,27 @@ final class FileCollector {
             return false;
         }
         Path partial = files.partial(FollowedFile.pathTag(path) + "." + id);
+        String read = "read " + id + " 0 " + size + " " + path;
         MessageDigest md = sha256();
         long[] received = new long[1];
         int exit;
         try {
             Files.deleteIfExists(partial);
             try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
                 Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-------"));
-                exit = remote.stream("read " + id + " 0 " + size + " " + path, (b, n) -> {
+                // Never more than announced: a file that grew since is taken whole in a later round.
+                exit = remote.stream(read, size, (b, n) -> {
                     md.update(b, 0, n);
                     received[0] += n;
                     out.write(b, 0, n);
                 });
+            } catch (RemoteHost.ReplyTooLong e) {
+                Files.deleteIfExists(partial);
+                throw refuse("pull-read-too-long", read, "limit=" + e.limit() + " (sent more bytes than asked)");
+            } catch (PullFailure e) {
+                Files.deleteIfExists(partial); // a lost or stalled connection: no half copy stays behind
+                throw e;
             }
             if (exit != 0) {
                 Files.deleteIfExists(partial);
@@ -151,7 +201,7 @@ final class FileCollector {
                 ch.force(true);
             }
             String day = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toString();
-            String name = files.keep(partial, day, path);
+            String name = files.keep(partial, day, hostSha, path);
             long seq = mark(path, name, hostSha, size, id);
             files.list(hostSha, name, size, path, id, seq);
             return true;
@@ -179,6 +229,11 @@ final class FileCollector {
         }
         log.sync();
         return r.lastSeq();
+    }
+
+    // At most 200 characters of what the source said: a refusal is one line, even for a 4 MiB reply.
+    private static String said(String reply) {
+        return PullFailure.quote(reply.length() > 200 ? reply.substring(0, 200) + "..." : reply);
     }
 
     private static MessageDigest sha256() {

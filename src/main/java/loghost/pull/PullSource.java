@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import loghost.audit.AuditTrail;
 import loghost.config.Settings;
 import loghost.ssh.ClientAlgorithms;
+import loghost.ssh.PrivateKeyFile;
 import loghost.store.LogStore;
 import loghost.store.StorageException;
 import org.apache.sshd.client.SshClient;
@@ -49,6 +50,7 @@ public final class PullSource {
     private volatile boolean stopped;
     private volatile SshClient client;
     private String auditedRefusal;
+    private volatile String auditedCollectRefusal;
 
     /** A source writing into {@code store}, auditing into {@code audit}, with its state in {@code stateDir}. */
     public PullSource(PullSettings.Source source, PullSettings settings, Settings server, LogStore store,
@@ -161,7 +163,7 @@ public final class PullSource {
             auditedRefusal = null;
             LOG.info("pull-connected source={} address={}:{}", source.host(), source.address(), source.port());
             state.state("connected", null);
-            RemoteHost remote = new RemoteHost(session, timeout);
+            RemoteHost remote = new RemoteHost(session, timeout, server.ssh().idleTimeout());
             runAll(remote, once);
         } finally {
             client = null;
@@ -200,7 +202,7 @@ public final class PullSource {
         }
         if (!source.collect().isEmpty()) {
             FileCollector collector = new FileCollector(source.host(), source.collect(), store.host(source.host()),
-                    CollectedFiles.open(data, source.host()), java.time.Clock.systemUTC());
+                    CollectedFiles.open(data, source.host()), java.time.Clock.systemUTC(), this::auditCollectRefusal);
             tasks.add(() -> {
                 while (true) {
                     FileCollector.Round r = collector.round(remote);
@@ -266,7 +268,20 @@ public final class PullSource {
         return new HostKeyRefused("host key of " + source.host() + " refused: " + presented);
     }
 
-    private static KeyPair loadKey(Path file) throws IOException, GeneralSecurityException {
+    // As for a host key: logged at every retry, audited again only when the source says something new.
+    private void auditCollectRefusal(String line) {
+        if (!line.equals(auditedCollectRefusal)) {
+            audit.refusal(line);
+            auditedCollectRefusal = line;
+        }
+    }
+
+    private static KeyPair loadKey(Path file) throws IOException, GeneralSecurityException, PullFailure {
+        try {
+            PrivateKeyFile.checkClosedToOthers(file);
+        } catch (IllegalArgumentException e) {
+            throw new PullFailure(e.getMessage(), e);
+        }
         try (InputStream in = Files.newInputStream(file)) {
             var keys = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(file.toString()), in, null);
             if (keys == null || !keys.iterator().hasNext()) {

@@ -9,6 +9,7 @@ import java.util.EnumSet;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.channel.ChannelPipedInputStream;
 
 /** The commands of {@code loghost serve-logs} run on one authenticated connection to a source. */
 final class RemoteHost {
@@ -21,10 +22,16 @@ final class RemoteHost {
 
     private final ClientSession session;
     private final Duration timeout;
+    private final Duration idle;
 
-    RemoteHost(ClientSession session, Duration timeout) {
+    /**
+     * Commands on {@code session}: {@code timeout} for opening and closing a channel, {@code idle} the longest wait
+     * for data from a command that must end (all but {@code follow} and {@code journal}).
+     */
+    RemoteHost(ClientSession session, Duration timeout, Duration idle) {
         this.session = session;
         this.timeout = timeout;
+        this.idle = idle;
     }
 
     /** What a short command left: exit status, stdout, stderr. */
@@ -40,23 +47,54 @@ final class RemoteHost {
         void accept(byte[] b, int n) throws IOException, PullFailure;
     }
 
-    /** Runs {@code command} to its end, keeping at most 4 MiB of its stdout. */
+    /**
+     * A command's stdout went beyond the bytes asked for: its channel was closed at once, and nothing beyond was
+     * passed on. For a reply whose length the loghost fixed ({@code read ID FROM TO}), a source outside the protocol.
+     */
+    static final class ReplyTooLong extends PullFailure {
+        private static final long serialVersionUID = 1L;
+        private final long limit;
+
+        ReplyTooLong(String command, long limit) {
+            super("reply to '" + command + "' is longer than " + limit + " bytes");
+            this.limit = limit;
+        }
+
+        /** The most bytes the command was allowed to send. */
+        long limit() {
+            return limit;
+        }
+    }
+
+    /** Runs {@code command} to its end, keeping at most 4 MiB of its stdout; no data for the idle time is a failure. */
     Reply exec(String command) throws PullFailure {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[][] kept = new byte[1][];
-        int exit = stream(command, (b, n) -> {
-            if (out.size() + n > MAX_REPLY) {
-                throw new PullFailure("reply to '" + command + "' is longer than " + MAX_REPLY + " bytes");
-            }
-            out.write(b, 0, n);
-        }, kept);
+        int exit = stream(command, (b, n) -> out.write(b, 0, n), kept, MAX_REPLY, idle);
         return new Reply(exit, out.toByteArray(), new String(kept[0], StandardCharsets.UTF_8));
     }
 
-    /** Runs {@code command}, passing its stdout to {@code sink} as it arrives; returns its exit status. */
+    /**
+     * Runs {@code command}, passing its stdout to {@code sink} as it arrives; returns its exit status. Neither length
+     * nor pauses are bounded: for {@code follow} and {@code journal}, which wait for new lines.
+     */
     int stream(String command, Sink sink) throws PullFailure {
+        return checked(command, sink, Long.MAX_VALUE, null);
+    }
+
+    /**
+     * Runs {@code command}, which must send at most {@code limit} bytes, passing them to {@code sink}; returns its
+     * exit status. One byte more, and the channel is closed at once and {@link ReplyTooLong} thrown; no byte for the
+     * idle time, and the channel is closed and a {@link PullFailure} thrown: so a source that floods or stalls costs
+     * at most {@code limit} bytes and never waits forever.
+     */
+    int stream(String command, long limit, Sink sink) throws PullFailure {
+        return checked(command, sink, limit, idle);
+    }
+
+    private int checked(String command, Sink sink, long limit, Duration idle) throws PullFailure {
         byte[][] err = new byte[1][];
-        int exit = stream(command, sink, err);
+        int exit = stream(command, sink, err, limit, idle);
         if (exit != 0 && exit != NO_SUCH_FILE && exit != NOT_THIS_FILE) {
             throw new PullFailure("'" + command + "' failed on the source (exit " + exit + "): "
                     + PullFailure.quote(new String(err[0], StandardCharsets.UTF_8)));
@@ -64,16 +102,37 @@ final class RemoteHost {
         return exit;
     }
 
-    private int stream(String command, Sink sink, byte[][] errOut) throws PullFailure {
+    private int stream(String command, Sink sink, byte[][] errOut, long limit, Duration idle) throws PullFailure {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try (ChannelExec ch = session.createExecChannel(command)) {
             ch.setErr(new BoundedOutput(err, 4096));
             ch.open().verify(timeout);
             byte[] buf = new byte[64 * 1024];
+            long received = 0;
+            long lastData = System.nanoTime();
             try (InputStream in = ch.getInvertedOut()) {
+                if (idle != null) {
+                    if (!(in instanceof ChannelPipedInputStream piped)) {
+                        throw new IllegalStateException("no read timeout on " + in.getClass());
+                    }
+                    piped.setTimeout(idle.toMillis());
+                }
                 for (int n; (n = in.read(buf)) > 0; ) {
+                    if (n > limit - received) {
+                        ch.close(true); // not a graceful close: that would wait for the flood to end
+                        throw new ReplyTooLong(command, limit);
+                    }
+                    received += n;
+                    lastData = System.nanoTime();
                     sink.accept(buf, n);
                 }
+            } catch (IOException e) {
+                // MINA says a read timed out with a plain SocketException: the clock tells a stall from a loss.
+                if (idle != null && System.nanoTime() - lastData >= idle.toNanos()) {
+                    ch.close(true);
+                    throw new PullFailure("no data for " + idle.toSeconds() + " s during '" + command + "'", e);
+                }
+                throw e;
             }
             ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
             Integer status = ch.getExitStatus();

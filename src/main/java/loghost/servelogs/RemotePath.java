@@ -51,10 +51,11 @@ public final class RemotePath {
     }
 
     /**
-     * True when {@code path} matches {@code pattern} (both in the grammar, or both one component): the same number
-     * of components, each matched with {@code *} and {@code ?} standing for characters of that component only.
+     * True when {@code path} matches {@code pattern} (both in the grammar, or both one component), as serve-logs'
+     * list does: the same number of components, each matched with {@code *} and {@code ?} standing for characters
+     * of that component only.
      */
-    static boolean matches(String pattern, String path) {
+    public static boolean matches(String pattern, String path) {
         String[] p = pattern.split("/", -1);
         String[] n = path.split("/", -1);
         if (p.length != n.length) {

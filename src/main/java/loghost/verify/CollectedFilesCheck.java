@@ -28,8 +28,10 @@ final class CollectedFilesCheck {
 
     private static final Pattern HEADER = Pattern.compile("#loghost files manifest v1 host=(\\S+)");
     private static final Pattern SUM = Pattern.compile("([0-9a-f]{64})  (\\S+)");
-    private static final Pattern NOTE = Pattern.compile("# (\\S+) size=(0|[1-9][0-9]{0,18}) path=(/\\S+) "
-            + "id=([0-9]{1,20}\\.[0-9a-f]{12}) seq=([1-9][0-9]{0,17})");
+    // path= is in serve-logs' path grammar (PROTOCOL.md): printable, so that the manifest is safe on a terminal.
+    private static final Pattern NOTE = Pattern.compile("# (\\S+) size=(0|[1-9][0-9]{0,18}) "
+            + "path=((?:/[A-Za-z0-9._+@:,=%-]+)+) id=([0-9]{1,20}\\.[0-9a-f]{12}) seq=([1-9][0-9]{0,17})");
+    // This version writes DAY/H-B[~N]; deeper names are copies kept by earlier versions, under the host's path.
     private static final Pattern COPY = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}(/[A-Za-z0-9._+@:,=%~-]+)+");
 
     private CollectedFilesCheck() {
@@ -79,7 +81,8 @@ final class CollectedFilesCheck {
                 Matcher sum = SUM.matcher(text(r));
                 Matcher note = r.next() ? NOTE.matcher(text(r)) : null;
                 if (!sum.matches() || note == null || !note.matches() || !note.group(1).equals(sum.group(2))
-                        || !COPY.matcher(sum.group(2)).matches() || sum.group(2).contains("/../")) {
+                        || !COPY.matcher(sum.group(2)).matches() || hasDotComponent(sum.group(2))
+                        || hasDotComponent(note.group(3))) {
                     report.add(Kind.FAIL, label, lineNo, "malformed manifest entry");
                     return false;
                 }
@@ -94,6 +97,16 @@ final class CollectedFilesCheck {
             report.add(Kind.FAIL, label, 0, "cannot be read");
             return false;
         }
+    }
+
+    // A "." or ".." component would name a file outside the day directory (or none at all).
+    private static boolean hasDotComponent(String path) {
+        for (String c : path.split("/", -1)) {
+            if (c.equals(".") || c.equals("..")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String text(LineReader r) {

@@ -59,8 +59,30 @@ class FileCollectTest {
         }
     }
 
-    private Path copies(Path data) {
-        return data.resolve("files/web01/" + LocalDate.now(ZoneOffset.UTC) + logs);
+    private static Path day(Path data) {
+        return data.resolve("files/web01/" + LocalDate.now(ZoneOffset.UTC));
+    }
+
+    // A copy's name is the loghost's own (FORMAT.md, "Collected files"): the start of its SHA-256, then its base name.
+    private static Path copy(Path data, String base, byte[] content) throws Exception {
+        return day(data).resolve(sha256(content).substring(0, 16) + "-" + base);
+    }
+
+    private static Path copy(Path data, String base, String content) throws Exception {
+        return copy(data, base, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    private static boolean anyCopyOf(Path data, String base) throws Exception {
+        if (!Files.isDirectory(day(data))) {
+            return false;
+        }
+        try (var s = Files.list(day(data))) {
+            return s.anyMatch(p -> p.getFileName().toString().endsWith("-" + base));
+        }
     }
 
     private static List<String> collectedMarks(Path data) throws Exception {
@@ -72,9 +94,11 @@ class FileCollectTest {
     void collectsBinaryAndRotatedFilesByteForByteWithTheirChecksumsRecorded() throws Exception {
         Path data = tmp.resolve("data");
         once(data);
-        assertArrayEquals(wtmp, Files.readAllBytes(copies(data).resolve("wtmp")));
-        assertEquals("Nov 24 10:00:00 web01 today\n", Files.readString(copies(data).resolve("auth.log")));
-        assertEquals("Nov 23 10:00:00 web01 yesterday\n", Files.readString(copies(data).resolve("auth.log.1")));
+        assertArrayEquals(wtmp, Files.readAllBytes(copy(data, "wtmp", wtmp)));
+        assertEquals("Nov 24 10:00:00 web01 today\n", Files.readString(copy(data, "auth.log",
+                "Nov 24 10:00:00 web01 today\n")));
+        assertEquals("Nov 23 10:00:00 web01 yesterday\n", Files.readString(copy(data, "auth.log.1",
+                "Nov 23 10:00:00 web01 yesterday\n")));
         // The manifest is checked by coreutils alone, like the day files' one.
         Run.Result sums = Run.run(List.of("sh", "-c", "cd " + data.resolve("files/web01") + " && sha256sum -c --strict "
                 + "MANIFEST"), null, null, 60);
@@ -101,7 +125,8 @@ class FileCollectTest {
         List<String> marks = collectedMarks(data);
         assertEquals(4, marks.size(), () -> "only the new auth.log is copied: " + marks);
         assertTrue(marks.get(3).startsWith("pull-collected path=\"" + logs + "/auth.log\" "), marks::toString);
-        assertEquals("Nov 25 10:00:00 web01 tomorrow\n", Files.readString(copies(data).resolve("auth.log~2")));
+        assertEquals("Nov 25 10:00:00 web01 tomorrow\n", Files.readString(copy(data, "auth.log",
+                "Nov 25 10:00:00 web01 tomorrow\n")));
     }
 
     @Test
@@ -130,9 +155,9 @@ class FileCollectTest {
         try (var s = Files.list(data.resolve("files/web01/.partial"))) {
             assertEquals(0, s.count(), "no partial copy is left");
         }
-        assertTrue(!Files.exists(copies(data).resolve("auth.log")), "no copy that looks complete");
+        assertTrue(!anyCopyOf(data, "auth.log"), "no copy that looks complete");
         once(data);
-        assertEquals(Files.readString(busy), Files.readString(copies(data).resolve("auth.log")));
+        assertEquals(Files.readString(busy), Files.readString(copy(data, "auth.log", Files.readString(busy))));
         assertEquals(0, Cli.run(data, "verify").exit());
     }
 
@@ -140,8 +165,8 @@ class FileCollectTest {
     void verifyChecksEveryCopyAgainstTheManifest() throws Exception {
         Path data = tmp.resolve("data");
         once(data);
-        Path copy = copies(data).resolve("wtmp");
-        String label = "files/web01/" + LocalDate.now(ZoneOffset.UTC) + logs + "/wtmp";
+        Path copy = copy(data, "wtmp", wtmp);
+        String label = "files/web01/" + LocalDate.now(ZoneOffset.UTC) + "/" + copy.getFileName();
         byte[] tampered = wtmp.clone();
         tampered[100] ^= 1;
         Files.write(copy, tampered);
@@ -153,11 +178,59 @@ class FileCollectTest {
         r = Cli.run(data, "verify");
         assertTrue(r.stdout().contains("verify: FAIL: " + label + ": listed in MANIFEST but missing\n"), r::toString);
         Files.write(copy, wtmp);
-        Files.writeString(copies(data).resolve("extra"), "not collected\n");
+        Files.writeString(day(data).resolve("extra"), "not collected\n");
         r = Cli.run(data, "verify");
         assertEquals(0, r.exit(), r::toString);
-        assertTrue(r.stdout().contains("verify: warning: files/web01/" + LocalDate.now(ZoneOffset.UTC) + logs
+        assertTrue(r.stdout().contains("verify: warning: files/web01/" + LocalDate.now(ZoneOffset.UTC)
                 + "/extra: not listed in MANIFEST"), r::toString);
+    }
+
+    @Test
+    void verifyRefusesAManifestWhosePathsHoldControlCharactersOrDotComponents() throws Exception {
+        Path data = tmp.resolve("data");
+        once(data);
+        Path manifest = data.resolve("files/web01/MANIFEST");
+        String good = Files.readString(manifest);
+        // A manifest made to show an escape sequence to whoever reads it, the copies untouched.
+        Files.writeString(manifest, good.replace(" path=" + logs + "/wtmp ", " path=" + logs + "/w\u001b[2Jtmp "));
+        Run.Result r = Cli.run(data, "verify");
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stdout().contains("verify: FAIL: files/web01/MANIFEST:"), r::toString);
+        assertTrue(r.stdout().contains(": malformed manifest entry\n"), r::toString);
+        Files.writeString(manifest, good.replace(" path=" + logs + "/wtmp ", " path=" + logs + "/../wtmp "));
+        r = Cli.run(data, "verify");
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stdout().contains(": malformed manifest entry\n"), r::toString);
+        Files.writeString(manifest, good);
+        assertEquals(0, Cli.run(data, "verify").exit());
+    }
+
+    @Test
+    void theManifestExampleInFormatMdIsWhatVerifyAndSha256sumAccept() throws Exception {
+        var m = java.util.regex.Pattern.compile("<!-- example-file: files/web01/MANIFEST -->\n```\n(.*?)```\n"
+                + "<!-- end-example-file -->", java.util.regex.Pattern.DOTALL)
+                .matcher(Files.readString(Path.of("docs/FORMAT.md")));
+        assertTrue(m.find(), "example block missing from docs/FORMAT.md");
+        Path data = tmp.resolve("data");
+        once(data); // a real data directory, whose collected files are then replaced by the example's
+        Path files = data.resolve("files/web01");
+        try (var s = Files.walk(files)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!p.equals(files) && !p.startsWith(files.resolve(".partial"))) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Path day = Files.createDirectory(files.resolve("2026-11-24"));
+        Files.write(day.resolve("155e437b946ac82a-wtmp"), new byte[1920]); // the example's 1,920 NUL bytes
+        Files.writeString(files.resolve("MANIFEST"), m.group(1));
+        Run.Result sums = Run.run(List.of("sh", "-c", "cd " + files + " && sha256sum -c --strict MANIFEST"), null, null,
+                60);
+        assertEquals("2026-11-24/155e437b946ac82a-wtmp: OK\n", sums.stdout(), sums::toString);
+        Run.Result r = Cli.run(data, "verify");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.stdout().startsWith("verify: OK: "), r::toString);
+        assertTrue(!r.stdout().contains("files/"), r::toString);
     }
 
     @Test
@@ -185,13 +258,13 @@ class FileCollectTest {
         remover.join();
         assertTrue(f.getMessage().contains(wtmpFile + ": sha256 exit 66 \"serve-logs: no such file: " + wtmpFile + "\""),
                 f::getMessage);
-        assertTrue(!Files.exists(copies(data).resolve("wtmp")), "no copy");
+        assertTrue(!anyCopyOf(data, "wtmp"), "no copy");
         try (var s = Files.list(data.resolve("files/web01/.partial"))) {
             assertEquals(0, s.count(), "no partial copy is left");
         }
         assertEquals(2, collectedMarks(data).size(), "the other files were collected in the same round");
         Files.write(wtmpFile, wtmp);
         once(data);
-        assertArrayEquals(wtmp, Files.readAllBytes(copies(data).resolve("wtmp")));
+        assertArrayEquals(wtmp, Files.readAllBytes(copy(data, "wtmp", wtmp)));
     }
 }

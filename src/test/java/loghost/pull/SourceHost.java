@@ -49,8 +49,10 @@ final class SourceHost implements AutoCloseable {
         String javaBin = ProcessHandle.current().info().command().orElse("java");
         Path wrapper = dir.resolve("serve-logs.sh");
         // The wrapper notes each request first (a test hook, not part of the README's setup): tests act between them.
+        // Then, when a test made this host compromised (answer(...)), its script answers in serve-logs' place.
         Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$SSH_ORIGINAL_COMMAND\" >> '" + dir.resolve("requests")
-                + "'\nexec '" + javaBin + "' -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+                + "'\nif [ -f '" + dir.resolve(HostileAnswers.SCRIPT) + "' ]; then . '" + dir.resolve(HostileAnswers.SCRIPT)
+                + "'; fi\nexec '" + javaBin + "' -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
                 + " -cp '" + System.getProperty("java.class.path") + "' loghost.cli.Main serve-logs --allow '" + allow
                 + "'\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -97,6 +99,19 @@ final class SourceHost implements AutoCloseable {
                 Thread.sleep(50);
             }
         }
+    }
+
+    /**
+     * From the next command on, this host answers as a compromised host would: each command {@code answers} scripts
+     * gets that reply, any other goes to the real serve-logs.
+     */
+    void answer(HostileAnswers answers) throws IOException {
+        answers.install(dir);
+    }
+
+    /** From the next command on, serve-logs answers every command again. */
+    void honest() throws IOException {
+        Files.deleteIfExists(dir.resolve(HostileAnswers.SCRIPT));
     }
 
     /** The port sshd listens on. */
