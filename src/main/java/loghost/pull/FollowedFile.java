@@ -197,8 +197,10 @@ final class FollowedFile {
         String copyFrom = "-";
         if (old != null && o == 0 && fingerprintOf(gone).equals(old.fingerprint())) {
             String oldStream = stream(old.id());
-            // A copy only when the evidence says so: the same first line alone may be a constant header.
-            boolean verified = evidence && old.size() > last.start() && agrees(remote, old.id(), rotated, old.size());
+            // A copy only when compared bytes agree: the same first line alone may be a constant header, and an empty
+            // range (no evidence bytes, or a copy ending before them) proves nothing.
+            boolean verified = evidence && Math.min(last.end(), old.size()) > last.start()
+                    && agrees(remote, old.id(), rotated, old.size());
             copy = oldStream;
             if (verified) {
                 covered = Math.max(stored, old.size());
@@ -218,7 +220,7 @@ final class FollowedFile {
         return gone.equals(curStream) ? nextGeneration(gone) : null;
     }
 
-    // True when the file's bytes agree with the evidence wherever both hold bytes.
+    // True when the file's bytes agree with the evidence wherever both hold bytes (also when they share none).
     private boolean agrees(RemoteHost remote, String id, String p, long size) throws PullFailure, LookAgain {
         long a = last.start();
         long b = Math.min(last.end(), size);

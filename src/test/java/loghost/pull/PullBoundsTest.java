@@ -20,6 +20,38 @@ class PullBoundsTest {
     Path tmp;
 
     @Test
+    void aJournalThatNeverEndsAFieldIsCutAtTheBoundAndPullOnceEnds() throws Exception {
+        // journal-id names 5 entries; journal then sends bytes without a newline, without end.
+        String script = "#!/bin/sh\n"
+                + "case \"$SSH_ORIGINAL_COMMAND\" in\n"
+                + "  journal-id) echo '0123456789abcdef0123456789abcdef 5' ;;\n"
+                + "  'journal '*) yes | tr -d '\\n' ;;\n"
+                + "  *) exit 64 ;;\n"
+                + "esac\n";
+        try (SourceHost host = SourceHost.start(tmp.resolve("source"), List.of("journal"), script)) {
+            Path data = tmp.resolve("data");
+            Path config = Files.writeString(tmp.resolve("loghost.conf"), String.join("\n",
+                    "loghost.pull.sources = [",
+                    "  {",
+                    "    host = web01",
+                    "    address = \"127.0.0.1\"",
+                    "    port = " + host.port(),
+                    "    user = " + System.getProperty("user.name"),
+                    "    key = \"" + host.clientKey() + "\"",
+                    "    known-host = \"" + host.hostKeyLine() + "\"",
+                    "    journal = true",
+                    "    from-start = true",
+                    "  }",
+                    "]",
+                    ""));
+            Run.Result r = assertTimeoutPreemptively(Duration.ofMinutes(3),
+                    () -> Cli.run(data, "pull", "--config", config.toString(), "--once", "web01"));
+            assertEquals(1, r.exit(), r::toString);
+            assertTrue(r.stderr().contains("bytes without the end of a field"), r::toString);
+        }
+    }
+
+    @Test
     void aReadThatStreamsMoreThanStatAnnouncedIsCutAtTheAnnouncedSizeAndPullOnceEnds() throws Exception {
         String app = "/var/log/app.log";
         // 40 bytes a line: stat announces 100 bytes, read then streams without end.
