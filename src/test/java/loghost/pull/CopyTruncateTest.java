@@ -143,6 +143,27 @@ class CopyTruncateTest {
     }
 
     @Test
+    void anUnfinishedLineSeenButNeverStoredIsCountedInTheGap() throws Exception {
+        List<String> lines = lines("app", 1, 8);
+        append(app, lines.subList(0, 5));
+        String unfinished = "Nov 24 10:00:06 web01 app[6]: cut off before its newline";
+        Files.writeString(app, unfinished, StandardCharsets.US_ASCII, StandardOpenOption.APPEND);
+        pullOnce(); // stores the 5 lines; the unfinished one waits for its LF
+        long stored5 = lines.subList(0, 5).stream().mapToLong(l -> l.length() + 1).sum();
+        String first = id(app);
+
+        truncate(app); // its LF never comes: those bytes were seen, never stored
+        append(app, lines.subList(6, 8));
+        pullOnce();
+
+        List<String> expected = new ArrayList<>(lines.subList(0, 5));
+        expected.addAll(lines.subList(6, 8));
+        assertEquals(expected, stored());
+        assertEquals(List.of("pull-lost path=\"" + app + "\" stream=pull." + tag + "." + first + " from=" + stored5
+                + " at-least=" + unfinished.length() + " copy=- copy-from=- source=web01"), gaps());
+    }
+
+    @Test
     void aStrangerWithTheSameFirstLineIsStoredWholeNotSkipped() throws Exception {
         // A constant header line: two different files share their first line, so their FP.
         String header = "# app log, format 1";
