@@ -50,6 +50,11 @@ final class FollowedFile {
         this.lines = new OffsetLines(maxLine);
         this.stored = stored;
         this.last = LastRead.load(lastRead);
+        if (last.stream() != null && !Pattern.matches(Pattern.quote(markStream)
+                + "\\.[0-9]{1,20}\\.[0-9a-f]{12}(?:\\.g[0-9]{1,9})?", last.stream())) {
+            LOG.warn("pull-last-read-ignored path={} stream={}: not a stream of this path", path, last.stream());
+            last.clear(); // evidence of another path (a damaged or foreign cache) is no evidence
+        }
     }
 
     /** The first 8 hex digits of SHA-256 of the path: the {@code P} of the stream names. */
@@ -68,8 +73,9 @@ final class FollowedFile {
             return !id.endsWith(".-");
         }
 
-        long inode() {
-            return Long.parseLong(id.substring(0, id.indexOf('.')));
+        // Compared as digits, never parsed: a source may send any 20 of them.
+        String inode() {
+            return id.substring(0, id.indexOf('.'));
         }
 
         String fingerprint() {
@@ -97,7 +103,7 @@ final class FollowedFile {
                 throw new PullFailure("no such file on the source: " + path);
             }
             Stat old = stat(remote, rotated);
-            if (old != null && old.inode() == cur.inode()) {
+            if (old != null && old.inode().equals(cur.inode())) {
                 continue; // rotated between the two stats: look again
             }
             if (old != null && !old.complete()) {
@@ -165,18 +171,17 @@ final class FollowedFile {
      */
     private String cut(RemoteHost remote, Stat cur, Stat old, long o) throws PullFailure, StorageException,
             LookAgain {
+        // old, when present, is another inode than cur (follow() looks again otherwise).
         String curStream = cur.complete() ? stream(cur.id()) : null;
         long c = curStream == null ? 0 : log.streamPosition(curStream);
         String gone = null;
-        if (last.stream() != null && last.end() > 0 && inodeOf(last.stream()) == cur.inode()) {
+        if (last.stream() != null && last.end() > 0 && inodeOf(last.stream()).equals(cur.inode())) {
             if (!last.stream().equals(curStream)) {
                 gone = last.stream(); // the first line changed under the same inode
             } else if (cur.size() < Math.max(c, last.seen())) {
                 gone = curStream; // shorter than it was: truncated, and refilled with the same first line
-            } else {
-                if (!agrees(remote, cur.id(), path, cur.size())) {
-                    gone = curStream; // truncated and refilled beyond what was read, with other bytes
-                }
+            } else if (!agrees(remote, cur.id(), path, cur.size())) {
+                gone = curStream; // truncated and refilled beyond what was read, with other bytes
             }
         } else if (curStream != null && c > cur.size()) {
             gone = curStream;
@@ -271,9 +276,9 @@ final class FollowedFile {
         return m.matches() ? m.group(1) + ".g" + (Long.parseLong(m.group(2)) + 1) : stream + ".g2";
     }
 
-    private long inodeOf(String stream) {
+    private String inodeOf(String stream) {
         String id = stream.substring(markStream.length() + 1);
-        return Long.parseLong(id.substring(0, id.indexOf('.')));
+        return id.substring(0, id.indexOf('.'));
     }
 
     private String fingerprintOf(String stream) {

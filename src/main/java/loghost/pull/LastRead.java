@@ -91,7 +91,7 @@ final class LastRead {
         return end - length;
     }
 
-    /** True when the file's bytes {@code b[0, n)} at offset {@code at} agree with the evidence where both hold bytes. */
+    /** True when the bytes {@code b[0, n)} at file offset {@code at} agree with the evidence where both have bytes. */
     boolean agrees(long at, byte[] b, int n) {
         long from = Math.max(at, start());
         long to = Math.min(at + n, end);
@@ -123,7 +123,7 @@ final class LastRead {
         }
     }
 
-    /** Takes the bytes {@code b[0, n)} read at file offset {@code at}; bytes before {@link #end()} were taken before. */
+    /** Takes the bytes {@code b[0, n)} read at file offset {@code at}; those before {@link #end()} were had before. */
     void received(byte[] b, int n, long at) {
         if (at > end) {
             length = 0; // bytes between were never received: the evidence restarts here
