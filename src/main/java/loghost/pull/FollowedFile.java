@@ -15,7 +15,8 @@ import loghost.store.StorageException;
 
 /**
  * One followed file of a source: finds where the log left off and reads on from there, across rotations
- * (docs/PROTOCOL.md, "Pull mode", steps 1 to 7, and "Truncation and copytruncate"). Every position comes from the host's log itself.
+ * (docs/PROTOCOL.md, "Pull mode", steps 1 to 7, and "Truncation and copytruncate"). Every position comes from the
+ * host's log itself.
  */
 final class FollowedFile {
 
