@@ -22,6 +22,10 @@ final class FollowedJournal {
     static final String MARK = "pull.j";
     private static final Pattern NEWEST = Pattern.compile("(?:([0-9a-f]{32}) (0|[1-9][0-9]{0,18})|none)\n");
     private static final Pattern CURSOR = Pattern.compile("s=([0-9a-f]{32});i=([0-9a-f]{1,16});.*");
+    /** Largest binary field value taken (journald's own entries stay far below). */
+    private static final int MAX_FIELD = 16 << 20;
+    /** Bytes held while waiting for a field to end: the largest field with its name, length and LF. */
+    private static final int MAX_PENDING = MAX_FIELD + 64 * 1024;
 
     private final String source;
     private final boolean fromStart;
@@ -137,7 +141,7 @@ final class FollowedJournal {
         private String pid;
         private byte[] message;
 
-        void feed(byte[] b, int n) {
+        void feed(byte[] b, int n) throws PullFailure {
             buf.write(b, 0, n);
             byte[] a = buf.toByteArray();
             int p = 0;
@@ -175,8 +179,8 @@ final class FollowedJournal {
                     for (int i = 7; i >= 0; i--) {
                         len = (len << 8) | (a[lf + 1 + i] & 0xff);
                     }
-                    if (len < 0 || len > (16 << 20)) {
-                        throw new IllegalStateException("journal field longer than 16 MiB");
+                    if (len < 0 || len > MAX_FIELD) {
+                        throw new PullFailure("'journal': a field longer than " + MAX_FIELD + " bytes");
                     }
                     int start = lf + 1 + 8;
                     if (a.length < start + len + 1) {
@@ -186,6 +190,10 @@ final class FollowedJournal {
                             java.util.Arrays.copyOfRange(a, start, start + (int) len));
                     p = start + (int) len + 1;
                 }
+            }
+            // A source that never ends a field (no LF, a length never reached) must not fill the heap.
+            if (a.length - p > MAX_PENDING) {
+                throw new PullFailure("'journal': more than " + MAX_PENDING + " bytes without the end of a field");
             }
             buf.reset();
             buf.write(a, p, a.length - p);

@@ -46,6 +46,7 @@ public final class PullSource {
     private final AuditTrail audit;
     private final PullState state;
     private final Path data;
+    private final Path lastReadDir;
     private final AtomicLong storedThisConnection = new AtomicLong();
     private volatile boolean stopped;
     private volatile SshClient client;
@@ -62,6 +63,7 @@ public final class PullSource {
         this.audit = audit;
         this.state = new PullState(stateDir.resolve(source.host()));
         this.data = stateDir.getParent();
+        this.lastReadDir = stateDir.resolve("read");
     }
 
     /** The state word: starting, connecting, connected, retrying, refused, stopped. */
@@ -180,7 +182,7 @@ public final class PullSource {
                     server.store().maxLineBytes(), n -> {
                         storedThisConnection.addAndGet(n);
                         state.stored(n);
-                    }));
+                    }, lastReadDir.resolve(source.host() + "." + FollowedFile.pathTag(p))));
         }
         List<java.util.concurrent.Callable<Void>> tasks = new ArrayList<>();
         for (FollowedFile f : files) {

@@ -40,6 +40,14 @@ final class SourceHost implements AutoCloseable {
 
     /** Sets up and starts sshd in {@code dir}, serving the files {@code allowed} (lines of the allow file). */
     static SourceHost start(Path dir, List<String> allowed) throws Exception {
+        return start(dir, allowed, null);
+    }
+
+    /**
+     * As {@link #start(Path, List)}, but with {@code script} (a shell script's body, null: serve-logs) as the forced
+     * command: a source that answers as it likes.
+     */
+    static SourceHost start(Path dir, List<String> allowed, String script) throws Exception {
         Files.createDirectories(dir);
         Path hostKey = dir.resolve("ssh_host_ed25519_key");
         Run.Result r = Run.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey.toString());
@@ -55,6 +63,9 @@ final class SourceHost implements AutoCloseable {
                 + "'; fi\nexec '" + javaBin + "' -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
                 + " -cp '" + System.getProperty("java.class.path") + "' loghost.cli.Main serve-logs --allow '" + allow
                 + "'\n");
+        if (script != null) {
+            Files.writeString(wrapper, script);
+        }
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         // The README's line, with the test's own paths.
         Files.writeString(dir.resolve("authorized_keys"), "restrict,from=\"127.0.0.1\",command=\"" + wrapper + "\" "

@@ -1,0 +1,90 @@
+package loghost.pull;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import loghost.testing.Cli;
+import loghost.testing.Run;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A source that sends more than it announced: the loghost stores at most what it asked for, and a round ends. */
+class PullBoundsTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aJournalThatNeverEndsAFieldIsCutAtTheBoundAndPullOnceEnds() throws Exception {
+        // journal-id names 5 entries; journal then sends bytes without a newline, without end.
+        String script = "#!/bin/sh\n"
+                + "case \"$SSH_ORIGINAL_COMMAND\" in\n"
+                + "  journal-id) echo '0123456789abcdef0123456789abcdef 5' ;;\n"
+                + "  'journal '*) yes | tr -d '\\n' ;;\n"
+                + "  *) exit 64 ;;\n"
+                + "esac\n";
+        try (SourceHost host = SourceHost.start(tmp.resolve("source"), List.of("journal"), script)) {
+            Path data = tmp.resolve("data");
+            Path config = Files.writeString(tmp.resolve("loghost.conf"), String.join("\n",
+                    "loghost.pull.sources = [",
+                    "  {",
+                    "    host = web01",
+                    "    address = \"127.0.0.1\"",
+                    "    port = " + host.port(),
+                    "    user = " + System.getProperty("user.name"),
+                    "    key = \"" + host.clientKey() + "\"",
+                    "    known-host = \"" + host.hostKeyLine() + "\"",
+                    "    journal = true",
+                    "    from-start = true",
+                    "  }",
+                    "]",
+                    ""));
+            Run.Result r = assertTimeoutPreemptively(Duration.ofMinutes(3),
+                    () -> Cli.run(data, "pull", "--config", config.toString(), "--once", "web01"));
+            assertEquals(1, r.exit(), r::toString);
+            assertTrue(r.stderr().contains("bytes without the end of a field"), r::toString);
+        }
+    }
+
+    @Test
+    void aReadThatStreamsMoreThanStatAnnouncedIsCutAtTheAnnouncedSizeAndPullOnceEnds() throws Exception {
+        String app = "/var/log/app.log";
+        // 40 bytes a line: stat announces 100 bytes, read then streams without end.
+        String line = "Nov 24 10:00:00 web01 app: endless line";
+        String script = "#!/bin/sh\n"
+                + "case \"$SSH_ORIGINAL_COMMAND\" in\n"
+                + "  'stat " + app + "') echo '4242.0123456789ab 100' ;;\n"
+                + "  'stat '*) echo 'serve-logs: no such file' >&2; exit 66 ;;\n"
+                + "  read*|follow*) exec yes '" + line + "' ;;\n"
+                + "  *) exit 64 ;;\n"
+                + "esac\n";
+        try (SourceHost host = SourceHost.start(tmp.resolve("source"), List.of(app), script)) {
+            Path data = tmp.resolve("data");
+            Path config = Files.writeString(tmp.resolve("loghost.conf"), String.join("\n",
+                    "loghost.pull.sources = [",
+                    "  {",
+                    "    host = web01",
+                    "    address = \"127.0.0.1\"",
+                    "    port = " + host.port(),
+                    "    user = " + System.getProperty("user.name"),
+                    "    key = \"" + host.clientKey() + "\"",
+                    "    known-host = \"" + host.hostKeyLine() + "\"",
+                    "    follow = [\"" + app + "\"]",
+                    "    from-start = true",
+                    "  }",
+                    "]",
+                    ""));
+            Run.Result r = assertTimeoutPreemptively(Duration.ofMinutes(3),
+                    () -> Cli.run(data, "pull", "--config", config.toString(), "--once", "web01"));
+            assertEquals(1, r.exit(), r::toString);
+            assertTrue(r.stderr().contains("the source sent more than the 100 bytes asked for"), r::toString);
+            // Two whole lines fit in the 100 bytes asked for; the third, unfinished there, is not stored.
+            assertEquals(List.of(line, line), CopyTruncateTest.cat(data, "log"));
+        }
+    }
+}
