@@ -222,11 +222,7 @@ final class FileCollector {
                 .getBytes(StandardCharsets.US_ASCII);
         LineBatch batch = new LineBatch();
         batch.stream(STREAM);
-        HostLog.AppendResult r;
-        synchronized (log) { // the next number of the stream and the append, as one step
-            batch.add(RecordType.MARK, text, 0, text.length, log.streamPosition(STREAM) + 1);
-            r = log.append(batch);
-        }
+        HostLog.AppendResult r = log.appendNext(batch, RecordType.MARK, text);
         log.sync();
         return r.lastSeq();
     }

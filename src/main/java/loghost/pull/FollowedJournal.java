@@ -88,13 +88,10 @@ final class FollowedJournal {
         byte[] text = ("pull-journal from=" + from + " source=" + source).getBytes(StandardCharsets.US_ASCII);
         batch.stream(MARK);
         batchStream = MARK;
-        synchronized (log) {
-            batch.add(RecordType.MARK, text, 0, text.length, log.streamPosition(MARK) + 1);
-            try {
-                append();
-            } catch (UncheckedStorage e) {
-                throw e.getCause();
-            }
+        try {
+            stored.accept((long) log.appendNext(batch, RecordType.MARK, text).records());
+        } finally {
+            batch.clear();
         }
     }
 

@@ -5,10 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.store.DurableFile;
 import loghost.store.StoreFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -172,8 +172,6 @@ final class LastRead {
         savedAt = System.nanoTime();
         try {
             StoreFiles.createPrivateDirectory(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".new");
-            Files.deleteIfExists(tmp);
             if (stream == null) {
                 Files.deleteIfExists(file);
             } else {
@@ -181,8 +179,7 @@ final class LastRead {
                         .getBytes(StandardCharsets.US_ASCII);
                 byte[] all = Arrays.copyOf(head, head.length + length);
                 System.arraycopy(window, 0, all, head.length, length);
-                StoreFiles.writePrivateFile(tmp, all);
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                DurableFile.replace(file, all);
             }
             dirty = false;
         } catch (IOException e) {

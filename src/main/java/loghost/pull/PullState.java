@@ -4,11 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import loghost.store.StoreFiles;
+import loghost.store.DurableFile;
 
 /**
  * What {@code loghost status} shows of a pull source: its state, last record stored, last collection and last error.
@@ -75,10 +74,7 @@ public final class PullState {
         StringBuilder sb = new StringBuilder();
         m.forEach((k, v) -> sb.append(k).append(' ').append(v.replaceAll("[^ -~]", "?")).append('\n'));
         try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".new");
-            Files.deleteIfExists(tmp);
-            StoreFiles.writePrivateFile(tmp, sb.toString().getBytes(StandardCharsets.US_ASCII));
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            DurableFile.replace(file, sb.toString().getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             // Only status reads it: the pull goes on.
             org.slf4j.LoggerFactory.getLogger(PullState.class).warn("pull-state-not-saved file={} reason=\"{}\"",

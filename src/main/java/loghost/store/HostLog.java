@@ -186,11 +186,25 @@ public final class HostLog {
         return r;
     }
 
+    /**
+     * Adds one record of {@code type} to {@code batch}'s stream, numbered one after the stream's last, and appends
+     * the batch: the number and the append as one step under the host's lock, which no caller takes itself (the
+     * loghost's own streams, pull's marks). With the every-write setting the records are on disk when this returns.
+     */
+    public AppendResult appendNext(LineBatch batch, RecordType type, byte[] text) throws StorageException {
+        AppendResult r;
+        synchronized (this) {
+            batch.add(type, text, 0, text.length, streams.last(batch.streamId()) + 1);
+            r = append(batch, clock.millis());
+        }
+        syncIfEveryWrite(r.records());
+        return r;
+    }
+
     // The sync of the every-write policy, through sync() like any other so that two fsyncs of one file never run at
-    // once. A caller holding this log's lock around its append (pull's marks, until they get a call of their own)
-    // syncs after releasing it: sync() under this lock could deadlock with a sweep holding syncLock.
+    // once; after this log's lock is released (sync() takes syncLock before it, never inside it).
     private void syncIfEveryWrite(int records) throws StorageException {
-        if (!policy.everyWrite() || records == 0 || Thread.holdsLock(this)) {
+        if (!policy.everyWrite() || records == 0) {
             return;
         }
         long start = System.nanoTime();
