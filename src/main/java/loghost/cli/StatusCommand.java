@@ -74,11 +74,42 @@ final class StatusCommand implements Callable<Integer> {
      * The newest epoch, which no checkpoint proves (docs/FORMAT.md, "Verifying seals"): since when, after which
      * checkpoint, and whether that is older than a sealing server ever leaves it (two epochs plus 5 minutes).
      */
-    private record Unproven(String since, long afterEpoch, boolean stale) {
+    private record Unproven(String since, long afterEpoch, State state) {
+
+        /** ok; STALE: no checkpoint for too long; FUTURE: the last one ends after this clock; OFF: sealing off. */
+        enum State {
+            OK("ok"),
+            STALE("STALE (no checkpoint for more than two epochs plus 5 minutes)"),
+            FUTURE("FUTURE (the last checkpoint ends more than 5 minutes after this machine's clock: a clock that"
+                    + " jumped ahead; a cut of the newest checkpoints cannot show until then)"),
+            OFF("off (loghost.seal.enabled = false: no checkpoint is due)");
+
+            final String text;
+
+            State(String text) {
+                this.text = text;
+            }
+
+            /** A state a check should warn about. */
+            boolean warns() {
+                return this == STALE || this == FUTURE;
+            }
+
+            /** The word of the JSON and of the Nagios line. */
+            String word() {
+                return name().equals("OK") || name().equals("OFF") ? name().toLowerCase(java.util.Locale.ROOT)
+                        : name();
+            }
+        }
+
+        /** True when a check should warn. */
+        boolean stale() {
+            return state.warns();
+        }
 
         // Read from the files as the server wrote them (status checks no signature: verify does); null without a
         // seal chain.
-        static Unproven read(Path data, Duration epoch, Instant now) throws IOException {
+        static Unproven read(Path data, Duration epoch, boolean sealing, Instant now) throws IOException {
             if (!loghost.seal.Sealer.exists(data)) {
                 return null;
             }
@@ -89,16 +120,17 @@ final class StatusCommand implements Callable<Integer> {
             boolean genesis = last.kind() == loghost.seal.SealBlock.Kind.GENESIS;
             String since = genesis ? last.start() : last.end();
             Duration limit = epoch.multipliedBy(2).plus(STALE_MARGIN);
-            boolean stale = Duration.between(loghost.seal.SealBlock.instant(since), now).compareTo(limit) > 0;
-            return new Unproven(since, genesis ? 0 : last.epoch(), stale);
+            Instant at = loghost.seal.SealBlock.instant(since);
+            State state = !sealing ? State.OFF : Duration.between(at, now).compareTo(limit) > 0 ? State.STALE
+                    : at.isAfter(now.plus(STALE_MARGIN)) ? State.FUTURE : State.OK;
+            return new Unproven(since, genesis ? 0 : last.epoch(), state);
         }
 
         /** The line of the table: greppable, ending in the state. */
         String line(int hosts) {
             return "seal: unproven since " + since + " (after " + (afterEpoch == 0 ? "the genesis block"
                     : "checkpoint " + afterEpoch) + "; " + hosts + " host" + (hosts == 1 ? "" : "s")
-                    + " wrote since): " + (stale ? "STALE (no checkpoint for more than two epochs plus 5 minutes)"
-                    : "ok");
+                    + " wrote since): " + state.text;
         }
 
         /** True when {@code s}'s last record is after the last checkpoint: that host's newest records are unproven. */
@@ -123,7 +155,8 @@ final class StatusCommand implements Callable<Integer> {
         loghost.pull.PullSettings pull = loghost.pull.PullSettings.load(options.configFile());
         try {
             rows = rows(data, limit, pull.sources().stream().map(loghost.pull.PullSettings.Source::host).toList());
-            unproven = Unproven.read(data, options.settings().seal().epoch(), Instant.now());
+            unproven = Unproven.read(data, options.settings().seal().epoch(), options.settings().seal().enabled(),
+                    Instant.now());
         } catch (IOException | StorageException | IllegalArgumentException e) {
             if (nagios) {
                 out.println("LOGHOST UNKNOWN - " + e.getMessage().replaceAll("[^ -~]", "?"));
@@ -142,7 +175,7 @@ final class StatusCommand implements Callable<Integer> {
             boolean stale = unproven != null && unproven.stale();
             String level = silent > 0 ? "CRITICAL" : never > 0 || stale ? "WARNING" : "OK";
             out.println("LOGHOST " + level + " - " + summary + (unproven == null ? "" : "; seal unproven since "
-                    + unproven.since() + (stale ? " (STALE)" : "")) + " | hosts=" + rows.size() + " ok=" + ok
+                    + unproven.since() + (stale ? " (" + unproven.state().name() + ")" : "")) + " | hosts=" + rows.size() + " ok=" + ok
                     + " silent=" + silent + " never_seen=" + never + " revoked=" + revoked + (unproven == null ? ""
                     : " unproven_seconds=" + Math.max(0, Duration.between(loghost.seal.SealBlock.instant(
                     unproven.since()), Instant.now()).toSeconds())));
@@ -251,7 +284,7 @@ final class StatusCommand implements Callable<Integer> {
         b.append(']');
         if (unproven != null) {
             b.append(",\"seal\":{\"unproven-since\":\"").append(unproven.since()).append("\",\"after-epoch\":")
-                    .append(unproven.afterEpoch()).append(",\"state\":\"").append(unproven.stale() ? "STALE" : "ok")
+                    .append(unproven.afterEpoch()).append(",\"state\":\"").append(unproven.state().word())
                     .append("\"}");
         }
         return b.append('}').toString();

@@ -422,7 +422,7 @@ public final class HostLog {
     }
 
     /**
-     * Closes the current day file if its UTC day is over and it holds a record, by starting today's file (a
+     * Closes the current day file if its UTC day is over and it holds a record, by starting the next day's file (a
      * header only), as the first record of a later day would; true when it did. A file that holds no record is
      * left open, so a host that stays silent gets no new file day after day.
      */
@@ -436,7 +436,9 @@ public final class HostLog {
             return false;
         }
         try {
-            startDayFile(day);
+            // The day after the closed file's (today, unless the server was down): a record the clock then steps
+            // back into this file is of a day no later than the file before it, as verify requires.
+            startDayFile(fileDay + 1);
         } catch (IOException e) {
             throw new StorageException("cannot close day file of host " + host + ": " + e.getMessage(), e);
         }

@@ -138,6 +138,12 @@ class StatusCommandTest {
         assertTrue(json.stdout().contains(",\"unproven-since\":\"" + since + "\"}"), json::toString);
         assertTrue(json.stdout().endsWith("],\"seal\":{\"unproven-since\":\"" + since + "\",\"after-epoch\":1,"
                 + "\"state\":\"STALE\"}}\n"), json::toString);
+        // The same stale chain with sealing switched off since: nothing is due, nothing to warn about.
+        Path off = dir.resolve("seal-off.conf");
+        Files.writeString(off, "loghost.seal.enabled = false\n");
+        Run.Result disabled = Cli.run(sealed, "status", "--nagios", "--config", off.toString());
+        assertEquals(0, disabled.exit(), disabled::toString);
+        assertTrue(disabled.stdout().startsWith("LOGHOST OK - "), disabled::toString);
 
         // Sealing again (the server back) makes it current.
         try (LogStore store = new LogStore(sealed.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
@@ -149,6 +155,22 @@ class StatusCommandTest {
             assertEquals(0, fresh.exit(), fresh::toString);
             assertTrue(fresh.stdout().startsWith("LOGHOST OK - 1 host: 1 ok, 0 silent, 0 never seen, 0 revoked;"
                     + " seal unproven since " + end + " | "), fresh::toString);
+        }
+
+        // Found by review: sealing switched off later must not warn for ever; a checkpoint that ends in the future (a
+        // clock that jumped ahead) must not read as fresh.
+        clock.millis = System.currentTimeMillis() + 3_600_000L;
+        try (LogStore store = new LogStore(sealed.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+            store.recoverAll();
+            String ahead = SealBlock.time(clock.millis);
+            Sealer.open(sealed, store, clock).closeEpoch();
+            Run.Result future = Cli.run(sealed, "status", "--nagios");
+            assertEquals(1, future.exit(), future::toString);
+            assertTrue(future.stdout().startsWith("LOGHOST WARNING - 1 host: 1 ok, 0 silent, 0 never seen, 0 revoked;"
+                    + " seal unproven since " + ahead + " (FUTURE) | "), future::toString);
+            Run.Result offAhead = Cli.run(sealed, "status", "--config", off.toString());
+            assertTrue(offAhead.stdout().contains("): off (loghost.seal.enabled = false: no checkpoint is due)\n"),
+                    offAhead::toString);
         }
     }
 

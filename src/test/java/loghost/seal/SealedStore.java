@@ -78,4 +78,5 @@ final class SealedStore implements AutoCloseable {
         r.findings().forEach(f -> s.append(f).append('\n'));
         return s.append(r.summary()).append('\n').toString();
     }
+
 }

@@ -261,7 +261,7 @@ class SealerTest {
     }
 
     @Test
-    void aCheckpointSignedByRootWithItsEndBeforeItsStartFails() throws Exception {
+    void aCheckpointSignedWithItsEndBeforeItsStartIsNotedNotFailed() throws Exception {
         Path data = dir.resolve("data");
         SealBlock last;
         try (SealedStore s = new SealedStore(data, "2026-11-22T10:00:00.000Z")) {
@@ -270,8 +270,8 @@ class SealerTest {
             s.closeEpochAt("2026-11-22T10:01:00.021Z");
             last = new CheckpointFiles(data.resolve("seal")).lastBlockRepairingTail();
         }
-        // Root holds epoch 2's key (the epoch open when it arrived) and signs a checkpoint 2 that ends before it
-        // starts, as an older server did after its clock stepped back: that is what makes the check worth having.
+        // A checkpoint 2 that ends before it starts, signed with epoch 2's key: as an older server wrote after its
+        // clock stepped back, or as root holding that key could. Nothing sealed is in doubt: a note, not a FAIL.
         EpochKeyFile.Stored open = EpochKeyFile.read(data.resolve("seal/" + EpochKeyFile.NAME));
         try (SigningKey next = SigningKey.generate(new SecureRandom())) {
             SealBlock forged = SealBlock.checkpoint(2, last.end(), "2026-11-22T10:00:59.000Z", last.digestHex(),
@@ -279,8 +279,9 @@ class SealerTest {
             new CheckpointFiles(data.resolve("seal")).append(forged);
         }
         VerifyReport r = SealedStore.verify(data, Sealer.publicKey(data), null);
-        assertFalse(r.ok(), SealedStore.text(r));
-        assertTrue(SealedStore.text(r).startsWith("verify: FAIL: seal/2026-11-22.ckpt:6: checkpoint 2: end"
-                + " 2026-11-22T10:00:59.000Z is before its start\n"), SealedStore.text(r));
+        assertTrue(r.ok(), SealedStore.text(r));
+        assertTrue(SealedStore.text(r).startsWith("verify: note: seal/2026-11-22.ckpt:6: checkpoint 2: end"
+                + " 2026-11-22T10:00:59.000Z is before its start (a clock stepped back under an older loghost; its"
+                + " times are no order of events)\n"), SealedStore.text(r));
     }
 }

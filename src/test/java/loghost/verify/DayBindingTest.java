@@ -114,6 +114,35 @@ class DayBindingTest {
         assertEquals(0, r.exit(), r::toString);
     }
 
+    @Test
+    void aDayTheServerWasDownFollowedByAClockStepBackAfterTheRestartStillVerifies() throws Exception {
+        // Found by review: web01 wrote on the 20th; the server was down all of the 21st and restarted just after
+        // midnight of the 22nd with a clock a few seconds fast. Housekeeping's first pass closed the 20th's file;
+        // then NTP stepped the clock back into the 21st, and the next record went into the file that pass made.
+        Path data = dir.resolve("data");
+        ManualClock clock = new ManualClock("2026-11-20T15:00:00.000Z");
+        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+            store.recoverAll();
+            append(store, "on the 20th");
+        }
+        clock.set("2026-11-22T00:00:03.000Z");
+        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+            store.recoverAll();
+            assertTrue(store.host("web01").closeDayIfOver());
+            clock.set("2026-11-21T23:59:58.000Z");
+            append(store, "after the step back");
+            clock.set("2026-11-22T00:00:10.000Z");
+            append(store, "on the 22nd");
+        }
+        Run.Result r = Cli.run(data, "verify");
+        assertEquals(0, r.exit(), r::toString);
+        // Housekeeping started the day after the closed file's, not the 22nd: the stepped-back record is of its day.
+        assertTrue(Files.readString(data.resolve("hosts/web01/2026-11-21.log"))
+                .contains("\n2 2026-11-21T23:59:58.000Z log "), "the day after the closed file's");
+        assertTrue(Files.readString(data.resolve("hosts/web01/2026-11-22.log"))
+                .contains("\n3 2026-11-22T00:00:10.000Z log "), "the 22nd's own file");
+    }
+
     private static void append(LogStore store, String text) throws Exception {
         LineBatch b = new LineBatch();
         byte[] raw = text.getBytes(StandardCharsets.US_ASCII);

@@ -414,9 +414,14 @@ class VerifyDocTest {
         c.put("checkpoint N: start is not the end of the epoch before it", sealed(line(C2, 5, l -> l.replace(
                 "start=2026-11-23T00:00:00.000Z", "start=2026-11-23T00:00:00.001Z")), 1,
                 heldUpTo(2, C2 + ":5: checkpoint 3: start is not the end of the epoch before it")));
-        c.put("checkpoint N: end T is before its start", sealed(line(C2, 5, l -> l.replace(
-                "end=2026-11-23T00:01:00.000Z", "end=2026-11-22T23:59:59.999Z")), 1,
-                heldUpTo(2, C2 + ":5: checkpoint 3: end 2026-11-22T23:59:59.999Z is before its start")));
+        c.put("checkpoint N: end T is before its start (a clock stepped back under an older loghost; its times are no"
+                + " order of events)", sealed(d -> loghost.seal.BackwardCheckpoint.append(d,
+                "2026-11-23T00:00:59.000Z"), 0, "verify: note: " + C2 + ":8: checkpoint 4: end 2026-11-23T00:00:59.000Z"
+                + " is before its start (a clock stepped back under an older loghost; its times are no order of events)\n"
+                + "verify: sealed: hosts/db01: until 2026-11-23T00:00:59.000Z (last sealed seq 6, checkpoint 2)\n"
+                + "verify: sealed: hosts/web01: until 2026-11-23T00:00:59.000Z (last sealed seq 9, checkpoint 3)\n"
+                + "verify: sealed: seal: checkpoints of epochs 1-4 hold, the last ending 2026-11-23T00:00:59.000Z ("
+                + C2 + ")\n" + unproven("2026-11-23T00:00:59.000Z") + OK));
         c.put("checkpoint N: signature does not verify with epoch N's key", sealed(line(C2, 7, l -> flipHex(l,
                 l.length() - 1)), 1, heldUpTo(2, C2 + ":5: checkpoint 3: signature does not verify with epoch 3's key")));
         c.put("incomplete final line (a block a crash cut short), ignored", sealed(d -> Files.writeString(
