@@ -99,7 +99,7 @@ final class Sender {
                     }
                     if (e instanceof Welcome.Unparseable) {
                         LOG.error("welcome-unparseable to={} stream={} reason=\"{}\": nothing can be delivered to this "
-                                + "loghost; retrying with backoff", dest, dest.identity.id(), e.getMessage());
+                                + "loghost; retrying with backoff", dest, spool.identity(dest).id(), e.getMessage());
                     } else {
                         interrupted = e.getMessage();
                     }
@@ -146,7 +146,7 @@ final class Sender {
                 ch.open().verify(timeout);
                 OutputStream out = new BufferedOutputStream(ch.getInvertedIn(), 1 << 16);
                 DataInputStream in = new DataInputStream(ch.getInvertedOut());
-                StreamIdentity id = dest.identity;
+                StreamIdentity id = spool.identity(dest);
                 boolean askReceipts = !dest.receiptsUnsupported;
                 Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + id.id()
                         + (askReceipts ? " receipts=1" : ""));

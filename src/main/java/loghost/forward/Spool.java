@@ -299,7 +299,7 @@ final class Spool implements AutoCloseable {
      * known to have: the entries still in the spool, beyond what it acknowledged.
      */
     synchronized long unacknowledgedBase(Destination d) {
-        return Math.max(d.acked, lowest() - 1);
+        return Math.max(destinations.of(d).acked, lowest() - 1);
     }
 
     /** The lowest cseq still in the spool ({@link #lastCseq} + 1 when it holds none). */
@@ -383,7 +383,7 @@ final class Spool implements AutoCloseable {
 
     /** True while something waits for {@code d}: entries it has not acknowledged, or lines being dropped. */
     synchronized boolean undelivered(Destination d) {
-        return lastCseq > d.acked || droppedLines > 0;
+        return lastCseq > destinations.of(d).acked || droppedLines > 0;
     }
 
     /** Hands written entries to the operating system (one write per source read; fsync is {@link #sync}). */
@@ -576,8 +576,8 @@ final class Spool implements AutoCloseable {
      * under it.
      */
     synchronized void rotate(Destination d, StreamIdentity next) throws IOException {
-        d.identity = next;
-        d.lackCseq = -1;
+        destinations.of(d).identity = next;
+        destinations.of(d).lackCseq = -1;
         newest = next;
         forceCurrent();
         saveState();
@@ -585,7 +585,12 @@ final class Spool implements AutoCloseable {
 
     /** The highest spool cseq {@code d} has acknowledged. */
     synchronized long acked(Destination d) {
-        return d.acked;
+        return destinations.of(d).acked;
+    }
+
+    /** The stream {@code d} is delivered as now. */
+    synchronized StreamIdentity identity(Destination d) {
+        return destinations.of(d).identity;
     }
 
     /** The highest spool cseq some destination has acknowledged. */
@@ -610,7 +615,7 @@ final class Spool implements AutoCloseable {
     void welcomed(Destination d, long last) throws IOException {
         synchronized (this) {
             destinations.acked(d, last);
-            d.lackCseq = -1;
+            destinations.of(d).lackCseq = -1;
         }
         trim(0);
     }
@@ -618,7 +623,7 @@ final class Spool implements AutoCloseable {
     /** Records an acknowledgement by {@code d}; deletes the segments {@link Destinations#mayDrop} lets go. */
     void acked(Destination d, long cseq) throws IOException {
         synchronized (this) {
-            if (cseq <= d.acked) {
+            if (cseq <= destinations.of(d).acked) {
                 return;
             }
             destinations.acked(d, cseq);
@@ -695,9 +700,10 @@ final class Spool implements AutoCloseable {
         for (Destination d : check) {
             long cseq;
             synchronized (this) {
-                cseq = Math.max(d.acked + 1, lowest());
-                if (d.lackCseq == cseq) {
-                    destinations.lacks(d, cseq, d.lackMillis, now);
+                DestinationState s = destinations.of(d);
+                cseq = Math.max(s.acked + 1, lowest());
+                if (s.lackCseq == cseq) {
+                    destinations.lacks(d, cseq, s.lackMillis, now);
                     continue;
                 }
             }
