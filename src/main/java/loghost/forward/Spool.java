@@ -62,6 +62,11 @@ final class Spool implements AutoCloseable {
     private long droppedLastMillis;
     private final Object syncLock = new Object();
     /**
+     * Serialises the saves of the state file, each with the content taken under this monitor when the save
+     * began, so that a save never overtakes a later one; taken before this monitor, never while holding it.
+     */
+    private final Object stateLock = new Object();
+    /**
      * Serialises fsyncs and the closing of a segment: Linux reports an fsync error once per open file, so two
      * fsyncs at a time could let one succeed after the other's error, and a close during an fsync would lose it.
      */
@@ -234,14 +239,11 @@ final class Spool implements AutoCloseable {
      * Keeps where {@code source} is to be read from, durably, before any line from there is spooled: a first
      * start's position, or 0 after the file was replaced or truncated, survives a restart that comes first.
      */
-    synchronized void keepSourceOffset(String source, long offset) throws IOException {
-        forceCurrent();
-        state.keep(source, offset, lastCseq);
-        saveState();
+    void keepSourceOffset(String source, long offset) throws IOException {
+        saveAfter(() -> state.keep(source, offset, lastCseq));
     }
 
-    // The state file must never be ahead of the entries on disk: a position it names past an entry lost in a
-    // crash would skip that entry's line. Rare (a new source position, a segment deleted): fsync under the lock.
+    // Writes and fsyncs the current segment under the lock: only close() does, at the end.
     private void forceCurrent() throws IOException {
         checkFailed();
         if (current != null) {
@@ -316,47 +318,59 @@ final class Spool implements AutoCloseable {
      * Appends a line or mark; returns its cseq, or 0 if the spool was full and the line was counted as dropped.
      * Never blocks on the network.
      */
-    synchronized long append(byte kind, String source, long sourceOffset, byte[] data) throws IOException {
+    long append(byte kind, String source, long sourceOffset, byte[] data) throws IOException {
         long now = System.currentTimeMillis();
         int size = SpoolEntry.size(source, data.length);
         makeRoom(size);
-        if (!recordGap(size) || totalBytes + size > maxBytes) {
-            return drop(now);
+        synchronized (this) {
+            if (!recordGap(size) || totalBytes + size > maxBytes) {
+                return drop(now);
+            }
+            return write(kind, source, sourceOffset, data, now);
         }
-        return write(kind, source, sourceOffset, data, now);
     }
 
     /**
      * Appends an entry that is worth nothing once late (a heartbeat) if there is room; never counted as dropped.
      * Returns its cseq, or 0 if there was no room.
      */
-    synchronized long appendIfRoom(byte kind, byte[] data) throws IOException {
+    long appendIfRoom(byte kind, byte[] data) throws IOException {
         int size = SpoolEntry.size(null, data.length);
         makeRoom(size);
-        if (droppedLines > 0 || totalBytes + size > maxBytes) {
-            return 0;
+        synchronized (this) {
+            if (droppedLines > 0 || totalBytes + size > maxBytes) {
+                return 0;
+            }
+            return write(kind, null, -1, data, System.currentTimeMillis());
         }
-        return write(kind, null, -1, data, System.currentTimeMillis());
     }
 
     /**
      * Appends, waiting for room when the spool is full, for sources that lose nothing by waiting (a file on
      * disk, a stdin pipe). An entry that could never fit is counted as dropped instead.
      */
-    synchronized long appendWaiting(byte kind, String source, long sourceOffset, byte[] data)
+    long appendWaiting(byte kind, String source, long sourceOffset, byte[] data)
             throws IOException, InterruptedException {
         int size = SpoolEntry.size(source, data.length);
         if (size <= maxBytes / 2) {
-            while (totalBytes + size > maxBytes) {
+            while (!hasRoom(size)) {
                 if (makeRoom(size)) {
                     continue;
                 }
                 // Room comes from acknowledgements, which need what is spooled to be synced and sent first.
                 requestSync();
-                wait(1000);
+                synchronized (this) {
+                    if (totalBytes + size > maxBytes) {
+                        wait(1000); // trim() notifies once it freed room
+                    }
+                }
             }
         }
         return append(kind, source, sourceOffset, data);
+    }
+
+    private synchronized boolean hasRoom(int size) {
+        return totalBytes + size <= maxBytes;
     }
 
     // Writes the pending gap entry if it fits with {@code reserve} more bytes; false if it does not.
@@ -555,15 +569,15 @@ final class Spool implements AutoCloseable {
      * Binds the spool to its destinations (see {@link Destinations#bind}); destinations no longer given are
      * forgotten: they hold nothing back any more. Saved at once.
      */
-    synchronized void bind(List<Destination> given, StreamIdentity newestIdentity, Duration destinationMaxLag)
+    void bind(List<Destination> given, StreamIdentity newestIdentity, Duration destinationMaxLag)
             throws IOException {
-        newest = newestIdentity;
-        destinations.bind(given, state, newestIdentity, lowest(), destinationMaxLag);
+        saveAfter(() -> {
+            newest = newestIdentity;
+            destinations.bind(given, state, newestIdentity, lowest(), destinationMaxLag);
+        });
         if (state.loadedVersion() == 1) {
             LOG.info("spool-upgraded dir={} from=1 to={} destinations={}", dir, SpoolState.VERSION, given);
         }
-        forceCurrent();
-        saveState();
     }
 
     /** The stream a destination new to this spool starts on (the newest drawn). */
@@ -575,12 +589,12 @@ final class Spool implements AutoCloseable {
      * {@code d} goes on as stream {@code next} (a conflict at that loghost); kept durably before anything is sent
      * under it.
      */
-    synchronized void rotate(Destination d, StreamIdentity next) throws IOException {
-        destinations.of(d).identity = next;
-        destinations.of(d).lackCseq = -1;
-        newest = next;
-        forceCurrent();
-        saveState();
+    void rotate(Destination d, StreamIdentity next) throws IOException {
+        saveAfter(() -> {
+            destinations.of(d).identity = next;
+            destinations.of(d).lackCseq = -1;
+            newest = next;
+        });
     }
 
     /** The highest spool cseq {@code d} has acknowledged. */
@@ -634,47 +648,40 @@ final class Spool implements AutoCloseable {
 
     // Deletes the oldest segments the rule lets go, until one may not go, or (needBytes > 0) until that much room
     // is free. Returns true when room was made.
+    //
+    // Only the choice is made under this monitor; the fsyncs of the segment and the state file and the deletions
+    // come after it (under stateLock), so sources append meanwhile. The order stays: the state (with the positions
+    // of entries fsynced before it) is on disk before a segment goes, and a segment goes only once the lag rule let
+    // it: a crash at any point leaves the segments not yet deleted, and a state file at least as new as they need.
     private boolean trim(int needBytes) throws IOException {
         List<Path> delete = new ArrayList<>();
+        long freed;
         boolean wroteGap;
-        synchronized (this) {
-            if (destinations.isEmpty() || segments.isEmpty()) {
-                return false;
-            }
-            long now = System.currentTimeMillis();
-            long freed = 0;
-            Long first = segments.firstKey();
-            while (first != null && first.longValue() != currentFirst) {
-                Long next = segments.higherKey(first);
-                // The last segment ends at the highest cseq when nothing is written to it any more: a run appends
-                // to a segment of its own, so one left by an earlier run is complete.
-                if (next == null && current != null) {
-                    break;
+        synchronized (stateLock) {
+            Snapshot saved = null;
+            synchronized (this) {
+                if (destinations.isEmpty() || segments.isEmpty()) {
+                    return false;
                 }
-                long last = next == null ? lastCseq : next - 1;
-                boolean needRoom = needBytes > 0 && totalBytes - freed + needBytes > maxBytes;
-                if (!destinations.mayDrop(last, segmentNewest.getOrDefault(first, 0L), now, needRoom)) {
-                    break;
+                freed = chooseSegments(needBytes, delete);
+                if (!delete.isEmpty()) {
+                    // Before segments go, their sources' positions, the highest cseq and the destinations'
+                    // positions move to the state file: an emptied spool must never number from 1 again.
+                    saved = snapshot();
                 }
-                destinations.dropping(last, needRoom);
-                Path f = segments.remove(first);
-                segmentNewest.remove(first);
-                freed += Files.size(f);
-                delete.add(f);
-                first = segments.isEmpty() ? null : segments.firstKey();
             }
-            if (!delete.isEmpty()) {
-                // Before segments go, their sources' positions, the highest cseq and the destinations' positions
-                // move to the state file: an emptied spool must never number from 1 again.
-                forceCurrent();
-                saveState();
+            if (saved != null) {
+                write(saved);
                 for (Path f : delete) {
                     Files.delete(f);
                 }
-                totalBytes -= freed;
             }
-            wroteGap = droppedLines > 0 && recordGap(0) && droppedLines == 0;
-            notifyAll(); // sources waiting for room
+            // Still under stateLock: the next trim chooses by the room these deletions made.
+            synchronized (this) {
+                totalBytes -= freed;
+                wroteGap = droppedLines > 0 && recordGap(0) && droppedLines == 0;
+                notifyAll(); // sources waiting for room
+            }
         }
         if (wroteGap) {
             sync();
@@ -682,9 +689,37 @@ final class Spool implements AutoCloseable {
         return !delete.isEmpty();
     }
 
-    // Called with the lock held, from the sources: frees room by the rule before a line waits or is dropped.
+    // Takes the oldest segments the rule lets go out of the spool's maps (into delete), until one may not go or
+    // (needBytes > 0) until that much room is free; returns their bytes. Under this monitor.
+    private long chooseSegments(int needBytes, List<Path> delete) throws IOException {
+        long now = System.currentTimeMillis();
+        long freed = 0;
+        Long first = segments.firstKey();
+        while (first != null && first.longValue() != currentFirst) {
+            Long next = segments.higherKey(first);
+            // The last segment ends at the highest cseq when nothing is written to it any more: a run appends
+            // to a segment of its own, so one left by an earlier run is complete.
+            if (next == null && current != null) {
+                break;
+            }
+            long last = next == null ? lastCseq : next - 1;
+            boolean needRoom = needBytes > 0 && totalBytes - freed + needBytes > maxBytes;
+            if (!destinations.mayDrop(last, segmentNewest.getOrDefault(first, 0L), now, needRoom)) {
+                break;
+            }
+            destinations.dropping(last, needRoom);
+            Path f = segments.remove(first);
+            segmentNewest.remove(first);
+            freed += Files.size(f);
+            delete.add(f);
+            first = segments.isEmpty() ? null : segments.firstKey();
+        }
+        return freed;
+    }
+
+    // Called from the sources, without the lock: frees room by the rule before a line waits or is dropped.
     private boolean makeRoom(int size) throws IOException {
-        return totalBytes + size > maxBytes && trim(size);
+        return !hasRoom(size) && trim(size);
     }
 
     /**
@@ -743,14 +778,68 @@ final class Spool implements AutoCloseable {
      * (or an operator) is at most one checkpoint old. A stale position only means entries are sent again and
      * dropped by that loghost as duplicates.
      */
-    synchronized void checkpoint() throws IOException {
-        if (destinations.fingerprint() != savedPositions) {
-            forceCurrent();
-            saveState();
+    void checkpoint() throws IOException {
+        synchronized (stateLock) {
+            Snapshot saved;
+            synchronized (this) {
+                if (destinations.fingerprint() == savedPositions) {
+                    return;
+                }
+                saved = snapshot();
+            }
+            write(saved);
         }
     }
 
-    // The state with every destination's stream and position, durably.
+    /** The state file's content at one moment, and the segment whose entries it may name: fsynced before it. */
+    private record Snapshot(byte[] content, SegmentWriter segment) {
+    }
+
+    // Runs change under this monitor, then saves the state as it left it, durably, before returning.
+    private void saveAfter(Runnable change) throws IOException {
+        synchronized (stateLock) {
+            Snapshot saved;
+            synchronized (this) {
+                change.run();
+                saved = snapshot();
+            }
+            write(saved);
+        }
+    }
+
+    // The state with every destination's stream and position, as of now; under this monitor (and stateLock).
+    // What the current segment holds is handed to the OS here, so that the fsync in write() covers it.
+    private Snapshot snapshot() throws IOException {
+        checkFailed();
+        if (current != null) {
+            writeCurrent();
+        }
+        savedPositions = destinations.fingerprint();
+        if (!destinations.isEmpty()) {
+            state.deliveries(destinations.deliveries());
+        }
+        return new Snapshot(state.render(lastCseq), current);
+    }
+
+    // The state file must never be ahead of the entries on disk: a position it names past an entry lost in a crash
+    // would skip that entry's line. So the segment is fsynced first; under stateLock, not under this monitor.
+    private void write(Snapshot saved) throws IOException {
+        if (saved.segment() != null) {
+            synchronized (forceLock) {
+                // A segment finished meanwhile was fsynced by startSegment before it was closed.
+                if (saved.segment().isOpen()) {
+                    try {
+                        saved.segment().force();
+                    } catch (IOException e) {
+                        throw fail(saved.segment().file(), e);
+                    }
+                }
+            }
+        }
+        state.write(saved.content());
+    }
+
+    // The state with every destination's stream and position, durably; under this monitor, by close() only.
     private void saveState() throws IOException {
         savedPositions = destinations.fingerprint();
         if (!destinations.isEmpty()) {
@@ -853,7 +942,15 @@ final class Spool implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() throws IOException {
+    public void close() throws IOException {
+        synchronized (stateLock) {
+            synchronized (this) {
+                closeLocked();
+            }
+        }
+    }
+
+    private void closeLocked() throws IOException {
         syncer.interrupt();
         try {
             if (failure != null) {

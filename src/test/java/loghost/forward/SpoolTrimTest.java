@@ -1,0 +1,84 @@
+package loghost.forward;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import loghost.protocol.Frames;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Deleting acknowledged segments fsyncs the segment being written and the state file, then deletes: none of that
+ * may stop a source from appending (issue 19: {@code trim} did it all holding the spool's monitor).
+ */
+class SpoolTrimTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sourceAppendsWhileATrimWaitsForItsFsync() throws Exception {
+        // A 64 KiB spool has 16 KiB segments: 20 entries of ~1 KB fill the one from cseq 1 and start the next.
+        try (Spool spool = Spool.open(dir, 64 << 10)) {
+            Destination d = Destination.parse("127.0.0.1:1");
+            spool.bind(List.of(d), StreamIdentity.open(spool, "t"), Duration.ofHours(1));
+            for (int i = 1; i <= 20; i++) {
+                spool.append(Frames.LINE, null, -1, new byte[1000]);
+            }
+            assertEquals(20, spool.sync());
+            Path first = dir.resolve(String.format("%020d.seg", 1));
+            assertTrue(Files.exists(first));
+
+            Thread acker = new Thread(() -> {
+                try {
+                    spool.acked(d, 16);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "acker");
+            FutureTask<Long> append = new FutureTask<>(() -> spool.append(Frames.LINE, null, -1, new byte[10]));
+            Thread source = new Thread(append, "source");
+            // Holding the fsync lock stands for a slow disk (one that cannot be made for real here): the trim the
+            // acknowledgement starts waits in its fsync.
+            synchronized (fsyncLock(spool)) {
+                acker.start();
+                awaitState(acker, Thread.State.BLOCKED);
+                source.start();
+                while (!append.isDone() && source.getState() != Thread.State.BLOCKED) {
+                    Thread.onSpinWait();
+                }
+                assertTrue(append.isDone(), "the source waited for the trim's fsync (it is BLOCKED)");
+                assertEquals(21, append.get());
+            }
+            acker.join(TimeUnit.MINUTES.toMillis(3));
+            assertFalse(acker.isAlive());
+            assertFalse(Files.exists(first), "the acknowledged segment is deleted once the state is saved");
+            String state = Files.readString(dir.resolve(SpoolState.FILE), StandardCharsets.US_ASCII);
+            assertTrue(state.contains("\ndest 127.0.0.1:1 16 "), state);
+        }
+    }
+
+    private static void awaitState(Thread t, Thread.State s) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (t.getState() != s) {
+            assertTrue(System.nanoTime() < end, t.getName() + " never got to " + s);
+            Thread.sleep(1);
+        }
+    }
+
+    // The lock every segment fsync is taken under.
+    private static Object fsyncLock(Spool spool) throws ReflectiveOperationException {
+        Field f = Spool.class.getDeclaredField("forceLock");
+        f.setAccessible(true);
+        return f.get(spool);
+    }
+}
