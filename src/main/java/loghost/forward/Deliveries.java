@@ -113,7 +113,8 @@ final class Deliveries {
                 refused.add(l.refusal);
             } else if (!l.finished) {
                 Destination d = l.sender.destination();
-                behind.add(d.name() + " has acknowledged up to cseq " + spool.acked(d) + " of " + spool.lastCseq());
+                behind.add(d.name() + " has acknowledged up to cseq " + spool.acknowledgements().acked(d) + " of "
+                        + spool.lastCseq());
             }
         }
     }
@@ -122,7 +123,7 @@ final class Deliveries {
     // for one that is down longer than the max lag would hold the end back without bound; one that answers is
     // catching up.
     private boolean onlyLaggingLeft(List<Lane> lanes) {
-        List<String> lagging = spool.lagging();
+        List<String> lagging = spool.acknowledgements().lagging();
         for (Lane l : lanes) {
             Destination d = l.sender.destination();
             if (l.thread.isAlive() && (!lagging.contains(d.name()) || !d.unreachable)) {

@@ -137,7 +137,8 @@ final class Destinations {
                 d.lagging = true;
                 LOG.error("destination-lagging to={} acked={} reason={} max-lag={}: the spool drops entries it lacks "
                         + "that another destination has (cseq up to {} so far); it gets a gap record naming them "
-                        + "when it is back", dest.name(), d.acked, needRoom ? "spool-full" : "max-lag", maxLag, segLast);
+                        + "when it is back", dest.name(), d.acked, needRoom ? "spool-full" : "max-lag", maxLag,
+                        segLast);
             }
         }
     }

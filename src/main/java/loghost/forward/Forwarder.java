@@ -87,7 +87,7 @@ public final class Forwarder {
         KeyPair key = loadKey(keyFile);
         try (Spool spool = Spool.open(spoolDir, spoolMax)) {
             // The identity is on disk before the first entry is spooled; each destination's is in the spool state.
-            spool.bind(destinations, StreamIdentity.open(spool, stream), destinationMaxLag);
+            spool.acknowledgements().bind(destinations, StreamIdentity.open(spool, stream), destinationMaxLag);
             Sources.Source src;
             if (source instanceof SourceSpec.Stdin s) {
                 src = Sources.stdin(spool, s.in());
@@ -156,15 +156,17 @@ public final class Forwarder {
     // (for the one furthest ahead: one that is down must not silence the others): those of an outage would arrive
     // in one burst and say nothing; and one never takes a line's place in the spool.
     private static void heartbeats(Spool spool, Duration every) {
+        Acknowledgements acknowledged = spool.acknowledgements();
         long lastBeat = 0;
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(every.toMillis());
-                if (lastBeat > spool.bestAcked()) {
+                if (lastBeat > acknowledged.bestAcked()) {
                     continue;
                 }
-                List<String> lagging = spool.lagging();
-                byte[] text = ("heartbeat stream=" + spool.newestIdentity().id() + " pending=" + spool.pending()
+                List<String> lagging = acknowledged.lagging();
+                byte[] text = ("heartbeat stream=" + acknowledged.newestIdentity().id()
+                        + " pending=" + acknowledged.pending()
                         + (lagging.isEmpty() ? "" : " lagging=" + String.join(",", lagging)))
                         .getBytes(StandardCharsets.US_ASCII);
                 long cseq = spool.appendIfRoom(Frames.MARK, text);

@@ -38,6 +38,7 @@ final class Sender {
 
     private final ForwardSettings settings;
     private final Spool spool;
+    private final Acknowledgements acknowledged;
     private final KeyPair key;
     private final StrictKnownHosts hostKeys;
     private final Destination dest;
@@ -49,6 +50,7 @@ final class Sender {
     Sender(ForwardSettings settings, Spool spool, KeyPair key, Destination dest, java.nio.file.Path ackLog) {
         this.settings = settings;
         this.spool = spool;
+        this.acknowledged = spool.acknowledgements();
         this.key = key;
         this.hostKeys = new StrictKnownHosts(settings.knownHosts());
         this.dest = dest;
@@ -81,7 +83,7 @@ final class Sender {
             client.start();
             boolean rotatedLastTime = false;
             while (true) {
-                long before = spool.acked(dest);
+                long before = acknowledged.acked(dest);
                 boolean rotated = false;
                 String interrupted = null;
                 try {
@@ -99,12 +101,13 @@ final class Sender {
                     }
                     if (e instanceof Welcome.Unparseable) {
                         LOG.error("welcome-unparseable to={} stream={} reason=\"{}\": nothing can be delivered to this "
-                                + "loghost; retrying with backoff", dest, spool.identity(dest).id(), e.getMessage());
+                                + "loghost; retrying with backoff", dest, acknowledged.identity(dest).id(),
+                                e.getMessage());
                     } else {
                         interrupted = e.getMessage();
                     }
                 }
-                if (spool.acked(dest) > before) {
+                if (acknowledged.acked(dest) > before) {
                     backoff = settings.reconnectMin();
                 }
                 // A new stream is tried at once, but only once in a row: a loghost that finds every new stream
@@ -115,12 +118,14 @@ final class Sender {
                 }
                 rotatedLastTime = rotated;
                 // While lines wait (or are being dropped), probe for the loghost's return more often.
-                Duration cap = spool.undelivered(dest) ? settings.reconnectMaxPending() : settings.reconnectMax();
+                Duration cap = acknowledged.undelivered(dest) ? settings.reconnectMaxPending()
+                        : settings.reconnectMax();
                 backoff = backoff.compareTo(cap) > 0 ? cap : backoff;
                 long jittered = (long) (backoff.toMillis() * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
                 if (interrupted != null) {
                     LOG.warn("delivery-interrupted to={} reason=\"{}\" acked={} pending={} retry-in={}ms",
-                            dest, interrupted, spool.acked(dest), spool.lastCseq() - spool.acked(dest), jittered);
+                            dest, interrupted, acknowledged.acked(dest), spool.lastCseq() - acknowledged.acked(dest),
+                            jittered);
                 }
                 Thread.sleep(jittered);
                 backoff = backoff.multipliedBy(2).compareTo(settings.reconnectMax()) > 0 ? settings.reconnectMax()
@@ -146,7 +151,7 @@ final class Sender {
                 ch.open().verify(timeout);
                 OutputStream out = new BufferedOutputStream(ch.getInvertedIn(), 1 << 16);
                 DataInputStream in = new DataInputStream(ch.getInvertedOut());
-                StreamIdentity id = spool.identity(dest);
+                StreamIdentity id = acknowledged.identity(dest);
                 boolean askReceipts = !dest.receiptsUnsupported;
                 Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + id.id()
                         + (askReceipts ? " receipts=1" : ""));
@@ -170,7 +175,7 @@ final class Sender {
                     return Outcome.ROTATED;
                 }
                 long last = id.toSpool(welcome.last());
-                spool.welcomed(dest, last);
+                acknowledged.welcomed(dest, last);
                 LOG.info("delivery-connected to={} stream={} loghost-has={} spooled={}", dest, id.id(),
                         welcome.last(), highest);
                 AckReader acks = new AckReader(in, id, last, receiptKey(s));
@@ -196,7 +201,7 @@ final class Sender {
                             acks.sent = sent;
                         }
                         out.flush();
-                    } else if (done.getAsBoolean() && (spool.acked(dest) >= spool.lastCseq() || failed(done))) {
+                    } else if (done.getAsBoolean() && (acknowledged.acked(dest) >= spool.lastCseq() || failed(done))) {
                         out.close(); // sends EOF: the loghost syncs, acknowledges and exits
                         ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
                         return Outcome.DONE;
@@ -220,9 +225,9 @@ final class Sender {
     // a spool restored from an old copy. What it has is not ours to trust, so nothing is marked acknowledged by it:
     // every entry not acknowledged in this run goes again, as a new stream.
     private void rotate(StreamIdentity id, Welcome welcome, long highest) throws IOException {
-        long base = spool.unacknowledgedBase(dest);
+        long base = acknowledged.unacknowledgedBase(dest);
         StreamIdentity next = id.rotate(spool.dir(), base);
-        spool.rotate(dest, next);
+        acknowledged.rotate(dest, next);
         LOG.error("stream-conflict stream={} loghost-has={} spool-highest={}: the loghost at {} holds more of this "
                 + "stream than this spool ever numbered (another writer with this host's key, or a spool restored "
                 + "from an old copy); resending the {} entries it has not acknowledged as new stream {}", id.id(),
@@ -352,7 +357,7 @@ final class Sender {
                                 + " beyond the " + id.toWire(sent) + " sent");
                         return;
                     }
-                    spool.acked(dest, acked);
+                    acknowledged.acked(dest, acked);
                     receiptForThisAck = false;
                     lastAckWire = f.seq();
                     lastAckSeq = java.nio.ByteBuffer.wrap(f.body(), 8, 8).getLong();

@@ -30,7 +30,7 @@ class SpoolTrimTest {
         // A 64 KiB spool has 16 KiB segments: 20 entries of ~1 KB fill the one from cseq 1 and start the next.
         try (Spool spool = Spool.open(dir, 64 << 10)) {
             Destination d = Destination.parse("127.0.0.1:1");
-            spool.bind(List.of(d), StreamIdentity.open(spool, "t"), Duration.ofHours(1));
+            spool.acknowledgements().bind(List.of(d), StreamIdentity.open(spool, "t"), Duration.ofHours(1));
             for (int i = 1; i <= 20; i++) {
                 spool.append(Frames.LINE, null, -1, new byte[1000]);
             }
@@ -40,7 +40,7 @@ class SpoolTrimTest {
 
             Thread acker = new Thread(() -> {
                 try {
-                    spool.acked(d, 16);
+                    spool.acknowledgements().acked(d, 16);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -75,10 +75,12 @@ class SpoolTrimTest {
         }
     }
 
-    // The lock every segment fsync is taken under.
+    // The lock every segment fsync is taken under (Spool.forceLock on 7cc485c, now the spool's Segments').
     private static Object fsyncLock(Spool spool) throws ReflectiveOperationException {
-        Field f = Spool.class.getDeclaredField("forceLock");
+        Field segments = Spool.class.getDeclaredField("segments");
+        segments.setAccessible(true);
+        Field f = Segments.class.getDeclaredField("forceLock");
         f.setAccessible(true);
-        return f.get(spool);
+        return f.get(segments.get(spool));
     }
 }
