@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import loghost.config.Settings;
 import loghost.config.SettingsLoader;
+import loghost.forward.ForwardSettings;
 import loghost.forward.Forwarder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -119,10 +120,10 @@ final class ForwardCommand implements Callable<Integer> {
                     + "spooled, and the loghost is refused until the file is there");
             spec.commandLine().getErr().flush();
         }
-        Forwarder.Outcome outcome = Forwarder.run(targets, keyFile, knownHostsFile,
+        Forwarder.Outcome outcome = Forwarder.run(new ForwardSettings(targets, keyFile, knownHostsFile,
                 spool != null ? spool : f.spoolDir(),
                 spoolMax != null ? SettingsLoader.parseBytes("--spool-max", spoolMax) : f.spoolMaxBytes(), id, beat,
-                maxLag, source, ackLog);
+                maxLag, source, ackLog));
         for (String r : outcome.refused()) {
             spec.commandLine().getErr().println("loghost forward: refused: " + r);
         }

@@ -22,6 +22,7 @@ final class Deliveries {
     private static final java.time.Duration LAG_CHECK = java.time.Duration.ofSeconds(2);
 
     private final ForwardSettings settings;
+    private final List<Destination> destinations;
     private final Spool spool;
     private final KeyPair key;
     private final Sender.FailureAware done;
@@ -30,8 +31,11 @@ final class Deliveries {
     /** Released by each destination's thread as it ends, so the watch notices at once instead of at its next look. */
     private final java.util.concurrent.Semaphore ended = new java.util.concurrent.Semaphore(0);
 
-    Deliveries(ForwardSettings settings, Spool spool, KeyPair key, Sender.FailureAware done) {
+    /** Deliveries of {@code spool} to {@code destinations} (parsed from the settings' {@code to}). */
+    Deliveries(ForwardSettings settings, List<Destination> destinations, Spool spool, KeyPair key,
+               Sender.FailureAware done) {
         this.settings = settings;
+        this.destinations = destinations;
         this.spool = spool;
         this.key = key;
         this.done = done;
@@ -55,7 +59,7 @@ final class Deliveries {
     /** Delivers until the source is done and every destination has all (or lags), or until interrupted. */
     void run() throws IOException, InterruptedException {
         List<Lane> lanes = new ArrayList<>();
-        List<Destination> ds = settings.destinations();
+        List<Destination> ds = destinations;
         for (int i = 0; i < ds.size(); i++) {
             // The acknowledgement log (a latency measurement) follows the first destination only.
             lanes.add(new Lane(new Sender(settings, spool, key, ds.get(i), i == 0 ? settings.ackLog() : null)));
