@@ -70,36 +70,7 @@ final class Deliveries {
                 l.thread.setDaemon(true);
                 l.thread.start();
             }
-            long checkpoint = System.nanoTime();
-            long lagCheck = 0;
-            while (true) {
-                spool.checkFailed(); // a spool that cannot be written stops everything: nothing after it is sent
-                // Each check may read a segment to learn when a missing entry was spooled: every 2 s is enough
-                // for a rule measured in minutes or hours.
-                if (System.nanoTime() - lagCheck > LAG_CHECK.toNanos()) {
-                    spool.checkLag();
-                    lagCheck = System.nanoTime();
-                }
-                if (System.nanoTime() - checkpoint > CHECKPOINT.toNanos()) {
-                    spool.checkpoint();
-                    checkpoint = System.nanoTime();
-                }
-                boolean allEnded = true;
-                boolean failed = false;
-                for (Lane l : lanes) {
-                    allEnded &= l.over || !l.thread.isAlive();
-                    failed |= l.failure != null;
-                }
-                // A sender that failed (not a connection: those it retries) ends the forwarder, so that its
-                // supervisor starts it again, as a single loghost's forwarder always did.
-                if (allEnded || failed) {
-                    break;
-                }
-                if (done.getAsBoolean() && !done.failed() && onlyLaggingLeft(lanes)) {
-                    break;
-                }
-                ended.tryAcquire(500, TimeUnit.MILLISECONDS);
-            }
+            watch(lanes);
         } finally {
             for (Lane l : lanes) {
                 l.thread.interrupt();
@@ -120,6 +91,41 @@ final class Deliveries {
                 behind.add(d.name() + " has acknowledged up to cseq " + spool.acknowledgements().acked(d) + " of "
                         + spool.lastCseq());
             }
+        }
+    }
+
+    // Watches the lanes until every one ended, one failed, or a stdin run may end; meanwhile the lag rule and the
+    // checkpoints of the spool state run here.
+    private void watch(List<Lane> lanes) throws IOException, InterruptedException {
+        long checkpoint = System.nanoTime();
+        long lagCheck = 0;
+        while (true) {
+            spool.checkFailed(); // a spool that cannot be written stops everything: nothing after it is sent
+            // Each check may read a segment to learn when a missing entry was spooled: every 2 s is enough for a
+            // rule measured in minutes or hours.
+            if (System.nanoTime() - lagCheck > LAG_CHECK.toNanos()) {
+                spool.checkLag();
+                lagCheck = System.nanoTime();
+            }
+            if (System.nanoTime() - checkpoint > CHECKPOINT.toNanos()) {
+                spool.checkpoint();
+                checkpoint = System.nanoTime();
+            }
+            boolean allEnded = true;
+            boolean failed = false;
+            for (Lane l : lanes) {
+                allEnded &= l.over || !l.thread.isAlive();
+                failed |= l.failure != null;
+            }
+            // A sender that failed (not a connection: those it retries) ends the forwarder, so that its supervisor
+            // starts it again, as a single loghost's forwarder always did.
+            if (allEnded || failed) {
+                return;
+            }
+            if (done.getAsBoolean() && !done.failed() && onlyLaggingLeft(lanes)) {
+                return;
+            }
+            ended.tryAcquire(500, TimeUnit.MILLISECONDS);
         }
     }
 
