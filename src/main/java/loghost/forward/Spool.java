@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import loghost.protocol.Frames;
 import loghost.store.StoreFiles;
@@ -53,7 +52,7 @@ final class Spool implements AutoCloseable {
     private final Segments segments;
     private final Destinations destinations = new Destinations();
     private final DroppedLines dropped = new DroppedLines();
-    private final SpoolReader reader = new SpoolReader(this);
+    private final SpoolReader reader;
     private final Retention retention;
     private final GroupCommit commits;
     private final Acknowledgements acknowledgements;
@@ -68,6 +67,7 @@ final class Spool implements AutoCloseable {
         this.gate = new SyncGate(dir, 0);
         this.segments = Segments.recover(dir, segmentBytes, state, gate);
         gate.synced(segments.lastCseq());
+        this.reader = new SpoolReader(this, segments, gate);
         this.retention = new Retention(this, segments, destinations, state, gate, reader, maxBytes);
         this.acknowledgements = new Acknowledgements(this, destinations, segments, retention, state);
         this.commits = new GroupCommit(this::sync);
@@ -167,6 +167,10 @@ final class Spool implements AutoCloseable {
     long append(byte kind, String source, long sourceOffset, byte[] data) throws IOException {
         long now = System.currentTimeMillis();
         int size = SpoolEntry.size(source, data.length);
+        long cseq = appendIfPlain(kind, source, sourceOffset, data, now, size);
+        if (cseq > 0) {
+            return cseq;
+        }
         makeRoom(size);
         synchronized (this) {
             if (!recordGap(size) || !hasRoom(size)) {
@@ -198,6 +202,10 @@ final class Spool implements AutoCloseable {
     long appendWaiting(byte kind, String source, long sourceOffset, byte[] data)
             throws IOException, InterruptedException {
         int size = SpoolEntry.size(source, data.length);
+        long cseq = appendIfPlain(kind, source, sourceOffset, data, System.currentTimeMillis(), size);
+        if (cseq > 0) {
+            return cseq;
+        }
         if (size <= maxBytes / 2) {
             while (!hasRoom(size)) {
                 if (makeRoom(size)) {
@@ -213,6 +221,16 @@ final class Spool implements AutoCloseable {
             }
         }
         return append(kind, source, sourceOffset, data);
+    }
+
+    // The usual case, in one hold of the monitor per line: there is room and no gap entry waits. Returns the cseq,
+    // or 0 when the caller must take the slow path (make room, record the gap, or drop).
+    private synchronized long appendIfPlain(byte kind, String source, long sourceOffset, byte[] data, long now,
+                                            int size) throws IOException {
+        if (dropped.pending() || segments.totalBytes() + size > maxBytes) {
+            return 0;
+        }
+        return segments.write(kind, source, sourceOffset, data, now);
     }
 
     private synchronized boolean hasRoom(int size) {
@@ -350,26 +368,6 @@ final class Spool implements AutoCloseable {
      */
     List<SpoolEntry> read(Cursor cursor, long after, int max, long maxBytes, long syncedUpTo) throws IOException {
         return reader.read(cursor, after, max, maxBytes, syncedUpTo);
-    }
-
-    /** The segment holding {@code cseq}, else the first after it (null: none); for {@link SpoolReader}. */
-    synchronized Map.Entry<Long, Path> segmentHolding(long cseq) {
-        return segments.holding(cseq);
-    }
-
-    /** The segment after the one starting at {@code first} (null: none); for {@link SpoolReader}. */
-    synchronized Map.Entry<Long, Path> segmentAfter(long first) {
-        return segments.after(first);
-    }
-
-    /** The file that may hold entry {@code cseq}, its buffered entries written (null: none); for the lag rule. */
-    synchronized Path segmentWritten(long cseq) throws IOException {
-        Map.Entry<Long, Path> seg = segments.floor(cseq);
-        if (seg == null) {
-            return null;
-        }
-        flush();
-        return seg.getValue();
     }
 
     @Override

@@ -16,17 +16,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads entries back from the spool's segment files for the senders and the lag rule. It holds no lock while it
- * reads a file: which segment to read is asked of the {@link Spool} (under its monitor), and a segment deleted
- * meanwhile reads as gone.
+ * reads a file: which segment to read is looked up in {@link Segments} under the spool's monitor, and a segment
+ * deleted meanwhile reads as gone.
  */
 final class SpoolReader {
 
     private static final Logger LOG = LoggerFactory.getLogger(SpoolReader.class);
 
-    private final Spool spool;
+    /** The spool's monitor: guards the segments. */
+    private final Object monitor;
+    private final Segments segments;
+    private final SyncGate gate;
 
-    SpoolReader(Spool spool) {
-        this.spool = spool;
+    SpoolReader(Object monitor, Segments segments, SyncGate gate) {
+        this.monitor = monitor;
+        this.segments = segments;
+        this.gate = gate;
     }
 
     /** What one read found: the entries, and where the cursor goes on from. */
@@ -43,7 +48,10 @@ final class SpoolReader {
     List<SpoolEntry> read(Spool.Cursor cursor, long after, int max, long maxBytes, long syncedUpTo)
             throws IOException {
         Batch b = new Batch();
-        Map.Entry<Long, Path> seg = spool.segmentHolding(after + 1);
+        Map.Entry<Long, Path> seg;
+        synchronized (monitor) {
+            seg = segments.holding(after + 1);
+        }
         long offset = seg != null && cursor.cseq == after && cursor.segment == seg.getKey() ? cursor.offset : 0;
         while (seg != null && b.out.size() < max && b.bytes < maxBytes) {
             int before = b.out.size();
@@ -57,7 +65,9 @@ final class SpoolReader {
                 break;
             }
             offset = 0;
-            seg = spool.segmentAfter(seg.getKey());
+            synchronized (monitor) {
+                seg = segments.after(seg.getKey());
+            }
             if (!b.out.isEmpty() && b.out.get(b.out.size() - 1).cseq() >= syncedUpTo) {
                 break;
             }
@@ -118,9 +128,15 @@ final class SpoolReader {
 
     /** When entry {@code cseq} was spooled (0 if it is not on disk now). */
     long entryTime(long cseq) throws IOException {
-        Path f = spool.segmentWritten(cseq);
-        if (f == null) {
-            return 0;
+        Path f;
+        synchronized (monitor) {
+            Map.Entry<Long, Path> seg = segments.floor(cseq);
+            if (seg == null) {
+                return 0;
+            }
+            f = seg.getValue();
+            gate.checkFailed();
+            segments.writeCurrent(); // so that the file holds the entry if it is spooled
         }
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(f)))) {
             for (SpoolEntry e; (e = SpoolEntry.read(in)) != null; ) {
