@@ -24,16 +24,19 @@ import loghost.store.StoreFiles;
  *
  * <p>This class only sequences its parts: {@link Segments} (the files, numbering, fsync), {@link SyncGate} (what
  * is on disk, senders waiting for it, the failure), {@link GroupCommit} (the fsync thread), {@link Destinations}
- * (delivery state per destination, the lag rule), {@link SpoolState} (the state file), {@link DroppedLines} and
+ * and {@link Acknowledgements} (delivery state per destination, the lag rule), {@link Retention} (deletions and
+ * the state file's saves), {@link SpoolState} (the state file's content), {@link DroppedLines} and
  * {@link SpoolReader}.
  *
  * <p>Locks, in the only order they are ever taken (a thread holding one never waits for one above it):
  * <ol>
- *   <li>{@code stateLock}: serialises saves of the state file (content taken under the monitor, written after it
- *       with the segment fsync and, in trim, the deletions), so that a save never overtakes a later one.</li>
- *   <li>this object's monitor: the segments ({@link Segments}), the destinations ({@link Destinations}), the state
- *       in memory, the dropped-lines count, and the room sources wait for ({@code wait}/{@code notifyAll}). No
- *       fsync, state-file write or deletion is done under it, except the rare start of a segment and close().</li>
+ *   <li>{@code Retention.stateLock}: serialises saves of the state file (content taken under the monitor, written
+ *       after it with the segment fsync and, in trim, the deletions), so that a save never overtakes a later one.
+ *       </li>
+ *   <li>this object's monitor (Retention, Acknowledgements and SpoolReader take it too): the segments, the
+ *       destinations, the state in memory, the dropped-lines count, and the room sources wait for
+ *       ({@code wait}/{@code notifyAll}). No fsync, state-file write or deletion is done under it, except the start
+ *       of a segment (once per segment: fsync of the one finished, creation of the next) and close().</li>
  *   <li>{@code Segments.forceLock}: fsyncs and the closing of a segment, one at a time.</li>
  *   <li>the {@link SyncGate}'s monitor: the synced cseq, senders' wake-ups, the failure (innermost).</li>
  * </ol>
