@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,9 +51,10 @@ class SpoolTrimTest {
             Thread source = new Thread(append, "source");
             // Holding the fsync lock stands for a slow disk (one that cannot be made for real here): the trim the
             // acknowledgement starts waits in its fsync.
-            synchronized (fsyncLock(spool)) {
+            Object fsyncLock = fsyncLock(spool);
+            synchronized (fsyncLock) {
                 acker.start();
-                awaitState(acker, Thread.State.BLOCKED);
+                awaitBlockedOn(acker, fsyncLock);
                 source.start();
                 while (!append.isDone() && source.getState() != Thread.State.BLOCKED) {
                     Thread.onSpinWait();
@@ -67,10 +70,16 @@ class SpoolTrimTest {
         }
     }
 
-    private static void awaitState(Thread t, Thread.State s) throws InterruptedException {
+    // Waits until t is blocked entering lock's monitor (not any other).
+    private static void awaitBlockedOn(Thread t, Object lock) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (t.getState() != s) {
-            assertTrue(System.nanoTime() < end, t.getName() + " never got to " + s);
+        while (true) {
+            ThreadInfo info = ManagementFactory.getThreadMXBean().getThreadInfo(t.getId());
+            if (info != null && info.getThreadState() == Thread.State.BLOCKED && info.getLockInfo() != null
+                    && info.getLockInfo().getIdentityHashCode() == System.identityHashCode(lock)) {
+                return;
+            }
+            assertTrue(System.nanoTime() < end, t.getName() + " never waited for the fsync lock");
             Thread.sleep(1);
         }
     }
