@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import loghost.config.Settings;
 import loghost.config.SettingsLoader;
+import loghost.forward.ForwardSettings;
 import loghost.forward.Forwarder;
 import loghost.ssh.PrivateKeyFile;
 import picocli.CommandLine.Command;
@@ -115,10 +116,10 @@ final class ForwardCommand implements Callable<Integer> {
                     + "spooled, and the loghost is refused until the file is there");
             spec.commandLine().getErr().flush();
         }
-        Forwarder.Outcome outcome = Forwarder.run(targets, keyFile, knownHostsFile,
+        Forwarder.Outcome outcome = Forwarder.run(new ForwardSettings(targets, keyFile, knownHostsFile,
                 spool != null ? spool : f.spoolDir(),
                 spoolMax != null ? SettingsLoader.parseBytes("--spool-max", spoolMax) : f.spoolMaxBytes(), id, beat,
-                maxLag, source, ackLog);
+                maxLag, source, ackLog));
         for (String r : outcome.refused()) {
             spec.commandLine().getErr().println("loghost forward: refused: " + r);
         }

@@ -22,6 +22,7 @@ final class Deliveries {
     private static final java.time.Duration LAG_CHECK = java.time.Duration.ofSeconds(2);
 
     private final ForwardSettings settings;
+    private final List<Destination> destinations;
     private final Spool spool;
     private final KeyPair key;
     private final Sender.FailureAware done;
@@ -30,8 +31,11 @@ final class Deliveries {
     /** Released by each destination's thread as it ends, so the watch notices at once instead of at its next look. */
     private final java.util.concurrent.Semaphore ended = new java.util.concurrent.Semaphore(0);
 
-    Deliveries(ForwardSettings settings, Spool spool, KeyPair key, Sender.FailureAware done) {
+    /** Deliveries of {@code spool} to {@code destinations} (parsed from the settings' {@code to}). */
+    Deliveries(ForwardSettings settings, List<Destination> destinations, Spool spool, KeyPair key,
+               Sender.FailureAware done) {
         this.settings = settings;
+        this.destinations = destinations;
         this.spool = spool;
         this.key = key;
         this.done = done;
@@ -55,7 +59,7 @@ final class Deliveries {
     /** Delivers until the source is done and every destination has all (or lags), or until interrupted. */
     void run() throws IOException, InterruptedException {
         List<Lane> lanes = new ArrayList<>();
-        List<Destination> ds = settings.destinations();
+        List<Destination> ds = destinations;
         for (int i = 0; i < ds.size(); i++) {
             // The acknowledgement log (a latency measurement) follows the first destination only.
             lanes.add(new Lane(new Sender(settings, spool, key, ds.get(i), i == 0 ? settings.ackLog() : null)));
@@ -66,36 +70,7 @@ final class Deliveries {
                 l.thread.setDaemon(true);
                 l.thread.start();
             }
-            long checkpoint = System.nanoTime();
-            long lagCheck = 0;
-            while (true) {
-                spool.checkFailed(); // a spool that cannot be written stops everything: nothing after it is sent
-                // Each check may read a segment to learn when a missing entry was spooled: every 2 s is enough
-                // for a rule measured in minutes or hours.
-                if (System.nanoTime() - lagCheck > LAG_CHECK.toNanos()) {
-                    spool.checkLag();
-                    lagCheck = System.nanoTime();
-                }
-                if (System.nanoTime() - checkpoint > CHECKPOINT.toNanos()) {
-                    spool.checkpoint();
-                    checkpoint = System.nanoTime();
-                }
-                boolean allEnded = true;
-                boolean failed = false;
-                for (Lane l : lanes) {
-                    allEnded &= l.over || !l.thread.isAlive();
-                    failed |= l.failure != null;
-                }
-                // A sender that failed (not a connection: those it retries) ends the forwarder, so that its
-                // supervisor starts it again, as a single loghost's forwarder always did.
-                if (allEnded || failed) {
-                    break;
-                }
-                if (done.getAsBoolean() && !done.failed() && onlyLaggingLeft(lanes)) {
-                    break;
-                }
-                ended.tryAcquire(500, TimeUnit.MILLISECONDS);
-            }
+            watch(lanes);
         } finally {
             for (Lane l : lanes) {
                 l.thread.interrupt();
@@ -113,8 +88,44 @@ final class Deliveries {
                 refused.add(l.refusal);
             } else if (!l.finished) {
                 Destination d = l.sender.destination();
-                behind.add(d.name() + " has acknowledged up to cseq " + spool.acked(d) + " of " + spool.lastCseq());
+                behind.add(d.name() + " has acknowledged up to cseq " + spool.acknowledgements().acked(d) + " of "
+                        + spool.lastCseq());
             }
+        }
+    }
+
+    // Watches the lanes until every one ended, one failed, or a stdin run may end; meanwhile the lag rule and the
+    // checkpoints of the spool state run here.
+    private void watch(List<Lane> lanes) throws IOException, InterruptedException {
+        long checkpoint = System.nanoTime();
+        long lagCheck = 0;
+        while (true) {
+            spool.checkFailed(); // a spool that cannot be written stops everything: nothing after it is sent
+            // Each check may read a segment to learn when a missing entry was spooled: every 2 s is enough for a
+            // rule measured in minutes or hours.
+            if (System.nanoTime() - lagCheck > LAG_CHECK.toNanos()) {
+                spool.checkLag();
+                lagCheck = System.nanoTime();
+            }
+            if (System.nanoTime() - checkpoint > CHECKPOINT.toNanos()) {
+                spool.checkpoint();
+                checkpoint = System.nanoTime();
+            }
+            boolean allEnded = true;
+            boolean failed = false;
+            for (Lane l : lanes) {
+                allEnded &= l.over || !l.thread.isAlive();
+                failed |= l.failure != null;
+            }
+            // A sender that failed (not a connection: those it retries) ends the forwarder, so that its supervisor
+            // starts it again, as a single loghost's forwarder always did.
+            if (allEnded || failed) {
+                return;
+            }
+            if (done.getAsBoolean() && !done.failed() && onlyLaggingLeft(lanes)) {
+                return;
+            }
+            ended.tryAcquire(500, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -122,7 +133,7 @@ final class Deliveries {
     // for one that is down longer than the max lag would hold the end back without bound; one that answers is
     // catching up.
     private boolean onlyLaggingLeft(List<Lane> lanes) {
-        List<String> lagging = spool.lagging();
+        List<String> lagging = spool.acknowledgements().lagging();
         for (Lane l : lanes) {
             Destination d = l.sender.destination();
             if (l.thread.isAlive() && (!lagging.contains(d.name()) || !d.unreachable)) {

@@ -4,8 +4,9 @@ import java.net.InetSocketAddress;
 import loghost.config.SettingsLoader;
 
 /**
- * One loghost a spool is delivered to: where it is and, kept by the {@link Spool} under its lock, the stream it is
- * delivered as, the highest spool cseq it acknowledged, and whether entries it lacks were dropped for it.
+ * One loghost a spool is delivered to: where it is, and two flags its sender sets for the watch in
+ * {@link Deliveries}. Shared by several threads, so it holds nothing mutable but volatile flags: the stream it is
+ * delivered as and how far it acknowledged are the spool's ({@link DestinationState}), read through the spool.
  */
 final class Destination {
 
@@ -15,13 +16,6 @@ final class Destination {
     volatile boolean unreachable;
     /** True once this loghost refused a HELLO asking for receipts (an older version): none are asked for again. */
     volatile boolean receiptsUnsupported;
-    // Guarded by the spool that holds this destination.
-    StreamIdentity identity;
-    long acked;
-    long droppedUpTo;
-    boolean lagging;
-    long lackCseq = -1;
-    long lackMillis;
 
     private Destination(String host, int port) {
         this.host = host;

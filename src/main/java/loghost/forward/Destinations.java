@@ -20,6 +20,7 @@ final class Destinations {
     private static final Logger LOG = LoggerFactory.getLogger(Destinations.class);
 
     private final List<Destination> all = new ArrayList<>();
+    private final Map<Destination, DestinationState> states = new java.util.IdentityHashMap<>();
     private Duration maxLag = Duration.ofHours(1);
 
     /**
@@ -31,16 +32,18 @@ final class Destinations {
               Duration destinationMaxLag) {
         maxLag = destinationMaxLag;
         all.clear();
+        states.clear();
         for (Destination d : given) {
             SpoolState.Delivery kept = state.delivery(d.name());
-            d.identity = kept == null ? newest : kept.identity();
-            d.acked = kept == null ? newest.base() : kept.acked();
+            DestinationState s = kept == null ? new DestinationState(newest, newest.base())
+                    : new DestinationState(kept.identity(), kept.acked());
             // What it lacks and the spool no longer holds was dropped for it (before this run, or by an older
             // version that did not keep its position): a gap record tells it so when it is reached.
-            if (d.acked < lowest - 1 && d.acked < state.highest()) {
-                d.droppedUpTo = lowest - 1;
+            if (s.acked < lowest - 1 && s.acked < state.highest()) {
+                s.droppedUpTo = lowest - 1;
             }
             all.add(d);
+            states.put(d, s);
         }
         for (String name : state.deliveries().keySet()) {
             if (given.stream().noneMatch(d -> d.name().equals(name))) {
@@ -59,10 +62,19 @@ final class Destinations {
         return all;
     }
 
+    /** What the spool knows of {@code d}'s delivery (one of those bound). */
+    DestinationState of(Destination d) {
+        DestinationState s = states.get(d);
+        if (s == null) {
+            throw new IllegalArgumentException("destination " + d + " is not bound to this spool");
+        }
+        return s;
+    }
+
     /** The highest spool cseq some destination has acknowledged. */
     long best() {
         long best = 0;
-        for (Destination d : all) {
+        for (DestinationState d : states.values()) {
             best = Math.max(best, d.acked);
         }
         return best;
@@ -71,7 +83,7 @@ final class Destinations {
     /** The lowest spool cseq every destination has acknowledged ({@code lastCseq} when there are none). */
     long least(long lastCseq) {
         long least = lastCseq;
-        for (Destination d : all) {
+        for (DestinationState d : states.values()) {
             least = Math.min(least, d.acked);
         }
         return least;
@@ -81,7 +93,7 @@ final class Destinations {
     List<String> lagging() {
         List<String> l = new ArrayList<>();
         for (Destination d : all) {
-            if (d.lagging) {
+            if (states.get(d).lagging) {
                 l.add(d.name());
             }
         }
@@ -89,11 +101,12 @@ final class Destinations {
     }
 
     /** Notes that {@code d} acknowledged up to {@code cseq}; says so when that ends its lag. */
-    void acked(Destination d, long cseq) {
+    void acked(Destination dest, long cseq) {
+        DestinationState d = of(dest);
         d.acked = cseq;
         if (d.lagging && d.acked >= d.droppedUpTo && d.acked >= best()) {
             d.lagging = false;
-            LOG.warn("destination-caught-up to={} acked={}: it has every entry the others have", d.name(), d.acked);
+            LOG.warn("destination-caught-up to={} acked={}: it has every entry the others have", dest.name(), d.acked);
         }
     }
 
@@ -105,7 +118,7 @@ final class Destinations {
     boolean mayDrop(long segLast, long newestMillis, long now, boolean needRoom) {
         boolean every = true;
         boolean one = false;
-        for (Destination d : all) {
+        for (DestinationState d : states.values()) {
             every &= d.acked >= segLast;
             one |= d.acked >= segLast;
         }
@@ -114,7 +127,8 @@ final class Destinations {
 
     /** Entries up to {@code segLast} leave the spool: each destination that lacks some of them lags. */
     void dropping(long segLast, boolean needRoom) {
-        for (Destination d : all) {
+        for (Destination dest : all) {
+            DestinationState d = states.get(dest);
             if (d.acked >= segLast) {
                 continue;
             }
@@ -123,7 +137,8 @@ final class Destinations {
                 d.lagging = true;
                 LOG.error("destination-lagging to={} acked={} reason={} max-lag={}: the spool drops entries it lacks "
                         + "that another destination has (cseq up to {} so far); it gets a gap record naming them "
-                        + "when it is back", d.name(), d.acked, needRoom ? "spool-full" : "max-lag", maxLag, segLast);
+                        + "when it is back", dest.name(), d.acked, needRoom ? "spool-full" : "max-lag", maxLag,
+                        segLast);
             }
         }
     }
@@ -133,7 +148,7 @@ final class Destinations {
         long best = best();
         List<Destination> l = new ArrayList<>();
         for (Destination d : all) {
-            if (!d.lagging && d.acked < best) {
+            if (!states.get(d).lagging && states.get(d).acked < best) {
                 l.add(d);
             }
         }
@@ -144,7 +159,8 @@ final class Destinations {
      * {@code d}'s oldest missing entry still in the spool is {@code cseq}, spooled at {@code millis} (0: not known
      * yet). Returns true when that was longer ago than the max lag: then it lags, said loudly once.
      */
-    boolean lacks(Destination d, long cseq, long millis, long now) {
+    boolean lacks(Destination dest, long cseq, long millis, long now) {
+        DestinationState d = of(dest);
         if (d.lackCseq != cseq) {
             if (millis <= 0) {
                 return false;
@@ -158,7 +174,7 @@ final class Destinations {
         d.lagging = true;
         LOG.error("destination-lagging to={} acked={} missing-since={} max-lag={}: it lacks entries another "
                 + "destination has, spooled longer ago than the max lag; the spool no longer keeps such entries for "
-                + "it, and it gets a gap record naming those dropped when it is back", d.name(), d.acked,
+                + "it, and it gets a gap record naming those dropped when it is back", dest.name(), d.acked,
                 Instant.ofEpochMilli(d.lackMillis), maxLag);
         return true;
     }
@@ -167,7 +183,7 @@ final class Destinations {
     Map<String, SpoolState.Delivery> deliveries() {
         Map<String, SpoolState.Delivery> m = new LinkedHashMap<>();
         for (Destination d : all) {
-            m.put(d.name(), new SpoolState.Delivery(d.identity, d.acked));
+            m.put(d.name(), new SpoolState.Delivery(states.get(d).identity, states.get(d).acked));
         }
         return m;
     }
@@ -176,7 +192,7 @@ final class Destinations {
     long fingerprint() {
         long sum = 0;
         for (Destination d : all) {
-            sum = sum * 31 + d.acked;
+            sum = sum * 31 + states.get(d).acked;
         }
         return sum;
     }

@@ -26,8 +26,6 @@ import org.slf4j.LoggerFactory;
 public final class Forwarder {
 
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
-    /** The longest wait between connection attempts while lines wait for the loghost (30 s otherwise). */
-    static final Duration RECONNECT_MAX_PENDING = Duration.ofSeconds(5);
 
     private Forwarder() {
     }
@@ -59,15 +57,44 @@ public final class Forwarder {
 
     /**
      * Runs until the source ends and everything is acknowledged by every destination (stdin), or until interrupted.
-     * {@code stream} is the stream's name; the spool makes it {@code NAME.R} (see {@link StreamIdentity}). Returns
-     * the destinations whose host key was refused and those that do not have everything (stdin only: ones that
-     * lagged longer than the max lag).
+     * The stream's name becomes {@code NAME.R} in the spool (see {@link StreamIdentity}). Returns the destinations
+     * whose host key was refused and those that do not have everything (stdin only: ones that lagged longer than
+     * the max lag).
      */
-    public static Outcome run(List<String> to, Path keyFile, Path knownHosts, Path spoolDir, long spoolMax,
-                                   String stream, Duration heartbeat, Duration destinationMaxLag, SourceSpec source,
-                                   Path ackLog) throws IOException, GeneralSecurityException, InterruptedException {
-        if (!StreamIdentity.NAME.matcher(stream).matches()) {
-            throw new IllegalArgumentException("stream name \"" + stream + "\" must match "
+    public static Outcome run(ForwardSettings settings)
+            throws IOException, GeneralSecurityException, InterruptedException {
+        List<Destination> destinations = destinations(settings);
+        KeyPair key = loadKey(settings.key());
+        try (Spool spool = Spool.open(settings.spoolDir(), settings.spoolMaxBytes())) {
+            // The identity is on disk before the first entry is spooled; each destination's is in the spool state.
+            spool.acknowledgements().bind(destinations, StreamIdentity.open(spool, settings.stream()),
+                    settings.destinationMaxLag());
+            Sources.Source src = source(spool, settings.source());
+            Thread beat = new Thread(() -> heartbeats(spool, settings.heartbeat()), "loghost-forward-heartbeat");
+            beat.setDaemon(true);
+            SourceRun reading = new SourceRun(spool, src, beat);
+            if (!settings.heartbeat().isZero()) {
+                beat.start();
+            }
+            reading.thread.start();
+            Deliveries deliveries = new Deliveries(settings, destinations, spool, key, reading);
+            try {
+                deliveries.run();
+            } finally {
+                reading.thread.interrupt();
+                beat.interrupt();
+            }
+            if (reading.failure.get() != null) {
+                throw new IOException("source failed: " + reading.failure.get().getMessage(), reading.failure.get());
+            }
+            return new Outcome(List.copyOf(deliveries.refused()), List.copyOf(deliveries.behind()));
+        }
+    }
+
+    // The settings' stream name checked and its destinations parsed: at least one, none given twice.
+    private static List<Destination> destinations(ForwardSettings settings) {
+        if (!StreamIdentity.NAME.matcher(settings.stream()).matches()) {
+            throw new IllegalArgumentException("stream name \"" + settings.stream() + "\" must match "
                     + StreamIdentity.NAME.pattern() + " (the spool appends a dot and 16 random hex digits)");
         }
         if (loghost.protocol.Frames.isReserved(stream + ".")) {
@@ -75,7 +102,7 @@ public final class Forwarder {
                     + loghost.protocol.Frames.RESERVED_PREFIX + " are the loghost's own pull records");
         }
         List<Destination> destinations = new ArrayList<>();
-        for (String t : to) {
+        for (String t : settings.to()) {
             Destination d = Destination.parse(t);
             if (destinations.stream().anyMatch(o -> o.name().equals(d.name()))) {
                 throw new IllegalArgumentException("--to " + d.name() + " is given twice");
@@ -85,74 +112,67 @@ public final class Forwarder {
         if (destinations.isEmpty()) {
             throw new IllegalArgumentException("give at least one destination: --to HOST:PORT");
         }
-        ForwardSettings settings = new ForwardSettings(destinations, keyFile, knownHosts, spoolDir, spoolMax,
-                heartbeat, Duration.ofMillis(500), Duration.ofSeconds(30), RECONNECT_MAX_PENDING, destinationMaxLag,
-                ackLog);
-        KeyPair key = loadKey(keyFile);
-        try (Spool spool = Spool.open(spoolDir, spoolMax)) {
-            // The identity is on disk before the first entry is spooled; each destination's is in the spool state.
-            spool.bind(destinations, StreamIdentity.open(spool, stream), destinationMaxLag);
-            Sources.Source src;
-            if (source instanceof SourceSpec.Stdin s) {
-                src = Sources.stdin(spool, s.in());
-            } else if (source instanceof SourceSpec.Fifo f) {
-                src = Sources.fifo(spool, f.path());
-            } else {
-                SourceSpec.File f = (SourceSpec.File) source;
-                src = Sources.file(spool, f.path(), f.fromStart(), 200);
-            }
-            Thread beat = new Thread(() -> heartbeats(spool, heartbeat), "loghost-forward-heartbeat");
-            beat.setDaemon(true);
-            AtomicBoolean sourceDone = new AtomicBoolean();
-            AtomicReference<Exception> sourceFailure = new AtomicReference<>();
-            Thread reader = new Thread(() -> {
+        return destinations;
+    }
+
+    private static Sources.Source source(Spool spool, SourceSpec source) throws IOException {
+        if (source instanceof SourceSpec.Stdin s) {
+            return Sources.stdin(spool, s.in());
+        } else if (source instanceof SourceSpec.Fifo f) {
+            return Sources.fifo(spool, f.path());
+        }
+        SourceSpec.File f = (SourceSpec.File) source;
+        return Sources.file(spool, f.path(), f.fromStart(), 200);
+    }
+
+    /**
+     * The source's thread, and the done-condition the senders end on: a source that ends (stdin) is done once it
+     * ended and its gap entry, if any, is spooled; a source that should run forever and stopped has failed, which
+     * ends the forwarder so that its supervisor restarts it.
+     */
+    private static final class SourceRun implements Sender.FailureAware {
+        final Thread thread;
+        final AtomicBoolean ended = new AtomicBoolean();
+        final AtomicReference<Exception> failure = new AtomicReference<>();
+        private final Spool spool;
+        private final Sources.Source src;
+
+        SourceRun(Spool spool, Sources.Source src, Thread beat) {
+            this.spool = spool;
+            this.src = src;
+            this.thread = new Thread(() -> read(beat), "loghost-forward-source");
+            thread.setDaemon(true);
+        }
+
+        private void read(Thread beat) {
+            try {
+                src.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException | RuntimeException e) {
+                failure.set(e);
+                LOG.error("source-failed reason=\"{}\"", e.toString());
+            } finally {
+                // No heartbeat after the source's last line: "done" must mean every spooled entry is sent.
+                beat.interrupt();
                 try {
-                    src.run();
+                    beat.join();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                } catch (IOException | RuntimeException e) {
-                    sourceFailure.set(e);
-                    LOG.error("source-failed reason=\"{}\"", e.toString());
-                } finally {
-                    // No heartbeat after the source's last line: "done" must mean every spooled entry is sent.
-                    beat.interrupt();
-                    try {
-                        beat.join();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    sourceDone.set(true);
-                    spool.wakeSenders(); // a sender that has everything acknowledged may end now
                 }
-            }, "loghost-forward-source");
-            reader.setDaemon(true);
-            if (!heartbeat.isZero()) {
-                beat.start();
+                ended.set(true);
+                spool.wakeSenders(); // a sender that has everything acknowledged may end now
             }
-            reader.start();
-            // A source that should run forever and stopped has failed: end, so that the supervisor restarts us.
-            Sender.FailureAware done = new Sender.FailureAware() {
-                @Override
-                public boolean getAsBoolean() {
-                    return failed() || src.ends() && sourceDone.get() && !spool.gapPending();
-                }
+        }
 
-                @Override
-                public boolean failed() {
-                    return sourceFailure.get() != null;
-                }
-            };
-            Deliveries deliveries = new Deliveries(settings, spool, key, done);
-            try {
-                deliveries.run();
-            } finally {
-                reader.interrupt();
-                beat.interrupt();
-            }
-            if (sourceFailure.get() != null) {
-                throw new IOException("source failed: " + sourceFailure.get().getMessage(), sourceFailure.get());
-            }
-            return new Outcome(List.copyOf(deliveries.refused()), List.copyOf(deliveries.behind()));
+        @Override
+        public boolean getAsBoolean() {
+            return failed() || src.ends() && ended.get() && !spool.gapPending();
+        }
+
+        @Override
+        public boolean failed() {
+            return failure.get() != null;
         }
     }
 
@@ -160,15 +180,17 @@ public final class Forwarder {
     // (for the one furthest ahead: one that is down must not silence the others): those of an outage would arrive
     // in one burst and say nothing; and one never takes a line's place in the spool.
     private static void heartbeats(Spool spool, Duration every) {
+        Acknowledgements acknowledged = spool.acknowledgements();
         long lastBeat = 0;
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(every.toMillis());
-                if (lastBeat > spool.bestAcked()) {
+                if (lastBeat > acknowledged.bestAcked()) {
                     continue;
                 }
-                List<String> lagging = spool.lagging();
-                byte[] text = ("heartbeat stream=" + spool.newestIdentity().id() + " pending=" + spool.pending()
+                List<String> lagging = acknowledged.lagging();
+                byte[] text = ("heartbeat stream=" + acknowledged.newestIdentity().id()
+                        + " pending=" + acknowledged.pending()
                         + (lagging.isEmpty() ? "" : " lagging=" + String.join(",", lagging)))
                         .getBytes(StandardCharsets.US_ASCII);
                 long cseq = spool.appendIfRoom(Frames.MARK, text);

@@ -6,12 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import loghost.store.DurableFile;
 import loghost.store.StoreFiles;
 
 /**
@@ -66,11 +66,7 @@ final class Receipts {
         if (++lines > TRIM_AT) {
             List<String> all = Files.readAllLines(file, StandardCharsets.US_ASCII);
             List<String> kept = new ArrayList<>(all.subList(Math.max(0, all.size() - KEEP), all.size()));
-            Path tmp = file.resolveSibling(file.getFileName() + ".new");
-            Files.deleteIfExists(tmp);
-            StoreFiles.writePrivateFile(tmp, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.US_ASCII));
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            StoreFiles.syncDirectory(file.getParent());
+            DurableFile.replace(file, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.US_ASCII));
             lines = kept.size();
         }
     }

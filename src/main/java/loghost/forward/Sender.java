@@ -38,6 +38,7 @@ final class Sender {
 
     private final ForwardSettings settings;
     private final Spool spool;
+    private final Acknowledgements acknowledged;
     private final KeyPair key;
     private final StrictKnownHosts hostKeys;
     private final Destination dest;
@@ -49,6 +50,7 @@ final class Sender {
     Sender(ForwardSettings settings, Spool spool, KeyPair key, Destination dest, java.nio.file.Path ackLog) {
         this.settings = settings;
         this.spool = spool;
+        this.acknowledged = spool.acknowledgements();
         this.key = key;
         this.hostKeys = new StrictKnownHosts(settings.knownHosts());
         this.dest = dest;
@@ -81,7 +83,7 @@ final class Sender {
             client.start();
             boolean rotatedLastTime = false;
             while (true) {
-                long before = spool.acked(dest);
+                long before = acknowledged.acked(dest);
                 boolean rotated = false;
                 String interrupted = null;
                 try {
@@ -99,12 +101,13 @@ final class Sender {
                     }
                     if (e instanceof Welcome.Unparseable) {
                         LOG.error("welcome-unparseable to={} stream={} reason=\"{}\": nothing can be delivered to this "
-                                + "loghost; retrying with backoff", dest, dest.identity.id(), e.getMessage());
+                                + "loghost; retrying with backoff", dest, acknowledged.identity(dest).id(),
+                                e.getMessage());
                     } else {
                         interrupted = e.getMessage();
                     }
                 }
-                if (spool.acked(dest) > before) {
+                if (acknowledged.acked(dest) > before) {
                     backoff = settings.reconnectMin();
                 }
                 // A new stream is tried at once, but only once in a row: a loghost that finds every new stream
@@ -115,12 +118,14 @@ final class Sender {
                 }
                 rotatedLastTime = rotated;
                 // While lines wait (or are being dropped), probe for the loghost's return more often.
-                Duration cap = spool.undelivered(dest) ? settings.reconnectMaxPending() : settings.reconnectMax();
+                Duration cap = acknowledged.undelivered(dest) ? settings.reconnectMaxPending()
+                        : settings.reconnectMax();
                 backoff = backoff.compareTo(cap) > 0 ? cap : backoff;
                 long jittered = (long) (backoff.toMillis() * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
                 if (interrupted != null) {
                     LOG.warn("delivery-interrupted to={} reason=\"{}\" acked={} pending={} retry-in={}ms",
-                            dest, interrupted, spool.acked(dest), spool.lastCseq() - spool.acked(dest), jittered);
+                            dest, interrupted, acknowledged.acked(dest), spool.lastCseq() - acknowledged.acked(dest),
+                            jittered);
                 }
                 Thread.sleep(jittered);
                 backoff = backoff.multipliedBy(2).compareTo(settings.reconnectMax()) > 0 ? settings.reconnectMax()
@@ -146,7 +151,7 @@ final class Sender {
                 ch.open().verify(timeout);
                 OutputStream out = new BufferedOutputStream(ch.getInvertedIn(), 1 << 16);
                 DataInputStream in = new DataInputStream(ch.getInvertedOut());
-                StreamIdentity id = dest.identity;
+                StreamIdentity id = acknowledged.identity(dest);
                 boolean askReceipts = !dest.receiptsUnsupported;
                 Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + id.id()
                         + (askReceipts ? " receipts=1" : ""));
@@ -170,41 +175,48 @@ final class Sender {
                     return Outcome.ROTATED;
                 }
                 long last = id.toSpool(welcome.last());
-                spool.welcomed(dest, last);
+                acknowledged.welcomed(dest, last);
                 LOG.info("delivery-connected to={} stream={} loghost-has={} spooled={}", dest, id.id(),
                         welcome.last(), highest);
-                AckReader acks = new AckReader(in, id, last, receiptKey(s));
+                AckReader acks = new AckReader(in, id, last, receiptKey(s), acknowledged, dest, receipts, ackLog);
                 acks.start();
-                long sent = last;
-                while (acks.failure == null) {
-                    long synced = spool.awaitSynced(sent, 200);
-                    if (synced <= sent) {
-                        synced = spool.syncIfBehind(sent);
-                    }
-                    if (synced > sent) {
-                        List<SpoolEntry> entries = spool.read(cursor, sent, READ_ENTRIES, READ_BYTES, synced);
-                        // The first entry still held; when none after sent is, everything up to synced is gone.
-                        long held = entries.isEmpty() ? Math.min(spool.lowestHeld(), synced + 1)
-                                : entries.get(0).cseq();
-                        if (held > sent + 1) {
-                            sent = gap(out, id, sent, held - 1, acks);
-                            out.flush();
-                        }
-                        for (SpoolEntry e : entries) {
-                            Frames.writeSeq(out, e.kind(), id.toWire(e.cseq()), e.data(), 0, e.data().length);
-                            sent = e.cseq();
-                            acks.sent = sent;
-                        }
-                        out.flush();
-                    } else if (done.getAsBoolean() && (spool.acked(dest) >= spool.lastCseq() || failed(done))) {
-                        out.close(); // sends EOF: the loghost syncs, acknowledges and exits
-                        ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
-                        return Outcome.DONE;
-                    }
-                }
-                throw acks.failure;
+                send(out, id, last, acks, done);
+                out.close(); // sends EOF: the loghost syncs, acknowledges and exits
+                ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
+                return Outcome.DONE;
             }
         }
+    }
+
+    // Sends what is synced after last, as it is synced, until the sources are done and everything is acknowledged
+    // (returns) or the connection fails (throws what the ACK reader met).
+    private void send(OutputStream out, StreamIdentity id, long last, AckReader acks, BooleanSupplier done)
+            throws IOException, InterruptedException {
+        long sent = last;
+        while (acks.failure == null) {
+            long synced = spool.awaitSynced(sent, 200);
+            if (synced <= sent) {
+                synced = spool.syncIfBehind(sent);
+            }
+            if (synced > sent) {
+                List<SpoolEntry> entries = spool.read(cursor, sent, READ_ENTRIES, READ_BYTES, synced);
+                // The first entry still held; when none after sent is, everything up to synced is gone.
+                long held = entries.isEmpty() ? Math.min(spool.lowestHeld(), synced + 1) : entries.get(0).cseq();
+                if (held > sent + 1) {
+                    sent = gap(out, id, sent, held - 1, acks);
+                    out.flush();
+                }
+                for (SpoolEntry e : entries) {
+                    Frames.writeSeq(out, e.kind(), id.toWire(e.cseq()), e.data(), 0, e.data().length);
+                    sent = e.cseq();
+                    acks.sent = sent;
+                }
+                out.flush();
+            } else if (done.getAsBoolean() && (acknowledged.acked(dest) >= spool.lastCseq() || failed(done))) {
+                return;
+            }
+        }
+        throw acks.failure;
     }
 
     // The key receipts must be signed with: the host key this session verified against known_hosts.
@@ -220,9 +232,9 @@ final class Sender {
     // a spool restored from an old copy. What it has is not ours to trust, so nothing is marked acknowledged by it:
     // every entry not acknowledged in this run goes again, as a new stream.
     private void rotate(StreamIdentity id, Welcome welcome, long highest) throws IOException {
-        long base = spool.unacknowledgedBase(dest);
+        long base = acknowledged.unacknowledgedBase(dest);
         StreamIdentity next = id.rotate(spool.dir(), base);
-        spool.rotate(dest, next);
+        acknowledged.rotate(dest, next);
         LOG.error("stream-conflict stream={} loghost-has={} spool-highest={}: the loghost at {} holds more of this "
                 + "stream than this spool ever numbered (another writer with this host's key, or a spool restored "
                 + "from an old copy); resending the {} entries it has not acknowledged as new stream {}", id.id(),
@@ -257,115 +269,5 @@ final class Sender {
     interface FailureAware extends BooleanSupplier {
         /** True when a source failed. */
         boolean failed();
-    }
-
-    /** Reads the loghost's ACK frames and moves the spool's acknowledged mark. */
-    private final class AckReader extends Thread {
-        private final DataInputStream in;
-        private final StreamIdentity id;
-        private volatile IOException failure;
-        /** The highest spool cseq written to the loghost so far. */
-        private volatile long sent;
-        private java.io.Writer ackLog;
-        private final loghost.seal.VerificationKey receiptKey;
-        private long lastAckWire;
-        private long lastAckSeq;
-        private String lastAckDigest;
-        // At most one receipt per ACK, each for a later host seq than the one kept before: a loghost (or root on it)
-        // can neither flood the file nor make it forget the receipts kept so far by repeating one.
-        private boolean receiptForThisAck = true;
-        private long lastReceiptSeq;
-        private long lastReceiptCseq;
-
-        AckReader(DataInputStream in, StreamIdentity id, long sent, loghost.seal.VerificationKey receiptKey) {
-            super("loghost-forward-acks");
-            setDaemon(true);
-            this.in = in;
-            this.id = id;
-            this.sent = sent;
-            this.receiptKey = receiptKey;
-        }
-
-        // A receipt is kept only when the pinned host key signed it and it says what the ACK before it said.
-        private void receipt(Frames.Frame f) {
-            String line = new String(f.body(), StandardCharsets.US_ASCII);
-            String problem;
-            loghost.seal.Receipt r = null;
-            try {
-                r = loghost.seal.Receipt.parse(line);
-                problem = receiptKey == null ? "the loghost's host key is not Ed25519"
-                        : !r.signedBy(receiptKey) ? "signature does not verify with the loghost's host key"
-                        : !r.stream().equals(id.id()) ? "names stream " + r.stream()
-                        : r.cseq() != lastAckWire || r.seq() != lastAckSeq || !r.digestHex().equals(lastAckDigest)
-                                ? "does not match the ACK before it"
-                        : receiptForThisAck ? "a second receipt for one ACK"
-                        : r.seq() <= lastReceiptSeq || r.cseq() <= lastReceiptCseq
-                                ? "not for later lines than the receipt before it" : null;
-            } catch (IllegalArgumentException e) {
-                problem = "not a receipt line";
-            }
-            if (problem != null) {
-                LOG.error("receipt-refused to={} stream={} reason=\"{}\": not kept", dest, id.id(), problem);
-                return;
-            }
-            receiptForThisAck = true;
-            lastReceiptSeq = r.seq();
-            lastReceiptCseq = r.cseq();
-            try {
-                receipts.add(r.line());
-            } catch (IOException e) {
-                LOG.error("receipt-not-kept to={} file={} reason=\"{}\"", dest, receipts.file(), e.getMessage());
-            }
-        }
-
-        @Override
-        public void run() {
-            try (java.io.Writer log = Sender.this.ackLog == null ? null : java.nio.file.Files.newBufferedWriter(
-                    Sender.this.ackLog, StandardCharsets.US_ASCII, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND)) {
-                ackLog = log;
-                while (true) {
-                    Frames.Frame f = Frames.read(in);
-                    // When the ACK arrived, before the spool's bookkeeping: what the ack log is for (latency).
-                    java.time.Instant arrived = ackLog == null ? null : java.time.Instant.now();
-                    if (f == null) {
-                        failure = new IOException("the loghost closed the stream");
-                        return;
-                    }
-                    if (f.kind() == Frames.ERROR) {
-                        failure = new IOException("the loghost reported: " + new String(f.body(),
-                                StandardCharsets.UTF_8));
-                        return;
-                    }
-                    if (f.kind() == Frames.RECEIPT) {
-                        receipt(f);
-                        continue;
-                    }
-                    if (f.kind() != Frames.ACK || f.body().length < 16) {
-                        failure = new Frames.ProtocolException("unexpected frame '" + (char) f.kind() + "'");
-                        return;
-                    }
-                    long acked = id.toSpool(f.seq());
-                    if (f.seq() < 0 || acked > sent) {
-                        // Never let an acknowledgement of what was not sent delete it from the spool.
-                        failure = new Frames.ProtocolException("ACK for cseq " + Long.toUnsignedString(f.seq())
-                                + " beyond the " + id.toWire(sent) + " sent");
-                        return;
-                    }
-                    spool.acked(dest, acked);
-                    receiptForThisAck = false;
-                    lastAckWire = f.seq();
-                    lastAckSeq = java.nio.ByteBuffer.wrap(f.body(), 8, 8).getLong();
-                    lastAckDigest = new String(f.body(), 16, f.body().length - 16, StandardCharsets.US_ASCII);
-                    if (ackLog != null) {
-                        ackLog.write((arrived.getEpochSecond() * 1_000_000 + arrived.getNano() / 1000) + " " + f.seq()
-                                + "\n");
-                        ackLog.flush();
-                    }
-                }
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
     }
 }

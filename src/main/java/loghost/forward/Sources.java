@@ -94,68 +94,84 @@ final class Sources {
      * the first line is read, so a restart before the first line neither loses nor repeats one.
      */
     static Source file(Spool spool, Path path, boolean fromStart, long pollMillis) {
-        String sourceId = fileSourceId(path);
-        return new Source() {
-            @Override
-            public void run() throws IOException, InterruptedException {
-                long offset = spool.sourceOffset(sourceId);
-                if (offset < 0) {
-                    offset = startOffset(path, fromStart);
-                    spool.keepSourceOffset(sourceId, offset);
-                    LOG.info("file-start path={} offset={} ({})", path, offset, offset > 0 ? "its end at first start"
-                            : fromStart ? "its start, as --from-start says" : "its start: it appeared after us");
-                }
-                byte[] buf = new byte[1 << 16];
-                while (!Thread.currentThread().isInterrupted()) {
-                    RandomAccessFile f = openWhenPresent(path, pollMillis);
-                    Object identity = identity(path);
-                    try (f) {
-                        if (offset > f.length()) {
-                            LOG.warn("file-truncated path={} offset={} size={}: reading from the start", path, offset,
-                                    f.length());
+        return new FileSource(spool, path, fromStart, pollMillis);
+    }
+
+    /** The source {@link #file} makes. */
+    private static final class FileSource implements Source {
+        private final Spool spool;
+        private final Path path;
+        private final boolean fromStart;
+        private final long pollMillis;
+        private final String sourceId;
+
+        FileSource(Spool spool, Path path, boolean fromStart, long pollMillis) {
+            this.spool = spool;
+            this.path = path;
+            this.fromStart = fromStart;
+            this.pollMillis = pollMillis;
+            this.sourceId = fileSourceId(path);
+        }
+
+        @Override
+        public void run() throws IOException, InterruptedException {
+            long offset = spool.sourceOffset(sourceId);
+            if (offset < 0) {
+                offset = startOffset(path, fromStart);
+                spool.keepSourceOffset(sourceId, offset);
+                LOG.info("file-start path={} offset={} ({})", path, offset, offset > 0 ? "its end at first start"
+                        : fromStart ? "its start, as --from-start says" : "its start: it appeared after us");
+            }
+            byte[] buf = new byte[1 << 16];
+            while (!Thread.currentThread().isInterrupted()) {
+                RandomAccessFile f = openWhenPresent(path, pollMillis);
+                Object identity = identity(path);
+                try (f) {
+                    if (offset > f.length()) {
+                        LOG.warn("file-truncated path={} offset={} size={}: reading from the start", path, offset,
+                                f.length());
+                        offset = 0;
+                        spool.keepSourceOffset(sourceId, 0);
+                    }
+                    // A file keeps its lines on disk: waiting for spool room loses nothing.
+                    LineCutter cut = new LineCutter(spool, sourceId, offset, true);
+                    f.seek(offset);
+                    LOG.info("file-follow path={} offset={}", path, offset);
+                    while (!Thread.currentThread().isInterrupted()) {
+                        int n = f.read(buf);
+                        if (n > 0) {
+                            cut.feed(buf, 0, n);
+                            continue;
+                        }
+                        spool.requestSync();
+                        if (!Objects.equals(identity, identity(path))) {
+                            // Renamed away (rotated): the old file is read to its end above; follow the new one.
+                            LOG.info("file-rotated path={}", path);
                             offset = 0;
+                            // The new file is read from its start, also after a restart before its first line.
                             spool.keepSourceOffset(sourceId, 0);
+                            break;
                         }
-                        // A file keeps its lines on disk: waiting for spool room loses nothing.
-                        LineCutter cut = new LineCutter(spool, sourceId, offset, true);
-                        f.seek(offset);
-                        LOG.info("file-follow path={} offset={}", path, offset);
-                        while (!Thread.currentThread().isInterrupted()) {
-                            int n = f.read(buf);
-                            if (n > 0) {
-                                cut.feed(buf, 0, n);
-                                continue;
-                            }
-                            spool.requestSync();
-                            if (!Objects.equals(identity, identity(path))) {
-                                // Renamed away (rotated): the old file is read to its end above; follow the new one.
-                                LOG.info("file-rotated path={}", path);
-                                offset = 0;
-                                // The new file is read from its start, also after a restart before its first line.
-                                spool.keepSourceOffset(sourceId, 0);
-                                break;
-                            }
-                            if (f.length() < f.getFilePointer()) {
-                                LOG.warn("file-truncated path={}: reading from the start", path);
-                                spool.keepSourceOffset(sourceId, 0);
-                                cut.reset(0);
-                                f.seek(0);
-                                continue;
-                            }
-                            Thread.sleep(pollMillis);
+                        if (f.length() < f.getFilePointer()) {
+                            LOG.warn("file-truncated path={}: reading from the start", path);
+                            spool.keepSourceOffset(sourceId, 0);
+                            cut.reset(0);
+                            f.seek(0);
+                            continue;
                         }
-                        if (Thread.currentThread().isInterrupted()) {
-                            return;
-                        }
+                        Thread.sleep(pollMillis);
+                    }
+                    if (Thread.currentThread().isInterrupted()) {
+                        return;
                     }
                 }
             }
+        }
 
-            @Override
-            public boolean ends() {
-                return false;
-            }
-        };
+        @Override
+        public boolean ends() {
+            return false;
+        }
     }
 
     // A first start: the end of a file that is there, else (or with fromStart) its start.

@@ -4,14 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import loghost.store.StoreFiles;
+import loghost.store.DurableFile;
 
 /**
  * What a spool must remember beyond its entries: the highest cseq it ever numbered (so that a spool whose entries
@@ -144,8 +143,16 @@ final class SpoolState {
         positions.put(source, new Position(offset, cseq));
     }
 
-    /** Writes the state with {@code highestCseq}, durably: a new file, fsynced, renamed over the old, dir fsynced. */
+    /** Writes the state with {@code highestCseq}, durably ({@link #write} of {@link #render}). */
     void save(long highestCseq) throws IOException {
+        write(render(highestCseq));
+    }
+
+    /**
+     * The file's bytes with {@code highestCseq} as the highest cseq (kept in memory too): taken under the spool's
+     * lock, written by {@link #write} outside it.
+     */
+    byte[] render(long highestCseq) {
         highest = Math.max(highest, highestCseq);
         StringBuilder sb = new StringBuilder("spool-state ").append(VERSION).append('\n');
         sb.append("highest ").append(highest).append('\n');
@@ -153,11 +160,12 @@ final class SpoolState {
                 .append(d.identity().id()).append(' ').append(d.identity().base()).append('\n'));
         positions.forEach((k, v) -> sb.append("offset ").append(v.cseq()).append(' ').append(v.offset()).append(' ')
                 .append(k).append('\n'));
-        Path tmp = dir.resolve(FILE + ".new");
-        Files.deleteIfExists(tmp);
-        StoreFiles.writePrivateFile(tmp, sb.toString().getBytes(StandardCharsets.US_ASCII));
-        Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        StoreFiles.syncDirectory(dir);
+        return sb.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Replaces the state file with {@code content} from {@link #render}, durably ({@link DurableFile#replace}). */
+    void write(byte[] content) throws IOException {
+        DurableFile.replace(dir.resolve(FILE), content);
         Files.deleteIfExists(dir.resolve(LEGACY));
     }
 }

@@ -4,12 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import loghost.store.StoreFiles;
+import loghost.store.DurableFile;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -77,13 +76,9 @@ record StreamIdentity(String name, String random, long base) {
         byte[] r = new byte[8];
         RANDOM.nextBytes(r);
         StreamIdentity id = new StreamIdentity(name, HexFormat.of().formatHex(r), base);
-        // A new file, fsynced, renamed over the old one, the directory fsynced: the identity is on disk before
+        // Replaced durably (a new file, fsynced, renamed, the directory fsynced): the identity is on disk before
         // any entry is sent under it, so a crash never leaves entries numbered for a stream no one remembers.
-        Path tmp = dir.resolve(FILE + ".new");
-        Files.deleteIfExists(tmp);
-        StoreFiles.writePrivateFile(tmp, (id.id() + " " + base + "\n").getBytes(StandardCharsets.US_ASCII));
-        Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        StoreFiles.syncDirectory(dir);
+        DurableFile.replace(dir.resolve(FILE), (id.id() + " " + base + "\n").getBytes(StandardCharsets.US_ASCII));
         return id;
     }
 }
