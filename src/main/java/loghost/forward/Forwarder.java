@@ -97,9 +97,9 @@ public final class Forwarder {
             throw new IllegalArgumentException("stream name \"" + settings.stream() + "\" must match "
                     + StreamIdentity.NAME.pattern() + " (the spool appends a dot and 16 random hex digits)");
         }
-        if (loghost.protocol.Frames.isReserved(stream + ".")) {
-            throw new IllegalArgumentException("stream name \"" + stream + "\" is reserved: stream ids starting with "
-                    + loghost.protocol.Frames.RESERVED_PREFIX + " are the loghost's own pull records");
+        if (loghost.protocol.Frames.isReserved(settings.stream() + ".")) {
+            throw new IllegalArgumentException("stream name \"" + settings.stream() + "\" is reserved: stream ids "
+                    + "starting with " + loghost.protocol.Frames.RESERVED_PREFIX + " are the loghost's own pull records");
         }
         List<Destination> destinations = new ArrayList<>();
         for (String t : settings.to()) {
