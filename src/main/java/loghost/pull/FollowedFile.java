@@ -175,6 +175,11 @@ final class FollowedFile {
         // old, when present, is another inode than cur (follow() looks again otherwise).
         String curStream = cur.complete() ? stream(cur.id()) : null;
         long c = curStream == null ? 0 : log.streamPosition(curStream);
+        if (curStream != null && last.stream() != null && last.end() == 0
+                && last.stream().equals(nextGeneration(curStream))) {
+            // A cut found before (its gap record is written) whose new generation has no record yet: read it from 0.
+            return last.stream();
+        }
         String gone = null;
         if (last.stream() != null && last.end() > 0 && inodeOf(last.stream()).equals(cur.inode())) {
             if (!last.stream().equals(curStream)) {
@@ -221,9 +226,16 @@ final class FollowedFile {
         } else {
             gap(gone, covered, seen - covered, copy, copyFrom);
         }
+        // The content under curStream's identity now is new when the cut was of its own stream, or when that
+        // identity was read before another one on this inode (the same first line came back): read it from 0.
+        String next = gone.equals(curStream) || (curStream != null && c > 0) ? nextGeneration(curStream) : null;
         last.clear();
+        if (next != null) {
+            // Kept as evidence (at offset 0) until the generation has a record: a stop before then finds it again.
+            last.start(next, 0);
+        }
         last.save();
-        return gone.equals(curStream) ? nextGeneration(gone) : null;
+        return next;
     }
 
     // True when the file's bytes agree with the evidence wherever both hold bytes (also when they share none).
