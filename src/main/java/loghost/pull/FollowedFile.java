@@ -23,6 +23,8 @@ final class FollowedFile {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FollowedFile.class);
 
     private static final Pattern STAT = Pattern.compile("([0-9]{1,20}\\.(?:[0-9a-f]{12}|-)) (0|[1-9][0-9]{0,18})\n");
+    /** Look-agains in a row (each after a second) before the pull of the path fails. */
+    private static final int MAX_LOOK_AGAIN = 10;
     private static final Pattern GENERATION = Pattern.compile("(.*)\\.g([0-9]{1,9})");
 
     private final String source;
@@ -98,13 +100,25 @@ final class FollowedFile {
 
     private void follow(RemoteHost remote, boolean once) throws PullFailure, StorageException,
             InterruptedException {
+        int again = 0; // look-agains in a row: a source that never settles (or a hard link) must not spin forever
         while (true) {
+            if (again > 0) {
+                if (again > MAX_LOOK_AGAIN) {
+                    throw new PullFailure(path + " kept changing while it was looked at (" + MAX_LOOK_AGAIN
+                            + " times in a row)");
+                }
+                Thread.sleep(1000);
+            }
             Stat cur = stat(remote, path);
             if (cur == null) {
                 throw new PullFailure("no such file on the source: " + path);
             }
             Stat old = stat(remote, rotated);
             if (old != null && old.inode().equals(cur.inode())) {
+                if (++again > MAX_LOOK_AGAIN) {
+                    throw new PullFailure(path + " and " + rotated + " are one file (inode " + cur.inode()
+                            + "): a hard link, not a rotation");
+                }
                 continue; // rotated between the two stats: look again
             }
             if (old != null && !old.complete()) {
@@ -116,6 +130,7 @@ final class FollowedFile {
             try {
                 newGeneration = cut(remote, cur, old, o);
             } catch (LookAgain e) {
+                again++;
                 continue;
             }
             o = old == null ? 0 : log.streamPosition(oldStream);
@@ -128,6 +143,7 @@ final class FollowedFile {
                 }
                 String cmd = "read " + old.id() + " " + o + " " + old.size() + " " + rotated;
                 if (read(remote, cmd, oldStream, o, old.size(), true, false) == RemoteHost.NOT_THIS_FILE) {
+                    again++;
                     continue;
                 }
             }
@@ -155,6 +171,7 @@ final class FollowedFile {
             if (once && exit != RemoteHost.NOT_THIS_FILE) {
                 return;
             }
+            again = exit == RemoteHost.NOT_THIS_FILE ? again + 1 : 0;
             // follow ended: the file was rotated or truncated (0), or replaced before it was opened (69).
         }
     }
@@ -325,7 +342,7 @@ final class FollowedFile {
         long limit = to < 0 ? Long.MAX_VALUE : to;
         int exit;
         try {
-            exit = remote.stream(command, (b, n) -> {
+            RemoteHost.Sink sink = (b, n) -> {
                 long at = lines.next();
                 int take = (int) Math.min(n, limit - at);
                 if (evidence) {
@@ -339,7 +356,10 @@ final class FollowedFile {
                 if (take < n) {
                     throw new Overrun();
                 }
-            });
+            };
+            // A read of [from, to) must end: a silence of the idle time ends it (the length is cut by the sink, so
+            // that the bytes up to `to` are stored); only follow waits without bound for new lines.
+            exit = to < 0 ? remote.stream(command, sink) : remote.stream(command, Long.MAX_VALUE, sink);
         } catch (UncheckedStorage e) {
             throw e.getCause();
         } catch (Overrun e) {

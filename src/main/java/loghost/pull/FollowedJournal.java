@@ -70,13 +70,19 @@ final class FollowedJournal {
         ExportParser parser = new ExportParser();
         lastSeq = at;
         try {
-            remote.stream("journal " + position, (b, n) -> {
+            RemoteHost.Sink sink = (b, n) -> {
                 parser.feed(b, n);
                 append();
                 if (once && lastSeq >= newest) {
                     throw new StopOnce();
                 }
-            });
+            };
+            // --once must end: a journal silent for the idle time (before the newest entry arrives) ends the round.
+            if (once) {
+                remote.stream("journal " + position, Long.MAX_VALUE, sink);
+            } else {
+                remote.stream("journal " + position, sink);
+            }
         } catch (StopOnce done) {
             return;
         } catch (UncheckedStorage e) {

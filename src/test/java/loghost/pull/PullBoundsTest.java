@@ -87,4 +87,75 @@ class PullBoundsTest {
             assertEquals(List.of(line, line), CopyTruncateTest.cat(data, "log"));
         }
     }
+
+    @Test
+    void aFollowedFileReadThatStallsEndsPullOnceAfterTheIdleTimeout() throws Exception {
+        String app = "/var/log/app.log";
+        String script = "#!/bin/sh\n"
+                + "case \"$SSH_ORIGINAL_COMMAND\" in\n"
+                + "  'stat " + app + "') echo '4242.0123456789ab 100' ;;\n"
+                + "  'stat '*) echo 'serve-logs: no such file' >&2; exit 66 ;;\n"
+                + "  read*) cat > /dev/null ;;\n" // silent until the loghost closes the channel
+                + "  *) exit 64 ;;\n"
+                + "esac\n";
+        Run.Result r = pullOnceAgainst(script, List.of(app), "follow = [\"" + app + "\"]");
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stderr().contains("no data for 5 s during 'read 4242.0123456789ab 0 100 " + app + "'"),
+                r::toString);
+    }
+
+    @Test
+    void aJournalThatStaysSilentEndsPullOnceAfterTheIdleTimeout() throws Exception {
+        String script = "#!/bin/sh\n"
+                + "case \"$SSH_ORIGINAL_COMMAND\" in\n"
+                + "  journal-id) echo '0123456789abcdef0123456789abcdef 5' ;;\n"
+                + "  'journal '*) cat > /dev/null ;;\n"
+                + "  *) exit 64 ;;\n"
+                + "esac\n";
+        Run.Result r = pullOnceAgainst(script, List.of("journal"), "journal = true");
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stderr().contains("no data for 5 s during 'journal all'"), r::toString);
+    }
+
+    @Test
+    void aRotatedNameThatIsAHardLinkOfTheFileEndsPullOnceWithAFailure() throws Exception {
+        Path logs = Files.createDirectories(tmp.resolve("var-log"));
+        Path app = logs.resolve("app.log");
+        CopyTruncateTest.append(app, CopyTruncateTest.lines("app", 1, 3));
+        Files.createLink(logs.resolve("app.log.1"), app); // ln app.log app.log.1: benign, one inode for both names
+        try (SourceHost host = SourceHost.start(tmp.resolve("source"), List.of(logs + "/app.log*"))) {
+            Run.Result r = assertTimeoutPreemptively(Duration.ofMinutes(2),
+                    () -> Cli.run(tmp.resolve("data"), "pull", "--config", config(host, "follow = [\"" + app + "\"]")
+                            .toString(), "--once", "web01"));
+            assertEquals(1, r.exit(), r::toString);
+            assertTrue(r.stderr().contains(app + " and " + app + ".1 are one file"), r::toString);
+        }
+    }
+
+    // pull --once of web01 against a source answering with `script`, ssh.idle-timeout 5 s.
+    private Run.Result pullOnceAgainst(String script, List<String> allowed, String what) throws Exception {
+        try (SourceHost host = SourceHost.start(tmp.resolve("source"), allowed, script)) {
+            return assertTimeoutPreemptively(Duration.ofMinutes(2),
+                    () -> Cli.run(tmp.resolve("data"), "pull", "--config", config(host, what).toString(), "--once",
+                            "web01"));
+        }
+    }
+
+    private Path config(SourceHost host, String what) throws Exception {
+        return Files.writeString(tmp.resolve("loghost.conf"), String.join("\n",
+                "loghost.ssh.idle-timeout = 5s",
+                "loghost.pull.sources = [",
+                "  {",
+                "    host = web01",
+                "    address = \"127.0.0.1\"",
+                "    port = " + host.port(),
+                "    user = " + System.getProperty("user.name"),
+                "    key = \"" + host.clientKey() + "\"",
+                "    known-host = \"" + host.hostKeyLine() + "\"",
+                "    " + what,
+                "    from-start = true",
+                "  }",
+                "]",
+                ""));
+    }
 }
