@@ -50,10 +50,15 @@ final class FileCollector {
     private final CollectedFiles files;
     private final Clock clock;
     private final Consumer<String> audit;
+    private final long maxBytes;
 
-    /** A collector whose refusal lines go to {@code audit} (which may leave out one it audited already). */
+    /**
+     * A collector whose refusal lines go to {@code audit} (which may leave out one it audited already), collecting
+     * files of at most {@code maxBytes}.
+     */
     FileCollector(String source, List<String> patterns, HostLog log, CollectedFiles files, Clock clock,
-            Consumer<String> audit) {
+            Consumer<String> audit, long maxBytes) {
+        this.maxBytes = maxBytes;
         this.source = source;
         this.patterns = patterns;
         this.log = log;
@@ -161,6 +166,11 @@ final class FileCollector {
         }
         String hostSha = m.group(1);
         long size = Long.parseLong(m.group(2));
+        if (size > maxBytes) {
+            // The source names the size: without this limit one file could take the loghost's disk.
+            throw new CollectError(refuse("pull-file-too-large", "sha256 " + id + " " + path, "size=" + size
+                    + " limit=" + maxBytes).getMessage());
+        }
         if (files.has(hostSha)) {
             return false;
         }
