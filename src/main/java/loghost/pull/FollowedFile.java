@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.protocol.Frames;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
 import loghost.store.RecordType;
@@ -336,6 +337,7 @@ final class FollowedFile {
     // follow, unbounded); `finish`: an unfinished last line too; `evidence`: they are PATH's, kept as evidence.
     private int read(RemoteHost remote, String command, String stream, long from, long to, boolean finish,
             boolean evidence) throws PullFailure, StorageException {
+        admit(stream);
         LOG.info("pull-read source={} command=\"{}\" stream={}", source, command, stream);
         batch.stream(stream);
         lines.start(from);
@@ -383,7 +385,16 @@ final class FollowedFile {
         UncheckedStorage.append(log, batch, stored);
     }
 
-    private void mark(String stream, long from, String more) throws StorageException {
+    // A source that shows a new identity at every stat must not grow the host's streams without bound.
+    private void admit(String stream) throws PullFailure {
+        if (!log.hasStream(stream) && log.streamCount() >= Frames.MAX_STREAMS_PER_HOST) {
+            throw new PullFailure("host holds " + log.streamCount() + " streams, the most there may be: " + stream
+                    + " of " + path + " is not opened");
+        }
+    }
+
+    private void mark(String stream, long from, String more) throws StorageException, PullFailure {
+        admit(stream);
         byte[] text = ("pull-file path=\"" + path + "\" stream=" + stream + " from=" + from + " source=" + source
                 + more).getBytes(StandardCharsets.US_ASCII);
         if (from > 0) {

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.protocol.Frames;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
 import loghost.store.RecordType;
@@ -69,6 +70,8 @@ final class FollowedJournal {
         LOG.info("pull-journal source={} from={}", source, position);
         ExportParser parser = new ExportParser();
         lastSeq = at;
+        current = id;
+        dropped = 0;
         try {
             RemoteHost.Sink sink = (b, n) -> {
                 parser.feed(b, n);
@@ -87,6 +90,11 @@ final class FollowedJournal {
             return;
         } catch (UncheckedStorage e) {
             throw e.getCause();
+        } finally {
+            if (dropped > 0) {
+                LOG.warn("pull-journal-entries-dropped source={} count={} seqnum-id={}: not the sequence asked for",
+                        source, dropped, current);
+            }
         }
     }
 
@@ -106,13 +114,28 @@ final class FollowedJournal {
     }
 
     // One entry: a record (cont records first when longer than max-line), all with the entry's sequence number.
-    private void entry(String cursor, byte[] message) {
+    private void entry(String cursor, byte[] message) throws PullFailure {
         Matcher c = cursor == null ? null : CURSOR.matcher(cursor);
         if (c == null || !c.matches()) {
             LOG.warn("pull-journal-entry-skipped source={} reason=\"no cursor\"", source);
             return;
         }
         String stream = MARK + "." + c.group(1);
+        if (current == null) {
+            current = c.group(1); // an empty journal when asked: its first entry starts the current sequence
+        }
+        // Only the sequence asked for, or one already stored: a source may not open a stream per forged cursor.
+        if (!c.group(1).equals(current) && !log.hasStream(stream)) {
+            if (dropped++ == 0) {
+                LOG.warn("pull-journal-entry-dropped source={} seqnum-id={} expected={}", source, c.group(1),
+                        current);
+            }
+            return;
+        }
+        if (!log.hasStream(stream) && log.streamCount() >= Frames.MAX_STREAMS_PER_HOST) {
+            throw new PullFailure("host holds " + log.streamCount() + " streams, the most there may be: the journal's "
+                    + stream + " is not opened");
+        }
         long seq = Long.parseUnsignedLong(c.group(2), 16);
         if (seq <= 0) {
             return;
@@ -132,6 +155,8 @@ final class FollowedJournal {
     }
 
     private long lastSeq;
+    private String current;
+    private long dropped;
 
     /**
      * journalctl's export format: {@code NAME=value} lines, or {@code NAME}, a little-endian 64-bit length, the bytes
@@ -212,7 +237,7 @@ final class FollowedJournal {
             }
         }
 
-        private void finishEntry() {
+        private void finishEntry() throws PullFailure {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             if (ident != null) {
                 line.writeBytes(ident.getBytes(StandardCharsets.UTF_8));

@@ -132,6 +132,57 @@ class PullBoundsTest {
         }
     }
 
+    @Test
+    void journalEntriesOfAnotherSequenceThanAskedAreNotStored() throws Exception {
+        String asked = "0123456789abcdef0123456789abcdef";
+        String forged = "fedcba9876543210fedcba9876543210";
+        StringBuilder export = new StringBuilder();
+        String[][] entries = {{forged, "1", "forged one"}, {asked, "1", "one"}, {forged, "7", "forged two"},
+            {asked, "2", "two"}};
+        for (String[] e : entries) {
+            export.append("__CURSOR=s=").append(e[0]).append(";i=").append(e[1]).append(";b=0;m=0;t=0;x=0\n")
+                    .append("SYSLOG_IDENTIFIER=app\n_PID=1\nMESSAGE=").append(e[2]).append("\n\n");
+        }
+        Path entriesFile = Files.writeString(tmp.resolve("entries.export"), export);
+        String script = "#!/bin/sh\n"
+                + "case \"$SSH_ORIGINAL_COMMAND\" in\n"
+                + "  journal-id) echo '" + asked + " 2' ;;\n"
+                + "  'journal '*) cat '" + entriesFile + "'; cat > /dev/null ;;\n"
+                + "  *) exit 64 ;;\n"
+                + "esac\n";
+        Run.Result r = pullOnceAgainst(script, List.of("journal"), "journal = true");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(List.of("app[1]: one", "app[1]: two"), CopyTruncateTest.cat(tmp.resolve("data"), "log"));
+        assertTrue(loghost.testing.HostRecords.read(tmp.resolve("data"), "web01").stream()
+                .noneMatch(rec -> rec.meta().contains("c=pull.j." + forged)), "no stream of the forged sequence");
+    }
+
+    @Test
+    void aPulledFileIsNotGivenAStreamBeyondTheHostsStreamCap() throws Exception {
+        Path logs = Files.createDirectories(tmp.resolve("var-log"));
+        Path app = logs.resolve("app.log");
+        CopyTruncateTest.append(app, CopyTruncateTest.lines("app", 1, 3));
+        try (SourceHost host = SourceHost.start(tmp.resolve("source"), List.of(logs + "/app.log*"));
+                PullRig rig = new PullRig(tmp.resolve("data"))) {
+            // The host holds as many streams as it may (each once opened by a new identity of a followed file).
+            loghost.store.LineBatch batch = new loghost.store.LineBatch();
+            loghost.store.HostLog log = rig.store.host("web01");
+            byte[] line = "x".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            for (int i = 0; log.streamCount() < loghost.protocol.Frames.MAX_STREAMS_PER_HOST; i++) {
+                batch.stream("pull.00000000." + i + ".000000000000");
+                batch.add(loghost.store.RecordType.LOG, line, 0, 1, 1);
+                log.append(batch);
+                batch.clear();
+            }
+            long before = log.lastSeq();
+            PullSource source = rig.source(PullRig.source(host, "web01", host.hostKeyLine(),
+                    List.of(app.toString()), List.of()));
+            PullFailure e = org.junit.jupiter.api.Assertions.assertThrows(PullFailure.class, source::runOnce);
+            assertTrue(e.getMessage().contains("streams, the most there may be"), e::getMessage);
+            assertEquals(before, log.lastSeq(), "nothing of the file stored");
+        }
+    }
+
     // pull --once of web01 against a source answering with `script`, ssh.idle-timeout 5 s.
     private Run.Result pullOnceAgainst(String script, List<String> allowed, String what) throws Exception {
         try (SourceHost host = SourceHost.start(tmp.resolve("source"), allowed, script)) {
