@@ -215,6 +215,39 @@ class CopyTruncateTest {
     }
 
     @Test
+    void aDamagedLastReadCacheIsNoEvidenceAndThePullGoesOn() throws Exception {
+        List<String> lines = lines("app", 1, 10);
+        append(app, lines.subList(0, 5));
+        pullOnce();
+        // Numbers above 2^63-1 that the header's digits allow: parsed, they threw out of the source's thread.
+        Path cache = data.resolve("pull/read/web01." + tag);
+        Files.writeString(cache, "loghost-last-read 1 pull." + tag + "." + id(app) + " 9999999999999999999 "
+                + "9999999999999999999 0\n");
+        append(app, lines.subList(5, 10));
+        Run.Result r = Cli.run(data, "pull", "--config", config.toString(), "--once", "web01");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(lines, stored());
+    }
+
+    @Test
+    void aLastReadDirectoryThatIsASymbolicLinkIsNotWrittenThrough() throws Exception {
+        List<String> lines = lines("app", 1, 5);
+        append(app, lines);
+        // serve checks the data directory at its start; a link put there while it runs is met by the pull itself.
+        try (PullRig rig = new PullRig(data)) {
+            Path outside = Files.createDirectories(tmp.resolve("outside"));
+            Files.createDirectories(data.resolve("pull"));
+            Files.createSymbolicLink(data.resolve("pull/read"), outside);
+            rig.source(PullRig.source(host, "web01", host.hostKeyLine(), List.of(app.toString()), List.of()))
+                    .runOnce();
+            try (java.util.stream.Stream<Path> s = Files.list(outside)) {
+                assertEquals(List.of(), s.toList(), "nothing written through the link");
+            }
+        }
+        assertEquals(lines, PullRig.pulledLines(data, "web01"));
+    }
+
+    @Test
     void anUnfinishedLineSeenButNeverStoredIsCountedInTheGap() throws Exception {
         List<String> lines = lines("app", 1, 8);
         append(app, lines.subList(0, 5));
