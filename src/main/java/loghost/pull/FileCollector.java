@@ -193,6 +193,10 @@ final class FileCollector {
             } catch (RemoteHost.ReplyTooLong e) {
                 Files.deleteIfExists(partial);
                 throw refuse("pull-read-too-long", read, "limit=" + e.limit() + " (sent more bytes than asked)");
+            } catch (RemoteHost.FailedOnSource e) {
+                // This file's own failure (unreadable, refused): an error of this round, the other files go on.
+                Files.deleteIfExists(partial);
+                throw new CollectError("read exit " + e.exit() + " " + PullFailure.quote(e.err()));
             } catch (PullFailure e) {
                 Files.deleteIfExists(partial); // a lost or stalled connection: no half copy stays behind
                 throw e;

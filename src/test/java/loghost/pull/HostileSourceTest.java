@@ -270,6 +270,22 @@ class HostileSourceTest {
     }
 
     @Test
+    void aFileThatCannotBeReadIsAnErrorOfTheRoundAndTheOtherFilesAreCollected() throws Exception {
+        Path auth = logs.resolve("auth.log");
+        String authId = CopyTruncateTest.id(auth);
+        // secret.log comes first: a read that exits 74 must not end the round before auth.log is collected.
+        host.answer(new HostileAnswers()
+                .reply("list ", ID + " 6 " + logs + "/secret.log\n" + authId + " " + Files.size(auth) + " " + auth
+                        + "\n")
+                .reply("sha256 " + ID + " ", HostileAnswers.sha256Line(PWNED))
+                .reply("read " + ID + " ", new byte[0], "serve-logs: cannot read " + logs + "/secret.log\n", 74));
+        Run.Result r = once();
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stderr().contains("1 file(s) not collected: " + logs + "/secret.log: read exit 74"), r::toString);
+        assertEquals(1, collectedMarks(data).size(), "auth.log is collected all the same");
+    }
+
+    @Test
     void aPullKeyOpenToGroupIsRefusedWithTheChmodToRun() throws Exception {
         Files.setPosixFilePermissions(host.clientKey(), PosixFilePermissions.fromString("rw-r--r--"));
         Run.Result r = once();
