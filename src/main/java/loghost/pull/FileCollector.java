@@ -95,7 +95,7 @@ final class FileCollector {
         int unchanged = 0;
         List<String> errors = new ArrayList<>();
         for (String pattern : patterns) {
-            RemoteHost.Reply r = remote.exec("list " + pattern);
+            RemoteHost.Reply r = exec(remote, "list " + pattern);
             if (r.exit() != 0) {
                 errors.add("list " + pattern + ": exit " + r.exit() + " " + PullFailure.quote(r.err()));
                 continue;
@@ -145,6 +145,15 @@ final class FileCollector {
         return new Round(copied, unchanged, errors);
     }
 
+    // A reply beyond RemoteHost's 4 MiB is outside the protocol like any other malformed one: refused, audited.
+    private RemoteHost.Reply exec(RemoteHost remote, String command) throws PullFailure {
+        try {
+            return remote.exec(command);
+        } catch (RemoteHost.ReplyTooLong e) {
+            throw refuse("pull-reply-malformed", command, "(longer than 4 MiB)");
+        }
+    }
+
     /** A file not collected this round, for a reason of its own. */
     private static final class CollectError extends Exception {
         private static final long serialVersionUID = 1L;
@@ -156,7 +165,7 @@ final class FileCollector {
 
     private boolean collect(RemoteHost remote, String id, String path) throws PullFailure, StorageException,
             CollectError {
-        RemoteHost.Reply sum = remote.exec("sha256 " + id + " " + path);
+        RemoteHost.Reply sum = exec(remote, "sha256 " + id + " " + path);
         if (sum.exit() != 0) {
             throw new CollectError("sha256 exit " + sum.exit() + " " + PullFailure.quote(sum.err()));
         }

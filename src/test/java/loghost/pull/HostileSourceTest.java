@@ -286,6 +286,25 @@ class HostileSourceTest {
     }
 
     @Test
+    void aListReplyLongerThanFourMebibytesIsRefusedAndAudited() throws Exception {
+        host.answer(new HostileAnswers().endless("list ", (ID + " 6 " + logs + "/auth.log\n")
+                .getBytes(StandardCharsets.US_ASCII)));
+        Run.Result r = assertTimeoutPreemptively(Duration.ofMinutes(3), this::once);
+        assertRefused(r, "pull-reply-malformed");
+        assertTrue(r.stderr().contains(" (longer than 4 MiB)"), r::toString);
+        assertTrue(collectedMarks(data).isEmpty());
+    }
+
+    @Test
+    void aSha256ReplyLongerThanFourMebibytesIsRefusedAndAudited() throws Exception {
+        host.answer(new HostileAnswers().endless("sha256 ", "a".repeat(64).getBytes(StandardCharsets.US_ASCII)));
+        Run.Result r = assertTimeoutPreemptively(Duration.ofMinutes(3), this::once);
+        assertRefused(r, "pull-reply-malformed");
+        assertTrue(r.stderr().contains(" (longer than 4 MiB)"), r::toString);
+        assertTrue(collectedMarks(data).isEmpty());
+    }
+
+    @Test
     void aPullKeyOpenToGroupIsRefusedWithTheChmodToRun() throws Exception {
         Files.setPosixFilePermissions(host.clientKey(), PosixFilePermissions.fromString("rw-r--r--"));
         Run.Result r = once();
