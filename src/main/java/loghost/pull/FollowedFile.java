@@ -199,7 +199,10 @@ final class FollowedFile {
             return last.stream();
         }
         String gone = null;
-        if (last.stream() != null && last.end() > 0 && inodeOf(last.stream()).equals(cur.inode())) {
+        // Evidence of another stream counts even when nothing of it was received (R = 0): its content was seen,
+        // and is gone now; only evidence of PATH's own stream needs bytes to compare.
+        if (last.stream() != null && (last.end() > 0 || !last.stream().equals(curStream))
+                && inodeOf(last.stream()).equals(cur.inode())) {
             if (!last.stream().equals(curStream)) {
                 gone = last.stream(); // the first line changed under the same inode
             } else if (cur.size() < Math.max(c, last.seen())) {

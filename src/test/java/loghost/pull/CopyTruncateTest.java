@@ -183,6 +183,44 @@ class CopyTruncateTest {
     }
 
     @Test
+    void aFirstLineThatComesBackAfterAnotherWasSeenButNeverReadIsReadFromItsStart() throws Exception {
+        String banner = "Nov 24 10:00:00 web01 app[1]: app 2.1 starting";
+        List<String> lines = lines("app", 1, 60);
+        List<String> first = new ArrayList<>(List.of(banner));
+        first.addAll(lines.subList(0, 20));
+        append(app, first);
+        pullOnce();
+        String a = id(app);
+        long sizeA = Files.size(app);
+
+        truncate(app);
+        append(app, lines.subList(20, 23));
+        String b = id(app);
+        long sizeB = Files.size(app);
+        // B is seen (stat), its read fails: the evidence is B at offset 0, nothing of it received.
+        host.answer(new HostileAnswers().reply("read " + b + " 0 " + sizeB + " ", new byte[0],
+                "serve-logs: connection reset\n", 255));
+        Run.Result lost = Cli.run(data, "pull", "--config", config.toString(), "--once", "web01");
+        assertEquals(1, lost.exit(), lost::toString);
+        host.honest();
+
+        truncate(app); // identity A again, longer than A was
+        List<String> again = new ArrayList<>(List.of(banner));
+        again.addAll(lines.subList(23, 60));
+        append(app, again);
+        pullOnce();
+
+        List<String> expected = new ArrayList<>(first);
+        expected.addAll(again);
+        assertEquals(expected, stored(), "no line skipped, none stored in part");
+        assertEquals(List.of(
+                "pull-lost path=\"" + app + "\" stream=pull." + tag + "." + a + " from=" + sizeA
+                        + " at-least=0 copy=- copy-from=- source=web01",
+                "pull-lost path=\"" + app + "\" stream=pull." + tag + "." + b + " from=0 at-least=" + sizeB
+                        + " copy=- copy-from=- source=web01"), gaps());
+    }
+
+    @Test
     void aConnectionLostAfterTheCutSkipsNothingOfTheNewGeneration() throws Exception {
         List<String> lines = lines("app", 1, 40);
         append(app, lines.subList(0, 10));
