@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -155,6 +156,40 @@ class PullBoundsTest {
         assertEquals(List.of("app[1]: one", "app[1]: two"), CopyTruncateTest.cat(tmp.resolve("data"), "log"));
         assertTrue(loghost.testing.HostRecords.read(tmp.resolve("data"), "web01").stream()
                 .noneMatch(rec -> rec.meta().contains("c=pull.j." + forged)), "no stream of the forged sequence");
+    }
+
+    @Test
+    void journalFieldsSpreadOverManyChunksAreParsedWhole() throws Exception {
+        String id = "0123456789abcdef0123456789abcdef";
+        java.io.ByteArrayOutputStream export = new java.io.ByteArrayOutputStream();
+        String big = "x".repeat(3 << 20); // a text field over many 64 KiB chunks
+        export.writeBytes(("__CURSOR=s=" + id + ";i=1;b=0;m=0;t=0;x=0\nMESSAGE=" + big + "\n\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        byte[] binary = ("two\nlines " + "y".repeat(1 << 20)).getBytes(StandardCharsets.US_ASCII);
+        export.writeBytes(("__CURSOR=s=" + id + ";i=2;b=0;m=0;t=0;x=0\nMESSAGE\n").getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < 8; i++) {
+            export.write((int) ((long) binary.length >>> (8 * i)) & 0xff); // little-endian length
+        }
+        export.writeBytes(binary);
+        export.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
+        Path entriesFile = Files.write(tmp.resolve("entries.export"), export.toByteArray());
+        String script = "#!/bin/sh\n"
+                + "case \"$SSH_ORIGINAL_COMMAND\" in\n"
+                + "  journal-id) echo '" + id + " 2' ;;\n"
+                + "  'journal '*) cat '" + entriesFile + "'; cat > /dev/null ;;\n"
+                + "  *) exit 64 ;;\n"
+                + "esac\n";
+        Run.Result r = pullOnceAgainst(script, List.of("journal"), "journal = true");
+        assertEquals(0, r.exit(), r::toString);
+        List<loghost.testing.HostRecords.Rec> recs = loghost.testing.HostRecords.read(tmp.resolve("data"), "web01")
+                .stream().filter(rec -> rec.meta().contains("c=pull.j." + id + ":")).toList();
+        StringBuilder first = new StringBuilder();
+        StringBuilder second = new StringBuilder();
+        for (loghost.testing.HostRecords.Rec rec : recs) {
+            (rec.meta().endsWith(":1") ? first : second).append(rec.text());
+        }
+        assertEquals(big, first.toString());
+        assertEquals(new String(binary, StandardCharsets.US_ASCII), second.toString());
     }
 
     @Test
