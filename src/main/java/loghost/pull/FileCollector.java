@@ -50,10 +50,15 @@ final class FileCollector {
     private final CollectedFiles files;
     private final Clock clock;
     private final Consumer<String> audit;
+    private final long maxBytes;
 
-    /** A collector whose refusal lines go to {@code audit} (which may leave out one it audited already). */
+    /**
+     * A collector whose refusal lines go to {@code audit} (which may leave out one it audited already), collecting
+     * files of at most {@code maxBytes}.
+     */
     FileCollector(String source, List<String> patterns, HostLog log, CollectedFiles files, Clock clock,
-            Consumer<String> audit) {
+            Consumer<String> audit, long maxBytes) {
+        this.maxBytes = maxBytes;
         this.source = source;
         this.patterns = patterns;
         this.log = log;
@@ -90,7 +95,7 @@ final class FileCollector {
         int unchanged = 0;
         List<String> errors = new ArrayList<>();
         for (String pattern : patterns) {
-            RemoteHost.Reply r = remote.exec("list " + pattern);
+            RemoteHost.Reply r = exec(remote, "list " + pattern);
             if (r.exit() != 0) {
                 errors.add("list " + pattern + ": exit " + r.exit() + " " + PullFailure.quote(r.err()));
                 continue;
@@ -140,6 +145,15 @@ final class FileCollector {
         return new Round(copied, unchanged, errors);
     }
 
+    // A reply beyond RemoteHost's 4 MiB is outside the protocol like any other malformed one: refused, audited.
+    private RemoteHost.Reply exec(RemoteHost remote, String command) throws PullFailure {
+        try {
+            return remote.exec(command);
+        } catch (RemoteHost.ReplyTooLong e) {
+            throw refuse("pull-reply-malformed", command, "(longer than 4 MiB)");
+        }
+    }
+
     /** A file not collected this round, for a reason of its own. */
     private static final class CollectError extends Exception {
         private static final long serialVersionUID = 1L;
@@ -151,7 +165,7 @@ final class FileCollector {
 
     private boolean collect(RemoteHost remote, String id, String path) throws PullFailure, StorageException,
             CollectError {
-        RemoteHost.Reply sum = remote.exec("sha256 " + id + " " + path);
+        RemoteHost.Reply sum = exec(remote, "sha256 " + id + " " + path);
         if (sum.exit() != 0) {
             throw new CollectError("sha256 exit " + sum.exit() + " " + PullFailure.quote(sum.err()));
         }
@@ -161,6 +175,11 @@ final class FileCollector {
         }
         String hostSha = m.group(1);
         long size = Long.parseLong(m.group(2));
+        if (size > maxBytes) {
+            // The source names the size: without this limit one file could take the loghost's disk.
+            throw new CollectError(refuse("pull-file-too-large", "sha256 " + id + " " + path, "size=" + size
+                    + " limit=" + maxBytes).getMessage());
+        }
         if (files.has(hostSha)) {
             return false;
         }
@@ -183,6 +202,10 @@ final class FileCollector {
             } catch (RemoteHost.ReplyTooLong e) {
                 Files.deleteIfExists(partial);
                 throw refuse("pull-read-too-long", read, "limit=" + e.limit() + " (sent more bytes than asked)");
+            } catch (RemoteHost.FailedOnSource e) {
+                // This file's own failure (unreadable, refused): an error of this round, the other files go on.
+                Files.deleteIfExists(partial);
+                throw new CollectError("read exit " + e.exit() + " " + PullFailure.quote(e.err()));
             } catch (PullFailure e) {
                 Files.deleteIfExists(partial); // a lost or stalled connection: no half copy stays behind
                 throw e;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.protocol.Frames;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
 import loghost.store.RecordType;
@@ -23,6 +24,8 @@ final class FollowedFile {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FollowedFile.class);
 
     private static final Pattern STAT = Pattern.compile("([0-9]{1,20}\\.(?:[0-9a-f]{12}|-)) (0|[1-9][0-9]{0,18})\n");
+    /** Look-agains in a row (each after a second) before the pull of the path fails. */
+    private static final int MAX_LOOK_AGAIN = 10;
     private static final Pattern GENERATION = Pattern.compile("(.*)\\.g([0-9]{1,9})");
 
     private final String source;
@@ -98,13 +101,25 @@ final class FollowedFile {
 
     private void follow(RemoteHost remote, boolean once) throws PullFailure, StorageException,
             InterruptedException {
+        int again = 0; // look-agains in a row: a source that never settles (or a hard link) must not spin forever
         while (true) {
+            if (again > 0) {
+                if (again > MAX_LOOK_AGAIN) {
+                    throw new PullFailure(path + " kept changing while it was looked at (" + MAX_LOOK_AGAIN
+                            + " times in a row)");
+                }
+                Thread.sleep(1000);
+            }
             Stat cur = stat(remote, path);
             if (cur == null) {
                 throw new PullFailure("no such file on the source: " + path);
             }
             Stat old = stat(remote, rotated);
             if (old != null && old.inode().equals(cur.inode())) {
+                if (++again > MAX_LOOK_AGAIN) {
+                    throw new PullFailure(path + " and " + rotated + " are one file (inode " + cur.inode()
+                            + "): a hard link, not a rotation");
+                }
                 continue; // rotated between the two stats: look again
             }
             if (old != null && !old.complete()) {
@@ -116,6 +131,7 @@ final class FollowedFile {
             try {
                 newGeneration = cut(remote, cur, old, o);
             } catch (LookAgain e) {
+                again++;
                 continue;
             }
             o = old == null ? 0 : log.streamPosition(oldStream);
@@ -128,6 +144,7 @@ final class FollowedFile {
                 }
                 String cmd = "read " + old.id() + " " + o + " " + old.size() + " " + rotated;
                 if (read(remote, cmd, oldStream, o, old.size(), true, false) == RemoteHost.NOT_THIS_FILE) {
+                    again++;
                     continue;
                 }
             }
@@ -155,6 +172,7 @@ final class FollowedFile {
             if (once && exit != RemoteHost.NOT_THIS_FILE) {
                 return;
             }
+            again = exit == RemoteHost.NOT_THIS_FILE ? again + 1 : 0;
             // follow ended: the file was rotated or truncated (0), or replaced before it was opened (69).
         }
     }
@@ -175,8 +193,16 @@ final class FollowedFile {
         // old, when present, is another inode than cur (follow() looks again otherwise).
         String curStream = cur.complete() ? stream(cur.id()) : null;
         long c = curStream == null ? 0 : log.streamPosition(curStream);
+        if (curStream != null && last.stream() != null && last.end() == 0
+                && last.stream().equals(nextGeneration(curStream))) {
+            // A cut found before (its gap record is written) whose new generation has no record yet: read it from 0.
+            return last.stream();
+        }
         String gone = null;
-        if (last.stream() != null && last.end() > 0 && inodeOf(last.stream()).equals(cur.inode())) {
+        // Evidence of another stream counts even when nothing of it was received (R = 0): its content was seen,
+        // and is gone now; only evidence of PATH's own stream needs bytes to compare.
+        if (last.stream() != null && (last.end() > 0 || !last.stream().equals(curStream))
+                && inodeOf(last.stream()).equals(cur.inode())) {
             if (!last.stream().equals(curStream)) {
                 gone = last.stream(); // the first line changed under the same inode
             } else if (cur.size() < Math.max(c, last.seen())) {
@@ -221,9 +247,16 @@ final class FollowedFile {
         } else {
             gap(gone, covered, seen - covered, copy, copyFrom);
         }
+        // The content under curStream's identity now is new when the cut was of its own stream, or when that
+        // identity was read before another one on this inode (the same first line came back): read it from 0.
+        String next = gone.equals(curStream) || (curStream != null && c > 0) ? nextGeneration(curStream) : null;
         last.clear();
+        if (next != null) {
+            // Kept as evidence (at offset 0) until the generation has a record: a stop before then finds it again.
+            last.start(next, 0);
+        }
         last.save();
-        return gone.equals(curStream) ? nextGeneration(gone) : null;
+        return next;
     }
 
     // True when the file's bytes agree with the evidence wherever both hold bytes (also when they share none).
@@ -307,13 +340,14 @@ final class FollowedFile {
     // follow, unbounded); `finish`: an unfinished last line too; `evidence`: they are PATH's, kept as evidence.
     private int read(RemoteHost remote, String command, String stream, long from, long to, boolean finish,
             boolean evidence) throws PullFailure, StorageException {
+        admit(stream);
         LOG.info("pull-read source={} command=\"{}\" stream={}", source, command, stream);
         batch.stream(stream);
         lines.start(from);
         long limit = to < 0 ? Long.MAX_VALUE : to;
         int exit;
         try {
-            exit = remote.stream(command, (b, n) -> {
+            RemoteHost.Sink sink = (b, n) -> {
                 long at = lines.next();
                 int take = (int) Math.min(n, limit - at);
                 if (evidence) {
@@ -327,7 +361,10 @@ final class FollowedFile {
                 if (take < n) {
                     throw new Overrun();
                 }
-            });
+            };
+            // A read of [from, to) must end: a silence of the idle time ends it (the length is cut by the sink, so
+            // that the bytes up to `to` are stored); only follow waits without bound for new lines.
+            exit = to < 0 ? remote.stream(command, sink) : remote.stream(command, Long.MAX_VALUE, sink);
         } catch (UncheckedStorage e) {
             throw e.getCause();
         } catch (Overrun e) {
@@ -351,7 +388,16 @@ final class FollowedFile {
         UncheckedStorage.append(log, batch, stored);
     }
 
-    private void mark(String stream, long from, String more) throws StorageException {
+    // A source that shows a new identity at every stat must not grow the host's streams without bound.
+    private void admit(String stream) throws PullFailure {
+        if (!log.hasStream(stream) && log.streamCount() >= Frames.MAX_STREAMS_PER_HOST) {
+            throw new PullFailure("host holds " + log.streamCount() + " streams, the most there may be: " + stream
+                    + " of " + path + " is not opened");
+        }
+    }
+
+    private void mark(String stream, long from, String more) throws StorageException, PullFailure {
+        admit(stream);
         byte[] text = ("pull-file path=\"" + path + "\" stream=" + stream + " from=" + from + " source=" + source
                 + more).getBytes(StandardCharsets.US_ASCII);
         if (from > 0) {

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.protocol.Frames;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
 import loghost.store.RecordType;
@@ -69,18 +70,31 @@ final class FollowedJournal {
         LOG.info("pull-journal source={} from={}", source, position);
         ExportParser parser = new ExportParser();
         lastSeq = at;
+        current = id;
+        dropped = 0;
         try {
-            remote.stream("journal " + position, (b, n) -> {
+            RemoteHost.Sink sink = (b, n) -> {
                 parser.feed(b, n);
                 append();
                 if (once && lastSeq >= newest) {
                     throw new StopOnce();
                 }
-            });
+            };
+            // --once must end: a journal silent for the idle time (before the newest entry arrives) ends the round.
+            if (once) {
+                remote.stream("journal " + position, Long.MAX_VALUE, sink);
+            } else {
+                remote.stream("journal " + position, sink);
+            }
         } catch (StopOnce done) {
             return;
         } catch (UncheckedStorage e) {
             throw e.getCause();
+        } finally {
+            if (dropped > 0) {
+                LOG.warn("pull-journal-entries-dropped source={} count={} seqnum-id={}: not the sequence asked for",
+                        source, dropped, current);
+            }
         }
     }
 
@@ -100,13 +114,28 @@ final class FollowedJournal {
     }
 
     // One entry: a record (cont records first when longer than max-line), all with the entry's sequence number.
-    private void entry(String cursor, byte[] message) {
+    private void entry(String cursor, byte[] message) throws PullFailure {
         Matcher c = cursor == null ? null : CURSOR.matcher(cursor);
         if (c == null || !c.matches()) {
             LOG.warn("pull-journal-entry-skipped source={} reason=\"no cursor\"", source);
             return;
         }
         String stream = MARK + "." + c.group(1);
+        if (current == null) {
+            current = c.group(1); // an empty journal when asked: its first entry starts the current sequence
+        }
+        // Only the sequence asked for, or one already stored: a source may not open a stream per forged cursor.
+        if (!c.group(1).equals(current) && !log.hasStream(stream)) {
+            if (dropped++ == 0) {
+                LOG.warn("pull-journal-entry-dropped source={} seqnum-id={} expected={}", source, c.group(1),
+                        current);
+            }
+            return;
+        }
+        if (!log.hasStream(stream) && log.streamCount() >= Frames.MAX_STREAMS_PER_HOST) {
+            throw new PullFailure("host holds " + log.streamCount() + " streams, the most there may be: the journal's "
+                    + stream + " is not opened");
+        }
         long seq = Long.parseUnsignedLong(c.group(2), 16);
         if (seq <= 0) {
             return;
@@ -126,31 +155,41 @@ final class FollowedJournal {
     }
 
     private long lastSeq;
+    private String current;
+    private long dropped;
 
     /**
      * journalctl's export format: {@code NAME=value} lines, or {@code NAME}, a little-endian 64-bit length, the bytes
      * and a newline for a binary value; an empty line ends an entry.
      */
     private final class ExportParser {
-        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        // The bytes not yet parsed are a[0, len); none of a[0, scanned) is an LF (so a field arriving in many
+        // chunks is searched once, not once per chunk: a 16 MiB field costs linear, not quadratic, time).
+        private byte[] a = new byte[64 * 1024];
+        private int len;
+        private int scanned;
         private String cursor;
         private String ident;
         private String pid;
         private byte[] message;
 
         void feed(byte[] b, int n) throws PullFailure {
-            buf.write(b, 0, n);
-            byte[] a = buf.toByteArray();
+            if (a.length - len < n) {
+                a = java.util.Arrays.copyOf(a, Math.max(a.length * 2, len + n));
+            }
+            System.arraycopy(b, 0, a, len, n);
+            len += n;
             int p = 0;
             while (true) {
                 int lf = -1;
-                for (int i = p; i < a.length; i++) {
+                for (int i = Math.max(p, scanned); i < len; i++) {
                     if (a[i] == '\n') {
                         lf = i;
                         break;
                     }
                 }
                 if (lf < 0) {
+                    scanned = len;
                     break;
                 }
                 if (lf == p) {
@@ -169,31 +208,36 @@ final class FollowedJournal {
                     field(new String(a, p, eq - p, StandardCharsets.US_ASCII), java.util.Arrays.copyOfRange(a, eq + 1, lf));
                     p = lf + 1;
                 } else {
-                    if (a.length < lf + 1 + 8) {
+                    // A binary field: its name's LF is found; its length and bytes may still be on their way.
+                    scanned = p;
+                    if (len < lf + 1 + 8) {
                         break;
                     }
-                    long len = 0;
+                    long size = 0;
                     for (int i = 7; i >= 0; i--) {
-                        len = (len << 8) | (a[lf + 1 + i] & 0xff);
+                        size = (size << 8) | (a[lf + 1 + i] & 0xff);
                     }
-                    if (len < 0 || len > MAX_FIELD) {
+                    if (size < 0 || size > MAX_FIELD) {
                         throw new PullFailure("'journal': a field longer than " + MAX_FIELD + " bytes");
                     }
                     int start = lf + 1 + 8;
-                    if (a.length < start + len + 1) {
+                    if (len < start + size + 1) {
                         break;
                     }
                     field(new String(a, p, lf - p, StandardCharsets.US_ASCII),
-                            java.util.Arrays.copyOfRange(a, start, start + (int) len));
-                    p = start + (int) len + 1;
+                            java.util.Arrays.copyOfRange(a, start, start + (int) size));
+                    p = start + (int) size + 1;
                 }
             }
             // A source that never ends a field (no LF, a length never reached) must not fill the heap.
-            if (a.length - p > MAX_PENDING) {
+            if (len - p > MAX_PENDING) {
                 throw new PullFailure("'journal': more than " + MAX_PENDING + " bytes without the end of a field");
             }
-            buf.reset();
-            buf.write(a, p, a.length - p);
+            if (p > 0) {
+                System.arraycopy(a, p, a, 0, len - p);
+                len -= p;
+                scanned = Math.max(0, scanned - p);
+            }
         }
 
         private void field(String name, byte[] value) {
@@ -206,7 +250,7 @@ final class FollowedJournal {
             }
         }
 
-        private void finishEntry() {
+        private void finishEntry() throws PullFailure {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             if (ident != null) {
                 line.writeBytes(ident.getBytes(StandardCharsets.UTF_8));

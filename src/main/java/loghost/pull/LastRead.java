@@ -4,7 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Set;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,7 +30,7 @@ final class LastRead {
     static final int WINDOW = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(LastRead.class);
     private static final Pattern HEADER = Pattern.compile(
-            "loghost-last-read 1 ([a-z0-9][a-z0-9._-]{0,63}) (0|[1-9][0-9]{0,18}) (0|[1-9][0-9]{0,18}) ([0-9]{1,6})\n");
+            "loghost-last-read 1 ([a-z0-9][a-z0-9._-]{0,63}) (0|[1-9][0-9]{0,17}) (0|[1-9][0-9]{0,17}) ([0-9]{1,6})\n");
     private static final long SAVE_EVERY_NANOS = 1_000_000_000L;
 
     private final Path file;
@@ -41,12 +46,19 @@ final class LastRead {
         this.file = file;
     }
 
-    /** The evidence saved in {@code file}; empty (in doubt) when there is none or it cannot be read. */
+    /**
+     * The evidence saved in {@code file}; empty (in doubt) when there is none or it cannot be read, is damaged, or
+     * it or its directory is a symbolic link or open to others: never an exception, the pull goes on.
+     */
     static LastRead load(Path file) {
         LastRead r = new LastRead(file);
         byte[] b;
         try {
-            b = Files.readAllBytes(file);
+            if (!Files.exists(file.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+                return r;
+            }
+            StoreFiles.checkPrivateDirectory(file.getParent(), "pull evidence directory");
+            b = read(file);
         } catch (NoSuchFileException e) {
             return r;
         } catch (IOException e) {
@@ -69,6 +81,18 @@ final class LastRead {
         r.length = b.length - lf - 1;
         System.arraycopy(b, lf + 1, r.window, 0, r.length);
         return r;
+    }
+
+    // At most a header and the window, never through a symbolic link.
+    private static byte[] read(Path file) throws IOException {
+        try (SeekableByteChannel ch = Files.newByteChannel(file, Set.of(StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS))) {
+            ByteBuffer buf = ByteBuffer.allocate(256 + WINDOW + 1);
+            while (buf.hasRemaining() && ch.read(buf) > 0) {
+                // reads until full or at the end
+            }
+            return Arrays.copyOf(buf.array(), buf.position());
+        }
     }
 
     /** The stream last read from the path, null when none is known. */
@@ -171,7 +195,7 @@ final class LastRead {
         }
         savedAt = System.nanoTime();
         try {
-            StoreFiles.createPrivateDirectory(file.getParent());
+            StoreFiles.createOrCheckPrivateDirectory(file.getParent(), "pull evidence directory");
             if (stream == null) {
                 Files.deleteIfExists(file);
             } else {

@@ -20,7 +20,15 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 
 /** The pull sources of {@code loghost.pull} (README, "Pull mode"), read once into immutable records. */
-public record PullSettings(List<Source> sources, Duration backoffMin, Duration backoffMax) {
+public record PullSettings(List<Source> sources, Duration backoffMin, Duration backoffMax, long collectMaxBytes) {
+
+    /** The default of {@code collect-max-bytes}: 1 GiB. */
+    static final long COLLECT_MAX_BYTES = 1L << 30;
+
+    /** Settings with the default {@code collect-max-bytes}. */
+    public PullSettings(List<Source> sources, Duration backoffMin, Duration backoffMax) {
+        this(sources, backoffMin, backoffMax, COLLECT_MAX_BYTES);
+    }
 
     private static final Set<String> KEYS = Set.of("host", "address", "port", "user", "key", "known-host", "follow",
             "from-start", "collect", "collect-interval", "journal");
@@ -73,6 +81,10 @@ public record PullSettings(List<Source> sources, Duration backoffMin, Duration b
         if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
             throw new IllegalArgumentException("loghost.pull.backoff-min must be positive and at most backoff-max");
         }
+        long collectMax = c.getBytes("collect-max-bytes");
+        if (collectMax <= 0) {
+            throw new IllegalArgumentException("loghost.pull.collect-max-bytes must be positive");
+        }
         List<Source> sources = new ArrayList<>();
         Set<String> hosts = new HashSet<>();
         List<? extends Config> list = c.getConfigList("sources");
@@ -84,7 +96,7 @@ public record PullSettings(List<Source> sources, Duration backoffMin, Duration b
             }
             sources.add(s);
         }
-        return new PullSettings(List.copyOf(sources), min, max);
+        return new PullSettings(List.copyOf(sources), min, max, collectMax);
     }
 
     private static Source source(String at, Config s) {

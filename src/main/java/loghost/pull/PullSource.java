@@ -204,7 +204,8 @@ public final class PullSource {
         }
         if (!source.collect().isEmpty()) {
             FileCollector collector = new FileCollector(source.host(), source.collect(), store.host(source.host()),
-                    CollectedFiles.open(data, source.host()), java.time.Clock.systemUTC(), this::auditCollectRefusal);
+                    CollectedFiles.open(data, source.host()), java.time.Clock.systemUTC(), this::auditCollectRefusal,
+                    settings.collectMaxBytes());
             tasks.add(() -> {
                 while (true) {
                     FileCollector.Round r = collector.round(remote);

@@ -96,10 +96,32 @@ final class RemoteHost {
         byte[][] err = new byte[1][];
         int exit = stream(command, sink, err, limit, idle);
         if (exit != 0 && exit != NO_SUCH_FILE && exit != NOT_THIS_FILE) {
-            throw new PullFailure("'" + command + "' failed on the source (exit " + exit + "): "
-                    + PullFailure.quote(new String(err[0], StandardCharsets.UTF_8)));
+            throw new FailedOnSource(command, exit, new String(err[0], StandardCharsets.UTF_8));
         }
         return exit;
+    }
+
+    /** The command ran and ended with an exit status serve-logs gives for a refusal or an error (64, 74, 77, 78). */
+    static final class FailedOnSource extends PullFailure {
+        private static final long serialVersionUID = 1L;
+        private final int exit;
+        private final String err;
+
+        FailedOnSource(String command, int exit, String err) {
+            super("'" + command + "' failed on the source (exit " + exit + "): " + PullFailure.quote(err));
+            this.exit = exit;
+            this.err = err;
+        }
+
+        /** The command's exit status. */
+        int exit() {
+            return exit;
+        }
+
+        /** The command's stderr (at most 4 KiB). */
+        String err() {
+            return err;
+        }
     }
 
     private int stream(String command, Sink sink, byte[][] errOut, long limit, Duration idle) throws PullFailure {

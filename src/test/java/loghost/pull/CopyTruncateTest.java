@@ -143,6 +143,149 @@ class CopyTruncateTest {
     }
 
     @Test
+    void aFirstLineThatComesBackOnTheSameInodeIsReadFromItsStart() throws Exception {
+        // An application that writes a constant banner at each start: identity A, then B, then A again.
+        String banner = "Nov 24 10:00:00 web01 app[1]: app 2.1 starting";
+        List<String> lines = lines("app", 1, 60);
+        List<String> first = new ArrayList<>(List.of(banner));
+        first.addAll(lines.subList(0, 20));
+        append(app, first);
+        pullOnce();
+        String a = id(app);
+        long sizeA = Files.size(app);
+
+        truncate(app);
+        append(app, lines.subList(20, 23));
+        pullOnce();
+        String b = id(app);
+        long sizeB = Files.size(app);
+
+        truncate(app); // the application restarts: the banner again, so identity A on the same inode
+        List<String> again = new ArrayList<>(List.of(banner));
+        again.addAll(lines.subList(23, 60));
+        append(app, again);
+        assertEquals(a, id(app));
+        pullOnce();
+
+        List<String> expected = new ArrayList<>(first);
+        expected.addAll(lines.subList(20, 23));
+        expected.addAll(again);
+        assertEquals(expected, stored(), "no line skipped, none stored in part");
+        assertEquals(List.of(
+                "pull-lost path=\"" + app + "\" stream=pull." + tag + "." + a + " from=" + sizeA
+                        + " at-least=0 copy=- copy-from=- source=web01",
+                "pull-lost path=\"" + app + "\" stream=pull." + tag + "." + b + " from=" + sizeB
+                        + " at-least=0 copy=- copy-from=- source=web01"), gaps());
+        pullOnce();
+        assertEquals(expected, stored(), "a later round stores nothing again");
+        Run.Result verify = Cli.run(data, "verify");
+        assertEquals(0, verify.exit(), verify::toString);
+    }
+
+    @Test
+    void aFirstLineThatComesBackAfterAnotherWasSeenButNeverReadIsReadFromItsStart() throws Exception {
+        String banner = "Nov 24 10:00:00 web01 app[1]: app 2.1 starting";
+        List<String> lines = lines("app", 1, 60);
+        List<String> first = new ArrayList<>(List.of(banner));
+        first.addAll(lines.subList(0, 20));
+        append(app, first);
+        pullOnce();
+        String a = id(app);
+        long sizeA = Files.size(app);
+
+        truncate(app);
+        append(app, lines.subList(20, 23));
+        String b = id(app);
+        long sizeB = Files.size(app);
+        // B is seen (stat), its read fails: the evidence is B at offset 0, nothing of it received.
+        host.answer(new HostileAnswers().reply("read " + b + " 0 " + sizeB + " ", new byte[0],
+                "serve-logs: connection reset\n", 255));
+        Run.Result lost = Cli.run(data, "pull", "--config", config.toString(), "--once", "web01");
+        assertEquals(1, lost.exit(), lost::toString);
+        host.honest();
+
+        truncate(app); // identity A again, longer than A was
+        List<String> again = new ArrayList<>(List.of(banner));
+        again.addAll(lines.subList(23, 60));
+        append(app, again);
+        pullOnce();
+
+        List<String> expected = new ArrayList<>(first);
+        expected.addAll(again);
+        assertEquals(expected, stored(), "no line skipped, none stored in part");
+        assertEquals(List.of(
+                "pull-lost path=\"" + app + "\" stream=pull." + tag + "." + a + " from=" + sizeA
+                        + " at-least=0 copy=- copy-from=- source=web01",
+                "pull-lost path=\"" + app + "\" stream=pull." + tag + "." + b + " from=0 at-least=" + sizeB
+                        + " copy=- copy-from=- source=web01"), gaps());
+    }
+
+    @Test
+    void aConnectionLostAfterTheCutSkipsNothingOfTheNewGeneration() throws Exception {
+        List<String> lines = lines("app", 1, 40);
+        append(app, lines.subList(0, 10));
+        pullOnce();
+        String first = id(app);
+        long size10 = Files.size(app);
+
+        // Truncated and refilled with the same first line, beyond what was read: a new generation, told by its bytes.
+        truncate(app);
+        List<String> refill = new ArrayList<>(List.of(lines.get(0)));
+        refill.addAll(lines.subList(10, 30));
+        append(app, refill);
+        long size = Files.size(app);
+        // The source drops the connection once the cut is found: the gap record is written, no line of .g2 yet.
+        host.answer(new HostileAnswers().reply("read " + first + " 0 " + size + " ", new byte[0],
+                "serve-logs: connection reset\n", 255));
+        Run.Result lost = Cli.run(data, "pull", "--config", config.toString(), "--once", "web01");
+        assertEquals(1, lost.exit(), lost::toString);
+        assertEquals(1, gaps().size());
+        host.honest();
+        pullOnce();
+
+        List<String> expected = new ArrayList<>(lines.subList(0, 10));
+        expected.addAll(refill);
+        assertEquals(expected, stored(), "the new generation is read from its start");
+        assertEquals(List.of("pull-lost path=\"" + app + "\" stream=pull." + tag + "." + first + " from=" + size10
+                + " at-least=0 copy=- copy-from=- source=web01"), gaps());
+        Run.Result verify = Cli.run(data, "verify");
+        assertEquals(0, verify.exit(), verify::toString);
+    }
+
+    @Test
+    void aDamagedLastReadCacheIsNoEvidenceAndThePullGoesOn() throws Exception {
+        List<String> lines = lines("app", 1, 10);
+        append(app, lines.subList(0, 5));
+        pullOnce();
+        // Numbers above 2^63-1 that the header's digits allow: parsed, they threw out of the source's thread.
+        Path cache = data.resolve("pull/read/web01." + tag);
+        Files.writeString(cache, "loghost-last-read 1 pull." + tag + "." + id(app) + " 9999999999999999999 "
+                + "9999999999999999999 0\n");
+        append(app, lines.subList(5, 10));
+        Run.Result r = Cli.run(data, "pull", "--config", config.toString(), "--once", "web01");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(lines, stored());
+    }
+
+    @Test
+    void aLastReadDirectoryThatIsASymbolicLinkIsNotWrittenThrough() throws Exception {
+        List<String> lines = lines("app", 1, 5);
+        append(app, lines);
+        // serve checks the data directory at its start; a link put there while it runs is met by the pull itself.
+        try (PullRig rig = new PullRig(data)) {
+            Path outside = Files.createDirectories(tmp.resolve("outside"));
+            Files.createDirectories(data.resolve("pull"));
+            Files.createSymbolicLink(data.resolve("pull/read"), outside);
+            rig.source(PullRig.source(host, "web01", host.hostKeyLine(), List.of(app.toString()), List.of()))
+                    .runOnce();
+            try (java.util.stream.Stream<Path> s = Files.list(outside)) {
+                assertEquals(List.of(), s.toList(), "nothing written through the link");
+            }
+        }
+        assertEquals(lines, PullRig.pulledLines(data, "web01"));
+    }
+
+    @Test
     void anUnfinishedLineSeenButNeverStoredIsCountedInTheGap() throws Exception {
         List<String> lines = lines("app", 1, 8);
         append(app, lines.subList(0, 5));

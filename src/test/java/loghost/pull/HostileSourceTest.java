@@ -249,6 +249,62 @@ class HostileSourceTest {
     }
 
     @Test
+    void aSha256SizeAboveCollectMaxBytesIsRefusedAndTheOtherFilesAreCollected() throws Exception {
+        Files.writeString(config, "loghost.pull.collect-max-bytes = 64KiB\n" + Files.readString(config));
+        Path auth = logs.resolve("auth.log");
+        String authId = CopyTruncateTest.id(auth);
+        // big.log claims 100,000 bytes (a source may claim up to 2^63-1): more than the loghost takes.
+        host.answer(new HostileAnswers()
+                .reply("list ", ID + " 100000 " + logs + "/big.log\n" + authId + " " + Files.size(auth) + " " + auth
+                        + "\n")
+                .reply("sha256 " + ID + " ", "a".repeat(64) + " 100000\n")
+                .reply("read " + ID + " ", PWNED, "", 0));
+        Run.Result r = once();
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stderr().contains("1 file(s) not collected: " + logs + "/big.log: "), r::toString);
+        assertEquals(1, collectedMarks(data).size(), "auth.log is collected all the same");
+        List<String> audit = audited();
+        assertTrue(audit.contains("refused reason=pull-file-too-large source=web01 command=\"sha256 " + ID + " "
+                + logs + "/big.log\" size=100000 limit=65536"), audit::toString);
+        assertFalse(host.requests().stream().anyMatch(q -> q.startsWith("read " + ID)), "big.log is never read");
+    }
+
+    @Test
+    void aFileThatCannotBeReadIsAnErrorOfTheRoundAndTheOtherFilesAreCollected() throws Exception {
+        Path auth = logs.resolve("auth.log");
+        String authId = CopyTruncateTest.id(auth);
+        // secret.log comes first: a read that exits 74 must not end the round before auth.log is collected.
+        host.answer(new HostileAnswers()
+                .reply("list ", ID + " 6 " + logs + "/secret.log\n" + authId + " " + Files.size(auth) + " " + auth
+                        + "\n")
+                .reply("sha256 " + ID + " ", HostileAnswers.sha256Line(PWNED))
+                .reply("read " + ID + " ", new byte[0], "serve-logs: cannot read " + logs + "/secret.log\n", 74));
+        Run.Result r = once();
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stderr().contains("1 file(s) not collected: " + logs + "/secret.log: read exit 74"), r::toString);
+        assertEquals(1, collectedMarks(data).size(), "auth.log is collected all the same");
+    }
+
+    @Test
+    void aListReplyLongerThanFourMebibytesIsRefusedAndAudited() throws Exception {
+        host.answer(new HostileAnswers().endless("list ", (ID + " 6 " + logs + "/auth.log\n")
+                .getBytes(StandardCharsets.US_ASCII)));
+        Run.Result r = assertTimeoutPreemptively(Duration.ofMinutes(3), this::once);
+        assertRefused(r, "pull-reply-malformed");
+        assertTrue(r.stderr().contains(" (longer than 4 MiB)"), r::toString);
+        assertTrue(collectedMarks(data).isEmpty());
+    }
+
+    @Test
+    void aSha256ReplyLongerThanFourMebibytesIsRefusedAndAudited() throws Exception {
+        host.answer(new HostileAnswers().endless("sha256 ", "a".repeat(64).getBytes(StandardCharsets.US_ASCII)));
+        Run.Result r = assertTimeoutPreemptively(Duration.ofMinutes(3), this::once);
+        assertRefused(r, "pull-reply-malformed");
+        assertTrue(r.stderr().contains(" (longer than 4 MiB)"), r::toString);
+        assertTrue(collectedMarks(data).isEmpty());
+    }
+
+    @Test
     void aPullKeyOpenToGroupIsRefusedWithTheChmodToRun() throws Exception {
         Files.setPosixFilePermissions(host.clientKey(), PosixFilePermissions.fromString("rw-r--r--"));
         Run.Result r = once();

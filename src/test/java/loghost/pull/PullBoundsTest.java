@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,5 +87,161 @@ class PullBoundsTest {
             // Two whole lines fit in the 100 bytes asked for; the third, unfinished there, is not stored.
             assertEquals(List.of(line, line), CopyTruncateTest.cat(data, "log"));
         }
+    }
+
+    @Test
+    void aFollowedFileReadThatStallsEndsPullOnceAfterTheIdleTimeout() throws Exception {
+        String app = "/var/log/app.log";
+        String script = "#!/bin/sh\n"
+                + "case \"$SSH_ORIGINAL_COMMAND\" in\n"
+                + "  'stat " + app + "') echo '4242.0123456789ab 100' ;;\n"
+                + "  'stat '*) echo 'serve-logs: no such file' >&2; exit 66 ;;\n"
+                + "  read*) cat > /dev/null ;;\n" // silent until the loghost closes the channel
+                + "  *) exit 64 ;;\n"
+                + "esac\n";
+        Run.Result r = pullOnceAgainst(script, List.of(app), "follow = [\"" + app + "\"]");
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stderr().contains("no data for 5 s during 'read 4242.0123456789ab 0 100 " + app + "'"),
+                r::toString);
+    }
+
+    @Test
+    void aJournalThatStaysSilentEndsPullOnceAfterTheIdleTimeout() throws Exception {
+        String script = "#!/bin/sh\n"
+                + "case \"$SSH_ORIGINAL_COMMAND\" in\n"
+                + "  journal-id) echo '0123456789abcdef0123456789abcdef 5' ;;\n"
+                + "  'journal '*) cat > /dev/null ;;\n"
+                + "  *) exit 64 ;;\n"
+                + "esac\n";
+        Run.Result r = pullOnceAgainst(script, List.of("journal"), "journal = true");
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.stderr().contains("no data for 5 s during 'journal all'"), r::toString);
+    }
+
+    @Test
+    void aRotatedNameThatIsAHardLinkOfTheFileEndsPullOnceWithAFailure() throws Exception {
+        Path logs = Files.createDirectories(tmp.resolve("var-log"));
+        Path app = logs.resolve("app.log");
+        CopyTruncateTest.append(app, CopyTruncateTest.lines("app", 1, 3));
+        Files.createLink(logs.resolve("app.log.1"), app); // ln app.log app.log.1: benign, one inode for both names
+        try (SourceHost host = SourceHost.start(tmp.resolve("source"), List.of(logs + "/app.log*"))) {
+            Run.Result r = assertTimeoutPreemptively(Duration.ofMinutes(2),
+                    () -> Cli.run(tmp.resolve("data"), "pull", "--config", config(host, "follow = [\"" + app + "\"]")
+                            .toString(), "--once", "web01"));
+            assertEquals(1, r.exit(), r::toString);
+            assertTrue(r.stderr().contains(app + " and " + app + ".1 are one file"), r::toString);
+        }
+    }
+
+    @Test
+    void journalEntriesOfAnotherSequenceThanAskedAreNotStored() throws Exception {
+        String asked = "0123456789abcdef0123456789abcdef";
+        String forged = "fedcba9876543210fedcba9876543210";
+        StringBuilder export = new StringBuilder();
+        String[][] entries = {{forged, "1", "forged one"}, {asked, "1", "one"}, {forged, "7", "forged two"},
+            {asked, "2", "two"}};
+        for (String[] e : entries) {
+            export.append("__CURSOR=s=").append(e[0]).append(";i=").append(e[1]).append(";b=0;m=0;t=0;x=0\n")
+                    .append("SYSLOG_IDENTIFIER=app\n_PID=1\nMESSAGE=").append(e[2]).append("\n\n");
+        }
+        Path entriesFile = Files.writeString(tmp.resolve("entries.export"), export);
+        String script = "#!/bin/sh\n"
+                + "case \"$SSH_ORIGINAL_COMMAND\" in\n"
+                + "  journal-id) echo '" + asked + " 2' ;;\n"
+                + "  'journal '*) cat '" + entriesFile + "'; cat > /dev/null ;;\n"
+                + "  *) exit 64 ;;\n"
+                + "esac\n";
+        Run.Result r = pullOnceAgainst(script, List.of("journal"), "journal = true");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(List.of("app[1]: one", "app[1]: two"), CopyTruncateTest.cat(tmp.resolve("data"), "log"));
+        assertTrue(loghost.testing.HostRecords.read(tmp.resolve("data"), "web01").stream()
+                .noneMatch(rec -> rec.meta().contains("c=pull.j." + forged)), "no stream of the forged sequence");
+    }
+
+    @Test
+    void journalFieldsSpreadOverManyChunksAreParsedWhole() throws Exception {
+        String id = "0123456789abcdef0123456789abcdef";
+        java.io.ByteArrayOutputStream export = new java.io.ByteArrayOutputStream();
+        String big = "x".repeat(3 << 20); // a text field over many 64 KiB chunks
+        export.writeBytes(("__CURSOR=s=" + id + ";i=1;b=0;m=0;t=0;x=0\nMESSAGE=" + big + "\n\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        byte[] binary = ("two\nlines " + "y".repeat(1 << 20)).getBytes(StandardCharsets.US_ASCII);
+        export.writeBytes(("__CURSOR=s=" + id + ";i=2;b=0;m=0;t=0;x=0\nMESSAGE\n").getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < 8; i++) {
+            export.write((int) ((long) binary.length >>> (8 * i)) & 0xff); // little-endian length
+        }
+        export.writeBytes(binary);
+        export.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
+        Path entriesFile = Files.write(tmp.resolve("entries.export"), export.toByteArray());
+        String script = "#!/bin/sh\n"
+                + "case \"$SSH_ORIGINAL_COMMAND\" in\n"
+                + "  journal-id) echo '" + id + " 2' ;;\n"
+                + "  'journal '*) cat '" + entriesFile + "'; cat > /dev/null ;;\n"
+                + "  *) exit 64 ;;\n"
+                + "esac\n";
+        Run.Result r = pullOnceAgainst(script, List.of("journal"), "journal = true");
+        assertEquals(0, r.exit(), r::toString);
+        List<loghost.testing.HostRecords.Rec> recs = loghost.testing.HostRecords.read(tmp.resolve("data"), "web01")
+                .stream().filter(rec -> rec.meta().contains("c=pull.j." + id + ":")).toList();
+        StringBuilder first = new StringBuilder();
+        StringBuilder second = new StringBuilder();
+        for (loghost.testing.HostRecords.Rec rec : recs) {
+            (rec.meta().endsWith(":1") ? first : second).append(rec.text());
+        }
+        assertEquals(big, first.toString());
+        assertEquals(new String(binary, StandardCharsets.US_ASCII), second.toString());
+    }
+
+    @Test
+    void aPulledFileIsNotGivenAStreamBeyondTheHostsStreamCap() throws Exception {
+        Path logs = Files.createDirectories(tmp.resolve("var-log"));
+        Path app = logs.resolve("app.log");
+        CopyTruncateTest.append(app, CopyTruncateTest.lines("app", 1, 3));
+        try (SourceHost host = SourceHost.start(tmp.resolve("source"), List.of(logs + "/app.log*"));
+                PullRig rig = new PullRig(tmp.resolve("data"))) {
+            // The host holds as many streams as it may (each once opened by a new identity of a followed file).
+            loghost.store.LineBatch batch = new loghost.store.LineBatch();
+            loghost.store.HostLog log = rig.store.host("web01");
+            byte[] line = "x".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            for (int i = 0; log.streamCount() < loghost.protocol.Frames.MAX_STREAMS_PER_HOST; i++) {
+                batch.stream("pull.00000000." + i + ".000000000000");
+                batch.add(loghost.store.RecordType.LOG, line, 0, 1, 1);
+                log.append(batch);
+                batch.clear();
+            }
+            long before = log.lastSeq();
+            PullSource source = rig.source(PullRig.source(host, "web01", host.hostKeyLine(),
+                    List.of(app.toString()), List.of()));
+            PullFailure e = org.junit.jupiter.api.Assertions.assertThrows(PullFailure.class, source::runOnce);
+            assertTrue(e.getMessage().contains("streams, the most there may be"), e::getMessage);
+            assertEquals(before, log.lastSeq(), "nothing of the file stored");
+        }
+    }
+
+    // pull --once of web01 against a source answering with `script`, ssh.idle-timeout 5 s.
+    private Run.Result pullOnceAgainst(String script, List<String> allowed, String what) throws Exception {
+        try (SourceHost host = SourceHost.start(tmp.resolve("source"), allowed, script)) {
+            return assertTimeoutPreemptively(Duration.ofMinutes(2),
+                    () -> Cli.run(tmp.resolve("data"), "pull", "--config", config(host, what).toString(), "--once",
+                            "web01"));
+        }
+    }
+
+    private Path config(SourceHost host, String what) throws Exception {
+        return Files.writeString(tmp.resolve("loghost.conf"), String.join("\n",
+                "loghost.ssh.idle-timeout = 5s",
+                "loghost.pull.sources = [",
+                "  {",
+                "    host = web01",
+                "    address = \"127.0.0.1\"",
+                "    port = " + host.port(),
+                "    user = " + System.getProperty("user.name"),
+                "    key = \"" + host.clientKey() + "\"",
+                "    known-host = \"" + host.hostKeyLine() + "\"",
+                "    " + what,
+                "    from-start = true",
+                "  }",
+                "]",
+                ""));
     }
 }
