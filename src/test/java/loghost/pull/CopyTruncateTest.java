@@ -45,20 +45,7 @@ class CopyTruncateTest {
         host = SourceHost.start(tmp.resolve("source"), List.of(logs + "/app.log*"));
         toClose.add(host);
         data = tmp.resolve("data");
-        config = Files.writeString(tmp.resolve("loghost.conf"), String.join("\n",
-                "loghost.pull.sources = [",
-                "  {",
-                "    host = web01",
-                "    address = \"127.0.0.1\"",
-                "    port = " + host.port(),
-                "    user = " + System.getProperty("user.name"),
-                "    key = \"" + host.clientKey() + "\"",
-                "    known-host = \"" + host.hostKeyLine() + "\"",
-                "    follow = [\"" + app + "\"]",
-                "    from-start = true",
-                "  }",
-                "]",
-                ""));
+        config = host.writeConfig(tmp.resolve("loghost.conf"), "follow = [\"" + app + "\"]", "from-start = true");
         tag = FollowedFile.pathTag(app.toString());
     }
 

@@ -50,19 +50,7 @@ class HostileSourceTest {
         toClose.add(host);
         data = Files.createDirectory(tmp.resolve("data"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        config = Files.writeString(tmp.resolve("loghost.conf"), String.join("\n",
-                "loghost.pull.sources = [",
-                "  {",
-                "    host = web01",
-                "    address = \"127.0.0.1\"",
-                "    port = " + host.port(),
-                "    user = " + System.getProperty("user.name"),
-                "    key = \"" + host.clientKey() + "\"",
-                "    known-host = \"" + host.hostKeyLine() + "\"",
-                "    collect = [\"" + logs + "/*\"]",
-                "  }",
-                "]",
-                ""));
+        config = host.writeConfig(tmp.resolve("loghost.conf"), "collect = [\"" + logs + "/*\"]");
     }
 
     @AfterEach

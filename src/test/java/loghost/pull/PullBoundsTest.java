@@ -31,20 +31,7 @@ class PullBoundsTest {
                 + "esac\n";
         try (SourceHost host = SourceHost.start(tmp.resolve("source"), List.of("journal"), script)) {
             Path data = tmp.resolve("data");
-            Path config = Files.writeString(tmp.resolve("loghost.conf"), String.join("\n",
-                    "loghost.pull.sources = [",
-                    "  {",
-                    "    host = web01",
-                    "    address = \"127.0.0.1\"",
-                    "    port = " + host.port(),
-                    "    user = " + System.getProperty("user.name"),
-                    "    key = \"" + host.clientKey() + "\"",
-                    "    known-host = \"" + host.hostKeyLine() + "\"",
-                    "    journal = true",
-                    "    from-start = true",
-                    "  }",
-                    "]",
-                    ""));
+            Path config = host.writeConfig(tmp.resolve("loghost.conf"), "journal = true", "from-start = true");
             Run.Result r = assertTimeoutPreemptively(Duration.ofMinutes(3),
                     () -> Cli.run(data, "pull", "--config", config.toString(), "--once", "web01"));
             assertEquals(1, r.exit(), r::toString);
@@ -66,20 +53,8 @@ class PullBoundsTest {
                 + "esac\n";
         try (SourceHost host = SourceHost.start(tmp.resolve("source"), List.of(app), script)) {
             Path data = tmp.resolve("data");
-            Path config = Files.writeString(tmp.resolve("loghost.conf"), String.join("\n",
-                    "loghost.pull.sources = [",
-                    "  {",
-                    "    host = web01",
-                    "    address = \"127.0.0.1\"",
-                    "    port = " + host.port(),
-                    "    user = " + System.getProperty("user.name"),
-                    "    key = \"" + host.clientKey() + "\"",
-                    "    known-host = \"" + host.hostKeyLine() + "\"",
-                    "    follow = [\"" + app + "\"]",
-                    "    from-start = true",
-                    "  }",
-                    "]",
-                    ""));
+            Path config = host.writeConfig(tmp.resolve("loghost.conf"), "follow = [\"" + app + "\"]",
+                    "from-start = true");
             Run.Result r = assertTimeoutPreemptively(Duration.ofMinutes(3),
                     () -> Cli.run(data, "pull", "--config", config.toString(), "--once", "web01"));
             assertEquals(1, r.exit(), r::toString);
@@ -228,20 +203,7 @@ class PullBoundsTest {
     }
 
     private Path config(SourceHost host, String what) throws Exception {
-        return Files.writeString(tmp.resolve("loghost.conf"), String.join("\n",
-                "loghost.ssh.idle-timeout = 5s",
-                "loghost.pull.sources = [",
-                "  {",
-                "    host = web01",
-                "    address = \"127.0.0.1\"",
-                "    port = " + host.port(),
-                "    user = " + System.getProperty("user.name"),
-                "    key = \"" + host.clientKey() + "\"",
-                "    known-host = \"" + host.hostKeyLine() + "\"",
-                "    " + what,
-                "    from-start = true",
-                "  }",
-                "]",
-                ""));
+        Path file = host.writeConfig(tmp.resolve("loghost.conf"), what, "from-start = true");
+        return Files.writeString(file, "loghost.ssh.idle-timeout = 5s\n" + Files.readString(file));
     }
 }

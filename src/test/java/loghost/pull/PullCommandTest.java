@@ -35,20 +35,7 @@ class PullCommandTest {
         host = SourceHost.start(tmp.resolve("source"), List.of(logs + "/auth.log*"));
         toClose.add(host);
         data = tmp.resolve("data");
-        config = Files.writeString(tmp.resolve("loghost.conf"), String.join("\n",
-                "loghost.pull.sources = [",
-                "  {",
-                "    host = web01",
-                "    address = \"127.0.0.1\"",
-                "    port = " + host.port(),
-                "    user = " + System.getProperty("user.name"),
-                "    key = \"" + host.clientKey() + "\"",
-                "    known-host = \"" + host.hostKeyLine() + "\"",
-                "    follow = [\"" + auth + "\"]",
-                "    from-start = true",
-                "  }",
-                "]",
-                ""));
+        config = host.writeConfig(tmp.resolve("loghost.conf"), "follow = [\"" + auth + "\"]", "from-start = true");
     }
 
     @AfterEach

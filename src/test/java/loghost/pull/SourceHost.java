@@ -140,6 +140,21 @@ final class SourceHost implements AutoCloseable {
         return Files.readString(dir.resolve("ssh_host_ed25519_key.pub")).strip();
     }
 
+    /**
+     * Writes {@code file}: a loghost config with this host as the one pull source {@code web01}, its own lines
+     * ({@code follow = [...]}, {@code collect = [...]}, {@code journal = true}, ...) after address, user and keys.
+     */
+    Path writeConfig(Path file, String... sourceLines) throws IOException {
+        List<String> l = new java.util.ArrayList<>(List.of("loghost.pull.sources = [", "  {", "    host = web01",
+                "    address = \"127.0.0.1\"", "    port = " + port(), "    user = " + System.getProperty("user.name"),
+                "    key = \"" + clientKey() + "\"", "    known-host = \"" + hostKeyLine() + "\""));
+        for (String line : sourceLines) {
+            l.add("    " + line);
+        }
+        l.addAll(List.of("  }", "]", ""));
+        return Files.writeString(file, String.join("\n", l));
+    }
+
     /** Replaces the host key (a reinstalled or impersonated host); takes effect at the next restart. */
     void newHostKey() throws Exception {
         Path hostKey = dir.resolve("ssh_host_ed25519_key");
