@@ -25,6 +25,24 @@ final class DataOptions {
         return config != null ? config : env == null || env.isEmpty() ? null : Path.of(env);
     }
 
+    /**
+     * The data directory of {@link #settings()} for a command that only reads it: one that is missing or cannot be
+     * entered is an error naming it, never an empty store (no "OK" about data that is not there).
+     */
+    Path existingDataDir() throws java.io.IOException {
+        Path dir = settings().dataDir();
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            throw new java.io.IOException("data directory " + dir.toAbsolutePath().normalize() + " does not exist"
+                    + (configFile() == null ? " (no config file: give --data or --config)" : " (loghost.data-dir in "
+                    + configFile() + ")"));
+        }
+        if (!java.nio.file.Files.isReadable(dir) || !java.nio.file.Files.isExecutable(dir)) {
+            throw new java.io.IOException("data directory " + dir.toAbsolutePath().normalize() + " cannot be read by"
+                    + " this user (run as the loghost user: sudo -u loghost loghost ...)");
+        }
+        return dir;
+    }
+
     /** The settings, with the flags applied over the config file over the defaults. */
     Settings settings() {
         String env = System.getenv(CONFIG_ENV);

@@ -30,15 +30,16 @@ final class KeysCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        java.nio.file.Path data = options.existingDataDir(); // before any header: no list of keys that are not there
         if (revoked) {
             out.println("FINGERPRINT\tHOST\tREVOKED");
-            for (RevokedKeysFile.Revoked r : new RevokedKeysFile(options.settings().dataDir()).load()) {
+            for (RevokedKeysFile.Revoked r : new RevokedKeysFile(data).load()) {
                 out.println(r.fingerprint() + "\t" + r.host() + "\t" + r.time());
             }
             return 0;
         }
         out.println("HOST\tTYPE\tFINGERPRINT\tCOMMENT\tENROLLED\tFROM");
-        for (EnrolledKey k : new EnrolledKeysFile(options.settings().dataDir()).load().all()) {
+        for (EnrolledKey k : new EnrolledKeysFile(data).load().all()) {
             out.println(k.host() + "\t" + k.keyType() + "\t" + k.fingerprint() + "\t"
                     + (k.comment().isEmpty() ? "-" : KeyComment.escape(k.comment())) + "\t"
                     + (k.enrolled() == null ? "-" : k.enrolled()) + "\t" + (k.from() == null ? "-" : k.from().text()));

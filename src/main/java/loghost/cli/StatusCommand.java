@@ -148,16 +148,18 @@ final class StatusCommand implements Callable<Integer> {
         boolean nagios = format != null && format.nagios;
         boolean json = format != null && format.json;
         PrintWriter out = spec.commandLine().getOut();
-        Path data = options.settings().dataDir();
         List<Row> rows;
         Unproven unproven;
-        // Pull sources are expected hosts too: they have no enrolled key, and are not "revoked" for it.
-        loghost.pull.PullSettings pull = loghost.pull.PullSettings.load(options.configFile());
+        Path data;
+        loghost.pull.PullSettings pull;
         try {
+            data = options.existingDataDir();
+            // Pull sources are expected hosts too: they have no enrolled key, and are not "revoked" for it.
+            pull = loghost.pull.PullSettings.load(options.configFile());
             rows = rows(data, limit, pull.sources().stream().map(loghost.pull.PullSettings.Source::host).toList());
             unproven = Unproven.read(data, options.settings().seal().epoch(), options.settings().seal().enabled(),
                     Instant.now());
-        } catch (IOException | StorageException | IllegalArgumentException e) {
+        } catch (IOException | StorageException | IllegalArgumentException | SettingsLoader.ConfigError e) {
             if (nagios) {
                 out.println("LOGHOST UNKNOWN - " + e.getMessage().replaceAll("[^ -~]", "?"));
                 return NAGIOS_UNKNOWN;
@@ -175,7 +177,8 @@ final class StatusCommand implements Callable<Integer> {
             boolean stale = unproven != null && unproven.stale();
             String level = silent > 0 ? "CRITICAL" : never > 0 || stale ? "WARNING" : "OK";
             out.println("LOGHOST " + level + " - " + summary + (unproven == null ? "" : "; seal unproven since "
-                    + unproven.since() + (stale ? " (" + unproven.state().name() + ")" : "")) + " | hosts=" + rows.size() + " ok=" + ok
+                    + unproven.since() + (stale ? " (" + unproven.state().name() + ")" : "")) + " | hosts="
+                    + rows.size() + " ok=" + ok
                     + " silent=" + silent + " never_seen=" + never + " revoked=" + revoked + (unproven == null ? ""
                     : " unproven_seconds=" + Math.max(0, Duration.between(loghost.seal.SealBlock.instant(
                     unproven.since()), Instant.now()).toSeconds())));

@@ -103,6 +103,31 @@ class StatusCommandTest {
     }
 
     @Test
+    void aMissingOrUnreadableDataDirectoryOrConfigIsUnknownNeverOk() throws Exception {
+        // Issue 21 item 2: "status --nagios --data /nonexistent" said "LOGHOST OK - 0 hosts", exit 0.
+        Path missing = dir.resolve("nonexistent");
+        Run.Result nagios = Cli.run(missing, "status", "--nagios");
+        assertEquals(3, nagios.exit(), nagios::toString);
+        assertEquals("LOGHOST UNKNOWN - data directory " + missing + " does not exist (no config file: give --data or"
+                + " --config)\n", nagios.stdout());
+        Run.Result table = Cli.run(missing, "status");
+        assertEquals(1, table.exit(), table::toString);
+        assertEquals("loghost: error: data directory " + missing + " does not exist (no config file: give --data or"
+                + " --config)\n", table.stderr());
+        Run.Result keys = Cli.run(missing, "keys");
+        assertEquals(1, keys.exit(), keys::toString);
+        assertEquals("", keys.stdout(), "no header for keys that are not there");
+        assertTrue(keys.stderr().startsWith("loghost: error: data directory " + missing + " does not exist"),
+                keys::toString);
+        Path unreadable = Files.writeString(dir.resolve("loghost.conf"), "loghost.data-dir = \"" + data + "\"\n");
+        Files.setPosixFilePermissions(unreadable, PosixFilePermissions.fromString("---------"));
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(unreadable), "root reads a mode-0000 file");
+        Run.Result config = Cli.main("status", "--nagios", "--config", unreadable.toString());
+        assertEquals(3, config.exit(), config::toString);
+        assertTrue(config.stdout().startsWith("LOGHOST UNKNOWN - "), config::toString);
+    }
+
+    @Test
     void theUnprovenNewestEpochIsShownAndANagiosCheckWarnsWhenItIsOld() throws Exception {
         Path sealed = dir.resolve("sealed");
         Files.createDirectories(sealed);
