@@ -26,7 +26,10 @@ class TarballIT {
         Run.Result version = Run.run(launcher.toString(), "--version");
         assertEquals(0, version.exit(), version::toString);
         assertEquals("loghost 0.1.0\n", version.stdout());
-        Run.Result keys = Run.run(launcher.toString(), "keys", "--data", dir.resolve("data").toString());
+        // An existing (empty) data directory: keys refuses one that does not exist (StatusCommandTest).
+        Path data = Files.createDirectory(dir.resolve("data"), java.nio.file.attribute.PosixFilePermissions
+                .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        Run.Result keys = Run.run(launcher.toString(), "keys", "--data", data.toString());
         assertEquals(0, keys.exit(), keys::toString);
         assertTrue(keys.stdout().startsWith("HOST\tTYPE\tFINGERPRINT"), keys::toString);
     }
