@@ -126,8 +126,6 @@ public final class Serve implements AutoCloseable {
         try {
             ssh.stopAccepting(StopBudget.TOTAL);
             ssh.drain(StopBudget.TOTAL);
-        } catch (IOException e) {
-            cause.addSuppressed(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             cause.addSuppressed(e);
@@ -217,7 +215,7 @@ public final class Serve implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             LOG.warn("stop-interrupted: sessions still ending may not have synced; the logs are synced below");
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.error("stop-step-failed reason={}: the logs are sealed and synced below", quote(e.toString()));
         }
         try {
@@ -239,7 +237,7 @@ public final class Serve implements AutoCloseable {
     }
 
     // Every part is told to stop first, so that they stop together; then each is waited for, all within one share.
-    private void stopParts(StopBudget budget) throws IOException, InterruptedException {
+    private void stopParts(StopBudget budget) throws InterruptedException {
         timers.stop();
         if (housekeeper != null) {
             housekeeper.stop();
@@ -251,7 +249,7 @@ public final class Serve implements AutoCloseable {
             metricsEndpoint.close();
         }
         if (!ssh.stopAccepting(budget.forParts())) {
-            cutShort("ssh", budget, "MINA did not confirm every session closed");
+            cutShort("ssh", budget, "MINA did not confirm every session closed; their workers are drained below");
         }
         if (!ssh.drain(budget.forParts())) {
             cutShort("sessions", budget, "sessions still stored or synced what they received; the logs are synced"

@@ -2,7 +2,6 @@ package loghost.ssh;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -104,15 +103,16 @@ public final class LoghostServer {
      * Stops listening and closes every session at once, waiting at most {@code within} for MINA to confirm it;
      * false when it did not (the sessions' workers are drained all the same, see {@link #drain}).
      */
-    public boolean stopAccepting(Duration within) throws IOException {
+    public boolean stopAccepting(Duration within) {
         workers.markStopping();
         // MINA's own wait for its closing sessions (a minute by default) is part of the stop budget.
         CoreModuleProperties.STOP_WAIT_TIME.set(sshd, within.isZero() ? Duration.ofMillis(1) : within);
         try {
             sshd.stop(true);
             return true;
-        } catch (SocketTimeoutException e) {
-            LOG.warn("ssh-stop-unconfirmed reason=\"{}\"", e.getMessage());
+        } catch (IOException e) {
+            // A timeout, or a failure to close: the sessions' workers are drained and the logs closed all the same.
+            LOG.warn("ssh-stop-unconfirmed reason={}", Refusals.quote(e.toString()));
             return false;
         }
     }
