@@ -1,6 +1,7 @@
 package loghost.audit;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -131,10 +132,16 @@ public final class AuditTrail implements AutoCloseable {
         batch.add(RecordType.AUDIT, raw, 0, raw.length);
     }
 
-    /** Writes what is queued and stops the writer. */
+    /** Writes what is queued and stops the writer, waiting at most 10 s. */
     @Override
     public void close() throws InterruptedException {
+        close(Duration.ofSeconds(10));
+    }
+
+    /** Writes what is queued and stops the writer, waiting at most {@code within}; false if it still writes. */
+    public boolean close(Duration within) throws InterruptedException {
         closing = true;
-        writer.join(TimeUnit.SECONDS.toMillis(10));
+        writer.join(Math.max(1, within.toMillis()));
+        return !writer.isAlive();
     }
 }

@@ -8,19 +8,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import loghost.config.Settings;
 import loghost.config.SettingsChanges;
 import loghost.config.SettingsLoader;
-import loghost.housekeeping.Housekeeper;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
 import loghost.pull.PullSettings;
-import loghost.pull.PullSources;
+import loghost.serve.Serve;
 import loghost.ssh.HostKey;
-import loghost.ssh.LoghostServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -31,7 +28,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sun.misc.Signal;
 
-/** {@code loghost serve}: runs the SSH server until SIGTERM or SIGINT, then syncs, closes and exits 0. */
+/** {@code loghost serve}: runs the server ({@link Serve}) until SIGTERM or SIGINT, then stops it and exits 0. */
 @Command(name = "serve", description = "Run the loghost SSH server.")
 final class ServeCommand implements Callable<Integer> {
 
@@ -95,35 +92,27 @@ final class ServeCommand implements Callable<Integer> {
                 r.reload();
             }
         });
-        // Pull sources first: their settings are checked and the writer lock taken before any chain is opened.
-        PullSources pulls = PullSources.lock(settings.dataDir(), PullSettings.load(options.configFile()));
-        LoghostServer server;
-        try {
-            server = LoghostServer.start(settings, main.environment().clock());
-            pulls.start(settings, server.store(), server.audit());
-        } catch (Exception e) {
-            pulls.close();
-            throw e;
-        }
-        Housekeeper housekeeper = new Housekeeper(settings.dataDir().toAbsolutePath().normalize(), server.store(),
-                settings.housekeeping(), server::auditEvent, main.environment().clock(), main.environment().steps())
-                .start();
-        Stopper stopper = new Stopper(server, pulls, housekeeper);
-        reloader.set(new Reloader(server, settings));
-        // Any other way the JVM goes down (System.exit, a fatal error) still syncs and closes the logs.
-        Thread hook = new Thread(stopper::stop, "loghost-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        out.println("listening on " + server.address().getHostString() + ":" + server.address().getPort());
-        out.println("host key " + server.hostKeyFingerprint() + " (ED25519) in "
-                + settings.dataDir().resolve(HostKey.FILE + ".pub"));
-        out.println("data in " + settings.dataDir().toAbsolutePath().normalize() + ", " + server.enrolledKeysAtStart()
-                + " key(s) enrolled");
-        out.println(server.sealKey().map(k -> "sealing with verification key " + k + " (pin it off the loghost)")
-                .orElse("sealing off"));
-        out.println(server.metricsUrl().map(url -> "metrics on " + url).orElse("metrics off"));
-        out.flush();
+        // Pull sources' settings are checked and the writer lock taken before any chain is opened.
+        Serve serve = Serve.start(settings, main.environment().clock(), PullSettings.load(options.configFile()),
+                main.environment().steps());
+        reloader.set(new Reloader(serve, settings));
+        // Any other way the JVM goes down (System.exit, a fatal error) still seals, syncs and closes the logs.
+        Runtime.getRuntime().addShutdownHook(new Thread(serve::stop, "loghost-shutdown"));
+        printStarted(serve, settings, out);
         stopRequested.await();
-        return stopper.stop() ? 0 : Main.ERROR;
+        return serve.stop() ? 0 : Main.ERROR;
+    }
+
+    private static void printStarted(Serve serve, Settings settings, PrintWriter out) {
+        out.println("listening on " + serve.address().getHostString() + ":" + serve.address().getPort());
+        out.println("host key " + serve.hostKeyFingerprint() + " (ED25519) in "
+                + settings.dataDir().resolve(HostKey.FILE + ".pub"));
+        out.println("data in " + settings.dataDir().toAbsolutePath().normalize() + ", " + serve.enrolledKeysAtStart()
+                + " key(s) enrolled");
+        out.println(serve.sealKey().map(k -> "sealing with verification key " + k + " (pin it off the loghost)")
+                .orElse("sealing off"));
+        out.println(serve.metricsUrl().map(url -> "metrics on " + url).orElse("metrics off"));
+        out.flush();
     }
 
     // The config file with the command line's --listen and --metrics over it (also on every SIGHUP).
@@ -140,11 +129,11 @@ final class ServeCommand implements Callable<Integer> {
 
     /** SIGHUP: re-reads the config file and the enrolled keys; a bad config is logged and the old one kept. */
     private final class Reloader {
-        private final LoghostServer server;
+        private final Serve server;
         private final Settings started;
         private Settings applied;
 
-        Reloader(LoghostServer server, Settings started) {
+        Reloader(Serve server, Settings started) {
             this.server = server;
             this.started = started;
             this.applied = started;
@@ -172,50 +161,6 @@ final class ServeCommand implements Callable<Integer> {
 
         private static String names(List<String> keys) {
             return keys.isEmpty() ? "none" : String.join(",", keys);
-        }
-    }
-
-    /** Stops the server once, whichever of the signal and the shutdown hook comes first; the other waits for it. */
-    private static final class Stopper {
-        private final LoghostServer server;
-        private final PullSources pulls;
-        private final Housekeeper housekeeper;
-        private final AtomicBoolean started = new AtomicBoolean();
-        private final CountDownLatch done = new CountDownLatch(1);
-        private volatile boolean clean;
-
-        Stopper(LoghostServer server, PullSources pulls, Housekeeper housekeeper) {
-            this.server = server;
-            this.pulls = pulls;
-            this.housekeeper = housekeeper;
-        }
-
-        /** Closes the server (or waits until the first caller has); false if closing failed. */
-        boolean stop() {
-            if (started.compareAndSet(false, true)) {
-                try {
-                    try {
-                        housekeeper.close();
-                        pulls.close(); // stops every pull source before the logs they write are closed
-                    } finally {
-                        server.close();
-                    }
-                    clean = true;
-                    log().info("stopped: all logs synced and closed");
-                } catch (Exception e) {
-                    log().error("shutdown-failed reason=\"{}\"", e.toString());
-                } finally {
-                    done.countDown();
-                }
-            } else {
-                try {
-                    done.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-            return clean;
         }
     }
 

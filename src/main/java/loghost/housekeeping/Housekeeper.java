@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * (so a manual {@code loghost compress} and the server never work at once: whoever comes second skips or is
  * refused), then archives or deletes what retention says. A failure is logged and audited; the next pass retries.
  */
-public final class Housekeeper implements AutoCloseable {
+public final class Housekeeper {
 
     private static final Logger LOG = LoggerFactory.getLogger(Housekeeper.class);
 
@@ -37,6 +38,7 @@ public final class Housekeeper implements AutoCloseable {
     private final Consumer<String> audit;
     private final Compressor compressor;
     private final Retention retention;
+    private volatile boolean stopping;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "loghost-housekeeping");
         t.setDaemon(true);
@@ -93,7 +95,14 @@ public final class Housekeeper implements AutoCloseable {
             return;
         }
         try (lock) {
-            for (String host : hosts) {
+            for (int i = 0; i < hosts.size(); i++) {
+                if (stopping) {
+                    // A stopping server waits for this pass within its stop budget only: the rest is left to the
+                    // next pass, at the next start (every step is crash-safe).
+                    LOG.info("housekeeping-cut-short reason=server-stopping hosts-left={}", hosts.size() - i);
+                    return;
+                }
+                String host = hosts.get(i);
                 Path dir = data.resolve("hosts").resolve(host);
                 if (settings.compress()) {
                     try {
@@ -132,16 +141,17 @@ public final class Housekeeper implements AutoCloseable {
         return names;
     }
 
-    /** Stops after the pass under way, if any (a pass cut short by a crash is finished by the next one). */
-    @Override
-    public void close() {
+    /** Asks the pass under way, if any, to stop after the host it works on; no pass starts after this. */
+    public void stop() {
+        stopping = true;
         thread.shutdown();
-        try {
-            if (!thread.awaitTermination(30, TimeUnit.SECONDS)) {
-                LOG.warn("housekeeping-stop-timeout: a pass still runs; it is crash-safe and resumes at next start");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    }
+
+    /**
+     * Waits at most {@code within} for the pass under way to stop (see {@link #stop()}); false when it still runs.
+     * What a pass leaves undone is crash-safe and done by the next pass, at the next start.
+     */
+    public boolean awaitStopped(Duration within) throws InterruptedException {
+        return thread.awaitTermination(within.toNanos(), TimeUnit.NANOSECONDS);
     }
 }

@@ -2,8 +2,10 @@ package loghost.pull;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import loghost.audit.AuditTrail;
 import loghost.config.Settings;
 import loghost.store.DataDirectory;
@@ -57,18 +59,30 @@ public final class PullSources implements AutoCloseable {
         }
     }
 
-    /** Stops every source, waits for them, and releases the lock. */
-    @Override
-    public void close() throws IOException {
+    /** Asks every source to stop: each closes its connection and ends its wait, if it waits. */
+    public void stop() {
         running.forEach(PullSource::stop);
-        for (Thread t : threads) {
-            try {
-                t.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+    }
+
+    /** Waits at most {@code within}, for all sources together, until they have stopped; the hosts still running. */
+    public List<String> awaitStopped(Duration within) throws InterruptedException {
+        long end = System.nanoTime() + within.toNanos();
+        List<String> left = new ArrayList<>();
+        for (int i = 0; i < threads.size(); i++) {
+            long ms = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+            if (ms > 0) {
+                threads.get(i).join(ms);
+            }
+            if (threads.get(i).isAlive()) {
+                left.add(running.get(i).host());
             }
         }
+        return left;
+    }
+
+    /** Releases the data directory's writer lock: after the logs the sources wrote are closed. */
+    @Override
+    public void close() throws IOException {
         lock.close();
     }
 }

@@ -38,7 +38,7 @@ public final class HostKey {
      * The fingerprint the server last started with, or null on a first start; records {@code fingerprint} as the
      * new one. A difference means the host key was replaced between runs.
      */
-    static String exchangeSeenFingerprint(Path dataDir, String fingerprint) throws IOException {
+    public static String exchangeSeenFingerprint(Path dataDir, String fingerprint) throws IOException {
         Path seen = dataDir.resolve(SEEN_FILE);
         String previous = Files.exists(seen) ? Files.readString(seen, java.nio.charset.StandardCharsets.US_ASCII).strip()
                 : null;
@@ -49,11 +49,11 @@ public final class HostKey {
     }
 
     /** The host key and whether this start generated it. */
-    record Loaded(KeyPair pair, boolean generated) {
+    public record Loaded(KeyPair pair, boolean generated) {
     }
 
     /** Loads the host key from {@code dataDir}, generating and saving one on first start. */
-    static Loaded loadOrCreate(Path dataDir) throws IOException, GeneralSecurityException {
+    public static Loaded loadOrCreate(Path dataDir) throws IOException, GeneralSecurityException {
         Path file = dataDir.resolve(FILE);
         if (Files.exists(file)) {
             Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);

@@ -1,6 +1,6 @@
 package loghost.ssh;
 
-import java.util.concurrent.ExecutorService;
+import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +12,7 @@ import loghost.store.LineBatch;
  * workers that read, split, escape and append (a session's input is handled by one worker at a time, in order),
  * and the fsync threads of {@link GroupCommit}. Sessions wait for input with no thread at all.
  */
-final class SessionWorkers implements AutoCloseable {
+final class SessionWorkers {
 
     /** Fsyncs of different hosts in flight at once: the disk batches them into fewer journal commits. */
     static final int SYNC_THREADS = 8;
@@ -93,21 +93,20 @@ final class SessionWorkers implements AutoCloseable {
     }
 
     /**
-     * Lets the sessions' last steps finish (their records stored and synced), at most {@code seconds} for each
-     * pool, then stops the threads. Called after the SSH server has closed every session.
+     * Lets the sessions' last steps finish (their records stored and synced) for at most {@code within}, both pools
+     * together, then stops the threads; false when a step was still running then. Called after the SSH server has
+     * closed every session.
      */
-    void close(long seconds) throws InterruptedException {
+    boolean close(Duration within) throws InterruptedException {
+        long end = System.nanoTime() + within.toNanos();
         markStopping();
         work.shutdown();
-        work.awaitTermination(seconds, TimeUnit.SECONDS);
+        boolean done = work.awaitTermination(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+        // The sessions' last fsync rounds are queued by their last turns: the sync pool shuts down after those.
         syncs.shutdown();
-        syncs.awaitTermination(seconds, TimeUnit.SECONDS);
+        done &= syncs.awaitTermination(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
         work.shutdownNow();
         syncs.shutdownNow();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        close(30);
+        return done;
     }
 }

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import loghost.config.Settings;
 import loghost.store.DigestAlgorithm;
@@ -83,6 +85,41 @@ class HousekeeperTest {
         store.close();
         assertEquals("verify: OK: 2 hosts, 5 files, 3 records\n", Cli.run(data, "verify").stdout());
         assertEquals(List.of(), audited, "nothing failed");
+    }
+
+    @Test
+    void aStopEndsThePassAfterTheHostUnderWayAndTheNextPassDoesTheRest() throws Exception {
+        Path data = dir.resolve("data");
+        ManualClock clock = new ManualClock("2026-11-22T23:59:58Z");
+        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        append(store, "db01", "db01's last line of the day");
+        append(store, "web01", "web01's last line of the day");
+        clock.set("2026-11-23T00:00:01Z");
+        CountDownLatch inFirstHost = new CountDownLatch(1);
+        CountDownLatch stopAsked = new CountDownLatch(1);
+        // The pass is held inside its first host (db01, in name order) until the server has asked it to stop.
+        StepObserver holdFirst = step -> {
+            if (inFirstHost.getCount() > 0) {
+                inFirstHost.countDown();
+                try {
+                    assertTrue(stopAsked.await(30, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Housekeeper hk = new Housekeeper(data, store, COMPRESS, m -> { }, clock, holdFirst).start();
+        assertTrue(inFirstHost.await(60, TimeUnit.SECONDS), "the first pass never reached db01");
+        hk.stop();
+        stopAsked.countDown();
+        assertTrue(hk.awaitStopped(Duration.ofSeconds(60)), "the pass went on after the stop");
+
+        assertTrue(names(data.resolve("hosts/db01")).contains("2026-11-22.log.gz"), "db01 finished");
+        assertTrue(names(data.resolve("hosts/web01")).contains("2026-11-22.log"), "web01 left for the next pass");
+        new Housekeeper(data, store, COMPRESS, m -> { }, clock, StepObserver.NONE).runOnce();
+        assertTrue(names(data.resolve("hosts/web01")).contains("2026-11-22.log.gz"));
+        store.close();
+        assertEquals("verify: OK: 2 hosts, 4 files, 2 records\n", Cli.run(data, "verify").stdout());
     }
 
     @Test

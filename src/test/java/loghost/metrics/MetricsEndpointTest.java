@@ -28,7 +28,7 @@ import loghost.config.Settings;
 import loghost.config.SettingsLoader;
 import loghost.protocol.Frames;
 import loghost.ssh.HostKey;
-import loghost.ssh.LoghostServer;
+import loghost.serve.Serve;
 import loghost.testing.AckClient;
 import loghost.testing.Cli;
 import loghost.testing.HostRecords;
@@ -46,7 +46,7 @@ class MetricsEndpointTest {
     @TempDir
     Path dir;
 
-    private LoghostServer server;
+    private Serve server;
     private Path knownHosts;
     private final List<Process> processes = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -69,7 +69,7 @@ class MetricsEndpointTest {
         Path data = dir.resolve("data");
         Settings s = SettingsLoader.load(config).withDataDir(data)
                 .withListen(SettingsLoader.parseListen("127.0.0.1:0"));
-        server = LoghostServer.start(s);
+        server = Serve.start(s);
         knownHosts = dir.resolve("known_hosts");
         Files.writeString(knownHosts, "[127.0.0.1]:" + server.address().getPort() + " "
                 + Files.readString(data.resolve(HostKey.FILE + ".pub")).strip() + "\n");

@@ -53,6 +53,16 @@ class SystemdUnitsTest {
     }
 
     @Test
+    void theServerUnitGivesServeMoreTimeToStopThanItsStopBudget() throws Exception {
+        // serve's stop budget is derived from this value: systemd kills whatever still runs after it.
+        Matcher m = Pattern.compile("(?m)^TimeoutStopSec=([0-9]+)$").matcher(Files.readString(UNITS.get(0)));
+        assertTrue(m.find(), "loghost.service sets no TimeoutStopSec");
+        assertEquals(loghost.serve.StopBudget.UNIT_TIMEOUT_STOP.toSeconds(), Long.parseLong(m.group(1)));
+        assertTrue(loghost.serve.StopBudget.TOTAL.plusSeconds(5).compareTo(loghost.serve.StopBudget.UNIT_TIMEOUT_STOP)
+                <= 0, "the stop budget leaves the JVM less than 5 s before systemd's kill");
+    }
+
+    @Test
     void forwarderUnitIsAsHardenedAsTheServerUnitAndBothScoreLow() throws Exception {
         assumeTool("systemd-analyze", "systemd");
         double serve = exposure(UNITS.get(0));

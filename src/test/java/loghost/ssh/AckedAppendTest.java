@@ -634,7 +634,7 @@ class AckedAppendTest {
         cmd.start(null, null);
         cmd.data(null, input, 0, input.length);
         int[] exit = {exited.get(60, TimeUnit.SECONDS)};
-        workers.close();
+        workers.close(java.time.Duration.ofSeconds(30));
 
         assertEquals(70, exit[0]);
         assertEquals("loghost: internal error\n", new String(err.bytes(), StandardCharsets.UTF_8));

@@ -81,13 +81,13 @@ class CryptoPolicyTest {
         Files.writeString(conf, "loghost.ssh.ciphers = [\"aes128-gcm@openssh.com\", \"aes128-cbc\"]\n");
         Settings s = SettingsLoader.load(conf).withDataDir(dir.resolve("d2"))
                 .withListen(SettingsLoader.parseListen("127.0.0.1:0"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoghostServer.start(s));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> loghost.serve.Serve.start(s));
         assertTrue(e.getMessage().startsWith("loghost.ssh.ciphers: \"aes128-cbc\" is not allowed (allowed: "),
                 e.getMessage());
         Files.writeString(conf, "loghost.ssh.kex-algorithms = [\"diffie-hellman-group14-sha1\"]\n");
         Settings s2 = SettingsLoader.load(conf).withDataDir(dir.resolve("d3"))
                 .withListen(SettingsLoader.parseListen("127.0.0.1:0"));
-        e = assertThrows(IllegalArgumentException.class, () -> LoghostServer.start(s2));
+        e = assertThrows(IllegalArgumentException.class, () -> loghost.serve.Serve.start(s2));
         assertTrue(e.getMessage().startsWith("loghost.ssh.kex-algorithms: \"diffie-hellman-group14-sha1\" is not"),
                 e.getMessage());
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,7 +32,7 @@ class SessionWorkersTest {
             assertSame(outer, workers.lendBatch(), "the thread's own batch, lent again, empty");
             assertEquals(0, outer.count());
         } finally {
-            workers.close(30);
+            workers.close(Duration.ofSeconds(30));
         }
     }
 
@@ -57,7 +58,7 @@ class SessionWorkersTest {
 
         Thread closer = new Thread(() -> {
             try {
-                workers.close(30);
+                workers.close(Duration.ofSeconds(30));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

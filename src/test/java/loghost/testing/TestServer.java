@@ -12,7 +12,7 @@ import java.util.Map;
 import loghost.config.Settings;
 import loghost.config.SettingsLoader;
 import loghost.ssh.HostKey;
-import loghost.ssh.LoghostServer;
+import loghost.serve.Serve;
 
 /** A loghost server in this JVM on 127.0.0.1 port 0 with its own data directory, and the real ssh client for it. */
 public final class TestServer implements AutoCloseable {
@@ -20,7 +20,7 @@ public final class TestServer implements AutoCloseable {
     private final Path data;
     private final Path knownHosts;
     private final Path config;
-    private LoghostServer server;
+    private Serve server;
 
     /** Starts a server in {@code dir}/data with the given HOCON settings (may be empty), sealing off unless set. */
     public TestServer(Path dir, String hocon) throws Exception {
@@ -37,7 +37,7 @@ public final class TestServer implements AutoCloseable {
     public void start() throws Exception {
         Settings s = SettingsLoader.load(config).withDataDir(data)
                 .withListen(SettingsLoader.parseListen("127.0.0.1:0"));
-        server = LoghostServer.start(s);
+        server = Serve.start(s);
         String pub = Files.readString(data.resolve(HostKey.FILE + ".pub"), StandardCharsets.US_ASCII).strip();
         Files.writeString(knownHosts, "[127.0.0.1]:" + port() + " " + pub + "\n");
     }
