@@ -58,9 +58,9 @@ public class ArchiveDay {
         try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, next)) {
             store.recoverAll();
             long t0 = System.nanoTime();
-            new Housekeeper(data, store, compress, m -> { }, next, loghost.housekeeping.StepObserver.NONE).runOnce();
+            new Housekeeper(data, store, compress, m -> { }, next, loghost.store.StepObserver.NONE).runOnce();
             long t1 = System.nanoTime();
-            new Housekeeper(data, store, archive, m -> { }, next, loghost.housekeeping.StepObserver.NONE).runOnce();
+            new Housekeeper(data, store, archive, m -> { }, next, loghost.store.StepObserver.NONE).runOnce();
             long t2 = System.nanoTime();
             long stored = 0;
             for (int h = 0; h < hosts; h++) {

@@ -1,4 +1,4 @@
-package loghost.housekeeping;
+package loghost.store;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -212,7 +212,8 @@ public final class Manifest {
         }
     }
 
-    static MessageDigest sha256() {
+    /** A new SHA-256 digest (every JVM has one), as the manifest's sums use. */
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

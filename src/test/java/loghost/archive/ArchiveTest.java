@@ -97,7 +97,7 @@ class ArchiveTest {
     static void pass(Path data, Settings.Housekeeping settings, java.util.function.Consumer<String> audit, Clock clock)
             throws Exception {
         LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
-        new Housekeeper(data, store, settings, audit, clock, loghost.housekeeping.StepObserver.NONE).runOnce();
+        new Housekeeper(data, store, settings, audit, clock, loghost.store.StepObserver.NONE).runOnce();
         store.close();
     }
 

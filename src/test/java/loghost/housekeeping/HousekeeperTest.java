@@ -52,7 +52,7 @@ class HousekeeperTest {
         append(store, "web01", "the last line of the day");
         append(store, "db01", "db01 too");
         List<String> audited = new ArrayList<>();
-        Housekeeper hk = new Housekeeper(data, store, COMPRESS, audited::add, clock, loghost.housekeeping.StepObserver.NONE);
+        Housekeeper hk = new Housekeeper(data, store, COMPRESS, audited::add, clock, loghost.store.StepObserver.NONE);
 
         hk.runOnce(); // before midnight: nothing is closed, nothing compressed
         assertEquals(new TreeSet<>(List.of("2026-11-22.log")), names(data.resolve("hosts/web01")));
@@ -92,7 +92,7 @@ class HousekeeperTest {
         LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         append(store, "web01", "one");
         clock.set("2026-11-23T00:10:00Z");
-        Housekeeper hk = new Housekeeper(data, store, COMPRESS, m -> { }, clock, loghost.housekeeping.StepObserver.NONE);
+        Housekeeper hk = new Housekeeper(data, store, COMPRESS, m -> { }, clock, loghost.store.StepObserver.NONE);
         try (var held = Compressor.lock(data)) {
             hk.runOnce();
             assertEquals(new TreeSet<>(List.of("2026-11-22.log", "2026-11-23.log")), names(data.resolve("hosts/web01")));
@@ -113,7 +113,7 @@ class HousekeeperTest {
         append(store, "web01", "one");
         clock.set("2026-11-23T00:10:00Z");
         new Housekeeper(data, store, new Settings.Housekeeping(false, Duration.ofMinutes(5), Duration.ofDays(30),
-                Duration.ZERO, List.of()), m -> { }, clock, loghost.housekeeping.StepObserver.NONE).runOnce();
+                Duration.ZERO, List.of()), m -> { }, clock, loghost.store.StepObserver.NONE).runOnce();
         assertEquals(new TreeSet<>(List.of("2026-11-22.log", "2026-11-23.log")), names(data.resolve("hosts/web01")));
         store.close();
     }
