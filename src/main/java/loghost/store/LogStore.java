@@ -25,11 +25,6 @@ public final class LogStore implements AutoCloseable {
     private final ConcurrentMap<String, Object> openers = new ConcurrentHashMap<>();
     private boolean closed; // guarded by open
 
-    /** A store rooted at {@code hostsDir}; new chains use {@code algorithm}; the default sync policy. */
-    public LogStore(Path hostsDir, DigestAlgorithm algorithm, Clock clock) throws IOException {
-        this(hostsDir, algorithm, clock, SyncPolicy.DEFAULT);
-    }
-
     /** A store rooted at {@code hostsDir}; new chains use {@code algorithm}; every chain syncs by {@code policy}. */
     public LogStore(Path hostsDir, DigestAlgorithm algorithm, Clock clock, SyncPolicy policy) throws IOException {
         this.syncPolicy = policy;

@@ -18,6 +18,7 @@ import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.Cli;
 import loghost.testing.ManualClock;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,7 +49,7 @@ class HousekeeperTest {
     void aQuietHostsDayIsClosedAfterMidnightAndCompressedWithoutAnotherRecord() throws Exception {
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T23:59:58Z");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         append(store, "web01", "the last line of the day");
         append(store, "db01", "db01 too");
         List<String> audited = new ArrayList<>();
@@ -89,7 +90,7 @@ class HousekeeperTest {
     void aManualCompressHoldingTheLockMakesThePassSkipCompressingButDaysStillClose() throws Exception {
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T12:00:00Z");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         append(store, "web01", "one");
         clock.set("2026-11-23T00:10:00Z");
         Housekeeper hk = new Housekeeper(data, store, COMPRESS, m -> { }, clock, loghost.store.StepObserver.NONE);
@@ -109,7 +110,7 @@ class HousekeeperTest {
     void withCompressOffDaysCloseAndStayPlain() throws Exception {
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T12:00:00Z");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         append(store, "web01", "one");
         clock.set("2026-11-23T00:10:00Z");
         new Housekeeper(data, store, new Settings.Housekeeping(false, Duration.ofMinutes(5), Duration.ofDays(30),

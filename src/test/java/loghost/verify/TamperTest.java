@@ -17,6 +17,7 @@ import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.Run;
 import loghost.testing.Cli;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +37,7 @@ class TamperTest {
         data = dir.resolve("data");
         long t = Instant.parse("2026-11-22T23:59:58Z").toEpochMilli();
         for (int day = 0; day < 2; day++) {
-            LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256,
+            LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256,
                     Clock.fixed(Instant.ofEpochMilli(t + day * 5000L), ZoneOffset.UTC));
             for (String host : List.of("db01", "web01")) {
                 LineBatch b = new LineBatch();
