@@ -50,8 +50,9 @@ public final class LogStore implements AutoCloseable {
         if (log != null) {
             return log;
         }
-        // One opener per host: a recovery scan (a long unfinished day, a slow disk) holds up only its own host's
-        // sessions, which wait here for it; a failed open registers nothing, so the next caller tries again.
+        // One opener per host: a recovery scan (a long day file read for stream positions, a slow disk) holds up only
+        // its own host's sessions, which wait here for it; a failed open registers nothing, so the next caller (one
+        // waiting here included) tries again.
         Object opener = openers.computeIfAbsent(host, h -> new Object());
         synchronized (opener) {
             log = open.get(host);
@@ -73,8 +74,13 @@ public final class LogStore implements AutoCloseable {
                 return log;
             }
         }
-        log.close();
-        throw new StorageException("log of host " + host + " is closed (server shutting down)");
+        StorageException refused = new StorageException("log of host " + host + " is closed (server shutting down)");
+        try {
+            log.close();
+        } catch (StorageException e) {
+            refused.addSuppressed(e);
+        }
+        throw refused;
     }
 
     /**
