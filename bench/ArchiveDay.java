@@ -12,6 +12,7 @@ import loghost.store.DigestAlgorithm;
 import loghost.store.LineBatch;
 import loghost.store.LogStore;
 import loghost.store.RecordType;
+import loghost.store.SyncPolicy;
 
 /**
  * bench/archive helper: a store of HOSTS hosts with LINES syslog-like lines each on 2026-11-22, closed and
@@ -20,6 +21,9 @@ import loghost.store.RecordType;
  * Prints "compress-ms N", "archive-ms N", "plain-bytes N", "stored-bytes N". Usage: ArchiveDay DATA DEST HOSTS LINES.
  */
 public class ArchiveDay {
+    // store.fsync-interval's default (1s), as a configured server syncs; no metrics to tell.
+    private static final SyncPolicy SYNC = new SyncPolicy(Duration.ofSeconds(1), nanos -> { });
+
     public static void main(String[] a) throws Exception {
         Path data = Path.of(a[0]);
         boolean s3 = a[1].startsWith("http://");
@@ -28,7 +32,7 @@ public class ArchiveDay {
         int lines = Integer.parseInt(a[3]);
         long plain = 0;
         try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256,
-                Clock.fixed(Instant.parse("2026-11-22T12:00:00Z"), ZoneOffset.UTC))) {
+                Clock.fixed(Instant.parse("2026-11-22T12:00:00Z"), ZoneOffset.UTC), SYNC)) {
             for (int h = 0; h < hosts; h++) {
                 String host = String.format("web%03d", h);
                 LineBatch b = new LineBatch();
@@ -55,12 +59,12 @@ public class ArchiveDay {
                 Duration.ZERO, List.of(s3 ? new Settings.ArchiveDestination("bench", null, new Settings.S3(
                         a[1].substring(a[1].lastIndexOf('/') + 1), "", a[1].substring(0, a[1].lastIndexOf('/')),
                         "us-east-1", "S3RVER", "S3RVER", 0)) : new Settings.ArchiveDestination("bench", dest)));
-        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, next)) {
+        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, next, SYNC)) {
             store.recoverAll();
             long t0 = System.nanoTime();
-            new Housekeeper(data, store, compress, m -> { }, next, loghost.housekeeping.StepObserver.NONE).runOnce();
+            new Housekeeper(data, store, compress, m -> { }, next, loghost.store.StepObserver.NONE).runOnce();
             long t1 = System.nanoTime();
-            new Housekeeper(data, store, archive, m -> { }, next, loghost.housekeeping.StepObserver.NONE).runOnce();
+            new Housekeeper(data, store, archive, m -> { }, next, loghost.store.StepObserver.NONE).runOnce();
             long t2 = System.nanoTime();
             long stored = 0;
             for (int h = 0; h < hosts; h++) {

@@ -2,12 +2,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.stream.Stream;
 import loghost.seal.Sealer;
 import loghost.store.DigestAlgorithm;
 import loghost.store.LineBatch;
 import loghost.store.LogStore;
 import loghost.store.RecordType;
+import loghost.store.SyncPolicy;
 
 /**
  * What sealing costs a large fleet: HOSTS chains in one store (the real LogStore and Sealer, in this JVM), each
@@ -17,13 +19,16 @@ import loghost.store.RecordType;
  *   java -cp target/classes:target/lib/* bench/SealCost.java DIR HOSTS EPOCHS
  */
 public final class SealCost {
+    // store.fsync-interval's default (1s), as a configured server syncs; no metrics to tell.
+    private static final SyncPolicy SYNC = new SyncPolicy(Duration.ofSeconds(1), nanos -> { });
+
 
     public static void main(String[] a) throws Exception {
         Path data = Path.of(a[0]);
         int hosts = Integer.parseInt(a[1]);
         int epochs = Integer.parseInt(a[2]);
         Sealer.init(data, Clock.systemUTC());
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC(), SYNC);
         Sealer sealer = Sealer.open(data, store, Clock.systemUTC());
         byte[] line = "<30>Nov 24 10:00:00 host app[1]: heartbeat stream=file.0123456789abcdef pending=0"
                 .getBytes(StandardCharsets.US_ASCII);

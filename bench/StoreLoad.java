@@ -1,11 +1,13 @@
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import loghost.store.DigestAlgorithm;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
 import loghost.store.LineSplitter;
 import loghost.store.LogStore;
+import loghost.store.SyncPolicy;
 
 /**
  * The store's ingest path without SSH: HOSTS hosts (h000, h001, ...) each get LINES syslog-like lines through the
@@ -15,6 +17,9 @@ import loghost.store.LogStore;
  *   java -cp target/classes:target/lib/* bench/StoreLoad.java DATA HOSTS LINES
  */
 public final class StoreLoad {
+    // store.fsync-interval's default (1s), as a configured server syncs; no metrics to tell.
+    private static final SyncPolicy SYNC = new SyncPolicy(Duration.ofSeconds(1), nanos -> { });
+
 
     public static void main(String[] a) throws Exception {
         Path data = Path.of(a[0]);
@@ -22,7 +27,7 @@ public final class StoreLoad {
         int lines = Integer.parseInt(a[2]);
         byte[] block = block(lines);
         long t0 = System.nanoTime();
-        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC())) {
+        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC(), SYNC)) {
             for (int h = 0; h < hosts; h++) {
                 HostLog log = store.host(String.format("h%03d", h));
                 LineSplitter splitter = new LineSplitter(64 * 1024);

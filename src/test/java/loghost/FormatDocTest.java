@@ -23,6 +23,7 @@ import loghost.store.LineBatch;
 import loghost.store.LineSplitter;
 import loghost.store.LogStore;
 import loghost.testing.HostRecords;
+import loghost.testing.Stores;
 import loghost.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,7 +121,7 @@ class FormatDocTest {
     @Test
     void theWriterProducesTheExampleByteForByte() throws Exception {
         Clock t1 = Clock.fixed(Instant.parse("2026-11-22T10:15:30.125Z"), ZoneOffset.UTC);
-        LogStore store = new LogStore(dir.resolve("hosts"), DigestAlgorithm.SHA256, new Clock() {
+        LogStore store = Stores.open(dir.resolve("hosts"), DigestAlgorithm.SHA256, new Clock() {
             private int calls;
 
             @Override

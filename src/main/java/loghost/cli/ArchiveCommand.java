@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.zip.GZIPInputStream;
 import java.time.Clock;
-import loghost.archive.Destinations;
+import loghost.archive.ArchiveTargets;
 import loghost.config.Settings;
-import loghost.housekeeping.Manifest;
+import loghost.store.Manifest;
 import loghost.store.HostName;
 import loghost.store.StoreFiles;
 import loghost.verify.ArchiveVerifier;
@@ -81,7 +81,7 @@ final class ArchiveCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             boolean ok = true;
             for (Settings.ArchiveDestination d : destinations(s, dest)) {
-                VerifyReport r = new ArchiveVerifier(Destinations.of(d, Clock.systemUTC()), s.dataDir().resolve("hosts"))
+                VerifyReport r = new ArchiveVerifier(ArchiveTargets.of(d, Clock.systemUTC()), s.dataDir().resolve("hosts"))
                         .verify(host);
                 for (VerifyReport.Finding f : r.findings()) {
                     out.println(f);
@@ -150,7 +150,7 @@ final class ArchiveCommand implements Callable<Integer> {
                 Path scratch = Files.createTempDirectory("loghost-restore");
                 Path target;
                 try {
-                    Path file = Destinations.of(d, Clock.systemUTC()).fetch(host, name, scratch);
+                    Path file = ArchiveTargets.of(d, Clock.systemUTC()).fetch(host, name, scratch);
                     VerifyReport r = new VerifyReport();
                     if (file == null) {
                         err.println("verify: FAIL: " + d.name() + ":hosts/" + host + "/" + name

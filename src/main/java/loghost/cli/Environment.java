@@ -1,7 +1,7 @@
 package loghost.cli;
 
 import java.time.Clock;
-import loghost.housekeeping.StepObserver;
+import loghost.store.StepObserver;
 
 /**
  * What a command takes from outside its arguments and configuration: the clock {@code serve} stamps records with, and

@@ -100,7 +100,7 @@ final class VerifyCommand implements Callable<Integer> {
         }
         if (archives) {
             for (loghost.config.Settings.ArchiveDestination d : options.settings().housekeeping().destinations()) {
-                new loghost.verify.ArchiveVerifier(loghost.archive.Destinations.of(d, java.time.Clock.systemUTC()),
+                new loghost.verify.ArchiveVerifier(loghost.archive.ArchiveTargets.of(d, java.time.Clock.systemUTC()),
                         data.resolve("hosts"))
                         .verifyInto(r, host, false);
             }

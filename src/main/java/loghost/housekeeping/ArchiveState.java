@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import loghost.store.DurableFile;
+import loghost.store.Manifest;
 import loghost.store.StoreFiles;
 
 /**

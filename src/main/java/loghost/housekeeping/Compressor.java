@@ -25,7 +25,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import java.util.zip.GZIPOutputStream;
+import loghost.store.Manifest;
 import loghost.store.OneMemberGzip;
+import loghost.store.StepObserver;
 import loghost.store.StoreFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

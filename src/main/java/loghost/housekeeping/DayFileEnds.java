@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import loghost.store.FileHeader;
+import loghost.store.Manifest;
 import loghost.store.RecordView;
 
 /**

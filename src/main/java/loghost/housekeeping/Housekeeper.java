@@ -19,6 +19,7 @@ import java.util.function.Consumer;
 import loghost.config.Settings;
 import loghost.store.HostName;
 import loghost.store.LogStore;
+import loghost.store.StepObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -12,9 +12,11 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import loghost.archive.Destination;
-import loghost.archive.Destinations;
+import loghost.archive.ArchiveTarget;
+import loghost.archive.ArchiveTargets;
 import loghost.config.Settings;
+import loghost.store.Manifest;
+import loghost.store.StepObserver;
 import loghost.store.StoreFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +35,7 @@ final class Retention {
     private final Consumer<String> audit;
     private final Clock clock;
     private final StepObserver steps;
-    private final List<Destination> destinations = new ArrayList<>();
+    private final List<ArchiveTarget> destinations = new ArrayList<>();
     private final java.util.Map<String, List<String>> failures = new java.util.TreeMap<>();
     private boolean destinationFailed;
 
@@ -43,7 +45,7 @@ final class Retention {
         this.clock = clock;
         this.steps = steps;
         for (Settings.ArchiveDestination d : settings.destinations()) {
-            destinations.add(Destinations.of(d, clock, steps));
+            destinations.add(ArchiveTargets.of(d, clock, steps));
         }
     }
 
@@ -97,7 +99,7 @@ final class Retention {
     // Every destination gets the file (checked) and a mark, then the manifest; only then is the online copy deleted.
     private void archive(String host, Path dir, Path manifest, Path file, Manifest.Entry e) throws IOException {
         List<String> names = new ArrayList<>();
-        for (Destination d : destinations) {
+        for (ArchiveTarget d : destinations) {
             if (!Manifest.read(manifest, host).marked(e.name(), d.name())) {
                 try {
                     d.put(host, file, e);
@@ -111,7 +113,7 @@ final class Retention {
             }
             names.add(d.name());
         }
-        for (Destination d : destinations) {
+        for (ArchiveTarget d : destinations) {
             try {
                 d.putManifest(host, manifest);
             } catch (IOException | RuntimeException x) {
@@ -134,7 +136,7 @@ final class Retention {
             java.util.Map<String, ArchiveState.Dest> before = ArchiveState.read(data);
             java.util.Map<String, ArchiveState.Dest> now = new java.util.TreeMap<>();
             Instant at = clock.instant();
-            for (Destination d : destinations) {
+            for (ArchiveTarget d : destinations) {
                 List<String> f = failures.get(d.name());
                 ArchiveState.Dest was = before.get(d.name());
                 boolean wasFailing = was != null && was.since() != null;

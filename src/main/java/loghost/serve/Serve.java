@@ -12,7 +12,7 @@ import loghost.audit.AuditTrail;
 import loghost.config.Settings;
 import loghost.config.SettingsChanges;
 import loghost.housekeeping.Housekeeper;
-import loghost.housekeeping.StepObserver;
+import loghost.store.StepObserver;
 import loghost.metrics.MetricsEndpoint;
 import loghost.pull.PullSettings;
 import loghost.pull.PullSources;

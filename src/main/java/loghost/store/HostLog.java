@@ -1,80 +1,51 @@
 package loghost.store;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.DigestException;
 import java.time.Clock;
-import java.time.LocalDate;
 import java.util.HexFormat;
-import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One host's chain: assigns sequence numbers, computes digests and appends records to the current day file.
  * All appends to a host go through one instance, under its lock, so records of concurrent sessions never
- * interleave and the chain has one order.
+ * interleave and the chain has one order. The lock is this log's own: no caller takes it (pull and the loghost's
+ * own streams use {@link #appendNext}).
  *
- * <p>Files are written through {@link RandomAccessFile}, not a {@code FileChannel}: MINA cancels a session's
- * thread with an interrupt, and an interrupted channel closes itself, which would take the host's log out of
- * service for every other session.
+ * <p>It only sequences its parts under that lock: the {@link ChainHead} (SEQ and digest), the {@link DayFile}
+ * (create, append, park, roll, cut back), the records of a batch ({@link BatchRecords}), the streams' positions
+ * and admissions. {@link ChainRecovery} builds them when the log is opened; {@link DaySync} forces the day file to
+ * disk outside this log's lock. Lock order: the sync's own lock (one sync at a time), then this log.
  */
 public final class HostLog {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HostLog.class);
     private static final long DAY_MILLIS = 86_400_000L;
-    private static final int OUT_SIZE = 64 * 1024;
-    private static final byte[] NO_META = {'-'};
 
     private final String host;
-    private final Path dir;
-    private final DigestAlgorithm algorithm;
-    private final RecordEncoder encoder;
     private final Clock clock;
-    private final RecordTime time = new RecordTime();
-    private final Object syncLock = new Object();
     private final SyncPolicy policy;
-
-    private long lastSeq;
-    private byte[] lastDigest;
-    private byte[] nextDigest;
-    private long fileDay = Long.MIN_VALUE;
-    private long fileFirstSeq;
-    private int fileVersion = FileHeader.CURRENT_VERSION;
-    private RandomAccessFile file;
-    // The current day file is closed while the host is idle (see syncOnce) and reopened by its next write: with
-    // thousands of connected but quiet hosts, open files would otherwise be one per host.
-    private boolean parked;
-    // The day file whose fsync runs outside this log's lock (syncOnce), or null: a rollover waits for it.
-    private RandomAccessFile syncing;
-    private long fileSize;
-    // Records of one append on their way to the file; null while the host is idle (see syncOnce).
-    private byte[] out;
-    private int outLength;
-    private boolean dirty;
-    // Records appended since the previous sweep: a sweep that finds none parks the day file (see sweep).
-    private boolean appendedSinceSweep;
-    private String broken;
-    private long tornBytes;
-    private boolean closed;
+    private final ChainHead head;
+    private final DayFile file;
+    private final StreamPositions streams;
+    private final StreamAdmissions admissions = new StreamAdmissions();
+    private final long tornBytes;
+    private final DaySync daySync;
+    private final BatchRecords records;
     private boolean unsealed;
-    private StreamPositions streams;
-    // Streams a session was admitted to, with how many sessions hold each: a new stream counts against the
-    // cap from its HELLO on, not from its first record, so that HELLOs racing each other cannot pass it together.
-    private final java.util.Map<String, Integer> admitted = new java.util.HashMap<>();
+    private boolean closed;
 
-    private HostLog(String host, Path dir, DigestAlgorithm algorithm, Clock clock, SyncPolicy policy) {
+    private HostLog(String host, Clock clock, SyncPolicy policy, ChainRecovery.Recovered recovered) {
         this.host = host;
-        this.policy = policy;
-        this.dir = dir;
-        this.algorithm = algorithm;
-        this.encoder = new RecordEncoder(algorithm);
         this.clock = clock;
-        this.nextDigest = new byte[algorithm.length()];
+        this.policy = policy;
+        this.head = recovered.head();
+        this.file = recovered.file();
+        this.streams = recovered.streams();
+        this.tornBytes = recovered.tornBytes();
+        this.unsealed = recovered.unsealed();
+        this.daySync = new DaySync(host, this, file, streams);
+        this.records = new BatchRecords(head, file, streams);
     }
 
     /**
@@ -85,85 +56,9 @@ public final class HostLog {
     static HostLog open(String host, Path dir, Path streamState, DigestAlgorithm preferred, Clock clock,
             SyncPolicy policy) throws StorageException {
         try {
-            StoreFiles.checkPrivateDirectory(dir.getParent(), "hosts directory");
-            StoreFiles.createOrCheckPrivateDirectory(dir, "host directory");
-            StoreFiles.removeUnfinishedDayFiles(dir);
-            List<Path> dayFiles = StoreFiles.dayFiles(dir);
-            for (Path f : dayFiles) {
-                // Recovery reads them all (stream positions): none may lead outside the store.
-                StoreFiles.checkPrivateFile(f, "day file");
-            }
-            StoreFiles.checkPrivateDirectory(streamState.getParent(), "streams directory");
-            if (Files.exists(streamState, LinkOption.NOFOLLOW_LINKS)) {
-                StoreFiles.checkPrivateFile(streamState, "stream state file");
-            }
-            Path newest = StoreFiles.newestDayFile(dir);
-            HostLog log;
-            if (newest == null) {
-                log = new HostLog(host, dir, preferred, clock, policy);
-                log.lastDigest = preferred.genesis(host);
-            } else {
-                log = recover(host, dir, newest, preferred, clock, policy);
-            }
-            // Compressed days too: a stream's last cseq may be only there when streams/HOST is lost.
-            log.streams = StreamPositions.recover(dir, streamState, StoreFiles.storedDayFiles(dir));
-            return log;
+            return new HostLog(host, clock, policy, ChainRecovery.recover(host, dir, streamState, preferred));
         } catch (IOException e) {
             throw new StorageException("cannot open log of host " + host + " in " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static HostLog recover(String host, Path dir, Path file, DigestAlgorithm preferred, Clock clock,
-            SyncPolicy policy) throws IOException, StorageException {
-        RandomAccessFile raf = StoreFiles.openDayFile(file);
-        try {
-            TailReader.Tail tail = TailReader.read(raf);
-            FileHeader header;
-            try {
-                header = FileHeader.parse(tail.header());
-            } catch (IllegalArgumentException e) {
-                throw new StorageException(file + ": bad header: " + e.getMessage() + "; run loghost verify");
-            }
-            if (!header.host().equals(host)) {
-                throw new StorageException(file + ": header names host " + header.host() + "; run loghost verify");
-            }
-            if (header.algorithm() != preferred) {
-                LOG.warn("host={} keeps digest {} (configured {} applies to new hosts only)",
-                        host, header.algorithm().headerName(), preferred.headerName());
-            }
-            HostLog log = new HostLog(host, dir, header.algorithm(), clock, policy);
-            if (tail.tornBytes() > 0) {
-                raf.setLength(tail.completeLength());
-                raf.getFD().sync();
-                LOG.warn("torn-tail host={} file={} truncated={} bytes (an incomplete last line from a crash)",
-                        host, file.getFileName(), tail.tornBytes());
-            }
-            if (tail.lastLine() == null) {
-                log.lastSeq = header.firstSeq() - 1;
-                log.lastDigest = header.prevDigest();
-            } else {
-                RecordView view = new RecordView();
-                byte[] line = tail.lastLine();
-                String problem = view.parse(line, line.length, header.algorithm(), header.version());
-                if (problem != null) {
-                    throw new StorageException(file + ": last record is malformed (" + problem
-                            + "); refusing to continue this chain; run loghost verify");
-                }
-                log.lastSeq = view.seq();
-                log.lastDigest = view.digest();
-                log.unsealed = !view.type().equals(RecordType.SEAL.word());
-            }
-            log.tornBytes = tail.tornBytes();
-            log.file = raf;
-            log.fileSize = tail.completeLength();
-            log.fileDay = header.day().toEpochDay();
-            log.fileFirstSeq = header.firstSeq();
-            log.fileVersion = header.version();
-            raf.seek(log.fileSize);
-            return log;
-        } catch (IOException | StorageException | RuntimeException e) {
-            raf.close();
-            throw e;
         }
     }
 
@@ -202,7 +97,7 @@ public final class HostLog {
     }
 
     // The sync of the every-write policy, through sync() like any other so that two fsyncs of one file never run at
-    // once; after this log's lock is released (sync() takes syncLock before it, never inside it).
+    // once; after this log's lock is released (the sync's own lock is taken before it, never inside it).
     private void syncIfEveryWrite(int records) throws StorageException {
         if (!policy.everyWrite() || records == 0) {
             return;
@@ -227,7 +122,7 @@ public final class HostLog {
         append(batch, millis);
         unsealed = false;
         // The sealer syncs every chain it sealed before it signs the checkpoint (Sealer), under any policy.
-        return new SealPoint(lastSeq, HexFormat.of().formatHex(lastDigest));
+        return new SealPoint(head.seq(), HexFormat.of().formatHex(head.digest()));
     }
 
     /** True when records were written after this chain's last seal record (or it has records and none). */
@@ -237,69 +132,33 @@ public final class HostLog {
 
     private AppendResult append(LineBatch batch, long now) throws StorageException {
         long day = Math.floorDiv(now, DAY_MILLIS);
-        awaitSyncBeforeRollover(day);
-        if (broken != null) {
-            throw new StorageException("log of host " + host + " is out of service: " + broken);
-        }
+        daySync.awaitBeforeRollover(day);
+        file.checkInService();
         if (closed) {
             throw new StorageException("log of host " + host + " is closed (server shutting down)");
         }
         int n = batch.count();
         if (n == 0) {
-            return new AppendResult(lastSeq, 0, lastDigest.clone());
+            return new AppendResult(head.seq(), 0, head.digest());
         }
         try {
-            // A clock that steps back keeps writing to the current day file: the chain never reopens an old one.
-            if (file == null && parked && day <= fileDay) {
-                reopen();
-            }
-            if (file == null || day > fileDay) {
-                startDayFile(day);
-            }
+            file.openFor(day, head);
         } catch (IOException e) {
             throw new StorageException("cannot start day file for host " + host + ": " + e.getMessage(), e);
         }
-        if (out == null) {
-            out = new byte[OUT_SIZE];
-        }
-        long startSeq = lastSeq;
-        byte[] startDigest = lastDigest.clone();
-        long startSize = fileSize;
+        ChainHead.Mark start = head.mark();
+        long startSize = file.size();
         String stream = batch.streamId();
         long startCommitted = stream == null ? 0 : streams.last(stream);
-        boolean assigned = false;
         try {
             // s= is the SEQ of the session's first record: assigned here, and taken back below if this batch
             // writes nothing (all duplicates), so that the next session cannot be given the same number.
-            assigned = batch.perSession() && batch.sessionId() == 0;
+            boolean assigned = batch.perSession() && batch.sessionId() == 0;
             if (assigned) {
-                batch.sessionId(lastSeq + 1);
+                batch.sessionId(head.seq() + 1);
             }
-            byte[] meta = batch.perSession() ? ("s=" + batch.sessionId()).getBytes(StandardCharsets.US_ASCII) : NO_META;
-            byte[] t = time.format(now);
-            byte[] data = batch.data();
-            int written = 0;
-            if (stream == null) {
-                for (int i = 0; i < n; i++) {
-                    writeRecord(t, batch.type(i), meta, -1, data, batch.start(i), batch.end(i));
-                }
-                written = n;
-            } else {
-                // Exactly once: a client sequence number already in the log is never written again, whichever
-                // session of the stream sends it.
-                long committed = streams.last(stream);
-                byte[] prefix = (new String(meta, StandardCharsets.US_ASCII) + ",c=" + stream + ":")
-                        .getBytes(StandardCharsets.US_ASCII);
-                for (int i = 0; i < n; i++) {
-                    long c = batch.clientSeq(i);
-                    if (c <= committed) {
-                        continue;
-                    }
-                    writeRecord(t, batch.type(i), prefix, c, data, batch.start(i), batch.end(i));
-                    written++;
-                }
-            }
-            flushOut();
+            int written = records.write(batch, now);
+            file.endAppend();
             if (assigned && written == 0) {
                 batch.sessionId(0);
             }
@@ -308,117 +167,34 @@ public final class HostLog {
                     streams.committed(stream, batch.clientSeq(i));
                 }
             }
-            dirty = true;
-            appendedSinceSweep = true;
             if (written > 0) {
                 unsealed = true;
             }
-            if (out.length > 4 * OUT_SIZE) {
-                out = new byte[OUT_SIZE];
-            }
-            return new AppendResult(lastSeq, written, lastDigest.clone());
+            return new AppendResult(head.seq(), written, head.digest());
         } catch (Throwable e) {
             // Whatever stopped the batch part way (a write error, or an exhausted JVM between two records), none
             // of it stays: records already written are cut off and the chain, the stream's position and the
             // output buffer are as before, so a retry writes each record once and the next one never follows
             // bytes that are not in the file.
-            outLength = 0;
-            lastSeq = startSeq;
-            lastDigest = startDigest;
+            head.reset(start);
             if (stream != null) {
                 streams.reset(stream, startCommitted);
             }
-            try {
-                file.setLength(startSize);
-                file.seek(startSize);
-                fileSize = startSize;
-            } catch (IOException | RuntimeException cut) {
-                broken = "could not remove a partial write: " + cut.getMessage();
-                e.addSuppressed(cut);
-                LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
-            }
-            if (e instanceof IOException || e instanceof DigestException) {
-                throw new StorageException("write to log of host " + host + " failed: " + e.getMessage(), e);
-            }
-            if (e instanceof RuntimeException unchecked) {
-                throw unchecked;
-            }
-            throw (Error) e; // nothing else can leave the block above
+            file.cutBack(startSize, e);
+            throw writeFailed(e);
         }
     }
 
-    // META is {@code meta}, followed by the decimal {@code clientSeq} when it is not negative (acknowledged mode).
-    private void writeRecord(byte[] t, RecordType type, byte[] meta, long clientSeq, byte[] msg, int msgStart,
-                             int msgEnd) throws IOException, DigestException {
-        int msgLength = msgEnd - msgStart;
-        if (Escaping.mayDifferIn(fileVersion, msg, msgStart, msgLength)) {
-            // A day file keeps the escaping rule of its header's version (an upgrade does not change it mid-day).
-            msg = Escaping.reescape(msg, msgStart, msgLength, fileVersion);
-            msgStart = 0;
-            msgLength = msg.length;
+    // The append's failure as the caller sees it: a write or digest error as a StorageException, anything else
+    // (unchecked, or an Error) as it was.
+    private StorageException writeFailed(Throwable e) {
+        if (e instanceof IOException || e instanceof DigestException) {
+            return new StorageException("write to log of host " + host + " failed: " + e.getMessage(), e);
         }
-        int need = encoder.maxLength(t.length, meta.length, msgLength);
-        if (out.length - outLength < need) {
-            flushOut();
-            if (out.length < need) {
-                out = new byte[need];
-            }
+        if (e instanceof RuntimeException unchecked) {
+            throw unchecked;
         }
-        long seq = lastSeq + 1;
-        outLength = encoder.encode(seq, t, type, meta, clientSeq, msg, msgStart, msgLength, lastDigest, nextDigest, out,
-                outLength);
-        byte[] swap = lastDigest;
-        lastDigest = nextDigest;
-        nextDigest = swap.length == lastDigest.length ? swap : new byte[lastDigest.length];
-        lastSeq = seq;
-    }
-
-    private void flushOut() throws IOException {
-        file.write(out, 0, outLength);
-        fileSize += outLength;
-        outLength = 0;
-    }
-
-    // The old file stays the current one until the new one exists: a failed creation (a full disk at midnight)
-    // leaves this chain exactly as it was, writing on (if the clock steps back) or retrying at the next append.
-    private void startDayFile(long day) throws IOException {
-        if (file != null) {
-            finishDayFile();
-        }
-        // A parked file was synced before it was closed (only a clean file is parked): nothing to finish.
-        LocalDate date = LocalDate.ofEpochDay(day);
-        FileHeader header = new FileHeader(host, date, algorithm, lastSeq + 1, lastDigest);
-        byte[] headerLine = (header.toLine() + "\n").getBytes(StandardCharsets.US_ASCII);
-        Path path = dir.resolve(StoreFiles.dayFileName(date));
-        StoreFiles.createDayFile(path, headerLine);
-        RandomAccessFile created = StoreFiles.openDayFile(path);
-        if (file != null) {
-            closeSynced(file);
-        }
-        file = created;
-        parked = false;
-        fileSize = headerLine.length;
-        file.seek(fileSize);
-        fileDay = day;
-        fileFirstSeq = lastSeq + 1;
-        fileVersion = header.version();
-        LOG.info("day-file host={} file={} seq={}", host, path.getFileName(), lastSeq + 1);
-    }
-
-    /**
-     * The one place a day file ends (docs/FORMAT.md, "Compressed day files and the manifest"), whether a record of a later day or the
-     * housekeeping timer closes it: its records are forced to disk, since the next header names the last one.
-     * No seal record is written here: a day's records are sealed by the epoch they fall in, and an epoch ends at
-     * every midnight (docs/FORMAT.md, "Compressed day files and the manifest").
-     */
-    private void finishDayFile() throws IOException {
-        try {
-            file.getFD().sync();
-        } catch (IOException e) {
-            broken = "fsync failed: " + e.getMessage();
-            LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
-            throw e;
-        }
+        throw (Error) e; // nothing else can leave the append
     }
 
     /**
@@ -428,17 +204,14 @@ public final class HostLog {
      */
     public synchronized boolean closeDayIfOver() throws StorageException {
         long day = Math.floorDiv(clock.millis(), DAY_MILLIS);
-        awaitSyncBeforeRollover(day);
-        if (closed || broken != null || (file == null && !parked) || lastSeq < fileFirstSeq) {
-            return false;
-        }
-        if (day <= fileDay) {
+        daySync.awaitBeforeRollover(day);
+        if (closed || file.broken() != null || !file.holdsRecord(head.seq()) || day <= file.day()) {
             return false;
         }
         try {
             // The day after the closed file's (today, unless the server was down): a record the clock then steps
             // back into this file is of a day no later than the file before it, as verify requires.
-            startDayFile(fileDay + 1);
+            file.start(file.day() + 1, head);
         } catch (IOException e) {
             throw new StorageException("cannot close day file of host " + host + ": " + e.getMessage(), e);
         }
@@ -446,33 +219,11 @@ public final class HostLog {
     }
 
     /**
-     * Waits, before a record of {@code day} or the housekeeping timer would end the current day file, for an fsync
-     * of that file still running outside the lock to finish. Two fsyncs of one file at once would share one
-     * writeback error between them: Linux reports it to one caller only, so the other could report records on
-     * disk that are not, or the rollover could close the file under a failing sync. The caller decides whether
-     * to roll over only after this returns, under the lock, since the wait lets other appends in.
-     */
-    private void awaitSyncBeforeRollover(long day) throws StorageException {
-        while (syncing != null && syncing == file && day > fileDay) {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StorageException("interrupted while the log of host " + host + " was being synced", e);
-            }
-        }
-    }
-
-    /**
      * Forces written records to disk if any were written since the last sync. The fsync runs outside the host's
      * lock, so appends go on meanwhile (group commit); the next sync covers them.
      */
     public void sync() throws StorageException {
-        // One sync at a time: a caller that finds nothing dirty while another's fsync is still running must wait
-        // for it, because that fsync is what covers the caller's records (an ACK may follow this return).
-        synchronized (syncLock) {
-            syncOnce(false);
-        }
+        daySync.sync(false);
     }
 
     /**
@@ -480,114 +231,7 @@ public final class HostLog {
      * appended since the previous sweep, closes the day file (it is reopened by the next write).
      */
     public void sweep() throws StorageException {
-        synchronized (syncLock) {
-            syncOnce(true);
-        }
-    }
-
-    private void syncOnce(boolean sweep) throws StorageException {
-        RandomAccessFile synced;
-        String day;
-        long size;
-        java.util.Map<String, Long> positions;
-        synchronized (this) {
-            if (broken != null) {
-                // Records appended before a failed fsync are not known to be on disk: never report them synced.
-                throw new StorageException("log of host " + host + " is out of service: " + broken);
-            }
-            boolean idle = sweep && !appendedSinceSweep;
-            if (sweep) {
-                appendedSinceSweep = false;
-            }
-            if (!dirty || file == null) {
-                if (idle) {
-                    // Nothing appended since the previous sweep: the host is idle, so its output buffer and its
-                    // open file go, and with thousands of connected hosts that is most of them. (Not on a caller's
-                    // own sync: with every write synced, that would close a busy host's file after each append.)
-                    out = null;
-                    park();
-                }
-                return;
-            }
-            synced = file;
-            syncing = file;
-            dirty = false;
-            day = StoreFiles.dayFileName(LocalDate.ofEpochDay(fileDay));
-            size = fileSize;
-            positions = streams.snapshot();
-        }
-        IOException failed = null;
-        try {
-            synced.getFD().sync();
-        } catch (IOException e) {
-            failed = e;
-        } finally {
-            synchronized (this) {
-                syncing = null;
-                if (failed != null) {
-                    // After a failed fsync the kernel may have dropped the pages: nothing written since is
-                    // trustworthy. (No rollover closed the file meanwhile: it waits for this fsync.)
-                    broken = "fsync failed: " + failed.getMessage();
-                    LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
-                }
-                notifyAll();
-            }
-        }
-        if (failed != null) {
-            throw new StorageException("fsync of host " + host + " failed: " + failed.getMessage(), failed);
-        }
-        try {
-            // Positions as of the synced size only: a later position could name a record that is not durable.
-            streams.save(day, size, positions);
-        } catch (IOException e) {
-            // The log is intact; recovery falls back to scanning it.
-            LOG.warn("stream-state-not-saved host={} reason=\"{}\"", host, e.getMessage());
-        }
-    }
-
-    // Closes the current day file of an idle host; everything in it was synced (the caller checked it is clean).
-    private void park() {
-        if (file == null || closed) {
-            return;
-        }
-        closeSynced(file);
-        file = null;
-        parked = true;
-    }
-
-    // Closes a day file whose records were all synced: a failure loses nothing, and the descriptor is released
-    // either way, so it is only logged.
-    private void closeSynced(RandomAccessFile f) {
-        try {
-            f.close();
-        } catch (IOException e) {
-            LOG.warn("day-file-close-failed host={} reason=\"{}\"", host, e.getMessage());
-        }
-    }
-
-    // Opens the parked day file again for the next write. It must be exactly as it was left: a file that changed
-    // meanwhile is not written to (the log goes out of service, as after any doubt about what is on disk).
-    private void reopen() throws IOException {
-        Path path = dir.resolve(StoreFiles.dayFileName(LocalDate.ofEpochDay(fileDay)));
-        RandomAccessFile raf = StoreFiles.openDayFile(path);
-        long length;
-        try {
-            length = raf.length();
-            if (length == fileSize) {
-                raf.seek(fileSize);
-                file = raf;
-                parked = false;
-                return;
-            }
-        } catch (IOException e) {
-            raf.close();
-            throw e;
-        }
-        raf.close();
-        broken = "day file " + path.getFileName() + " changed while closed: " + length + " bytes, " + fileSize
-                + " written";
-        LOG.error("storage-broken host={} reason=\"{}\"", host, broken);
-        throw new IOException(broken);
+        daySync.sync(true);
     }
 
     /** Syncs and closes the current day file. */
@@ -603,14 +247,10 @@ public final class HostLog {
     }
 
     private synchronized void closeFile() throws StorageException {
-        if (file != null) {
-            try {
-                file.close();
-            } catch (IOException e) {
-                throw new StorageException("close of host " + host + " failed: " + e.getMessage(), e);
-            } finally {
-                file = null;
-            }
+        try {
+            file.close();
+        } catch (IOException e) {
+            throw new StorageException("close of host " + host + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -630,24 +270,12 @@ public final class HostLog {
      * The check and the admission are one step under the host's lock, so concurrent sessions never pass the cap.
      */
     public synchronized boolean admitStream(String stream, int max) {
-        if (!streams.has(stream) && !admitted.containsKey(stream)) {
-            int count = streams.count();
-            for (String s : admitted.keySet()) {
-                if (!streams.has(s)) {
-                    count++;
-                }
-            }
-            if (count >= max) {
-                return false;
-            }
-        }
-        admitted.merge(stream, 1, Integer::sum);
-        return true;
+        return admissions.admit(streams, stream, max);
     }
 
     /** Ends one admission of {@link #admitStream}: a stream left without a record no longer counts. */
     public synchronized void leaveStream(String stream) {
-        admitted.computeIfPresent(stream, (s, n) -> n == 1 ? null : n - 1);
+        admissions.leave(stream);
     }
 
     /** How many streams have records in this log. */
@@ -657,7 +285,7 @@ public final class HostLog {
 
     /** True once a failed write or fsync took this chain out of service (logged then as storage-broken). */
     synchronized boolean outOfService() {
-        return broken != null;
+        return file.broken() != null;
     }
 
     /** The host this chain belongs to. */
@@ -667,12 +295,12 @@ public final class HostLog {
 
     /** The digest algorithm of this chain. */
     public DigestAlgorithm algorithm() {
-        return algorithm;
+        return head.algorithm();
     }
 
     /** Sequence number of the newest record (0 for an empty chain). */
     public synchronized long lastSeq() {
-        return lastSeq;
+        return head.seq();
     }
 
     /** A seal record just written: its SEQ and its chain digest in lowercase hex. */

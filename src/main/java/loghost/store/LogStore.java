@@ -21,11 +21,9 @@ public final class LogStore implements AutoCloseable {
     private final Clock clock;
     private final SyncPolicy syncPolicy;
     private final ConcurrentMap<String, HostLog> open = new ConcurrentHashMap<>();
-
-    /** A store rooted at {@code hostsDir}; new chains use {@code algorithm}; the default sync policy. */
-    public LogStore(Path hostsDir, DigestAlgorithm algorithm, Clock clock) throws IOException {
-        this(hostsDir, algorithm, clock, SyncPolicy.DEFAULT);
-    }
+    // The lock each host's first open is made under, while it is being opened.
+    private final ConcurrentMap<String, Object> openers = new ConcurrentHashMap<>();
+    private boolean closed; // guarded by open
 
     /** A store rooted at {@code hostsDir}; new chains use {@code algorithm}; every chain syncs by {@code policy}. */
     public LogStore(Path hostsDir, DigestAlgorithm algorithm, Clock clock, SyncPolicy policy) throws IOException {
@@ -52,14 +50,37 @@ public final class LogStore implements AutoCloseable {
         if (log != null) {
             return log;
         }
-        synchronized (open) {
+        // One opener per host: a recovery scan (a long day file read for stream positions, a slow disk) holds up only
+        // its own host's sessions, which wait here for it; a failed open registers nothing, so the next caller (one
+        // waiting here included) tries again.
+        Object opener = openers.computeIfAbsent(host, h -> new Object());
+        synchronized (opener) {
             log = open.get(host);
             if (log == null) {
-                log = HostLog.open(host, dir, streamsDir.resolve(host), algorithm, clock, syncPolicy);
-                open.put(host, log);
+                log = register(host, HostLog.open(host, dir, streamsDir.resolve(host), algorithm, clock, syncPolicy));
+                // Later callers find the log in open first; one still waiting on this opener finds it there too.
+                openers.remove(host, opener);
             }
             return log;
         }
+    }
+
+    // Adds an opened log under the registry's lock (held only for the map, never for I/O), so that close() either
+    // sees it or this finds the store closed and closes the log itself: no log opened during a shutdown is lost.
+    private HostLog register(String host, HostLog log) throws StorageException {
+        synchronized (open) {
+            if (!closed) {
+                open.put(host, log);
+                return log;
+            }
+        }
+        StorageException refused = new StorageException("log of host " + host + " is closed (server shutting down)");
+        try {
+            log.close();
+        } catch (StorageException e) {
+            refused.addSuppressed(e);
+        }
+        throw refused;
     }
 
     /**
@@ -144,15 +165,20 @@ public final class LogStore implements AutoCloseable {
     /** Syncs and closes all chains; reports every failure, not just the first. */
     @Override
     public void close() throws StorageException {
+        List<HostLog> logs;
+        synchronized (open) {
+            closed = true;
+            logs = new ArrayList<>(open.values());
+            open.clear();
+        }
         List<StorageException> failures = new ArrayList<>();
-        for (HostLog log : open.values()) {
+        for (HostLog log : logs) {
             try {
                 log.close();
             } catch (StorageException e) {
                 failures.add(e);
             }
         }
-        open.clear();
         if (!failures.isEmpty()) {
             StorageException first = failures.get(0);
             failures.subList(1, failures.size()).forEach(first::addSuppressed);

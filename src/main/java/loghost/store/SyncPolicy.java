@@ -14,9 +14,6 @@ import java.util.function.LongConsumer;
  */
 public record SyncPolicy(Duration interval, LongConsumer writeSynced) {
 
-    /** The default of {@code store.fsync-interval}, for a store that no configuration sets up (tools, tests). */
-    public static final SyncPolicy DEFAULT = new SyncPolicy(Duration.ofSeconds(1), nanos -> { });
-
     private static final Duration MAX_SWEEP = Duration.ofSeconds(1);
 
     /** Checks the interval. */

@@ -9,9 +9,9 @@ import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import loghost.archive.Destination;
-import loghost.housekeeping.Manifest;
+import loghost.archive.ArchiveTarget;
 import loghost.store.HostName;
+import loghost.store.Manifest;
 import loghost.verify.VerifyReport.Kind;
 
 /**
@@ -22,12 +22,12 @@ import loghost.verify.VerifyReport.Kind;
  */
 public final class ArchiveVerifier {
 
-    private final Destination destination;
+    private final ArchiveTarget destination;
     private final String dest;
     private final Path onlineHosts;
 
     /** A verifier of {@code destination}, against the online store's {@code hosts}. */
-    public ArchiveVerifier(Destination destination, Path onlineHosts) {
+    public ArchiveVerifier(ArchiveTarget destination, Path onlineHosts) {
         this.destination = destination;
         this.dest = destination.name();
         this.onlineHosts = onlineHosts;

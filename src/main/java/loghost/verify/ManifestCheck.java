@@ -12,7 +12,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.zip.ZipException;
-import loghost.housekeeping.Manifest;
+import loghost.store.Manifest;
 import loghost.store.OneMemberGzip;
 import loghost.verify.VerifyReport.Kind;
 

@@ -4,7 +4,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import loghost.housekeeping.Manifest;
+import loghost.store.Manifest;
 import loghost.verify.VerifyReport.Kind;
 
 /**

@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import loghost.housekeeping.Manifest;
 import loghost.store.Escaping;
 import loghost.store.HostName;
+import loghost.store.Manifest;
 import loghost.verify.VerifyReport.Kind;
 
 /**

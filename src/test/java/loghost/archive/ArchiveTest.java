@@ -30,6 +30,7 @@ import loghost.testing.Cli;
 import loghost.testing.ManualClock;
 import loghost.testing.Run;
 import loghost.testing.ServerProcess;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,7 +48,7 @@ class ArchiveTest {
     static Path store(Path base) throws Exception {
         Path data = base.resolve("data");
         for (String day : DAYS) {
-            LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256,
+            LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256,
                     Clock.fixed(Instant.parse(day + "T12:00:00Z"), ZoneOffset.UTC));
             for (String host : List.of("db01", "web01")) {
                 LineBatch b = new LineBatch();
@@ -96,8 +97,8 @@ class ArchiveTest {
     /** One housekeeping pass over the store in {@code data}, as serve runs it, on {@code clock}. */
     static void pass(Path data, Settings.Housekeeping settings, java.util.function.Consumer<String> audit, Clock clock)
             throws Exception {
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
-        new Housekeeper(data, store, settings, audit, clock, loghost.housekeeping.StepObserver.NONE).runOnce();
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        new Housekeeper(data, store, settings, audit, clock, loghost.store.StepObserver.NONE).runOnce();
         store.close();
     }
 

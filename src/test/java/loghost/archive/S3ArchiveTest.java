@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import loghost.config.Settings;
-import loghost.housekeeping.Manifest;
+import loghost.store.Manifest;
 import loghost.testing.Cli;
 import loghost.testing.ManualClock;
 import loghost.testing.Run;
@@ -95,7 +95,7 @@ class S3ArchiveTest {
             Path got = dir.resolve("got.gz");
             s3.getObject(b -> b.bucket("logs").key("loghost/hosts/web01/2026-11-22.log.gz"), got);
             assertEquals(e.size(), Files.size(got));
-            assertEquals(e.sha256(), DirectoryDestination.sha256Hex(got));
+            assertEquals(e.sha256(), DirectoryTarget.sha256Hex(got));
             assertEquals(Files.readString(data.resolve("hosts/web01/MANIFEST")), s3.getObjectAsBytes(
                     b -> b.bucket("logs").key("loghost/hosts/web01/MANIFEST")).asUtf8String());
         }

@@ -15,6 +15,7 @@ import loghost.store.HostName;
 import loghost.store.LogStore;
 import loghost.testing.CapturedLog;
 import loghost.testing.HostRecords;
+import loghost.testing.Stores;
 import loghost.testing.Tmpfs;
 import loghost.verify.Verifier;
 import loghost.verify.VerifyReport;
@@ -54,7 +55,7 @@ class AuditTrailDiskFullTest {
     @Test
     void eventsLostToAFullDiskAreCountedInAnAuditDroppedRecordWrittenFirstWhenSpaceReturns() throws Exception {
         Path data = dir.resolve("data");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         try (Tmpfs disk = Tmpfs.mount(data.resolve("hosts").resolve(HostName.AUDIT), "1m");
              CapturedLog log = new CapturedLog()) {
             AuditTrail audit = new AuditTrail(store.host(HostName.AUDIT), 100);

@@ -21,6 +21,7 @@ import loghost.testing.Cli;
 import loghost.testing.KeyGen;
 import loghost.testing.ManualClock;
 import loghost.testing.Run;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +50,7 @@ class StatusCommandTest {
     }
 
     private void log(String host, Clock clock) throws Exception {
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         LineBatch b = new LineBatch();
         byte[] line = "hello".getBytes(StandardCharsets.US_ASCII);
         b.add(RecordType.LOG, line, 0, line.length);
@@ -140,7 +141,7 @@ class StatusCommandTest {
         ManualClock clock = new ManualClock(Instant.ofEpochMilli(now - 3_600_000).toString());
         Sealer.init(sealed, clock);
         String since;
-        try (LogStore store = new LogStore(sealed.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+        try (LogStore store = Stores.open(sealed.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
             store.recoverAll();
             Sealer sealer = Sealer.open(sealed, store, clock);
             append(store, "app01");
@@ -171,7 +172,7 @@ class StatusCommandTest {
         assertTrue(disabled.stdout().startsWith("LOGHOST OK - "), disabled::toString);
 
         // Sealing again (the server back) makes it current.
-        try (LogStore store = new LogStore(sealed.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+        try (LogStore store = Stores.open(sealed.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
             store.recoverAll();
             clock.millis = System.currentTimeMillis();
             String end = SealBlock.time(clock.millis);
@@ -185,7 +186,7 @@ class StatusCommandTest {
         // Found by review: sealing switched off later must not warn for ever; a checkpoint that ends in the future (a
         // clock that jumped ahead) must not read as fresh.
         clock.millis = System.currentTimeMillis() + 3_600_000L;
-        try (LogStore store = new LogStore(sealed.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+        try (LogStore store = Stores.open(sealed.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
             store.recoverAll();
             String ahead = SealBlock.time(clock.millis);
             Sealer.open(sealed, store, clock).closeEpoch();

@@ -22,6 +22,7 @@ import loghost.testing.Cli;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
 import loghost.testing.ServerProcess;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,7 +118,7 @@ class VerifyDataDirectoryTest {
         Path data = dir.resolve("data");
         long t = Instant.parse("2026-11-22T23:59:58Z").toEpochMilli();
         for (int day = 0; day < 2; day++) {
-            LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256,
+            LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256,
                     Clock.fixed(Instant.ofEpochMilli(t + day * 5000L), ZoneOffset.UTC));
             LineBatch b = new LineBatch();
             for (int i = 1; i <= 1000; i++) {

@@ -30,6 +30,7 @@ import loghost.store.RecordType;
 import loghost.testing.Cli;
 import loghost.testing.Run;
 import loghost.testing.ManualClock;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,7 +50,7 @@ class CompressTest {
         Path data = base.resolve("data");
         for (int day = 0; day < DAYS.size(); day++) {
             Instant t = Instant.parse(DAYS.get(day) + "T12:00:00Z");
-            LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.fixed(t, ZoneOffset.UTC));
+            LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.fixed(t, ZoneOffset.UTC));
             for (String host : HOSTS) {
                 LineBatch b = new LineBatch();
                 for (int i = 1; i <= 300; i++) {
@@ -257,7 +258,7 @@ class CompressTest {
         assertEquals(stored, summaryAfter.bytes());
 
         // The store (serve's) opens the host again, recovers from its newest .log and goes on, into a new day.
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256,
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256,
                 Clock.fixed(Instant.parse("2026-11-25T00:00:01Z"), ZoneOffset.UTC));
         LineBatch b = new LineBatch();
         byte[] raw = "after compress".getBytes(StandardCharsets.US_ASCII);
@@ -291,7 +292,7 @@ class CompressTest {
     void compressRunsBesideAnOpenStoreThroughMidnight() throws Exception {
         Path data = store(dir);
         ManualClock clock = new ManualClock("2026-11-24T23:59:59Z");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         appendOne(store, "before compress");                // the server holds 2026-11-24.log open
 
         assertEquals(0, Cli.run(data, "compress").exit());  // closes 22 and 23, leaves the open 24

@@ -18,8 +18,10 @@ import loghost.store.DigestAlgorithm;
 import loghost.store.LineBatch;
 import loghost.store.LogStore;
 import loghost.store.RecordType;
+import loghost.store.StepObserver;
 import loghost.testing.Cli;
 import loghost.testing.ManualClock;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,11 +52,11 @@ class HousekeeperTest {
     void aQuietHostsDayIsClosedAfterMidnightAndCompressedWithoutAnotherRecord() throws Exception {
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T23:59:58Z");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         append(store, "web01", "the last line of the day");
         append(store, "db01", "db01 too");
         List<String> audited = new ArrayList<>();
-        Housekeeper hk = new Housekeeper(data, store, COMPRESS, audited::add, clock, loghost.housekeeping.StepObserver.NONE);
+        Housekeeper hk = new Housekeeper(data, store, COMPRESS, audited::add, clock, loghost.store.StepObserver.NONE);
 
         hk.runOnce(); // before midnight: nothing is closed, nothing compressed
         assertEquals(new TreeSet<>(List.of("2026-11-22.log")), names(data.resolve("hosts/web01")));
@@ -91,7 +93,7 @@ class HousekeeperTest {
     void aStopEndsThePassAfterTheHostUnderWayAndTheNextPassDoesTheRest() throws Exception {
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T23:59:58Z");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         append(store, "db01", "db01's last line of the day");
         append(store, "web01", "web01's last line of the day");
         clock.set("2026-11-23T00:00:01Z");
@@ -126,10 +128,10 @@ class HousekeeperTest {
     void aManualCompressHoldingTheLockMakesThePassSkipCompressingButDaysStillClose() throws Exception {
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T12:00:00Z");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         append(store, "web01", "one");
         clock.set("2026-11-23T00:10:00Z");
-        Housekeeper hk = new Housekeeper(data, store, COMPRESS, m -> { }, clock, loghost.housekeeping.StepObserver.NONE);
+        Housekeeper hk = new Housekeeper(data, store, COMPRESS, m -> { }, clock, loghost.store.StepObserver.NONE);
         try (var held = Compressor.lock(data)) {
             hk.runOnce();
             assertEquals(new TreeSet<>(List.of("2026-11-22.log", "2026-11-23.log")), names(data.resolve("hosts/web01")));
@@ -146,11 +148,11 @@ class HousekeeperTest {
     void withCompressOffDaysCloseAndStayPlain() throws Exception {
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T12:00:00Z");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         append(store, "web01", "one");
         clock.set("2026-11-23T00:10:00Z");
         new Housekeeper(data, store, new Settings.Housekeeping(false, Duration.ofMinutes(5), Duration.ofDays(30),
-                Duration.ZERO, List.of()), m -> { }, clock, loghost.housekeeping.StepObserver.NONE).runOnce();
+                Duration.ZERO, List.of()), m -> { }, clock, loghost.store.StepObserver.NONE).runOnce();
         assertEquals(new TreeSet<>(List.of("2026-11-22.log", "2026-11-23.log")), names(data.resolve("hosts/web01")));
         store.close();
     }

@@ -16,6 +16,7 @@ import loghost.store.DigestAlgorithm;
 import loghost.store.LogStore;
 import loghost.store.StorageException;
 import loghost.testing.HostRecords;
+import loghost.testing.Stores;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
 /** A loghost's store and audit trail as serve holds them, with pull sources on it. */
@@ -29,7 +30,7 @@ final class PullRig implements AutoCloseable {
 
     PullRig(Path data) throws IOException, StorageException {
         this.data = Files.createDirectories(data);
-        this.store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        this.store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         this.audit = new AuditTrail(store.host("_loghost"), 20);
     }
 

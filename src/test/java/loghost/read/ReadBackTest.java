@@ -19,6 +19,7 @@ import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
+import loghost.testing.Stores;
 import loghost.testing.TestServer;
 import loghost.testing.ManualClock;
 import org.junit.jupiter.api.Test;
@@ -118,7 +119,7 @@ class ReadBackTest {
     void catFollowsTheChainAcrossDayFilesAndFiltersByTimeAndType() throws Exception {
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T23:59:58.000Z");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         // One session (one batch object keeps its s=) whose line is split across midnight, and a second session.
         LineBatch session = new LineBatch();
         append(store, session, RecordType.LOG, "day one a");
@@ -147,7 +148,7 @@ class ReadBackTest {
     void grepPrintsTheLinesAPatternFindsAndSaysByItsExitStatusWhetherAnyDid() throws Exception {
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         LineBatch session = new LineBatch();
         append(store, session, RecordType.LOG, "sshd[1]: Accepted publickey for admin");
         append(store, session, RecordType.CONT, "sshd[2]: Failed password for ");
@@ -173,7 +174,7 @@ class ReadBackTest {
     void verifyWhileReadingStopsAtAnEditedRecordAfterPrintingWhatCameBefore() throws Exception {
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         LineBatch session = new LineBatch();
         for (String l : List.of("one", "two", "three", "four")) {
             append(store, session, RecordType.LOG, l);

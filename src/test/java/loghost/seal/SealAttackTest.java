@@ -140,7 +140,7 @@ class SealAttackTest {
         long target = before[0] + 1;
         Rechain.rewriteMessage(hostDir, "web01", target, "nothing happened here");
         // With the key of the epoch open at T, it seals the rewritten chain as well as it can: a new checkpoint.
-        var store = new loghost.store.LogStore(data.resolve("hosts"), loghost.store.DigestAlgorithm.SHA256,
+        var store = loghost.testing.Stores.open(data.resolve("hosts"), loghost.store.DigestAlgorithm.SHA256,
                 java.time.Clock.systemUTC());
         store.recoverAll();
         Sealer sealer = Sealer.open(data, store, java.time.Clock.systemUTC());

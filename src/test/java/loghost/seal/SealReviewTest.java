@@ -12,7 +12,7 @@ import java.security.KeyPairGenerator;
 import java.time.LocalDate;
 import java.util.List;
 import loghost.housekeeping.Compressor;
-import loghost.housekeeping.Manifest;
+import loghost.store.Manifest;
 import loghost.verify.DataDirectoryCheck;
 import loghost.verify.ReceiptCheck;
 import loghost.verify.SealCheck;
@@ -42,7 +42,7 @@ class SealReviewTest {
 
     // Root doing by hand what retention does: compress, mark deleted in the (keyless) MANIFEST, remove.
     private static void forgeRetention(Path host, String... names) throws Exception {
-        new Compressor(new PrintWriter(new java.io.StringWriter(), true), loghost.housekeeping.StepObserver.NONE).compressHost(host, LocalDate.parse("2026-11-23"));
+        new Compressor(new PrintWriter(new java.io.StringWriter(), true), loghost.store.StepObserver.NONE).compressHost(host, LocalDate.parse("2026-11-23"));
         for (String n : names) {
             Manifest.appendMark(host.resolve("MANIFEST"), "web01", n, null);
             Files.delete(host.resolve(n));

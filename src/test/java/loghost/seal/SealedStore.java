@@ -8,6 +8,7 @@ import loghost.store.LineBatch;
 import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.ManualClock;
+import loghost.testing.Stores;
 import loghost.verify.DataDirectoryCheck;
 import loghost.verify.SealCheck;
 import loghost.verify.VerifyReport;
@@ -30,7 +31,7 @@ final class SealedStore implements AutoCloseable {
 
     /** Opens the store and the sealer as a starting server does. */
     void open() throws Exception {
-        store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         store.recoverAll();
         sealer = Sealer.open(data, store, clock);
     }

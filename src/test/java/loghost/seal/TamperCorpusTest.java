@@ -22,6 +22,7 @@ import loghost.store.LineBatch;
 import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.ManualClock;
+import loghost.testing.Stores;
 import loghost.verify.VerifyReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -776,7 +777,7 @@ class TamperCorpusTest {
         if (how.equals("reseal")) {
             // Root holds the open epoch's key: it seals the rewritten chain with a checkpoint of its own.
             ManualClock clock = new ManualClock(until.plusSeconds(30).toString());
-            try (LogStore store = new LogStore(work.resolve("hosts"), loghost.store.DigestAlgorithm.SHA256, clock)) {
+            try (LogStore store = Stores.open(work.resolve("hosts"), loghost.store.DigestAlgorithm.SHA256, clock)) {
                 store.recoverAll();
                 Sealer sealer = Sealer.open(work, store, clock);
                 append(store, host, 1, "added by root");

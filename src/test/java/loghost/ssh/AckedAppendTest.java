@@ -147,7 +147,7 @@ class AckedAppendTest {
     @Test
     void aHostWithTheMostStreamsAllowedIsRefusedANewOneButKeepsItsOld() throws Exception {
         // The streams are written straight into the store first: thousands of sessions would only be slower.
-        loghost.store.LogStore store = new loghost.store.LogStore(dir.resolve("data/hosts"),
+        loghost.store.LogStore store = loghost.testing.Stores.open(dir.resolve("data/hosts"),
                 loghost.store.DigestAlgorithm.SHA256, java.time.Clock.systemUTC());
         byte[] line = "x".getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i < Frames.MAX_STREAMS_PER_HOST; i++) {
@@ -182,7 +182,7 @@ class AckedAppendTest {
     @Test
     void sessionsOpeningNewStreamsAtOnceNeverTakeAHostPastTheCap() throws Exception {
         // One stream below the cap: only one of the new streams may be admitted, whichever HELLO comes first.
-        loghost.store.LogStore store = new loghost.store.LogStore(dir.resolve("data/hosts"),
+        loghost.store.LogStore store = loghost.testing.Stores.open(dir.resolve("data/hosts"),
                 loghost.store.DigestAlgorithm.SHA256, java.time.Clock.systemUTC());
         byte[] line = "x".getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i < Frames.MAX_STREAMS_PER_HOST - 1; i++) {
@@ -240,7 +240,7 @@ class AckedAppendTest {
                 }
             }
         }
-        loghost.store.LogStore after = new loghost.store.LogStore(dir.resolve("data/hosts"),
+        loghost.store.LogStore after = loghost.testing.Stores.open(dir.resolve("data/hosts"),
                 loghost.store.DigestAlgorithm.SHA256, java.time.Clock.systemUTC());
         try {
             assertEquals(Frames.MAX_STREAMS_PER_HOST, after.host("web01").streamCount());
@@ -251,7 +251,7 @@ class AckedAppendTest {
 
     @Test
     void aStreamLeftWithoutARecordNoLongerCountsAgainstTheCap() throws Exception {
-        loghost.store.LogStore store = new loghost.store.LogStore(dir.resolve("data/hosts"),
+        loghost.store.LogStore store = loghost.testing.Stores.open(dir.resolve("data/hosts"),
                 loghost.store.DigestAlgorithm.SHA256, java.time.Clock.systemUTC());
         byte[] line = "x".getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i < Frames.MAX_STREAMS_PER_HOST - 1; i++) {
@@ -581,7 +581,7 @@ class AckedAppendTest {
                 return f;
             }
         };
-        loghost.store.LogStore store = new loghost.store.LogStore(dir.resolve("hosts"),
+        loghost.store.LogStore store = loghost.testing.Stores.open(dir.resolve("hosts"),
                 loghost.store.DigestAlgorithm.SHA256, java.time.Clock.systemUTC());
         loghost.audit.AuditTrail audit = new loghost.audit.AuditTrail(store.host("_loghost"), 20);
         loghost.metrics.ServerMetrics metrics = new loghost.metrics.ServerMetrics(dir.resolve("hosts"),

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import loghost.testing.HostRecords;
+import loghost.testing.Stores;
 import loghost.testing.Tmpfs;
 import loghost.verify.Verifier;
 import loghost.verify.VerifyReport;
@@ -51,7 +52,7 @@ class DayFileCreationTest {
     @Test
     void dayFileCreationOnAFullDiskLeavesNoTmpAndTheNextAppendAfterSpaceReturnsSucceeds() throws Exception {
         ManualClock clock = new ManualClock("2026-11-22T23:59:00.000Z");
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         Path hostDir = dir.resolve("data/hosts/web01");
         try (Tmpfs disk = Tmpfs.mount(hostDir, "1m")) {
             HostLog log = store.host("web01");
@@ -79,7 +80,7 @@ class DayFileCreationTest {
     @Test
     void aSessionThreadInterruptedAtMidnightStillCreatesTheDayFileAndKeepsItsInterrupt() throws Exception {
         ManualClock clock = new ManualClock("2026-11-22T23:59:00.000Z");
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         HostLog log = store.host("web01");
         append(log, "one");
         clock.millis += 120_000;
@@ -100,7 +101,7 @@ class DayFileCreationTest {
     @Test
     void aLeftoverTmpOfTheNewDayIsReplacedNotAnObstacle() throws Exception {
         ManualClock clock = new ManualClock("2026-11-22T23:59:00.000Z");
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         HostLog log = store.host("web01");
         append(log, "one");
         Path hostDir = dir.resolve("data/hosts/web01");
@@ -116,7 +117,7 @@ class DayFileCreationTest {
     @Test
     void aSymbolicLinkWhereTheNewDayFileGoesIsRefusedAndNeverWrittenThrough() throws Exception {
         ManualClock clock = new ManualClock("2026-11-22T23:59:00.000Z");
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         HostLog log = store.host("web01");
         append(log, "one");
         Path hostDir = dir.resolve("data/hosts/web01");
@@ -139,7 +140,7 @@ class DayFileCreationTest {
 
     @Test
     void aSymlinkedNewestDayFileIsRefusedWhenTheLogIsOpened() throws Exception {
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256,
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256,
                 new ManualClock("2026-11-22T10:00:00.000Z"));
         append(store.host("web01"), "one");
         store.close();
@@ -149,7 +150,7 @@ class DayFileCreationTest {
         Files.createSymbolicLink(day, moved);
         long size = Files.size(moved);
 
-        LogStore again = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256,
+        LogStore again = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256,
                 new ManualClock("2026-11-22T11:00:00.000Z"));
         StorageException e = assertThrows(StorageException.class, () -> again.host("web01"));
         assertTrue(e.getMessage().contains("day file " + day + " is a symbolic link"), e::getMessage);

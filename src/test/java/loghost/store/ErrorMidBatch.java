@@ -3,6 +3,7 @@ package loghost.store;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import loghost.testing.Stores;
 
 /**
  * Run in a JVM with a small heap by {@link HostLogErrorTest}: a batch of an acknowledged stream whose second
@@ -16,7 +17,7 @@ public final class ErrorMidBatch {
 
     /** {@code args[0]}: the data directory. */
     public static void main(String[] args) throws Exception {
-        LogStore store = new LogStore(Path.of(args[0]).resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        LogStore store = Stores.open(Path.of(args[0]).resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         HostLog log = store.host("web01");
         LineBatch batch = new LineBatch();
         batch.stream("s1");

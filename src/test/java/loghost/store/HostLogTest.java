@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.List;
 import loghost.testing.HostRecords;
+import loghost.testing.Stores;
 import loghost.verify.Verifier;
 import loghost.verify.VerifyReport;
 import loghost.testing.ManualClock;
@@ -38,12 +39,12 @@ class HostLogTest {
     @Test
     void chainContinuesAcrossRestartAndDays() throws Exception {
         ManualClock clock = new ManualClock("2026-11-22T23:59:59.000Z");
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         append(store.host("web01"), "one", "two");
         store.close();
 
         clock.millis += 2000;
-        store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         append(store.host("web01"), "three");
         store.close();
 
@@ -61,7 +62,7 @@ class HostLogTest {
 
     @Test
     void filesAndDirectoriesArePrivateToTheLoghostUser() throws Exception {
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         append(store.host("web01"), "x");
         store.close();
         Path file = HostRecords.files(dir.resolve("data"), "web01").get(0);
@@ -73,7 +74,7 @@ class HostLogTest {
 
     @Test
     void tornFinalLineIsTruncatedAndTheChainContinues() throws Exception {
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         append(store.host("web01"), "kept-1", "kept-2");
         store.close();
         Path file = HostRecords.files(dir.resolve("data"), "web01").get(0);
@@ -82,7 +83,7 @@ class HostLogTest {
                 StandardOpenOption.APPEND);
         assertEquals(false, verify().ok(), "a torn line must fail verify before repair");
 
-        store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         HostLog log = store.host("web01");
         assertEquals(38, log.tornBytesRepaired());
         assertEquals(goodSize, Files.size(file));
@@ -99,7 +100,7 @@ class HostLogTest {
     @Test
     void clockSteppingBackKeepsWritingTheCurrentDayFile() throws Exception {
         ManualClock clock = new ManualClock("2026-11-23T00:00:01.000Z");
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         append(store.host("web01"), "after midnight");
         clock.millis -= 5000;
         append(store.host("web01"), "clock stepped back");
@@ -111,7 +112,7 @@ class HostLogTest {
     @Test
     void sha512AndMd5ChainsVerify() throws Exception {
         for (DigestAlgorithm alg : List.of(DigestAlgorithm.SHA512, DigestAlgorithm.MD5)) {
-            LogStore store = new LogStore(dir.resolve("data/hosts"), alg, Clock.systemUTC());
+            LogStore store = Stores.open(dir.resolve("data/hosts"), alg, Clock.systemUTC());
             append(store.host("h-" + alg.headerName()), "a", "b");
             store.close();
         }
@@ -124,7 +125,7 @@ class HostLogTest {
 
     @Test
     void refusesHostNamesThatCouldEscapeTheStore() throws Exception {
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         for (String bad : new String[] {"..", "../etc", "a/b", "Web01", "-x", "", ".hidden"}) {
             org.junit.jupiter.api.Assertions.assertThrows(StorageException.class, () -> store.host(bad), bad);
         }
@@ -134,7 +135,7 @@ class HostLogTest {
     @Test
     void dayChangesWhileFsyncsRunOnAnotherThreadLoseNothingAndOpenEachDayOnce() throws Exception {
         ManualClock clock = new ManualClock("2026-11-01T12:00:00.000Z");
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         HostLog log = store.host("web01");
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicReference<Throwable> syncFailed = new java.util.concurrent.atomic
@@ -175,7 +176,7 @@ class HostLogTest {
 
     @Test
     void aBatchOfDuplicatesTakesNoSessionNumberSoTwoSessionsNeverShareOne() throws Exception {
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         HostLog log = store.host("web01");
         byte[] line = "x".getBytes(StandardCharsets.US_ASCII);
         LineBatch first = new LineBatch();
@@ -216,7 +217,7 @@ class HostLogTest {
     @Test
     void anIdleHostsDayFileIsClosedAndReopenedByItsNextRecord() throws Exception {
         ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, clock);
         HostLog log = store.host("web01");
         append(log, "one");
         Path file = HostRecords.files(dir.resolve("data"), "web01").get(0);
@@ -246,7 +247,7 @@ class HostLogTest {
 
     @Test
     void aDayFileChangedWhileClosedIsNotWrittenTo() throws Exception {
-        LogStore store = new LogStore(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        LogStore store = Stores.open(dir.resolve("data/hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         HostLog log = store.host("web01");
         append(log, "one");
         log.sweep();

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import loghost.testing.ManualClock;
@@ -27,7 +28,7 @@ class StreamPositionsTest {
     @Test
     void everyCseqTheServerCanWriteIsFoundAgainWhenThePositionsAreRebuiltFromTheLog() throws Exception {
         Path hosts = dir.resolve("data/hosts");
-        LogStore store = new LogStore(hosts, DigestAlgorithm.SHA256, Clock.systemUTC());
+        LogStore store = Stores.open(hosts, DigestAlgorithm.SHA256, Clock.systemUTC());
         append(store.host("web01"), "a", 999_999_999_999_999_999L, "18 digits");
         append(store.host("web01"), "b", Long.MAX_VALUE, "19 digits: a stream poisoned before the skip bound");
         append(store.host("web01"), "c", 7, "small");
@@ -35,7 +36,7 @@ class StreamPositionsTest {
         store.close();
 
         Files.delete(dir.resolve("data/streams/web01")); // lost: rebuilt by scanning the whole log
-        store = new LogStore(hosts, DigestAlgorithm.SHA256, Clock.systemUTC());
+        store = Stores.open(hosts, DigestAlgorithm.SHA256, Clock.systemUTC());
         HostLog log = store.host("web01");
         assertEquals(999_999_999_999_999_999L, log.streamPosition("a"));
         assertEquals(Long.MAX_VALUE, log.streamPosition("b"));
@@ -47,7 +48,7 @@ class StreamPositionsTest {
     void aStreamWhoseLastRecordIsInACompressedDayIsFoundWhenThePositionsAreRebuilt() throws Exception {
         Path hosts = dir.resolve("data/hosts");
         ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
-        LogStore store = new LogStore(hosts, DigestAlgorithm.SHA256, clock);
+        LogStore store = Stores.open(hosts, DigestAlgorithm.SHA256, clock);
         append(store.host("web01"), "old", 41, "last line of a stream that went quiet");
         clock.millis += 86_400_000L;
         append(store.host("web01"), "new", 3, "the next day");
@@ -57,7 +58,7 @@ class StreamPositionsTest {
         assertEquals(true, Files.exists(hosts.resolve("web01/2026-11-22.log.gz")), r::toString);
 
         Files.delete(dir.resolve("data/streams/web01"));
-        store = new LogStore(hosts, DigestAlgorithm.SHA256, clock);
+        store = Stores.open(hosts, DigestAlgorithm.SHA256, clock);
         // Without the compressed day, "old" would restart at 0 and accept cseq 1..41 a second time.
         assertEquals(41, store.host("web01").streamPosition("old"));
         assertEquals(3, store.host("web01").streamPosition("new"));

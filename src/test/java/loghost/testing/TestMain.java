@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import loghost.cli.Environment;
 import loghost.cli.Main;
-import loghost.housekeeping.StepObserver;
+import loghost.store.StepObserver;
 
 /**
  * {@code loghost} as a test process runs it: {@link Main} in an {@link Environment} taken from two properties that

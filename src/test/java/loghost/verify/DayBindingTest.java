@@ -13,6 +13,7 @@ import loghost.store.RecordType;
 import loghost.testing.Cli;
 import loghost.testing.ManualClock;
 import loghost.testing.Run;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,7 +51,7 @@ class DayBindingTest {
         // kept appending to that day's version 1 file, sealing it, and started a version 2 file the next day.
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
-        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+        try (LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
             store.recoverAll();
             append(store, "written by the old server");
         }
@@ -58,7 +59,7 @@ class DayBindingTest {
         Files.writeString(first, Files.readString(first).replaceFirst("#loghost v2", "#loghost v1"));
         clock.set("2026-11-22T12:00:00.000Z");
         loghost.seal.Sealer.init(data, clock);
-        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+        try (LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
             store.recoverAll();
             loghost.seal.Sealer sealer = loghost.seal.Sealer.open(data, store, clock);
             clock.set("2026-11-22T12:00:30.000Z");
@@ -98,7 +99,7 @@ class DayBindingTest {
     void aRecordWrittenAfterTheClockSteppedBackIntoAHeaderOnlyDayFileStillVerifies() throws Exception {
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T23:59:50.000Z");
-        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+        try (LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
             store.recoverAll();
             append(store, "before midnight");
             // Housekeeping closes the day just after midnight (a header-only file for the 23rd); then NTP steps
@@ -121,12 +122,12 @@ class DayBindingTest {
         // then NTP stepped the clock back into the 21st, and the next record went into the file that pass made.
         Path data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-20T15:00:00.000Z");
-        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+        try (LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
             store.recoverAll();
             append(store, "on the 20th");
         }
         clock.set("2026-11-22T00:00:03.000Z");
-        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+        try (LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
             store.recoverAll();
             assertTrue(store.host("web01").closeDayIfOver());
             clock.set("2026-11-21T23:59:58.000Z");

@@ -16,6 +16,7 @@ import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.Cli;
 import loghost.testing.Run;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +44,7 @@ class FormatVersionTest {
     }
 
     private void append(Instant at, String line) throws Exception {
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.fixed(at, ZoneOffset.UTC));
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.fixed(at, ZoneOffset.UTC));
         LineBatch b = new LineBatch();
         byte[] raw = line.getBytes(StandardCharsets.UTF_8);
         b.add(RecordType.LOG, raw, 0, raw.length);

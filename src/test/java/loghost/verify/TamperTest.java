@@ -17,6 +17,7 @@ import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.Run;
 import loghost.testing.Cli;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +37,7 @@ class TamperTest {
         data = dir.resolve("data");
         long t = Instant.parse("2026-11-22T23:59:58Z").toEpochMilli();
         for (int day = 0; day < 2; day++) {
-            LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256,
+            LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256,
                     Clock.fixed(Instant.ofEpochMilli(t + day * 5000L), ZoneOffset.UTC));
             for (String host : List.of("db01", "web01")) {
                 LineBatch b = new LineBatch();
@@ -109,13 +110,13 @@ class TamperTest {
         byte[] edited = edit.apply(gz);
         Files.write(gz, edited);
         Path manifest = data.resolve("hosts/web01/MANIFEST");
-        loghost.housekeeping.Manifest.Entry e = loghost.housekeeping.Manifest.read(manifest, "web01").entries()
+        loghost.store.Manifest.Entry e = loghost.store.Manifest.read(manifest, "web01").entries()
                 .get(0);
-        loghost.housekeeping.Manifest.Entry relisted = new loghost.housekeeping.Manifest.Entry(e.name(),
+        loghost.store.Manifest.Entry relisted = new loghost.store.Manifest.Entry(e.name(),
                 edited.length, java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                         .digest(edited)), e.firstSeq(), e.lastSeq(), e.end(), 0);
-        Files.writeString(manifest, loghost.housekeeping.Manifest.header("web01") + "\n"
-                + loghost.housekeeping.Manifest.entryLines(relisted, loghost.housekeeping.Manifest.genesis("web01")));
+        Files.writeString(manifest, loghost.store.Manifest.header("web01") + "\n"
+                + loghost.store.Manifest.entryLines(relisted, loghost.store.Manifest.genesis("web01")));
         assertFails("hosts/web01/2026-11-22.log.gz", "not a valid gzip file");
     }
 

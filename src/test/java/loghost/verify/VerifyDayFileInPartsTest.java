@@ -18,6 +18,7 @@ import loghost.testing.Cli;
 import loghost.testing.GrowingFiles;
 import loghost.testing.ManualClock;
 import loghost.testing.Run;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +45,7 @@ class VerifyDayFileInPartsTest {
     void store() throws Exception {
         hosts = dir.resolve("data/hosts");
         ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
-        try (LogStore store = new LogStore(hosts, DigestAlgorithm.SHA256, clock)) {
+        try (LogStore store = Stores.open(hosts, DigestAlgorithm.SHA256, clock)) {
             GrowingFiles.appendNumbered(store, "web", 20_000);
             clock.set("2026-11-23T10:00:00.000Z");
             GrowingFiles.appendNumbered(store, "web", 3_000);
@@ -227,7 +228,7 @@ class VerifyDayFileInPartsTest {
         if (!Files.exists(data)) {
             ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
             sealKey = loghost.seal.Sealer.init(data, clock);
-            try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+            try (LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
                 loghost.seal.Sealer sealer = loghost.seal.Sealer.open(data, store, clock);
                 for (int epoch = 0; epoch < epochs; epoch++) {
                     GrowingFiles.appendNumbered(store, "web", linesPerEpoch);
@@ -320,7 +321,7 @@ class VerifyDayFileInPartsTest {
         // 400,000 records, about 50 MB: three parts of the default 16 MiB when there is more than one core.
         Path data = dir.resolve("large");
         ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
-        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+        try (LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
             GrowingFiles.appendNumbered(store, "big", 400_000);
         }
         Path file = data.resolve("hosts/big/2026-11-22.log");

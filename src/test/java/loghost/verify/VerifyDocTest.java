@@ -23,15 +23,16 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
-import loghost.housekeeping.Manifest;
 import loghost.seal.Sealer;
 import loghost.store.DigestAlgorithm;
 import loghost.store.LineBatch;
 import loghost.store.LogStore;
+import loghost.store.Manifest;
 import loghost.store.RecordType;
 import loghost.testing.Cli;
 import loghost.testing.ManualClock;
 import loghost.testing.Run;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -591,7 +592,7 @@ class VerifyDocTest {
     // Appends n lines to a host's chain with the real store at the given time (records not sealed yet).
     private static Mutation append(String host, String at, int n) {
         return d -> {
-            try (LogStore store = new LogStore(d.resolve("hosts"), DigestAlgorithm.SHA256,
+            try (LogStore store = Stores.open(d.resolve("hosts"), DigestAlgorithm.SHA256,
                     Clock.fixed(Instant.parse(at), ZoneOffset.UTC))) {
                 store.recoverAll();
                 LineBatch b = new LineBatch();
@@ -615,7 +616,7 @@ class VerifyDocTest {
         Path data = base.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T23:58:00.000Z");
         Sealer.init(data, clock);
-        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+        try (LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
             store.recoverAll();
             Sealer sealer = Sealer.open(data, store, clock);
             String[][] epochs = {
@@ -828,7 +829,7 @@ class VerifyDocTest {
         Path data = base.resolve("data");
         long t = Instant.parse("2026-11-22T23:59:58Z").toEpochMilli();
         for (int day = 0; day < 2; day++) {
-            LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256,
+            LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256,
                     Clock.fixed(Instant.ofEpochMilli(t + day * 5000L), ZoneOffset.UTC));
             for (String host : List.of("db01", "web01")) {
                 LineBatch b = new LineBatch();

@@ -19,6 +19,7 @@ import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.HostRecords;
 import loghost.testing.Run;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +33,7 @@ class VerifyHugeLinesTest {
 
     private Path store() throws Exception {
         Path data = dir.resolve("data");
-        LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
+        LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         for (String host : new String[] {"web01", HostName.AUDIT}) {
             LineBatch b = new LineBatch(false);
             byte[] raw = "one line".getBytes(StandardCharsets.US_ASCII);

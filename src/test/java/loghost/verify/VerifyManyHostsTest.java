@@ -14,6 +14,7 @@ import loghost.testing.Cli;
 import loghost.testing.GrowingFiles;
 import loghost.testing.ManualClock;
 import loghost.testing.Run;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +34,7 @@ class VerifyManyHostsTest {
     void store() throws Exception {
         data = dir.resolve("data");
         ManualClock clock = new ManualClock("2026-11-22T10:00:00.000Z");
-        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+        try (LogStore store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
             GrowingFiles.appendNumbered(store, "a-big", 60_000);
             clock.set("2026-11-23T10:00:00.000Z");
             GrowingFiles.appendNumbered(store, "a-big", 20_000);

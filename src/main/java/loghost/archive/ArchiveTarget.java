@@ -3,10 +3,10 @@ package loghost.archive;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import loghost.housekeeping.Manifest;
+import loghost.store.Manifest;
 
 /** An archive destination (docs/FORMAT.md, "Archive and retention"): a directory or an S3 bucket, same layout. */
-public interface Destination {
+public interface ArchiveTarget {
 
     /** The destination's name, as in {@code archive.destinations} and the manifest's marks. */
     String name();

@@ -1,4 +1,4 @@
-package loghost.housekeeping;
+package loghost.store;
 
 /**
  * Told after each crash-safe step of compressing, archiving and retention ({@code tmp-synced}, {@code renamed},

@@ -1,4 +1,4 @@
-package loghost.housekeeping;
+package loghost.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

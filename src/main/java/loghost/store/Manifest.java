@@ -1,4 +1,4 @@
-package loghost.housekeeping;
+package loghost.store;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,11 +54,6 @@ public final class Manifest {
      */
     public record Contents(List<Entry> entries, String problem, long problemLine, boolean torn, long completeLength,
                            byte[] chain, List<Mark> marks) {
-        Contents(List<Entry> entries, String problem, long problemLine, boolean torn, long completeLength,
-                 byte[] chain) {
-            this(entries, problem, problemLine, torn, completeLength, chain, new ArrayList<>());
-        }
-
         /** True when a mark says {@code name} was archived to {@code to} (or, with {@code to} null, deleted). */
         public boolean marked(String name, String to) {
             return marks.stream().anyMatch(m -> m.name().equals(name) && java.util.Objects.equals(m.to(), to));
@@ -107,82 +102,106 @@ public final class Manifest {
      * problem: {@link Contents#torn()} says it was left out.
      */
     public static Contents read(Path file, String host) throws IOException {
-        List<Entry> entries = new ArrayList<>();
-        byte[] prev = genesis(host);
+        Reading r = new Reading(genesis(host));
         try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
             Lines lines = new Lines(in);
             String first = lines.next();
             if (first == null || !lines.terminated) {
-                return new Contents(entries, null, 0, true, 0, prev);
+                return r.contents(null, 0, true);
             }
             if (!first.equals(header(host))) {
-                return new Contents(entries, "malformed manifest header", 1, false, 0, prev);
+                return r.contents("malformed manifest header", 1, false);
             }
-            long complete = lines.offset;
-            String lastName = "";
-            List<Mark> marks = new ArrayList<>();
+            r.complete = lines.offset;
             while (true) {
                 long lineNo = lines.number + 1;
                 String sum = lines.next();
                 if (sum == null) {
-                    return new Contents(entries, null, 0, false, complete, prev, marks);
+                    return r.contents(null, 0, false);
                 }
-                if (sum.startsWith("# archived ") || sum.startsWith("# deleted ")) {
-                    if (!lines.terminated) {
-                        return new Contents(entries, null, 0, true, complete, prev, marks);
-                    }
-                    Matcher k = MARK_LINE.matcher(sum);
-                    if (!k.matches() || k.group(1).equals("archived") != (k.group(4) != null)) {
-                        return new Contents(entries, "malformed manifest mark", lineNo, false, complete, prev, marks);
-                    }
-                    MessageDigest md = sha256();
-                    md.update(prev);
-                    byte[] chain = md.digest(sum.substring(0, k.start(5)).getBytes(StandardCharsets.US_ASCII));
-                    if (!Arrays.equals(chain, HexFormat.of().parseHex(k.group(6)))) {
-                        return new Contents(entries, "manifest chain digest mismatch", lineNo, false, complete, prev,
-                                marks);
-                    }
-                    String name = k.group(2);
-                    Contents so = new Contents(entries, null, 0, false, complete, prev, marks);
-                    if (entries.stream().noneMatch(e -> e.name().equals(name)) || so.marked(name, k.group(4))) {
-                        return new Contents(entries, "manifest mark names no file listed above it, or repeats one",
-                                lineNo, false, complete, prev, marks);
-                    }
-                    marks.add(new Mark(name, k.group(4), lineNo));
-                    prev = chain;
-                    complete = lines.offset;
-                    continue;
+                Contents end = sum.startsWith("# archived ") || sum.startsWith("# deleted ")
+                        ? r.mark(sum, lineNo, lines) : r.entry(sum, lineNo, lines);
+                if (end != null) {
+                    return end;
                 }
-                String meta = lines.terminated ? lines.next() : null;
-                if (meta == null || !lines.terminated) {
-                    // Only the end of the file can be unterminated: an append a crash cut short.
-                    return new Contents(entries, null, 0, true, complete, prev, marks);
-                }
-                Matcher s = SUM_LINE.matcher(sum);
-                Matcher m = meta == null ? null : META_LINE.matcher(meta);
-                if (!s.matches() || m == null || !m.matches() || !m.group(1).equals(s.group(2))) {
-                    return new Contents(entries, "malformed manifest entry", lineNo, false, complete, prev, marks);
-                }
-                long firstSeq = Long.parseLong(m.group(3));
-                long lastSeq = Long.parseLong(m.group(4));
-                if (lastSeq < firstSeq - 1) {
-                    return new Contents(entries, "malformed manifest entry", lineNo, false, complete, prev, marks);
-                }
-                String withoutChain = meta.substring(0, m.start(6));
-                byte[] chain = chain(prev, sum + "\n", withoutChain);
-                if (!Arrays.equals(chain, HexFormat.of().parseHex(m.group(7)))) {
-                    return new Contents(entries, "manifest chain digest mismatch", lineNo, false, complete, prev, marks);
-                }
-                if (s.group(2).compareTo(lastName) <= 0) {
-                    return new Contents(entries, "manifest entries not in name order", lineNo, false, complete, prev,
-                            marks);
-                }
-                lastName = s.group(2);
-                prev = chain;
-                complete = lines.offset;
-                entries.add(new Entry(s.group(2), Long.parseLong(m.group(2)), s.group(1), firstSeq, lastSeq,
-                        m.group(5), lineNo));
             }
+        }
+    }
+
+    // What read has found so far: the complete entries and marks, the chain digest after the last and where the
+    // complete part ends.
+    private static final class Reading {
+        private final List<Entry> entries = new ArrayList<>();
+        private final List<Mark> marks = new ArrayList<>();
+        private byte[] prev;
+        private long complete;
+        private String lastName = "";
+
+        Reading(byte[] genesis) {
+            this.prev = genesis;
+        }
+
+        Contents contents(String problem, long problemLine, boolean torn) {
+            return new Contents(entries, problem, problemLine, torn, complete, prev, marks);
+        }
+
+        // A mark line {@code sum} at {@code lineNo}: null when it is taken, else what read returns.
+        Contents mark(String sum, long lineNo, Lines lines) {
+            if (!lines.terminated) {
+                return contents(null, 0, true);
+            }
+            Matcher k = MARK_LINE.matcher(sum);
+            if (!k.matches() || k.group(1).equals("archived") != (k.group(4) != null)) {
+                return contents("malformed manifest mark", lineNo, false);
+            }
+            MessageDigest md = sha256();
+            md.update(prev);
+            byte[] chain = md.digest(sum.substring(0, k.start(5)).getBytes(StandardCharsets.US_ASCII));
+            if (!Arrays.equals(chain, HexFormat.of().parseHex(k.group(6)))) {
+                return contents("manifest chain digest mismatch", lineNo, false);
+            }
+            String name = k.group(2);
+            if (entries.stream().noneMatch(e -> e.name().equals(name)) || contents(null, 0, false).marked(name,
+                    k.group(4))) {
+                return contents("manifest mark names no file listed above it, or repeats one", lineNo, false);
+            }
+            marks.add(new Mark(name, k.group(4), lineNo));
+            prev = chain;
+            complete = lines.offset;
+            return null;
+        }
+
+        // An entry starting with its sha256sum line {@code sum} at {@code lineNo}: null when it is taken, else what
+        // read returns.
+        Contents entry(String sum, long lineNo, Lines lines) throws IOException {
+            String meta = lines.terminated ? lines.next() : null;
+            if (meta == null || !lines.terminated) {
+                // Only the end of the file can be unterminated: an append a crash cut short.
+                return contents(null, 0, true);
+            }
+            Matcher s = SUM_LINE.matcher(sum);
+            Matcher m = META_LINE.matcher(meta);
+            if (!s.matches() || !m.matches() || !m.group(1).equals(s.group(2))) {
+                return contents("malformed manifest entry", lineNo, false);
+            }
+            long firstSeq = Long.parseLong(m.group(3));
+            long lastSeq = Long.parseLong(m.group(4));
+            if (lastSeq < firstSeq - 1) {
+                return contents("malformed manifest entry", lineNo, false);
+            }
+            byte[] chain = chain(prev, sum + "\n", meta.substring(0, m.start(6)));
+            if (!Arrays.equals(chain, HexFormat.of().parseHex(m.group(7)))) {
+                return contents("manifest chain digest mismatch", lineNo, false);
+            }
+            if (s.group(2).compareTo(lastName) <= 0) {
+                return contents("manifest entries not in name order", lineNo, false);
+            }
+            lastName = s.group(2);
+            prev = chain;
+            complete = lines.offset;
+            entries.add(new Entry(s.group(2), Long.parseLong(m.group(2)), s.group(1), firstSeq, lastSeq,
+                    m.group(5), lineNo));
+            return null;
         }
     }
 
@@ -212,7 +231,8 @@ public final class Manifest {
         }
     }
 
-    static MessageDigest sha256() {
+    /** A new SHA-256 digest (every JVM has one), as the manifest's sums use. */
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

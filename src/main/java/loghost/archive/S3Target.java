@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import loghost.config.Settings;
-import loghost.housekeeping.Manifest;
+import loghost.store.Manifest;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -43,7 +43,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * that nobody, the loghost's root included, can delete or overwrite it before then. Credentials come from the config
  * or the SDK's default chain and are never logged.
  */
-public final class S3Destination implements Destination {
+public final class S3Target implements ArchiveTarget {
 
     private static final int CHUNK = 1 << 16;
 
@@ -53,7 +53,7 @@ public final class S3Destination implements Destination {
     private final Clock clock;
 
     /** The destination {@code name} for the bucket {@code s3}. */
-    public S3Destination(String name, Settings.S3 s3, Clock clock) {
+    public S3Target(String name, Settings.S3 s3, Clock clock) {
         this.name = name;
         this.s3 = s3;
         this.clock = clock;

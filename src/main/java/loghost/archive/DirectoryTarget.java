@@ -14,8 +14,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Set;
-import loghost.housekeeping.Manifest;
-import loghost.housekeeping.StepObserver;
+import loghost.store.Manifest;
+import loghost.store.StepObserver;
 import loghost.store.StoreFiles;
 
 /**
@@ -23,7 +23,7 @@ import loghost.store.StoreFiles;
  * {@code ROOT/hosts/HOST/DAY.log.gz} and a copy of the host's {@code MANIFEST} (docs/FORMAT.md, "Archive").
  * Every file arrives as {@code NAME.tmp}, forced, renamed, the directory forced; then it is read back.
  */
-public final class DirectoryDestination implements Destination {
+public final class DirectoryTarget implements ArchiveTarget {
 
     private static final int CHUNK = 1 << 16;
 
@@ -35,7 +35,7 @@ public final class DirectoryDestination implements Destination {
      * The destination {@code name} rooted at {@code root}, which must exist (a NAS that is not mounted is an error);
      * {@code steps} hears of each copy made.
      */
-    public DirectoryDestination(String name, Path root, StepObserver steps) {
+    public DirectoryTarget(String name, Path root, StepObserver steps) {
         this.name = name;
         this.root = root;
         this.steps = steps;
