@@ -21,15 +21,28 @@ public final class EntryWriter {
     private final OutputStream out;
     private final Mode mode;
     private final boolean escape;
+    private final boolean prefixHost;
 
     /** A writer to {@code out}; with {@code escape}, LINES shows the escaped form instead of raw bytes. */
     public EntryWriter(OutputStream out, Mode mode, boolean escape) {
+        this(out, mode, escape, false);
+    }
+
+    /**
+     * As {@link #EntryWriter(OutputStream, Mode, boolean)}; with {@code prefixHost}, LINES and RECORDS begin each
+     * line with {@code HOST } (several hosts in one stream; JSON names the host always).
+     */
+    public EntryWriter(OutputStream out, Mode mode, boolean escape, boolean prefixHost) {
         this.out = out;
         this.mode = mode;
         this.escape = escape;
+        this.prefixHost = prefixHost;
     }
 
     void write(String host, LineAssembler.Entry e) throws IOException {
+        if (prefixHost && mode != Mode.JSON) {
+            out.write((host + " ").getBytes(StandardCharsets.US_ASCII)); // host names are ASCII, without spaces
+        }
         switch (mode) {
             case LINES -> {
                 out.write(escape ? Escaping.escape(e.bytes()) : e.bytes());

@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import loghost.store.RecordView;
 
 /**
- * Reads a host's log back as lines ({@code loghost cat} and {@code tail}): records decoded and joined, filtered
- * by type and receive time, optionally followed as the server appends.
+ * Reads hosts' logs back as lines ({@code loghost cat}, {@code tail} and {@code grep}): records decoded and joined,
+ * filtered by type, receive time and pattern, several hosts merged in receive-time order, optionally followed as
+ * the server appends.
  */
 public final class HostLines {
 
@@ -36,12 +39,23 @@ public final class HostLines {
         }
     }
 
-    private final Path hostDir;
-    private final String host;
+    private final List<Path> hostDirs;
     private final Filter filter;
     private final EntryWriter writer;
     private boolean verify;
     private long written;
+
+    /** Reads {@code hostDir} (its name is the host) into {@code writer}. */
+    public HostLines(Path hostDir, Filter filter, EntryWriter writer) {
+        this(List.of(hostDir), filter, writer);
+    }
+
+    /** Reads the host directories {@code hostDirs} (each named by its host), merged, into {@code writer}. */
+    public HostLines(List<Path> hostDirs, Filter filter, EntryWriter writer) {
+        this.hostDirs = List.copyOf(hostDirs);
+        this.filter = filter;
+        this.writer = writer;
+    }
 
     /** Checks the chain of every record read (cat/tail/grep --verify); a break ends the reading with an error. */
     public HostLines verifying() {
@@ -54,100 +68,185 @@ public final class HostLines {
         return written;
     }
 
-    private HostReader reader(String firstFile) throws IOException {
-        HostReader r = new HostReader(hostDir, firstFile);
-        if (verify) {
-            r.verifyChain();
-        }
-        return r;
-    }
-
-    /** Reads {@code hostDir} (its name is the host) into {@code writer}. */
-    public HostLines(Path hostDir, Filter filter, EntryWriter writer) {
-        this.hostDir = hostDir;
-        this.host = hostDir.getFileName().toString();
-        this.filter = filter;
-        this.writer = writer;
-    }
-
-    /** Writes every entry from the oldest day file on; with {@code follow}, goes on until interrupted. */
+    /**
+     * Writes every entry from each host's oldest day file on, hosts merged by receive time (ties in the order of
+     * the host list; each host's own entries stay in chain order); with {@code follow}, goes on until interrupted,
+     * writing new entries as they are found.
+     */
     public void cat(boolean follow, Duration poll) throws IOException, InterruptedException {
-        try (HostReader reader = reader(null)) {
-            LineAssembler lines = new LineAssembler();
-            LineAssembler.Sink sink = e -> {
-                if (filter.accepts(e)) {
-                    write(e);
-                }
-                return true;
-            };
-            pump(reader, lines, sink, follow, poll);
+        List<HostCursor> cursors = new ArrayList<>();
+        try {
+            for (Path dir : hostDirs) {
+                cursors.add(new HostCursor(dir, null, verify, filter::accepts));
+            }
+            merge(cursors, follow, poll);
+        } finally {
+            close(cursors);
         }
         writer.flush();
     }
 
-    /** Writes the last {@code n} entries, then with {@code follow} everything appended after them. */
+    /** Counts, per host in the order given, the entries the filter keeps ({@code grep -c}); writes nothing. */
+    public Map<String, Long> count() throws IOException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (Path dir : hostDirs) {
+            long n = 0;
+            try (HostCursor c = new HostCursor(dir, null, verify, filter::accepts)) {
+                while (c.peek(false) != null) {
+                    c.take();
+                    n++;
+                }
+                counts.put(c.host(), n);
+            }
+        }
+        return counts;
+    }
+
+    /**
+     * Writes the last {@code n} entries of the hosts merged by receive time, then with {@code follow} everything
+     * appended after them.
+     */
     public void tail(int n, boolean follow, Duration poll) throws IOException, InterruptedException {
+        List<HostTail> tails = new ArrayList<>();
+        for (Path dir : hostDirs) {
+            tails.add(lastOf(dir, n));
+        }
+        List<ArrayDeque<LineAssembler.Entry>> heads = new ArrayList<>();
+        for (HostTail t : tails) {
+            heads.add(new ArrayDeque<>(t.last()));
+        }
+        ArrayDeque<Integer> order = new ArrayDeque<>(); // which host each of the last n merged entries came from
+        ArrayDeque<LineAssembler.Entry> last = new ArrayDeque<>();
+        while (true) {
+            int min = -1;
+            for (int i = 0; i < heads.size(); i++) {
+                ArrayDeque<LineAssembler.Entry> h = heads.get(i);
+                if (!h.isEmpty() && (min < 0 || earlier(h.peekFirst(), heads.get(min).peekFirst()))) {
+                    min = i;
+                }
+            }
+            if (min < 0) {
+                break;
+            }
+            last.addLast(heads.get(min).removeFirst());
+            order.addLast(min);
+            if (last.size() > n) {
+                last.removeFirst();
+                order.removeFirst();
+            }
+        }
+        while (!last.isEmpty()) {
+            write(tails.get(order.removeFirst()).dir().getFileName().toString(), last.removeFirst());
+        }
+        writer.flush();
+        if (!follow) {
+            return;
+        }
+        List<HostCursor> cursors = new ArrayList<>();
+        try {
+            for (HostTail t : tails) {
+                cursors.add(new HostCursor(t.dir(), t.from(), verify, e -> e.seq() > t.after() && filter.accepts(e)));
+            }
+            merge(cursors, true, poll);
+        } finally {
+            close(cursors);
+        }
+    }
+
+    /** A host's last entries, and where following it resumes: in day file {@code from}, after SEQ {@code after}. */
+    private record HostTail(Path dir, List<LineAssembler.Entry> last, String from, long after) {
+    }
+
+    private HostTail lastOf(Path hostDir, int n) throws IOException {
         List<String> files = HostReader.dayFiles(hostDir);
         ArrayDeque<LineAssembler.Entry> last = new ArrayDeque<>();
+        long seen = 0;
         // Start with the newest day file and step back only while it holds fewer than n entries. Reading begins one
         // file earlier than counting, so that a line split into cont records across the boundary comes out whole.
+        // The newest file is read even for n = 0: following resumes after the last entry there is, not before it.
         int start = files.size();
-        while (start > 0 && last.size() < n) {
+        while (start > 0 && (last.size() < n || start == files.size())) {
             start--;
             last.clear();
             long counted = HostReader.firstSeq(hostDir.resolve(files.get(start)));
-            try (HostReader reader = reader(files.get(Math.max(0, start - 1)))) {
-                LineAssembler lines = new LineAssembler();
-                pump(reader, lines, e -> {
+            try (HostCursor c = new HostCursor(hostDir, files.get(Math.max(0, start - 1)), verify, e -> true)) {
+                for (LineAssembler.Entry e = c.peek(false); e != null; e = c.peek(false)) {
+                    c.take();
+                    seen = Math.max(seen, e.seq());
                     if (e.seq() >= counted && filter.accepts(e)) {
                         last.addLast(e);
                         if (last.size() > n) {
                             last.removeFirst();
                         }
                     }
-                    return true;
-                }, false, poll);
+                }
             }
         }
-        for (LineAssembler.Entry e : last) {
-            write(e);
-        }
-        writer.flush();
-        if (!follow) {
-            return;
-        }
-        long after = last.isEmpty() ? 0 : last.getLast().seq();
-        String from = files.isEmpty() ? null : files.get(files.size() - 1);
-        try (HostReader reader = reader(from)) {
-            LineAssembler lines = new LineAssembler();
-            pump(reader, lines, e -> {
-                if (e.seq() > after && filter.accepts(e)) {
-                    write(e);
-                }
-                return true;
-            }, true, poll);
-        }
+        return new HostTail(hostDir, List.copyOf(last), files.isEmpty() ? null : files.get(files.size() - 1),
+                seen);
     }
 
-    private void write(LineAssembler.Entry e) throws IOException {
-        writer.write(host, e);
-        written++;
-    }
-
-    private void pump(HostReader reader, LineAssembler lines, LineAssembler.Sink sink, boolean follow,
-                      Duration poll) throws IOException, InterruptedException {
+    // Each round writes the earliest entry any host has now. Following, a host with nothing new is not asked again
+    // until every host has run dry and the poll interval has passed: listing its directory per entry of another
+    // host would cost more than the reading.
+    private void merge(List<HostCursor> cursors, boolean follow, Duration poll)
+            throws IOException, InterruptedException {
+        List<HostCursor> live = new ArrayList<>(cursors);
+        List<HostCursor> dry = new ArrayList<>();
         while (true) {
-            RecordView r = reader.next();
-            if (r != null) {
-                lines.accept(r, reader.currentLine(), sink);
+            HostCursor min = null;
+            for (int i = 0; i < live.size(); i++) {
+                HostCursor c = live.get(i);
+                LineAssembler.Entry e = c.peek(follow);
+                if (e == null) {
+                    live.remove(i--);
+                    if (follow) {
+                        dry.add(c);
+                    }
+                } else if (min == null || earlier(e, min.peek(follow))) {
+                    min = c;
+                }
+            }
+            if (min != null) {
+                write(min.host(), min.take());
                 continue;
             }
             if (!follow) {
-                lines.finish(sink);
                 return;
             }
             writer.flush();
             Thread.sleep(poll.toMillis());
+            // Back in the list order given, so that ties keep going to the first host.
+            live.addAll(dry);
+            dry.clear();
+            live.sort(java.util.Comparator.comparingInt(cursors::indexOf));
+        }
+    }
+
+    private static boolean earlier(LineAssembler.Entry a, LineAssembler.Entry b) {
+        return a.time().compareTo(b.time()) < 0;
+    }
+
+    private void write(String host, LineAssembler.Entry e) throws IOException {
+        writer.write(host, e);
+        written++;
+    }
+
+    private static void close(List<HostCursor> cursors) throws IOException {
+        IOException first = null;
+        for (HostCursor c : cursors) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 }
