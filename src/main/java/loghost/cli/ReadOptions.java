@@ -14,6 +14,7 @@ import java.util.Set;
 import loghost.read.EntryWriter;
 import loghost.read.HostLines;
 import loghost.read.HostSelection;
+import loghost.read.SyslogFields;
 import loghost.read.TimeArgument;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,12 +47,19 @@ final class ReadOptions {
             + "(same forms as --since)")
     String until;
 
+    @Option(names = {"-p", "--priority"}, paramLabel = "PRIORITY", description = "only lines whose syslog PRI "
+            + "(<13> at the start, RFC 3164 or 5424) has this severity or a more important one, as journalctl -p: "
+            + "emerg (0), alert, crit, err, warning, notice, info, debug (7), or a range FROM..TO (warning..err); "
+            + "lines without a PRI are not shown")
+    String priority;
+
     @Option(names = "--type", paramLabel = "TYPES", split = ",", description = "record types to show "
             + "(log, mark, gap, audit, cont; or all); default: log, gap, audit")
     Set<String> types;
 
     @Option(names = {"-o", "--output"}, paramLabel = "MODE", defaultValue = "lines",
-            description = "lines (as sent), records (SEQ TIME TYPE META MESSAGE, escaped) or json")
+            description = "lines (as sent), records (SEQ TIME TYPE META MESSAGE, escaped) or json (with journald's "
+                    + "PRIORITY, SYSLOG_FACILITY, SYSLOG_IDENTIFIER, SYSLOG_PID for a line with a PRI)")
     String output;
 
     @Option(names = "--escape", description = "show lines in escaped form even when not writing to a terminal")
@@ -102,7 +110,16 @@ final class ReadOptions {
                 t.add(s);
             }
         }
-        return new HostLines.Filter(t, time("--since", since), time("--until", until));
+        HostLines.Filter f = new HostLines.Filter(t, time("--since", since), time("--until", until));
+        return priority == null ? f : f.withPriorities(priorityMask(priority));
+    }
+
+    private static int priorityMask(String value) {
+        try {
+            return SyslogFields.priorityMask(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--priority: " + e.getMessage());
+        }
     }
 
     private EntryWriter writer(OutputStream out, boolean prefixHost) {

@@ -58,7 +58,7 @@ public final class EntryWriter {
                 String escaped = new String(Escaping.escape(e.bytes()), StandardCharsets.UTF_8);
                 String json = "{\"host\":\"" + host + "\",\"seq\":" + e.seq() + ",\"time\":\"" + e.time()
                         + "\",\"type\":\"" + e.type() + "\",\"meta\":\"" + e.meta() + "\",\"line-ends\":"
-                        + e.endsLine() + ",\"message\":\"" + jsonString(escaped) + "\"}\n";
+                        + e.endsLine() + syslogFields(e) + ",\"message\":\"" + jsonString(escaped) + "\"}\n";
                 out.write(json.getBytes(StandardCharsets.UTF_8));
             }
             default -> throw new IllegalStateException("unknown mode " + mode);
@@ -67,6 +67,23 @@ public final class EntryWriter {
 
     void flush() throws IOException {
         out.flush();
+    }
+
+    // journald's names and string values, as journalctl -o json writes them; only for lines that begin with a PRI.
+    private static String syslogFields(LineAssembler.Entry e) {
+        SyslogFields f = SyslogFields.of(e.bytes());
+        if (f == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(",\"PRIORITY\":\"").append(f.priority())
+                .append("\",\"SYSLOG_FACILITY\":\"").append(f.facility()).append('"');
+        if (f.identifier() != null) {
+            b.append(",\"SYSLOG_IDENTIFIER\":\"").append(jsonString(f.identifier())).append('"');
+        }
+        if (f.pid() != null) {
+            b.append(",\"SYSLOG_PID\":\"").append(jsonString(f.pid())).append('"');
+        }
+        return b.toString();
     }
 
     // The escaped form holds no control characters: only backslash and quote need JSON escapes.

@@ -17,25 +17,42 @@ import java.util.Set;
  */
 public final class HostLines {
 
-    /** Which entries to show. {@code types} empty means all; times compare as the 24-byte TIME text. */
+    /**
+     * Which entries to show. {@code types} empty means all; times compare as the 24-byte TIME text;
+     * {@code priorities} is a mask of syslog severities (0: any; otherwise a line without a PRI is not shown).
+     */
     public record Filter(Set<String> types, String since, String until, java.util.regex.Pattern match,
-                         boolean invert) {
+                         boolean invert, int priorities) {
         /** A filter by type and time only. */
         public Filter(Set<String> types, String since, String until) {
-            this(types, since, until, null, false);
+            this(types, since, until, null, false, 0);
         }
 
         /** The same filter, keeping only entries whose text (decoded as UTF-8) {@code match} finds, or not. */
         public Filter matching(java.util.regex.Pattern pattern, boolean inverted) {
-            return new Filter(types, since, until, pattern, inverted);
+            return new Filter(types, since, until, pattern, inverted, priorities);
+        }
+
+        /** The same filter, keeping only lines whose PRI has a severity in {@code mask} (bit 0: emerg). */
+        public Filter withPriorities(int mask) {
+            return new Filter(types, since, until, match, invert, mask);
         }
 
         boolean accepts(LineAssembler.Entry e) {
             return (types.isEmpty() || types.contains(e.type()))
                     && (since == null || e.time().compareTo(since) >= 0)
                     && (until == null || e.time().compareTo(until) < 0)
+                    && hasPriority(e)
                     && (match == null || match.matcher(new String(e.bytes(),
                             java.nio.charset.StandardCharsets.UTF_8)).find() != invert);
+        }
+
+        private boolean hasPriority(LineAssembler.Entry e) {
+            if (priorities == 0) {
+                return true;
+            }
+            int p = SyslogFields.priorityOf(e.bytes());
+            return p >= 0 && (priorities & 1 << p) != 0;
         }
     }
 

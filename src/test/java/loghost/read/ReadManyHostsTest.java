@@ -198,6 +198,36 @@ class ReadManyHostsTest {
         }
     }
 
+    @Test
+    void priorityFiltersLikeJournalctlAndJsonCarriesTheSyslogFields() throws Exception {
+        at("2026-11-23T10:00:00.000Z", "mail01", "<22>2026-11-23T10:00:00+00:00 mail01 postfix/smtpd[99]: info");
+        at("2026-11-23T10:00:01.000Z", "mail01", "<19>2026-11-23T10:00:01+00:00 mail01 postfix/smtpd[99]: err");
+        at("2026-11-23T10:00:02.000Z", "mail01", "<20>1 2026-11-23T10:00:02Z mail01 dovecot - - - warning");
+        at("2026-11-23T10:00:03.000Z", "mail01", "no PRI at all");
+        store.close();
+
+        Run.Result err = run("cat", "--host", "mail01", "-p", "err");
+        assertEquals(0, err.exit(), err::toString);
+        assertEquals("<19>2026-11-23T10:00:01+00:00 mail01 postfix/smtpd[99]: err\n", err.stdout());
+        Run.Result range = run("cat", "--host", "mail01", "--priority", "warning..err", "-o", "records");
+        assertEquals(2, range.stdout().lines().count(), range::toString);
+        Run.Result info = run("grep", "--host", "mail01", "-c", "-p", "6", "");
+        assertEquals("3\n", info.stdout(), "info and more important: not the line without a PRI; " + info);
+
+        Run.Result json = run("cat", "--host", "mail01", "-o", "json");
+        String[] j = json.stdout().split("\n");
+        assertEquals(4, j.length, json::toString);
+        assertTrue(j[0].contains("\"line-ends\":true,\"PRIORITY\":\"6\",\"SYSLOG_FACILITY\":\"2\","
+                + "\"SYSLOG_IDENTIFIER\":\"postfix/smtpd\",\"SYSLOG_PID\":\"99\",\"message\":"), j[0]);
+        assertTrue(j[2].contains("\"PRIORITY\":\"4\",\"SYSLOG_FACILITY\":\"2\",\"SYSLOG_IDENTIFIER\":\"dovecot\","
+                + "\"message\":"), "RFC 5424, PROCID nil: no SYSLOG_PID; " + j[2]);
+        assertTrue(j[3].contains("\"line-ends\":true,\"message\":\"no PRI at all\"}"), j[3]);
+
+        Run.Result bad = run("grep", "--host", "mail01", "-p", "error", "x");
+        assertEquals(2, bad.exit(), bad::toString);
+        assertTrue(bad.stderr().startsWith("loghost: error: --priority: not a priority: \"error\""), bad::toString);
+    }
+
     private void at(String time, String host, String text) throws Exception {
         clock.set(time);
         LineBatch b = new LineBatch();
