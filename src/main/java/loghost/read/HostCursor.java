@@ -10,7 +10,7 @@ import loghost.store.RecordView;
  * One host's entries pulled one at a time (records decoded, lines rejoined, a filter applied), so that several hosts
  * can be merged in time order.
  */
-final class HostCursor implements AutoCloseable {
+final class HostCursor implements HostLines.EntrySource, AutoCloseable {
 
     private final String host;
     private final HostReader reader;
@@ -44,7 +44,8 @@ final class HostCursor implements AutoCloseable {
      * The next entry there is now, without taking it, or null. Following, null means none yet (a later call sees
      * what arrived); otherwise it means the end, and lines left unfinished there come out first.
      */
-    LineAssembler.Entry peek(boolean follow) throws IOException {
+    @Override
+    public LineAssembler.Entry peek(boolean follow) throws IOException {
         while (ready.isEmpty()) {
             RecordView r = reader.next();
             if (r != null) {
@@ -60,7 +61,8 @@ final class HostCursor implements AutoCloseable {
     }
 
     /** Takes the entry {@link #peek} returned. */
-    LineAssembler.Entry take() {
+    @Override
+    public LineAssembler.Entry take() {
         return ready.removeFirst();
     }
 

@@ -5,9 +5,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
@@ -96,7 +98,7 @@ public final class HostLines {
             for (Path dir : hostDirs) {
                 cursors.add(new HostCursor(dir, null, verify, filter::accepts));
             }
-            merge(cursors, follow, poll);
+            merge(cursors, follow, poll, (source, e) -> write(cursors.get(source).host(), e));
         } finally {
             close(cursors);
         }
@@ -128,32 +130,19 @@ public final class HostLines {
         for (Path dir : hostDirs) {
             tails.add(lastOf(dir, n));
         }
-        List<ArrayDeque<LineAssembler.Entry>> heads = new ArrayList<>();
+        List<Kept> kept = new ArrayList<>();
         for (HostTail t : tails) {
-            heads.add(new ArrayDeque<>(t.last()));
+            kept.add(new Kept(new ArrayDeque<>(t.last())));
         }
-        ArrayDeque<Integer> order = new ArrayDeque<>(); // which host each of the last n merged entries came from
-        ArrayDeque<LineAssembler.Entry> last = new ArrayDeque<>();
-        while (true) {
-            int min = -1;
-            for (int i = 0; i < heads.size(); i++) {
-                ArrayDeque<LineAssembler.Entry> h = heads.get(i);
-                if (!h.isEmpty() && (min < 0 || earlier(h.peekFirst(), heads.get(min).peekFirst()))) {
-                    min = i;
-                }
-            }
-            if (min < 0) {
-                break;
-            }
-            last.addLast(heads.get(min).removeFirst());
-            order.addLast(min);
+        ArrayDeque<Head> last = new ArrayDeque<>();
+        merge(kept, false, poll, (source, e) -> {
+            last.addLast(new Head(e, source));
             if (last.size() > n) {
                 last.removeFirst();
-                order.removeFirst();
             }
-        }
-        while (!last.isEmpty()) {
-            write(tails.get(order.removeFirst()).dir().getFileName().toString(), last.removeFirst());
+        });
+        for (Head h : last) {
+            write(tails.get(h.source()).dir().getFileName().toString(), h.entry());
         }
         writer.flush();
         if (!follow) {
@@ -164,7 +153,7 @@ public final class HostLines {
             for (HostTail t : tails) {
                 cursors.add(new HostCursor(t.dir(), t.from(), verify, e -> e.seq() > t.after() && filter.accepts(e)));
             }
-            merge(cursors, true, poll);
+            merge(cursors, true, poll, (source, e) -> write(cursors.get(source).host(), e));
         } finally {
             close(cursors);
         }
@@ -203,29 +192,66 @@ public final class HostLines {
                 seen);
     }
 
-    // Each round writes the earliest entry any host has now. Following, a host with nothing new is not asked again
-    // until every host has run dry and the poll interval has passed: listing its directory per entry of another
-    // host would cost more than the reading.
-    private void merge(List<HostCursor> cursors, boolean follow, Duration poll)
+    /** Entries in the order of one host's chain, pulled one at a time. */
+    interface EntrySource {
+        /** The next entry there is now, without taking it, or null (following: none yet; else: no more). */
+        LineAssembler.Entry peek(boolean follow) throws IOException;
+
+        /** Takes the entry {@link #peek} returned. */
+        LineAssembler.Entry take();
+    }
+
+    /** The entries tail kept of one host. */
+    private record Kept(ArrayDeque<LineAssembler.Entry> entries) implements EntrySource {
+        @Override
+        public LineAssembler.Entry peek(boolean follow) {
+            return entries.peekFirst();
+        }
+
+        @Override
+        public LineAssembler.Entry take() {
+            return entries.removeFirst();
+        }
+    }
+
+    /** An entry and the index of the source it came from. */
+    private record Head(LineAssembler.Entry entry, int source) {
+    }
+
+    /** Receives the merged entries. */
+    private interface Merged {
+        void accept(int source, LineAssembler.Entry e) throws IOException;
+    }
+
+    // Earliest TIME first; the same TIME in the order of the sources (host-name order).
+    private static final Comparator<Head> EARLIEST = Comparator.comparing((Head h) -> h.entry().time())
+            .thenComparingInt(Head::source);
+
+    // A k-way merge: each source's own order is kept, whatever its clock did. Following, a source with nothing new
+    // is not asked again until every source has run dry and the poll interval has passed: listing its directory
+    // for each entry of another host would cost more than the reading.
+    private void merge(List<? extends EntrySource> sources, boolean follow, Duration poll, Merged out)
             throws IOException, InterruptedException {
-        List<HostCursor> live = new ArrayList<>(cursors);
-        List<HostCursor> dry = new ArrayList<>();
+        PriorityQueue<Head> heads = new PriorityQueue<>(EARLIEST);
+        List<Integer> ask = new ArrayList<>();
+        for (int i = 0; i < sources.size(); i++) {
+            ask.add(i);
+        }
+        List<Integer> dry = new ArrayList<>();
         while (true) {
-            HostCursor min = null;
-            for (int i = 0; i < live.size(); i++) {
-                HostCursor c = live.get(i);
-                LineAssembler.Entry e = c.peek(follow);
-                if (e == null) {
-                    live.remove(i--);
-                    if (follow) {
-                        dry.add(c);
-                    }
-                } else if (min == null || earlier(e, min.peek(follow))) {
-                    min = c;
+            for (int i : ask) {
+                LineAssembler.Entry e = sources.get(i).peek(follow);
+                if (e != null) {
+                    heads.add(new Head(e, i));
+                } else if (follow) {
+                    dry.add(i);
                 }
             }
-            if (min != null) {
-                write(min.host(), min.take());
+            ask.clear();
+            Head h = heads.poll();
+            if (h != null) {
+                out.accept(h.source(), sources.get(h.source()).take());
+                ask.add(h.source());
                 continue;
             }
             if (!follow) {
@@ -233,15 +259,9 @@ public final class HostLines {
             }
             writer.flush();
             Thread.sleep(poll.toMillis());
-            // Back in the list order given, so that ties keep going to the first host.
-            live.addAll(dry);
+            ask.addAll(dry);
             dry.clear();
-            live.sort(java.util.Comparator.comparingInt(cursors::indexOf));
         }
-    }
-
-    private static boolean earlier(LineAssembler.Entry a, LineAssembler.Entry b) {
-        return a.time().compareTo(b.time()) < 0;
     }
 
     private void write(String host, LineAssembler.Entry e) throws IOException {
