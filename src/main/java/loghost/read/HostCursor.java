@@ -19,11 +19,14 @@ final class HostCursor implements HostLines.EntrySource, AutoCloseable {
     private final LineAssembler.Sink sink;
     private boolean finished;
 
-    /** Reads {@code hostDir} from day file {@code firstFile} (null: the oldest), keeping what {@code keep} takes. */
-    HostCursor(Path hostDir, String firstFile, boolean verify, Predicate<LineAssembler.Entry> keep)
+    /**
+     * Reads {@code hostDir} from day file {@code firstFile} (null: the oldest) {@code chunkBytes} at a time, keeping
+     * what {@code keep} takes.
+     */
+    HostCursor(Path hostDir, String firstFile, boolean verify, int chunkBytes, Predicate<LineAssembler.Entry> keep)
             throws IOException {
         this.host = hostDir.getFileName().toString();
-        this.reader = new HostReader(hostDir, firstFile);
+        this.reader = new HostReader(hostDir, firstFile, chunkBytes);
         if (verify) {
             reader.verifyChain();
         }
