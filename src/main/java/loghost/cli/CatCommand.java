@@ -11,9 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code loghost cat}: a host's log as the host sent it, every day file in order. */
-@Command(name = "cat", mixinStandardHelpOptions = true, description = "Print a host's log as the host sent it: "
-        + "escapes decoded, long lines rejoined, day files in order; -f follows new records.")
+/** {@code loghost cat}: hosts' logs as the hosts sent them, every day file in order, several hosts merged by time. */
+@Command(name = "cat", mixinStandardHelpOptions = true, description = "Print hosts' logs as the hosts sent them: "
+        + "escapes decoded, long lines rejoined, day files in order; several hosts merged in receive-time order, each "
+        + "line prefixed by its host; -f follows new records.")
 final class CatCommand implements Callable<Integer> {
 
     @Mixin

@@ -94,23 +94,25 @@ public final class Main implements Callable<Integer> {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            // Expected failures become one line; anything else is a bug and keeps its stack trace.
+            // Expected failures become one line; anything else is a bug and keeps its stack trace. The status is 1
+            // unless the command says otherwise (grep: 2, as GNU grep, since its 1 means "no match").
+            int status = cmd.getCommandSpec().exitCodeOnExecutionException();
             if (e instanceof NoSuchFileException) {
                 err.println("loghost: error: no such file: " + ((NoSuchFileException) e).getFile());
                 err.flush();
-                return ERROR;
+                return status;
             }
             if (e instanceof AccessDeniedException) {
                 err.println("loghost: error: permission denied: " + ((AccessDeniedException) e).getFile());
                 err.flush();
-                return ERROR;
+                return status;
             }
             if (e instanceof SettingsLoader.ConfigError || e instanceof IOException
                     || e instanceof IllegalArgumentException || e instanceof StorageException
                     || e instanceof java.security.GeneralSecurityException) {
                 err.println("loghost: error: " + e.getMessage());
                 err.flush();
-                return ERROR;
+                return status;
             }
             throw e;
         });

@@ -3,22 +3,23 @@ package loghost.cli;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import loghost.read.EntryWriter;
 import loghost.read.HostLines;
-import loghost.store.HostName;
+import loghost.read.HostSelection;
+import loghost.read.SyslogFields;
+import loghost.read.TimeArgument;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** What {@code loghost cat} and {@code tail} share: which host, which records, how to print them. */
+/** What {@code loghost cat}, {@code tail} and {@code grep} share: which hosts, which records, how to print them. */
 final class ReadOptions {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
@@ -28,23 +29,37 @@ final class ReadOptions {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--host", required = true, paramLabel = "HOST",
-            description = "the host whose log to read (_loghost: the audit trail)")
-    String host;
+    @Option(names = "--host", paramLabel = "HOST", description = "a host whose log to read (_loghost: the audit "
+            + "trail), or a shell pattern (web*, db0?, [ab]*) matched against the hosts stored; repeatable. Without "
+            + "--host: every host. Unless exactly one plain name is given, hosts are merged in receive-time order and "
+            + "each line (lines, records) begins with its host and a space")
+    List<String> hosts;
 
-    @Option(names = "--since", paramLabel = "TIME", description = "only lines received at or after TIME "
-            + "(2026-11-24T10:00:00Z, or a day: 2026-11-24)")
+    @Option(names = {"-S", "--since"}, paramLabel = "TIME", description = "only lines received at or after TIME, "
+            + "in journalctl's forms (systemd.time(7)): 2026-11-24, \"2026-11-24 10:00[:00]\", "
+            + "2026-11-24T10:00:00.5Z, 23:57 (today), now, today, yesterday, tomorrow, -10m, +1h, \"10 min ago\", "
+            + "@EPOCH; spans in us, ms, s, min/m, h, d, w, M (months), y. Times without a zone are UTC, not local "
+            + "time as in journalctl (TZ is not read): loghost stores and prints UTC and day files are UTC days; "
+            + "add Z, UTC, +01:00 or a zone like Europe/Berlin to say otherwise")
     String since;
 
-    @Option(names = "--until", paramLabel = "TIME", description = "only lines received before TIME")
+    @Option(names = {"-U", "--until"}, paramLabel = "TIME", description = "only lines received before TIME "
+            + "(same forms as --since)")
     String until;
+
+    @Option(names = {"-p", "--priority"}, paramLabel = "PRIORITY", description = "only lines whose syslog PRI "
+            + "(<13> at the start, RFC 3164 or 5424) has this severity or a more important one, as journalctl -p: "
+            + "emerg (0), alert, crit, err, warning, notice, info, debug (7), or a range FROM..TO (warning..err); "
+            + "lines without a PRI are not shown")
+    String priority;
 
     @Option(names = "--type", paramLabel = "TYPES", split = ",", description = "record types to show "
             + "(log, mark, gap, audit, cont; or all); default: log, gap, audit")
     Set<String> types;
 
     @Option(names = {"-o", "--output"}, paramLabel = "MODE", defaultValue = "lines",
-            description = "lines (as sent), records (SEQ TIME TYPE META MESSAGE, escaped) or json")
+            description = "lines (as sent), records (SEQ TIME TYPE META MESSAGE, escaped) or json (with journald's "
+                    + "PRIORITY, SYSLOG_FACILITY, SYSLOG_IDENTIFIER, SYSLOG_PID for a line with a PRI)")
     String output;
 
     @Option(names = "--escape", description = "show lines in escaped form even when not writing to a terminal")
@@ -54,28 +69,34 @@ final class ReadOptions {
     boolean raw;
 
     @Option(names = "--verify", description = "check each record's SEQ and digest against the chain while reading "
-            + "(from the host's genesis, or from the first day file read); a break stops with an error, exit 1")
+            + "(from the host's genesis, or from the first day file read); a break stops with an error, exit 1 "
+            + "(grep: 2)")
     boolean verify;
 
-    /** The reader for these options. */
-    HostLines lines(java.io.OutputStream out) throws IOException {
-        HostLines l = new HostLines(hostDir(), filter(), writer(out));
+    private HostSelection selected;
+
+    /** The reader for these options, with {@code filter} (the options' own, or grep's narrower one). */
+    HostLines lines(OutputStream out, HostLines.Filter filter) throws IOException {
+        HostSelection chosen = hosts();
+        HostLines l = new HostLines(chosen.dirs(), filter, writer(out, chosen.several()));
         return verify ? l.verifying() : l;
     }
 
-    /** The host's directory; the name is checked before it becomes a path. */
-    Path hostDir() throws IOException {
-        if (!HostName.isStorable(host)) {
-            throw new IllegalArgumentException("not a host name: \"" + host.replaceAll("[^ -~]", "?") + "\"; names "
-                    + "match " + HostName.rule());
-        }
-        Path dir = data.settings().dataDir().resolve("hosts").resolve(host);
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("no log for host " + host + " in " + dir.getParent());
-        }
-        return dir;
+    /** The reader for these options. */
+    HostLines lines(OutputStream out) throws IOException {
+        return lines(out, filter());
     }
 
+    /** The hosts --host names; names are checked, and patterns matched against host directories, never paths. */
+    HostSelection hosts() throws IOException {
+        if (selected != null) {
+            return selected;
+        }
+        selected = HostSelection.of(data.existingDataDir().resolve("hosts"), hosts);
+        return selected;
+    }
+
+    /** The filter --type, --since and --until give. */
     HostLines.Filter filter() {
         Set<String> t = new LinkedHashSet<>();
         if (types == null) {
@@ -89,10 +110,19 @@ final class ReadOptions {
                 t.add(s);
             }
         }
-        return new HostLines.Filter(t, time("--since", since), time("--until", until));
+        HostLines.Filter f = new HostLines.Filter(t, time("--since", since), time("--until", until));
+        return priority == null ? f : f.withPriorities(priorityMask(priority));
     }
 
-    EntryWriter writer(OutputStream out) throws IOException {
+    private static int priorityMask(String value) {
+        try {
+            return SyslogFields.priorityMask(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--priority: " + e.getMessage());
+        }
+    }
+
+    private EntryWriter writer(OutputStream out, boolean prefixHost) {
         EntryWriter.Mode mode = switch (output) {
             case "lines" -> EntryWriter.Mode.LINES;
             case "records" -> EntryWriter.Mode.RECORDS;
@@ -104,7 +134,7 @@ final class ReadOptions {
             throw new IllegalArgumentException("give --escape or --raw, not both");
         }
         // A host's bytes may hold terminal escapes: on a terminal they are shown escaped unless --raw says otherwise.
-        return new EntryWriter(out, mode, escape || !raw && stdoutIsTerminal());
+        return new EntryWriter(out, mode, escape || !raw && stdoutIsTerminal(), prefixHost);
     }
 
     private static String time(String option, String value) {
@@ -112,12 +142,13 @@ final class ReadOptions {
             return null;
         }
         try {
-            Instant t = value.length() == 10 ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
-                    : Instant.parse(value);
-            return TIME.format(t);
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException(option + ": not a time: \"" + value.replaceAll("[^ -~]", "?")
-                    + "\" (e.g. 2026-11-24T10:00:00Z or 2026-11-24)");
+            Instant t = TimeArgument.parse(value, Instant.now());
+            // TIME has milliseconds: rounding up keeps "at or after" and "before" exact for a finer TIME given.
+            Instant ms = t.truncatedTo(ChronoUnit.MILLIS);
+            return TIME.format(ms.equals(t) ? t : ms.plusMillis(1));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage() + ": \"" + value.replaceAll("[^ -~]", "?")
+                    + "\" (" + TimeArgument.FORMS + ")");
         }
     }
 

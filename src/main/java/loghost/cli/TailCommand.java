@@ -11,9 +11,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code loghost tail}: the last lines of a host's log, and with -f everything that arrives after them. */
-@Command(name = "tail", mixinStandardHelpOptions = true, description = "Print the last lines of a host's log; "
-        + "-f follows new records like tail -F, across day files.")
+/** {@code loghost tail}: the last lines of hosts' logs, and with -f everything that arrives after them. */
+@Command(name = "tail", mixinStandardHelpOptions = true, description = "Print the last lines of hosts' logs (of "
+        + "several hosts merged in receive-time order); -f follows new records like tail -F, across day files.")
 final class TailCommand implements Callable<Integer> {
 
     @Mixin

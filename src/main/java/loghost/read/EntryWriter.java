@@ -21,15 +21,28 @@ public final class EntryWriter {
     private final OutputStream out;
     private final Mode mode;
     private final boolean escape;
+    private final boolean prefixHost;
 
     /** A writer to {@code out}; with {@code escape}, LINES shows the escaped form instead of raw bytes. */
     public EntryWriter(OutputStream out, Mode mode, boolean escape) {
+        this(out, mode, escape, false);
+    }
+
+    /**
+     * As {@link #EntryWriter(OutputStream, Mode, boolean)}; with {@code prefixHost}, LINES and RECORDS begin each
+     * line with {@code HOST } (several hosts in one stream; JSON names the host always).
+     */
+    public EntryWriter(OutputStream out, Mode mode, boolean escape, boolean prefixHost) {
         this.out = out;
         this.mode = mode;
         this.escape = escape;
+        this.prefixHost = prefixHost;
     }
 
     void write(String host, LineAssembler.Entry e) throws IOException {
+        if (prefixHost && mode != Mode.JSON) {
+            out.write((host + " ").getBytes(StandardCharsets.US_ASCII)); // host names are ASCII, without spaces
+        }
         switch (mode) {
             case LINES -> {
                 out.write(escape ? Escaping.escape(e.bytes()) : e.bytes());
@@ -45,7 +58,7 @@ public final class EntryWriter {
                 String escaped = new String(Escaping.escape(e.bytes()), StandardCharsets.UTF_8);
                 String json = "{\"host\":\"" + host + "\",\"seq\":" + e.seq() + ",\"time\":\"" + e.time()
                         + "\",\"type\":\"" + e.type() + "\",\"meta\":\"" + e.meta() + "\",\"line-ends\":"
-                        + e.endsLine() + ",\"message\":\"" + jsonString(escaped) + "\"}\n";
+                        + e.endsLine() + syslogFields(e) + ",\"message\":\"" + jsonString(escaped) + "\"}\n";
                 out.write(json.getBytes(StandardCharsets.UTF_8));
             }
             default -> throw new IllegalStateException("unknown mode " + mode);
@@ -54,6 +67,23 @@ public final class EntryWriter {
 
     void flush() throws IOException {
         out.flush();
+    }
+
+    // journald's names and string values, as journalctl -o json writes them; only for lines that begin with a PRI.
+    private static String syslogFields(LineAssembler.Entry e) {
+        SyslogFields f = SyslogFields.of(e.bytes());
+        if (f == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(",\"PRIORITY\":\"").append(f.priority())
+                .append("\",\"SYSLOG_FACILITY\":\"").append(f.facility()).append('"');
+        if (f.identifier() != null) {
+            b.append(",\"SYSLOG_IDENTIFIER\":\"").append(jsonString(f.identifier())).append('"');
+        }
+        if (f.pid() != null) {
+            b.append(",\"SYSLOG_PID\":\"").append(jsonString(f.pid())).append('"');
+        }
+        return b.toString();
     }
 
     // The escaped form holds no control characters: only backslash and quote need JSON escapes.

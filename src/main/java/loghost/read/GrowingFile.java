@@ -18,6 +18,11 @@ final class GrowingFile implements AutoCloseable {
     private long lineNumber;
 
     GrowingFile(Path file, int maxLine) throws IOException {
+        this(file, maxLine, 1 << 20);
+    }
+
+    /** As {@link #GrowingFile(Path, int)}, reading {@code chunkBytes} at a time. */
+    GrowingFile(Path file, int maxLine, int chunkBytes) throws IOException {
         InputStream raw = new FileInputStream(file.toFile());
         InputStream in;
         try {
@@ -27,7 +32,7 @@ final class GrowingFile implements AutoCloseable {
             raw.close();
             throw new IOException(file + ": not a valid gzip file (run loghost verify)", e);
         }
-        this.lines = new LineReader(in, maxLine);
+        this.lines = new LineReader(in, maxLine, chunkBytes);
         this.maxLine = maxLine;
     }
 

@@ -31,10 +31,17 @@ final class HostReader implements AutoCloseable {
     private GrowingFile file;
     private String fileName;
     private DigestAlgorithm algorithm;
+    private final int chunkBytes;
 
     /** Reads {@code hostDir}, starting with the day file named {@code firstFile} (null: the oldest). */
     HostReader(Path hostDir, String firstFile) throws IOException {
+        this(hostDir, firstFile, 1 << 20);
+    }
+
+    /** As {@link #HostReader(Path, String)}, reading day files {@code chunkBytes} at a time. */
+    HostReader(Path hostDir, String firstFile, int chunkBytes) throws IOException {
         this.dir = hostDir;
+        this.chunkBytes = chunkBytes;
         if (!Files.isDirectory(hostDir, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("no such host directory: " + hostDir);
         }
@@ -71,7 +78,7 @@ final class HostReader implements AutoCloseable {
 
     /** The SEQ of the first record of a day file, from its header. */
     static long firstSeq(Path dayFile) throws IOException {
-        try (GrowingFile f = new GrowingFile(dayFile, 4096)) {
+        try (GrowingFile f = new GrowingFile(dayFile, 4096, 8192)) {
             if (!f.next()) {
                 throw new IOException(dayFile + ": no complete header line");
             }
@@ -206,7 +213,7 @@ final class HostReader implements AutoCloseable {
                 && Files.exists(dir.resolve(name + ".gz"), LinkOption.NOFOLLOW_LINKS)) {
             stored = name + ".gz"; // loghost compress finished this day since it was listed
         }
-        file = new GrowingFile(dir.resolve(stored), RecordView.MAX_LINE_BYTES);
+        file = new GrowingFile(dir.resolve(stored), RecordView.MAX_LINE_BYTES, chunkBytes);
         fileName = stored;
         algorithm = null;
     }
