@@ -20,6 +20,7 @@ import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.testing.ManualClock;
 import loghost.testing.Run;
+import loghost.testing.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +42,7 @@ class ReadManyHostsTest {
     void storeThreeHosts() throws Exception {
         data = dir.resolve("data");
         clock = new ManualClock("2026-11-22T10:00:00.000Z");
-        store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
+        store = Stores.open(data.resolve("hosts"), DigestAlgorithm.SHA256, clock);
         at("2026-11-22T10:00:01.000Z", "web02", "web02 starts");
         at("2026-11-22T10:00:02.000Z", "web01", "sshd[1]: Failed password for root");
         at("2026-11-22T10:00:03.000Z", "db01", "postgres[7]: ready");
