@@ -17,7 +17,6 @@ import loghost.housekeeping.Housekeeper;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
-import loghost.pull.PullSettings;
 import loghost.pull.PullSources;
 import loghost.ssh.HostKey;
 import loghost.ssh.LoghostServer;
@@ -96,7 +95,7 @@ final class ServeCommand implements Callable<Integer> {
             }
         });
         // Pull sources first: their settings are checked and the writer lock taken before any chain is opened.
-        PullSources pulls = PullSources.lock(settings.dataDir(), PullSettings.load(options.configFile()));
+        PullSources pulls = PullSources.lock(settings.dataDir(), settings.pull());
         LoghostServer server;
         try {
             server = LoghostServer.start(settings, main.environment().clock());

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import loghost.audit.AuditTrail;
+import loghost.config.PullSettings;
 import loghost.config.Settings;
 import loghost.store.DataDirectory;
 import loghost.store.LogStore;
