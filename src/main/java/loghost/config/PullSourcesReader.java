@@ -32,6 +32,16 @@ final class PullSourcesReader {
     }
 
     static List<PullSettings.Source> read(Config c, String key) {
+        try {
+            return sources(c, key);
+        } catch (ConfigError e) {
+            // A source is a block of several lines: say which file holds it, as for a syntax error.
+            String file = c.getValue(key).origin().filename();
+            throw file == null ? e : new ConfigError("config file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static List<PullSettings.Source> sources(Config c, String key) {
         Config defaults = c.getConfig(DEFAULTS);
         List<PullSettings.Source> sources = new ArrayList<>();
         Set<String> hosts = new HashSet<>();

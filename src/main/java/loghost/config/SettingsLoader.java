@@ -19,7 +19,10 @@ public final class SettingsLoader {
     private SettingsLoader() {
     }
 
-    /** Loads the defaults, overridden by {@code file} when it is not null; every mistake names the file and key. */
+    /**
+     * Loads the defaults, overridden by {@code file} when it is not null. A mistake names the key, as "loghost.KEY:
+     * ..."; one the config library finds (syntax, type), or one in a pull source, also names the file.
+     */
     public static Settings load(Path file) {
         Config reference = reference();
         Config config = reference;
@@ -46,16 +49,12 @@ public final class SettingsLoader {
         for (Setting<?> s : SettingsTable.ALL) {
             try {
                 values.put(s, s.read(config));
-            } catch (ConfigException | ConfigError e) {
+            } catch (ConfigException e) {
                 throw new ConfigError(where + ": " + e.getMessage());
             }
         }
         SettingValues read = new SettingValues(values, inFile);
-        try {
-            checkTogether(read);
-        } catch (ConfigError e) {
-            throw new ConfigError(where + ": " + e.getMessage());
-        }
+        checkTogether(read);
         return new Settings(read);
     }
 

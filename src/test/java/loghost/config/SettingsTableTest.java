@@ -105,7 +105,7 @@ class SettingsTableTest {
         PullSettings.Source web01 = SettingsLoader.load(conf).pull().source("web01");
         assertEquals(List.of(22, false, Duration.ofHours(1), List.of(), List.of(), false), List.of(web01.port(),
                 web01.fromStart(), web01.collectInterval(), web01.follow(), web01.collect(), web01.journal()));
-        Files.writeString(conf, "loghost.pull.source-defaults { port = 2222, collect-interval = 10m }\n", 
+        Files.writeString(conf, "loghost.pull.source-defaults { port = 2222, collect-interval = 10m }\n",
                 java.nio.file.StandardOpenOption.APPEND);
         PullSettings pull = SettingsLoader.load(conf).pull();
         assertEquals(2222, pull.source("web01").port());
@@ -114,10 +114,14 @@ class SettingsTableTest {
         assertTrue(pull.source("web02").journal());
         Files.writeString(conf, "loghost.pull.source-defaults.port = 0\n");
         String e = assertThrows(SettingsLoader.ConfigError.class, () -> SettingsLoader.load(conf)).getMessage();
-        assertEquals("config file " + conf + ": loghost.pull.source-defaults.port: out of range (1-65535), got 0", e);
+        assertEquals("loghost.pull.source-defaults.port: out of range (1-65535), got 0", e);
         Files.writeString(conf, "loghost.pull.backoff-min = 2m\n");
         e = assertThrows(SettingsLoader.ConfigError.class, () -> SettingsLoader.load(conf)).getMessage();
-        assertEquals("config file " + conf + ": loghost.pull.backoff-min must be positive and at most backoff-max", e);
+        assertEquals("loghost.pull.backoff-min must be positive and at most backoff-max", e);
+        Files.writeString(conf, "loghost.pull.sources = [{ host = \"Web 01\" }]\n");
+        e = assertThrows(SettingsLoader.ConfigError.class, () -> SettingsLoader.load(conf)).getMessage();
+        assertEquals("config file " + conf + ": loghost.pull.sources[0].host: \"Web 01\" is not a host name "
+                + "([a-z0-9][a-z0-9.-]{0,62})", e);
     }
 
     @Test
