@@ -26,7 +26,8 @@ class UnitsTest {
     @Test
     void theCommandLineAndTheConfigFileAcceptTheSameDurations() throws Exception {
         for (String text : List.of("500", "500ms", "90s", "1.5h", "10 minutes", "2d", "250 millis")) {
-            Path f = Files.writeString(dir.resolve("d.conf"), "loghost.forward.heartbeat-interval = \"" + text + "\"\n");
+            Path f = Files.writeString(dir.resolve("d.conf"),
+                    "loghost.forward.heartbeat-interval = \"" + text + "\"\n");
             assertEquals(SettingsLoader.load(f).forward().heartbeat(), Units.duration("--heartbeat", text), text);
         }
         assertEquals(Duration.ofMillis(500), Units.duration("--heartbeat", "500"));
