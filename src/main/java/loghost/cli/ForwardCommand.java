@@ -4,8 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import loghost.config.ConfigFile;
 import loghost.config.Settings;
 import loghost.config.SettingsLoader;
+import loghost.config.Units;
 import loghost.forward.ForwardSettings;
 import loghost.forward.Forwarder;
 import loghost.ssh.PrivateKeyFile;
@@ -25,7 +27,9 @@ final class ForwardCommand implements Callable<Integer> {
     /** Exit status of a stdin run that ended with a destination lacking entries (it lagged beyond the max lag). */
     static final int DESTINATION_BEHIND = 75;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "HOCON config file (loghost.forward section)")
+    @Option(names = "--config", paramLabel = "FILE", description = "HOCON config file, its loghost.forward section "
+            + "(default: $LOGHOST_CONFIG, which the installed launcher sets to /etc/loghost/forward.conf for forward; "
+            + "else the built-in defaults)")
     Path config;
 
     @Option(names = "--to", paramLabel = "HOST:PORT", description = "the loghost; repeat it for several, each "
@@ -79,13 +83,13 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Settings.Forward f = SettingsLoader.load(config).forward();
+        Settings.Forward f = SettingsLoader.load(ConfigFile.chosen(config)).forward();
         java.util.List<String> targets = to != null ? to : f.to();
         for (String t : targets) {
             SettingsLoader.parseListen("--to", t);
         }
         Duration maxLag = destinationMaxLag != null
-                ? SettingsLoader.parseDuration("--destination-max-lag", destinationMaxLag) : f.destinationMaxLag();
+                ? Units.duration("--destination-max-lag", destinationMaxLag) : f.destinationMaxLag();
         if (maxLag.isNegative() || maxLag.isZero()) {
             throw new IllegalArgumentException("--destination-max-lag must be positive, got " + destinationMaxLag);
         }
@@ -103,7 +107,7 @@ final class ForwardCommand implements Callable<Integer> {
         }
         String id = stream != null ? stream : !f.stream().isEmpty() ? f.stream()
                 : stdin ? "stdin" : fifoPath != null ? "fifo" : "file";
-        Duration beat = heartbeat != null ? SettingsLoader.parseDuration("--heartbeat", heartbeat) : f.heartbeat();
+        Duration beat = heartbeat != null ? Units.duration("--heartbeat", heartbeat) : f.heartbeat();
         Path keyFile = key != null ? key : f.key();
         Path knownHostsFile = knownHosts != null ? knownHosts : f.knownHosts();
         PrivateKeyFile.checkClosedToOthers(keyFile);
@@ -118,7 +122,7 @@ final class ForwardCommand implements Callable<Integer> {
         }
         Forwarder.Outcome outcome = Forwarder.run(new ForwardSettings(targets, keyFile, knownHostsFile,
                 spool != null ? spool : f.spoolDir(),
-                spoolMax != null ? SettingsLoader.parseBytes("--spool-max", spoolMax) : f.spoolMaxBytes(), id, beat,
+                spoolMax != null ? Units.bytes("--spool-max", spoolMax) : f.spoolMaxBytes(), id, beat,
                 maxLag, source, ackLog));
         for (String r : outcome.refused()) {
             spec.commandLine().getErr().println("loghost forward: refused: " + r);

@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import loghost.audit.AuditTrail;
+import loghost.config.PullSettings;
 import loghost.config.Settings;
 import loghost.pull.PullFailure;
-import loghost.pull.PullSettings;
 import loghost.pull.PullSource;
 import loghost.pull.PullSources;
 import loghost.store.HostName;
@@ -45,7 +45,7 @@ final class PullCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Settings settings = options.settings();
-        PullSettings pull = PullSettings.load(options.configFile());
+        PullSettings pull = settings.pull();
         PullSettings.Source source = pull.source(host);
         PrintWriter err = spec.commandLine().getErr();
         if (source == null) {
@@ -55,7 +55,7 @@ final class PullCommand implements Callable<Integer> {
             return Main.ERROR;
         }
         Path data = settings.dataDir().toAbsolutePath().normalize();
-        try (PullSources lock = PullSources.lock(data, PullSettings.none())) {
+        try (PullSources lock = PullSources.lock(data, pull.withoutSources())) {
             // No sweep runs in a one-shot pull: the store's close at the end syncs; 0s syncs each append.
             LogStore store = new LogStore(data.resolve("hosts"), settings.store().digest(), Clock.systemUTC(),
                     new SyncPolicy(settings.store().fsyncInterval(), nanos -> { }));

@@ -15,7 +15,6 @@ import loghost.config.SettingsLoader;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
-import loghost.pull.PullSettings;
 import loghost.serve.Serve;
 import loghost.ssh.HostKey;
 import org.slf4j.Logger;
@@ -93,7 +92,7 @@ final class ServeCommand implements Callable<Integer> {
             }
         });
         // Pull sources' settings are checked and the writer lock taken before any chain is opened.
-        Serve serve = Serve.start(settings, main.environment().clock(), PullSettings.load(options.configFile()),
+        Serve serve = Serve.start(settings, main.environment().clock(), settings.pull(),
                 main.environment().steps());
         reloader.set(new Reloader(serve, settings));
         // Any other way the JVM goes down (System.exit, a fatal error) still seals, syncs and closes the logs.

@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import loghost.config.PullSettings;
+import loghost.config.Settings;
 import loghost.config.SettingsLoader;
+import loghost.config.Units;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
@@ -144,21 +147,21 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, StorageException {
-        Duration limit = SettingsLoader.parseDuration("--silent-after", silentAfter);
+        Duration limit = Units.duration("--silent-after", silentAfter);
         boolean nagios = format != null && format.nagios;
         boolean json = format != null && format.json;
         PrintWriter out = spec.commandLine().getOut();
         List<Row> rows;
         Unproven unproven;
         Path data;
-        loghost.pull.PullSettings pull;
+        PullSettings pull;
         try {
-            data = options.existingDataDir();
+            Settings settings = options.settings();
+            data = options.existingDataDir(settings);
             // Pull sources are expected hosts too: they have no enrolled key, and are not "revoked" for it.
-            pull = loghost.pull.PullSettings.load(options.configFile());
-            rows = rows(data, limit, pull.sources().stream().map(loghost.pull.PullSettings.Source::host).toList());
-            unproven = Unproven.read(data, options.settings().seal().epoch(), options.settings().seal().enabled(),
-                    Instant.now());
+            pull = settings.pull();
+            rows = rows(data, limit, pull.sources().stream().map(PullSettings.Source::host).toList());
+            unproven = Unproven.read(data, settings.seal().epoch(), settings.seal().enabled(), Instant.now());
         } catch (IOException | StorageException | IllegalArgumentException | SettingsLoader.ConfigError e) {
             if (nagios) {
                 out.println("LOGHOST UNKNOWN - " + e.getMessage().replaceAll("[^ -~]", "?"));
@@ -200,7 +203,7 @@ final class StatusCommand implements Callable<Integer> {
             }
             if (!pull.sources().isEmpty()) {
                 out.println("PULL-SOURCE\tADDRESS\tSTATE\tSINCE\tLAST-RECORD\tLAST-COLLECTION\tLAST-ERROR");
-                for (loghost.pull.PullSettings.Source p : pull.sources()) {
+                for (PullSettings.Source p : pull.sources()) {
                     java.util.Map<String, String> st = loghost.pull.PullState.read(
                             data.resolve(loghost.pull.PullSources.STATE_DIR).resolve(p.host()));
                     out.println(p.host() + "\t" + p.address() + ":" + p.port() + "\t" + st.getOrDefault("state",

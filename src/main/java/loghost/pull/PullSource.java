@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import loghost.audit.AuditTrail;
+import loghost.config.PullSettings;
 import loghost.config.Settings;
 import loghost.ssh.ClientAlgorithms;
 import loghost.ssh.PrivateKeyFile;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import loghost.audit.AuditTrail;
+import loghost.config.PullSettings;
 import loghost.config.Settings;
 import loghost.store.DataDirectory;
 import loghost.store.LogStore;

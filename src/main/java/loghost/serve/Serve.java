@@ -14,7 +14,7 @@ import loghost.config.SettingsChanges;
 import loghost.housekeeping.Housekeeper;
 import loghost.store.StepObserver;
 import loghost.metrics.MetricsEndpoint;
-import loghost.pull.PullSettings;
+import loghost.config.PullSettings;
 import loghost.pull.PullSources;
 import loghost.ssh.LoghostServer;
 import loghost.store.StorageException;

@@ -16,7 +16,7 @@ public final class ClientAlgorithms {
 
     /** Gives {@code client} exactly the configured ciphers, MACs, key exchanges and signatures, and no compression. */
     public static void apply(SshClient client, Settings.Crypto crypto) {
-        CryptoPolicy policy = new CryptoPolicy(crypto); // validates every name against the vetted sets
+        CryptoPolicy policy = CryptoPolicy.quiet(crypto); // validates every name; serve said at start what it skips
         List<BuiltinDHFactories> kex = new ArrayList<>();
         for (String n : crypto.kexAlgorithms()) {
             BuiltinDHFactories f = CryptoPolicy.KEX.get(n);

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import loghost.config.Settings;
 import org.apache.sshd.common.NamedFactory;
@@ -52,13 +51,33 @@ final class CryptoPolicy {
     private final List<KeyExchangeFactory> keyExchanges;
     private final List<NamedFactory<Signature>> signatures;
 
-    /** The configured choice; throws {@link IllegalArgumentException} naming the setting and the bad name. */
+    /**
+     * The configured choice, and one INFO line for the default algorithms this JVM cannot do; throws {@link
+     * IllegalArgumentException} naming the setting and the bad name.
+     */
     CryptoPolicy(Settings.Crypto crypto) {
-        this.ciphers = pick("loghost.ssh.ciphers", crypto.ciphers(), CIPHERS, f -> f);
-        this.macs = pick("loghost.ssh.macs", crypto.macs(), MACS, f -> f);
-        List<BuiltinDHFactories> kex = pick("loghost.ssh.kex-algorithms", crypto.kexAlgorithms(), KEX, f -> f);
+        this(crypto, true);
+    }
+
+    private CryptoPolicy(Settings.Crypto crypto, boolean announce) {
+        List<String> notOffered = new ArrayList<>();
+        this.ciphers = List.copyOf(pick("loghost.ssh.ciphers", crypto, crypto.ciphers(), CIPHERS, notOffered,
+                announce));
+        this.macs = List.copyOf(pick("loghost.ssh.macs", crypto, crypto.macs(), MACS, notOffered, announce));
+        List<BuiltinDHFactories> kex = pick("loghost.ssh.kex-algorithms", crypto, crypto.kexAlgorithms(), KEX,
+                notOffered, announce);
         this.keyExchanges = NamedFactory.setUpTransformedFactories(false, kex, ServerBuilder.DH2KEX);
-        this.signatures = pick("loghost.ssh.signatures", crypto.signatures(), SIGNATURES, f -> f);
+        this.signatures = List.copyOf(pick("loghost.ssh.signatures", crypto, crypto.signatures(), SIGNATURES,
+                notOffered, announce));
+        if (announce && !notOffered.isEmpty()) {
+            LOG.info("algorithms-not-offered {}: in the default lists, but this JVM cannot do them (a newer JDK or "
+                    + "BouncyCastle can); the others are offered", String.join(" ", notOffered));
+        }
+    }
+
+    /** The configured choice, checked as by the constructor, without logging (a pull client's, once per connection). */
+    static CryptoPolicy quiet(Settings.Crypto crypto) {
+        return new CryptoPolicy(crypto, false);
     }
 
     List<NamedFactory<Cipher>> ciphers() {
@@ -87,9 +106,11 @@ final class CryptoPolicy {
         return m;
     }
 
-    private static <F extends NamedResource & OptionalFeature, T> List<T> pick(String key, List<String> names,
-            Map<String, F> allowed, Function<F, T> as) {
-        List<T> out = new ArrayList<>();
+    // Names this JVM cannot do are skipped: those an operator set in the config file with a warning each, those of
+    // the built-in lists collected into notOffered (a JDK 17 lacks mlkem768x25519-sha256: not a fault).
+    private static <F extends NamedResource & OptionalFeature> List<F> pick(String key, Settings.Crypto crypto,
+            List<String> names, Map<String, F> allowed, List<String> notOffered, boolean announce) {
+        List<F> out = new ArrayList<>();
         for (String n : names) {
             F f = allowed.get(n);
             if (f == null) {
@@ -97,10 +118,14 @@ final class CryptoPolicy {
                         + String.join(", ", allowed.keySet()) + ")");
             }
             if (!f.isSupported()) {
-                LOG.info("algorithm-unsupported setting={} name={}: skipped (this JVM cannot do it)", key, n);
+                if (!crypto.inFile().contains(key)) {
+                    notOffered.add(key.substring("loghost.ssh.".length()) + "=" + n);
+                } else if (announce) {
+                    LOG.warn("algorithm-unsupported setting={} name={}: skipped (this JVM cannot do it)", key, n);
+                }
                 continue;
             }
-            out.add(as.apply(f));
+            out.add(f);
         }
         if (out.isEmpty()) {
             throw new IllegalArgumentException(key + ": none of the configured algorithms is supported here");

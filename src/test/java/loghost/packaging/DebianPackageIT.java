@@ -88,6 +88,24 @@ class DebianPackageIT {
             assertTrue(wrongData.stderr().contains("no log for host nosuchhost in /var/lib/loghost/hosts"),
                     wrongData::toString);
 
+            // Issue 21 item 2: with /etc/loghost closed to the loghost user, the launcher fell back to ./data and
+            // status said "0 hosts", exit 0. A config it cannot read is an error naming it, UNKNOWN for --nagios.
+            Path etc = Path.of("/etc/loghost");
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> etcMode = Files.getPosixFilePermissions(etc);
+            Files.setPosixFilePermissions(etc, PosixFilePermissions.fromString("rwx------"));
+            try {
+                Run.Result closed = Run.run(asLoghost("/usr/bin/loghost", "status"), null, null, 60);
+                assertEquals(1, closed.exit(), closed::toString);
+                assertTrue(closed.stderr().startsWith("loghost: error: config file /etc/loghost/loghost.conf cannot "
+                        + "be read (permission denied on a directory above it)"), closed::toString);
+                Run.Result nagios = Run.run(asLoghost("/usr/bin/loghost", "status", "--nagios"), null, null, 60);
+                assertEquals(3, nagios.exit(), nagios::toString);
+                assertTrue(nagios.stdout().startsWith("LOGHOST UNKNOWN - config file /etc/loghost/loghost.conf "
+                        + "cannot be read"), nagios::toString);
+            } finally {
+                Files.setPosixFilePermissions(etc, etcMode);
+            }
+
             // A data directory of the test's own (the machine's /var/lib/loghost is left as it was).
             Path base = Files.createTempDirectory("loghost-pkg");
             Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwx--x--x"));

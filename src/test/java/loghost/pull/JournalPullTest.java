@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import loghost.config.PullSettings;
 import loghost.testing.Cli;
 import loghost.testing.HostRecords;
 import loghost.testing.Run;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import loghost.audit.AuditTrail;
+import loghost.config.PullSettings;
 import loghost.config.Settings;
 import loghost.config.SettingsLoader;
 import loghost.store.DigestAlgorithm;
@@ -36,7 +37,8 @@ final class PullRig implements AutoCloseable {
 
     /** A source on this store, reconnecting after 200 ms to 1 s. */
     PullSource source(PullSettings.Source s) throws IOException {
-        PullSettings ps = new PullSettings(List.of(s), Duration.ofMillis(200), Duration.ofSeconds(1));
+        PullSettings ps = new PullSettings(List.of(s), Duration.ofMillis(200), Duration.ofSeconds(1),
+                settings.pull().collectMaxBytes());
         return new PullSource(s, ps, settings, store, audit, Files.createDirectories(data.resolve("pull")));
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import loghost.config.PullSettings;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
 import org.junit.jupiter.api.AfterEach;

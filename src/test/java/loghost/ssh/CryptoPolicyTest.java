@@ -91,4 +91,43 @@ class CryptoPolicyTest {
         assertTrue(e.getMessage().startsWith("loghost.ssh.kex-algorithms: \"diffie-hellman-group14-sha1\" is not"),
                 e.getMessage());
     }
+
+    // Issue 21 item 17: every start on JDK 17 logged "algorithm-unsupported mlkem768x25519-sha256" from the
+    // default list, which reads like a fault. Default names this JVM cannot do: one INFO line; named by the
+    // operator: a warning each.
+    @Test
+    void defaultAlgorithmsThisJvmLacksAreSaidOnceAtInfoAndOnlyTheOperatorsOwnChoiceWarns() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                org.apache.sshd.common.kex.BuiltinDHFactories.mlkem768x25519.isSupported(),
+                "this JVM can do mlkem768x25519-sha256: nothing to skip");
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                CryptoPolicy.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
+                new ch.qos.logback.core.read.ListAppender<>();
+        events.start();
+        logger.addAppender(events);
+        try {
+            CryptoPolicy defaults = new CryptoPolicy(SettingsLoader.load(null).crypto());
+            assertEquals(1, events.list.size(), events.list::toString);
+            assertEquals(ch.qos.logback.classic.Level.INFO, events.list.get(0).getLevel());
+            assertTrue(events.list.get(0).getFormattedMessage().startsWith(
+                    "algorithms-not-offered kex-algorithms=mlkem768x25519-sha256: in the default lists, but this "
+                    + "JVM cannot do them"), events.list::toString);
+            assertTrue(defaults.keyExchanges().stream().noneMatch(k -> k.getName().startsWith("mlkem")));
+
+            events.list.clear();
+            CryptoPolicy.quiet(SettingsLoader.load(null).crypto());
+            assertEquals(List.of(), events.list, "a pull client's policy says nothing again");
+
+            Path conf = Files.writeString(dir.resolve("kex.conf"), "loghost.ssh.kex-algorithms = "
+                    + "[\"mlkem768x25519-sha256\", \"curve25519-sha256\"]\n");
+            new CryptoPolicy(SettingsLoader.load(conf).crypto());
+            assertEquals(1, events.list.size(), events.list::toString);
+            assertEquals(ch.qos.logback.classic.Level.WARN, events.list.get(0).getLevel());
+            assertEquals("algorithm-unsupported setting=loghost.ssh.kex-algorithms name=mlkem768x25519-sha256: "
+                    + "skipped (this JVM cannot do it)", events.list.get(0).getFormattedMessage());
+        } finally {
+            logger.detachAppender(events);
+        }
+    }
 }
