@@ -30,8 +30,6 @@ public final class Sealer {
     public static final String DIR = "seal";
     /** The verification key file, {@code DATA/seal.pub}. */
     public static final String PUBLIC_KEY_FILE = "seal.pub";
-    /** Present while an epoch is being sealed (between its first seal record and its checkpoint). */
-    static final String INTENT = "sealing";
 
     private static final Logger LOG = LoggerFactory.getLogger(Sealer.class);
 
@@ -41,12 +39,7 @@ public final class Sealer {
     private final SecureRandom random;
     private final CheckpointFiles checkpoints;
     private final List<SealBlock.Entry> pending = new ArrayList<>();
-    private final java.util.concurrent.ExecutorService syncers = java.util.concurrent.Executors.newFixedThreadPool(8,
-            r -> {
-                Thread t = new Thread(r, "loghost-seal-sync");
-                t.setDaemon(true);
-                return t;
-            });
+    private final ChainSyncs syncs = new ChainSyncs();
     private SigningKey key;
     private long epoch;
     private String start;
@@ -140,6 +133,23 @@ public final class Sealer {
         if (last == null) {
             throw new IOException(dir + ": no genesis block; the seal chain cannot be continued");
         }
+        EpochKeyFile.Stored current = currentKey(dir, last);
+        s.key = current.key();
+        s.epoch = current.epoch();
+        s.start = last.end();
+        s.prevHex = last.digestHex();
+        String day = SealIntent.resume(dir, s.epoch);
+        if (day != null) {
+            s.pending.addAll(SealScan.sealsOfEpoch(store, s.epoch, day));
+            LOG.warn("seal-recovered epoch={} seals={} (the server stopped while sealing this epoch)",
+                    s.epoch, s.pending.size());
+        }
+        return s;
+    }
+
+    // The key of the epoch after the block `last`, once a key rotation a crash interrupted is completed (the
+    // checkpoint naming the next key was written) or undone; fails when it does not continue the checkpoints.
+    private static EpochKeyFile.Stored currentKey(Path dir, SealBlock last) throws IOException {
         long lastEpoch = last.kind() == SealBlock.Kind.GENESIS ? 0 : last.epoch();
         Path keyFile = dir.resolve(EpochKeyFile.NAME);
         Path nextFile = dir.resolve(EpochKeyFile.NEXT);
@@ -168,35 +178,7 @@ public final class Sealer {
             throw new IOException(keyFile + " does not continue the checkpoints (they end at epoch " + lastEpoch
                     + "): the seal chain cannot be continued");
         }
-        s.key = current.key();
-        s.epoch = current.epoch();
-        s.start = last.end();
-        s.prevHex = last.digestHex();
-        Path intent = dir.resolve(INTENT);
-        if (Files.exists(intent, LinkOption.NOFOLLOW_LINKS)) {
-            String day = readIntent(intent, s.epoch);
-            if (day != null) {
-                s.pending.addAll(SealScan.sealsOfEpoch(store, s.epoch, day));
-                LOG.warn("seal-recovered epoch={} seals={} (the server stopped while sealing this epoch)",
-                        s.epoch, s.pending.size());
-            } else {
-                Files.delete(intent);
-                StoreFiles.syncDirectory(dir);
-            }
-        }
-        return s;
-    }
-
-    // The intent file's day when it is about the current epoch, else null (left from a finished epoch).
-    private static String readIntent(Path intent, long epoch) throws IOException {
-        StoreFiles.checkPrivateFile(intent, "seal intent file");
-        String text = Files.readString(intent, StandardCharsets.US_ASCII);
-        java.util.regex.Matcher m = java.util.regex.Pattern
-                .compile("epoch=([1-9][0-9]{0,17}) day=([0-9]{4}-[0-9]{2}-[0-9]{2})\n").matcher(text);
-        if (!m.matches()) {
-            throw new IOException(intent + ": not a seal intent file");
-        }
-        return Long.parseLong(m.group(1)) == epoch ? m.group(2) : null;
+        return current;
     }
 
     /** After each checkpoint, appends its witness line to {@code file} (docs/FORMAT.md, "Witness lines"). */
@@ -228,21 +210,45 @@ public final class Sealer {
         // records it lists, with the previous end, so that ends only grow and verify can refuse any that do not.
         long now = Math.max(clock.millis(), SealBlock.instant(start).toEpochMilli());
         String end = SealBlock.time(now);
+        // The records a seal covers must be on disk before the checkpoint that binds them: a chain whose sync
+        // failed is not sealed this epoch.
+        List<HostLog> changed = syncs.syncAll(unsealedLogs());
+        if (!changed.isEmpty()) {
+            SealIntent.writeIfAbsent(dir, epoch, end.substring(0, 10));
+        }
+        syncs.syncAll(sealRecords(changed, now));
+        Path nextFile = dir.resolve(EpochKeyFile.NEXT);
+        try (SigningKey next = SigningKey.generate(random)) {
+            EpochKeyFile.write(nextFile, epoch + 1, next);
+            SealBlock block = SealBlock.checkpoint(epoch, start, end, prevHex, next.publicKey(), pending, key);
+            try {
+                checkpoints.append(block);
+            } catch (IOException e) {
+                EpochKeyFile.erase(nextFile);
+                throw e;
+            }
+            long sealedEpoch = moveOn(next, block, end);
+            rotateKeyFiles(nextFile, sealedEpoch);
+            if (witness != null) {
+                witness(block, sealedEpoch);
+            }
+        }
+    }
+
+    // The chains with records since their last seal.
+    private List<HostLog> unsealedLogs() {
         List<HostLog> changed = new ArrayList<>();
         for (HostLog log : store.openLogs()) {
             if (log.unsealed()) {
                 changed.add(log);
             }
         }
-        // The records a seal covers must be on disk before the checkpoint that binds them: a chain whose sync
-        // failed is not sealed this epoch.
-        changed = syncAll(changed);
-        Path intent = dir.resolve(INTENT);
-        if (!changed.isEmpty() && !Files.exists(intent, LinkOption.NOFOLLOW_LINKS)) {
-            StoreFiles.writePrivateFile(intent, ("epoch=" + epoch + " day=" + end.substring(0, 10) + "\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            StoreFiles.syncDirectory(dir);
-        }
+        return changed;
+    }
+
+    // A seal record of the open epoch at the end of each chain, listed for its checkpoint; returns the chains
+    // sealed (a chain that fails is logged and stays unsealed until a later epoch).
+    private List<HostLog> sealRecords(List<HostLog> changed, long now) {
         List<HostLog> sealed = new ArrayList<>();
         for (HostLog log : changed) {
             try {
@@ -256,48 +262,45 @@ public final class Sealer {
                         log.host(), epoch, e.getMessage());
             }
         }
-        syncAll(sealed);
-        Path nextFile = dir.resolve(EpochKeyFile.NEXT);
-        try (SigningKey next = SigningKey.generate(random)) {
-            EpochKeyFile.write(nextFile, epoch + 1, next);
-            SealBlock block = SealBlock.checkpoint(epoch, start, end, prevHex, next.publicKey(), pending, key);
-            try {
-                checkpoints.append(block);
-            } catch (IOException e) {
-                EpochKeyFile.erase(nextFile);
-                throw e;
-            }
-            // Committed: the epoch is over whatever happens next. In memory it moves on at once, so that a failure
-            // below can never make this sealer sign a second checkpoint of the same epoch.
-            key.erase();
-            key = SigningKey.fromSeed(next.seedCopy());
-            long sealedEpoch = epoch;
-            int sealedHosts = pending.size();
-            epoch++;
-            start = end;
-            prevHex = block.digestHex();
-            pending.clear();
-            LOG.info("sealed epoch={} hosts={} end={}", sealedEpoch, sealedHosts, end);
-            // On disk the old key only has to go: overwrite it, then put the next one in its place. Should that fail
-            // (a full disk), the files are as after a crash at this point, which the next start completes.
-            try {
-                EpochKeyFile.replace(dir.resolve(EpochKeyFile.NAME), nextFile);
-                Files.deleteIfExists(intent);
-                StoreFiles.syncDirectory(dir);
-            } catch (IOException e) {
-                LOG.error("seal-key-rotation-failed epoch={} reason=\"{}\": the key of the finished epoch may still"
-                        + " be on disk until the next start completes the rotation", sealedEpoch, e.getMessage());
-            }
-            if (witness != null) {
-                // After the commit: a witness line names only a checkpoint that exists. Its failure does not undo
-                // the seal; the next line is written at the next epoch (the witness then misses this one).
-                try {
-                    witness.append(block);
-                } catch (IOException e) {
-                    LOG.error("witness-write-failed epoch={} file={} reason=\"{}\"", sealedEpoch, witness.file(),
-                            e.getMessage());
-                }
-            }
+        return sealed;
+    }
+
+    // Committed: the epoch is over whatever happens next. In memory it moves on at once, so that a failure
+    // below can never make this sealer sign a second checkpoint of the same epoch. Returns the epoch sealed.
+    private long moveOn(SigningKey next, SealBlock block, String end) {
+        key.erase();
+        key = SigningKey.fromSeed(next.seedCopy());
+        long sealedEpoch = epoch;
+        int sealedHosts = pending.size();
+        epoch++;
+        start = end;
+        prevHex = block.digestHex();
+        pending.clear();
+        LOG.info("sealed epoch={} hosts={} end={}", sealedEpoch, sealedHosts, end);
+        return sealedEpoch;
+    }
+
+    // On disk the old key only has to go: overwrite it, then put the next one in its place. Should that fail
+    // (a full disk), the files are as after a crash at this point, which the next start completes.
+    private void rotateKeyFiles(Path nextFile, long sealedEpoch) {
+        try {
+            EpochKeyFile.replace(dir.resolve(EpochKeyFile.NAME), nextFile);
+            SealIntent.remove(dir);
+            StoreFiles.syncDirectory(dir);
+        } catch (IOException e) {
+            LOG.error("seal-key-rotation-failed epoch={} reason=\"{}\": the key of the finished epoch may still"
+                    + " be on disk until the next start completes the rotation", sealedEpoch, e.getMessage());
+        }
+    }
+
+    // After the commit: a witness line names only a checkpoint that exists. Its failure does not undo the seal;
+    // the next line is written at the next epoch (the witness then misses this one).
+    private void witness(SealBlock block, long sealedEpoch) {
+        try {
+            witness.append(block);
+        } catch (IOException e) {
+            LOG.error("witness-write-failed epoch={} file={} reason=\"{}\"", sealedEpoch, witness.file(),
+                    e.getMessage());
         }
     }
 
@@ -311,7 +314,7 @@ public final class Sealer {
         } finally {
             closed = true;
             key.erase();
-            syncers.shutdown();
+            syncs.shutdown();
         }
     }
 
@@ -319,36 +322,6 @@ public final class Sealer {
     public static long millisToBoundary(long now, Duration length) {
         long l = length.toMillis();
         return l - Math.floorMod(now, l);
-    }
-
-    // Several fsyncs at once: with thousands of hosts, one after another they would take most of an epoch
-    // (measured in docs/PERFORMANCE.md). Returns the chains that synced.
-    private List<HostLog> syncAll(List<HostLog> logs) {
-        List<java.util.concurrent.Future<HostLog>> done = new ArrayList<>(logs.size());
-        for (HostLog log : logs) {
-            done.add(syncers.submit(() -> {
-                log.sync();
-                return log;
-            }));
-        }
-        List<HostLog> synced = new ArrayList<>(logs.size());
-        boolean interrupted = false;
-        for (int i = 0; i < done.size(); i++) {
-            try {
-                synced.add(done.get(i).get());
-            } catch (java.util.concurrent.ExecutionException e) {
-                LOG.error("fsync-failed host={} reason=\"{}\" (its records stay unsealed until a later epoch)",
-                        logs.get(i).host(), e.getCause().getMessage());
-            } catch (InterruptedException e) {
-                // A stopping server's timer: the epoch is still closed (the stop seals it); wait for this sync.
-                interrupted = true;
-                i--;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        return synced;
     }
 
     /** For tests: runs {@code action} with the current key (to check it is the one on disk), never exposing it. */

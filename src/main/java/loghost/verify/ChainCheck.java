@@ -1,24 +1,16 @@
 package loghost.verify;
 
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.DigestException;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.zip.ZipException;
 import loghost.store.DigestAlgorithm;
 import loghost.store.FileHeader;
-import loghost.store.LineReader;
-import loghost.store.OneMemberGzip;
 import loghost.store.HostName;
+import loghost.store.LineReader;
 import loghost.store.RecordType;
 import loghost.store.RecordView;
 import loghost.verify.VerifyReport.Kind;
@@ -36,20 +28,15 @@ final class ChainCheck {
     private int version;
     private long nextSeq = 1;
     private byte[] prev;
-    private long fileFirstSeq;
     private long storedSize;
     private String storedSha256;
-    private SealCheck.Chain seals;
+    private HostSeals seals;
     private ReceiptCheck.Chain receipts;
     private int filesStarted;
     private byte[] computed;
     private DayFileParts parts;
-    private LocalDate v2After;
-    private byte[] genesisTime;
-    private byte[] previousDay;
-    private byte[] futureAfter;
-    private long futureSeq;
-    private String futureTime;
+    private DayBinding binding = new DayBinding();
+    private FutureRecord future;
 
     ChainCheck(String host, VerifyReport report) {
         this.host = host;
@@ -63,80 +50,8 @@ final class ChainCheck {
      */
     boolean file(Path file, String label, LocalDate day, boolean compressed) {
         filesStarted++;
-        long lineNo = 0;
-        fileFirstSeq = nextSeq;
-        MessageDigest storedSha = compressed ? sha256() : null;
-        InputStream raw;
-        try {
-            raw = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-            return fail(label, 0, "cannot be read");
-        }
-        try (InputStream counted = compressed ? new DigestInputStream(raw, storedSha) : raw;
-             LineReader lines = new LineReader(compressed ? new OneMemberGzip(counted, 1 << 16) : counted,
-                     RecordView.MAX_LINE_BYTES)) {
-            lineNo = 1;
-            if (!lines.next()) {
-                return fail(label, 1, "no header line (empty file)");
-            }
-            String problem = header(lines, day);
-            if (problem != null) {
-                return fail(label, 1, problem);
-            }
-            byte[] dayBytes = day.toString().getBytes(StandardCharsets.US_ASCII);
-            // A large plain file of a chain with no receipts to follow record by record: its records are checked in
-            // parts on several threads and joined in file order (DayFileParts), with the same result.
-            if (parts != null && !compressed && receipts == null) {
-                long recordsStart = lines.length() + 1L;
-                long size = Files.size(file);
-                if (parts.worthSplitting(recordsStart, size)) {
-                    lines.close();
-                    if (!parts.check(this, file, label, recordsStart, size, dayBytes)) {
-                        return false;
-                    }
-                    previousDay = dayBytes;
-                    return true;
-                }
-            }
-            MessageDigest md = algorithm.newDigest();
-            RecordView view = new RecordView();
-            while (true) {
-                lineNo++;
-                if (!lines.next()) {
-                    previousDay = dayBytes;
-                    if (compressed) {
-                        drain(counted);
-                        storedSize = Files.size(file);
-                        storedSha256 = HexFormat.of().formatHex(storedSha.digest());
-                    }
-                    return true;
-                }
-                problem = record(lines, view, md, dayBytes);
-                if (problem != null) {
-                    return fail(label, lineNo, problem);
-                }
-                if (receipts != null && receipts.next >= 0 && view.seq() >= receipts.next) {
-                    problem = receipts.at(view.seq(), new String(lines.line(), view.digestStart(),
-                            2 * algorithm.length(), StandardCharsets.US_ASCII), label);
-                    if (problem != null) {
-                        return fail(label, lineNo, problem);
-                    }
-                }
-                if (seals != null) {
-                    problem = sealRecord(view, lines.line());
-                    if (problem != null) {
-                        return fail(label, lineNo, problem);
-                    }
-                }
-                held();
-            }
-        } catch (LineReader.LineTooLongException e) {
-            return fail(label, lineNo, tooLong());
-        } catch (ZipException | EOFException e) {
-            return fail(label, 0, compressed ? "not a valid gzip file" : "cannot be read");
-        } catch (IOException e) {
-            return fail(label, 0, "cannot be read");
-        }
+        binding.fileStarts(nextSeq);
+        return DayFileRead.check(this, file, label, day, compressed);
     }
 
     /**
@@ -164,9 +79,8 @@ final class ChainCheck {
         if (!view.digestEquals(computed)) {
             return "digest mismatch at seq " + view.seq();
         }
-        if (futureAfter != null && view.compareTime(futureAfter) > 0 && (futureSeq == 0 || view.seq() < futureSeq)) {
-            futureSeq = view.seq();
-            futureTime = view.time();
+        if (future != null) {
+            future.note(view);
         }
         return null;
     }
@@ -201,11 +115,8 @@ final class ChainCheck {
         c.nextSeq = seq;
         c.prev = prevDigest.clone();
         c.computed = new byte[algorithm.length()];
-        c.fileFirstSeq = fileFirstSeq;
-        c.previousDay = previousDay;
-        c.futureAfter = futureAfter;
-        c.v2After = v2After;
-        c.genesisTime = genesisTime;
+        c.binding = binding.copy();
+        c.future = future == null ? null : future.forPart();
         return c;
     }
 
@@ -223,9 +134,8 @@ final class ChainCheck {
     void continueAs(ChainCheck part) {
         nextSeq = part.nextSeq;
         prev = part.prev.clone();
-        if (part.futureSeq != 0 && (futureSeq == 0 || part.futureSeq < futureSeq)) {
-            futureSeq = part.futureSeq;
-            futureTime = part.futureTime;
+        if (future != null) {
+            future.merge(part.future);
         }
     }
 
@@ -254,33 +164,40 @@ final class ChainCheck {
         this.receipts = receipts;
     }
 
+    /** The receipt checks this chain hands its records to, or null. */
+    ReceiptCheck.Chain receipts() {
+        return receipts;
+    }
+
+    /** Where large plain day files are checked in parts, or null. */
+    DayFileParts parts() {
+        return parts;
+    }
+
+    /** A day file held to its end: the next one is checked as following the day {@code dayBytes}. */
+    void dayDone(byte[] dayBytes) {
+        binding.dayDone(dayBytes);
+    }
+
+    /** The size and SHA-256 (lowercase hex) of the compressed day file just checked, as stored. */
+    void stored(long size, String sha256Hex) {
+        storedSize = size;
+        storedSha256 = sha256Hex;
+    }
+
     /** Hands this chain's seal records (and the first record after each) to {@code seals}. */
-    void seals(SealCheck.Chain seals) {
+    void seals(HostSeals seals) {
         this.seals = seals;
     }
 
     /** The seal checks this chain hands its records to, or null. */
-    SealCheck.Chain seals() {
+    HostSeals seals() {
         return seals;
-    }
-
-    /** True when the parsed record {@code v} in {@code line} is a seal record. */
-    static boolean isSeal(RecordView v, byte[] line) {
-        int t = v.typeStart();
-        return v.typeEnd() - t == 4 && line[t] == 's' && line[t + 1] == 'e' && line[t + 2] == 'a' && line[t + 3] == 'l';
     }
 
     /** Hands a record that held to the seal checks; their problem with it, or null. */
     String sealRecord(RecordView v, byte[] line) {
-        if (isSeal(v, line)) {
-            return seals.seal(v.seq(), v.time(),
-                    new String(line, v.messageStart(), v.end() - v.messageStart(), StandardCharsets.ISO_8859_1),
-                    new String(line, v.digestStart(), 2 * algorithm.length(), StandardCharsets.US_ASCII));
-        }
-        if (seals.wantsTailStart()) {
-            seals.tailStart(v.seq(), v.time());
-        }
-        return null;
+        return seals.record(v, line, algorithm.length());
     }
 
     /**
@@ -290,38 +207,27 @@ final class ChainCheck {
     void continueFrom(long next, byte[] prevDigest, String day) {
         nextSeq = next;
         prev = prevDigest;
-        previousDay = day.getBytes(StandardCharsets.US_ASCII);
+        binding.dayDone(day.getBytes(StandardCharsets.US_ASCII));
     }
 
-    /**
-     * The seal chain began at {@code genesisTime} (null: no seal chain holds). Only a server that writes version 2
-     * ever sealed, so a version 1 file is one begun before then: of a day not after the genesis day, and with a first
-     * record stamped before it. Anything else is a downgraded header.
-     */
+    /** The seal chain began at {@code genesisTime} (null: no seal chain holds); see {@link DayBinding#sealedSince}. */
     void sealedSince(String genesisTime) {
-        this.v2After = genesisTime == null ? null : LocalDate.parse(genesisTime.substring(0, 10));
-        this.genesisTime = genesisTime == null ? null : genesisTime.getBytes(StandardCharsets.US_ASCII);
+        binding.sealedSince(genesisTime);
     }
 
     /** Notes the first record stamped after {@code time} (a TIME text): a record from the future. */
     void futureAfter(String time) {
-        this.futureAfter = time.getBytes(StandardCharsets.US_ASCII);
+        this.future = FutureRecord.after(time);
     }
 
-    /** The SEQ of the first record stamped after {@link #futureAfter}, or 0. */
-    long futureSeq() {
-        return futureSeq;
+    /** The first record stamped after the time given to {@link #futureAfter}. */
+    FutureRecord future() {
+        return future;
     }
-
-    /** The TIME of that record. */
-    String futureTime() {
-        return futureTime;
-    }
-
 
     /** The first SEQ the current (last checked) file continues from. */
     long fileFirstSeq() {
-        return fileFirstSeq;
+        return binding.fileFirstSeq();
     }
 
     /** The SEQ of the last record that held (the file's first SEQ - 1 when it holds none). */
@@ -344,6 +250,7 @@ final class ChainCheck {
         return storedSha256;
     }
 
+    /** A new SHA-256 digest. */
     static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
@@ -352,14 +259,7 @@ final class ChainCheck {
         }
     }
 
-    // Reads what the decompressor left (normally nothing), so that the SHA-256 covers every stored byte.
-    static void drain(InputStream raw) throws IOException {
-        byte[] buf = new byte[1 << 16];
-        while (raw.read(buf) >= 0) {
-            // each byte read is digested by the stream itself
-        }
-    }
-
+    /** Reports a failure of this chain; false, for the caller to return. */
     boolean fail(String label, long line, String reason) {
         report.add(Kind.FAIL, label, line, reason);
         return false;
@@ -373,16 +273,9 @@ final class ChainCheck {
         if (v.compareTimeDay(day) > 0) {
             return "TIME is on a later day than the file";
         }
-        // A day file is started by its first record (a seal record at midnight included), so that record is of the
-        // file's day; only a file that held just its header when the clock stepped back gets an earlier one, and
-        // then of a day no later than the file before it. A newest file renamed to a later day fails here.
-        if (v.seq() == fileFirstSeq && v.compareTimeDay(day) < 0
-                && (previousDay == null || v.compareTimeDay(previousDay) > 0)) {
-            return "first record is of day " + v.time().substring(0, 10) + ", not of the file's day";
-        }
-        if (v.seq() == fileFirstSeq && version < 2 && genesisTime != null && v.compareTime(genesisTime) >= 0) {
-            return "first record of a version 1 file is not before the seal chain's genesis block ("
-                    + new String(genesisTime, StandardCharsets.US_ASCII) + ")";
+        String firstRecord = binding.firstRecordProblem(v, day, version);
+        if (firstRecord != null) {
+            return firstRecord;
         }
         RecordType type = v.knownType(); // compared as bytes: no String per record
         boolean audit = type == RecordType.AUDIT;
@@ -402,7 +295,8 @@ final class ChainCheck {
         return null;
     }
 
-    private String header(LineReader lines, LocalDate day) {
+    /** The checks of a day file's header line against the chain so far (the chain takes it on); null when it holds. */
+    String header(LineReader lines, LocalDate day) {
         if (!lines.terminated()) {
             return "header line has no LF";
         }
@@ -418,8 +312,9 @@ final class ChainCheck {
         if (!h.day().equals(day)) {
             return "header names day " + h.day() + ", file name says " + day;
         }
-        if (h.version() < 2 && v2After != null && h.day().isAfter(v2After)) {
-            return "header version v" + h.version() + " on a day after the seal chain's genesis day " + v2After;
+        String downgraded = binding.headerProblem(h);
+        if (downgraded != null) {
+            return downgraded;
         }
         if (h.version() < version) {
             return "header version v" + h.version() + " follows a v" + version + " file";

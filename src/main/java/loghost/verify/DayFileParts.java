@@ -1,7 +1,6 @@
 package loghost.verify;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.LinkOption;
@@ -57,12 +56,12 @@ final class DayFileParts {
     boolean check(ChainCheck chain, Path file, String label, long start, long size, byte[] dayBytes) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             List<Long> starts = lineStarts(ch, start, size);
-            List<Future<Part>> parts = new ArrayList<>(starts.size());
+            List<Future<DayFilePart>> parts = new ArrayList<>(starts.size());
             for (int i = 0; i < starts.size(); i++) {
                 long from = starts.get(i);
                 // The last part reads to the end as it is then, as one thread would: a file being appended to.
                 long to = i + 1 < starts.size() ? starts.get(i + 1) : Long.MAX_VALUE;
-                Part part = new Part();
+                DayFilePart part = new DayFilePart();
                 if (i == 0) {
                     // Copied here: the join moves the chain on while the parts run.
                     part.chain = chain.from(chain.nextSeq(), chain.prev(), part.counted);
@@ -74,7 +73,7 @@ final class DayFileParts {
             try {
                 return join(chain, ch, starts, parts, label, dayBytes);
             } finally {
-                for (Future<Part> f : parts) {
+                for (Future<DayFilePart> f : parts) {
                     if (f != null) {
                         f.cancel(false);
                     }
@@ -86,7 +85,7 @@ final class DayFileParts {
     }
 
     // The parts in file order, each joined to the chain as it stands after the one before.
-    private static boolean join(ChainCheck chain, FileChannel ch, List<Long> starts, List<Future<Part>> parts,
+    private static boolean join(ChainCheck chain, FileChannel ch, List<Long> starts, List<Future<DayFilePart>> parts,
             String label, byte[] dayBytes) throws IOException {
         long lineBase = 1; // the header
         MessageDigest md = chain.algorithm().newDigest();
@@ -96,16 +95,7 @@ final class DayFileParts {
             byte[] joinedDigest = null;
             if (i > 0) {
                 // The part's first record, against the chain as the parts before left it.
-                String problem;
-                try (LineReader lines = new LineReader(new Region(ch, starts.get(i), Long.MAX_VALUE),
-                        RecordView.MAX_LINE_BYTES, 8192)) {
-                    problem = lines.next() ? chain.record(lines, view, md, dayBytes) : "cannot be read";
-                    if (problem == null && chain.seals() != null) {
-                        problem = chain.sealRecord(view, lines.line());
-                    }
-                } catch (LineReader.LineTooLongException e) {
-                    problem = ChainCheck.tooLong();
-                }
+                String problem = firstRecord(chain, ch, starts.get(i), view, md, dayBytes);
                 if (problem != null) {
                     return chain.fail(label, lineBase + 1, problem);
                 }
@@ -113,7 +103,7 @@ final class DayFileParts {
                 joinedDigest = view.digest();
                 chain.held();
             }
-            Part p = HostsInParallel.result(parts.get(i));
+            DayFilePart p = HostsInParallel.result(parts.get(i));
             parts.set(i, null); // joined: its memory goes
             if (i > 0 && !p.firstUnusable
                     && (p.startSeq != joinedSeq || !Arrays.equals(p.startDigest, joinedDigest))) {
@@ -124,19 +114,8 @@ final class DayFileParts {
             if (p.sealOverflow && !replaySeals(chain, ch, starts.get(i), i > 0, p, label, lineBase)) {
                 return false;
             }
-            // The part's seal records, and the records after them, handed on in file order as one thread would.
-            for (SealEvent e : p.sealEvents) {
-                if (e.message == null) {
-                    if (chain.seals().wantsTailStart()) {
-                        chain.seals().tailStart(e.seq, e.time);
-                    }
-                    continue;
-                }
-                String problem = chain.seals().seal(e.seq, e.time, e.message, e.digestHex);
-                if (problem != null) {
-                    chain.report().addCounts(0, e.heldBefore);
-                    return chain.fail(label, lineBase + e.line, problem);
-                }
+            if (!handOnSealEvents(chain, p, label, lineBase)) {
+                return false;
             }
             if (p.firstUnusable) {
                 // Its first record held at the join, yet the part could not start from it: the file changed.
@@ -153,16 +132,52 @@ final class DayFileParts {
         return true;
     }
 
+    // The record at `from` (a part's first) checked against the chain as it stands, and handed to the seal checks;
+    // its problem, or null (the record is then in `view`, for the caller to move the chain on to).
+    private static String firstRecord(ChainCheck chain, FileChannel ch, long from, RecordView view, MessageDigest md,
+                                      byte[] dayBytes) throws IOException {
+        String problem;
+        try (LineReader lines = new LineReader(new FileRegion(ch, from, Long.MAX_VALUE), RecordView.MAX_LINE_BYTES,
+                8192)) {
+            problem = lines.next() ? chain.record(lines, view, md, dayBytes) : "cannot be read";
+            if (problem == null && chain.seals() != null) {
+                problem = chain.sealRecord(view, lines.line());
+            }
+        } catch (LineReader.LineTooLongException e) {
+            problem = ChainCheck.tooLong();
+        }
+        return problem;
+    }
+
+    // The part's seal records, and the records after them, handed on in file order as one thread would; false
+    // (after the failure, counting the records that held before it) when the seal checks refuse one.
+    private static boolean handOnSealEvents(ChainCheck chain, DayFilePart p, String label, long lineBase) {
+        for (DayFilePart.SealEvent e : p.sealEvents) {
+            if (e.message() == null) {
+                if (chain.seals().wantsTailStart()) {
+                    chain.seals().tailStart(e.seq(), e.time());
+                }
+                continue;
+            }
+            String problem = chain.seals().seal(e.seq(), e.time(), e.message(), e.digestHex());
+            if (problem != null) {
+                chain.report().addCounts(0, e.heldBefore());
+                return chain.fail(label, lineBase + e.line(), problem);
+            }
+        }
+        return true;
+    }
+
     // A part that met more seal records than it keeps events for: its records that held are read again here, on
     // the joining thread, and handed to the seal checks in file order (skipping the part's first record when the
     // join checked it already), with the same failure line and count as the events would have given.
-    private static boolean replaySeals(ChainCheck chain, FileChannel ch, long from, boolean skipFirst, Part p,
+    private static boolean replaySeals(ChainCheck chain, FileChannel ch, long from, boolean skipFirst, DayFilePart p,
                                        String label, long lineBase) throws IOException {
         long held = p.problemLine > 0 ? p.problemLine - 1 : p.lines;
         RecordView view = new RecordView();
         long n = 0;
         long counted = 0;
-        try (LineReader lines = new LineReader(new Region(ch, from, Long.MAX_VALUE), RecordView.MAX_LINE_BYTES)) {
+        try (LineReader lines = new LineReader(new FileRegion(ch, from, Long.MAX_VALUE), RecordView.MAX_LINE_BYTES)) {
             while (n < held && lines.next()) {
                 n++;
                 if (n == 1 && skipFirst) {
@@ -213,137 +228,5 @@ final class DayFileParts {
             at = lineStart + partBytes;
         }
         return starts;
-    }
-
-    /** What one part found: lines read, the records that held, and its first failure (line within the part). */
-    private static final class Part {
-        private final VerifyReport counted = new VerifyReport();
-        private ChainCheck chain;
-        private boolean firstUnusable;
-        private long lines;
-        private String problem;
-        private long problemLine;
-        private boolean followSeals;
-        private final List<SealEvent> sealEvents = new ArrayList<>();
-        private boolean sealOverflow;
-        private long startSeq;
-        private byte[] startDigest;
-        private int maxSealEvents;
-
-        // Checks [from, to) of ch: from `chain` when set (the first part), else from the part's own first record.
-        Part check(FileChannel ch, long from, long to, ChainCheck whole, byte[] dayBytes) {
-            RecordView view = new RecordView();
-            try (LineReader lines = new LineReader(new Region(ch, from, to), RecordView.MAX_LINE_BYTES)) {
-                if (chain == null) {
-                    // The first record is checked at the join; here it only gives the SEQ and digest to go on from.
-                    if (!lines.next() || !lines.terminated()
-                            || view.parse(lines.line(), lines.length(), whole.algorithm(), whole.version()) != null) {
-                        firstUnusable = true;
-                        return this;
-                    }
-                    this.lines = 1;
-                    startSeq = view.seq();
-                    startDigest = view.digest();
-                    chain = whole.from(startSeq + 1, startDigest, counted);
-                }
-                MessageDigest md = whole.algorithm().newDigest();
-                boolean afterSeal = true; // this part's first record may be the first after a seal, too
-                while (lines.next()) {
-                    this.lines++;
-                    problem = chain.record(lines, view, md, dayBytes);
-                    if (problem != null) {
-                        problemLine = this.lines;
-                        return this;
-                    }
-                    if (followSeals) {
-                        afterSeal = noteSeal(view, lines.line(), afterSeal, whole);
-                    }
-                    chain.held();
-                }
-                return this;
-            } catch (LineReader.LineTooLongException e) {
-                if (chain == null) {
-                    firstUnusable = true;
-                } else {
-                    problem = ChainCheck.tooLong();
-                    problemLine = ++this.lines;
-                }
-            } catch (IOException e) {
-                if (chain == null) {
-                    firstUnusable = true;
-                } else {
-                    problem = "cannot be read";
-                    problemLine = 0;
-                }
-            }
-            return this;
-        }
-
-        // Notes a seal record, or the first other record after one; returns whether the next record follows a seal.
-        private boolean noteSeal(RecordView view, byte[] line, boolean afterSeal, ChainCheck whole) {
-            if (sealOverflow) {
-                return false;
-            }
-            if (sealEvents.size() == maxSealEvents) {
-                sealOverflow = true; // the join reads this part's records again instead
-                sealEvents.clear();
-                return false;
-            }
-            if (ChainCheck.isSeal(view, line)) {
-                sealEvents.add(new SealEvent(view.seq(), view.time(), new String(line, view.messageStart(),
-                        view.end() - view.messageStart(), java.nio.charset.StandardCharsets.ISO_8859_1),
-                        new String(line, view.digestStart(), 2 * whole.algorithm().length(),
-                                java.nio.charset.StandardCharsets.US_ASCII), lines, counted.records()));
-                return true;
-            }
-            if (afterSeal) {
-                sealEvents.add(new SealEvent(view.seq(), view.time(), null, null, lines, counted.records()));
-            }
-            return false;
-        }
-    }
-
-    /**
-     * A record the seal checks must see, in file order: a seal record (message set), or a record after one (or the
-     * first of a part) that may start the unsealed tail (message null). {@code line} is within the part;
-     * {@code heldBefore} counts the part's records that held before it.
-     */
-    private record SealEvent(long seq, String time, String message, String digestHex, long line, long heldBefore) {
-    }
-
-    /** Bytes {@code [from, to)} of a file, read at their position (so that several threads share one channel). */
-    private static final class Region extends InputStream {
-        private final FileChannel ch;
-        private long pos;
-        private final long end;
-
-        Region(FileChannel ch, long from, long to) {
-            this.ch = ch;
-            this.pos = from;
-            this.end = to;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (pos >= end) {
-                return -1;
-            }
-            int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - pos)), pos);
-            if (n > 0) {
-                pos += n;
-            }
-            return n;
-        }
-
-        /** Leaves the shared channel open: the caller closes it once every part is done. */
-        @Override
-        public void close() {
-        }
     }
 }

@@ -105,7 +105,7 @@ final class ManifestCheck {
             } catch (ZipException | EOFException e) {
                 same = false;
             }
-            ChainCheck.drain(raw);
+            DayFileRead.drain(raw);
         } catch (IOException e) {
             report.add(Kind.FAIL, path, 0, "cannot be read");
             return false;

@@ -2,23 +2,16 @@ package loghost.verify;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.TreeMap;
 import loghost.store.Escaping;
 import loghost.store.HostName;
-import loghost.store.Manifest;
 import loghost.verify.VerifyReport.Kind;
 
 /**
@@ -29,11 +22,6 @@ import loghost.verify.VerifyReport.Kind;
  * can be trusted) and the next host is checked.
  */
 public final class Verifier {
-
-    private static final Pattern DAY_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log");
-    private static final Pattern UNFINISHED_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.tmp");
-    private static final Pattern COMPRESSED_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.gz");
-    private static final Pattern COMPRESSING_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.gz\\.tmp");
 
     // Hosts checked at once: each holds a 1 MiB read buffer and up to one maximal line, so the bound is memory's.
     private static final int MAX_THREADS = 16;
@@ -185,134 +173,52 @@ public final class Verifier {
             report.add(Kind.FAIL, "hosts", 0, "cannot be read");
             return null;
         }
-        String kind = kindProblem(a, true);
+        String kind = StoreEntries.kindProblem(a, true);
         if (kind != null) {
             report.add(Kind.FAIL, "hosts", 0, kind);
             return null;
         }
-        modeFinding(a, "hosts", report);
-        return sortedNames(hostsDir, "hosts", report);
+        StoreEntries.modeFinding(a, "hosts", report);
+        return StoreEntries.sortedNames(hostsDir, "hosts", report);
     }
 
-    // The names in a directory in name order, or null after reporting that it cannot be listed.
-    private static List<String> sortedNames(Path dir, String label, VerifyReport report) {
-        List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path e : entries) {
-                names.add(e.getFileName().toString());
-            }
-        } catch (IOException | DirectoryIteratorException e) {
-            report.add(Kind.FAIL, label, 0, "cannot be read");
-            return null;
-        }
-        names.sort(null);
-        return names;
-    }
-
+    // One host: its entries, its MANIFEST, its chain day by day, then its seals and receipts.
     private void verifyHost(String host, VerifyReport report) {
-        SealCheck.Chain sealed = seals == null ? null : seals.forHost(host);
+        HostSeals sealed = seals == null ? null : seals.forHost(host);
         ReceiptCheck.Chain receipted = receipts == null ? null : receipts.forHost(host, report);
         Path dir = hostsDir.resolve(host);
         String label = "hosts/" + host;
-        if (!entryUsable(dir, label, true, report)) {
+        if (!StoreEntries.entryUsable(dir, label, true, report)) {
             return;
         }
-        List<String> names = sortedNames(dir, label, report);
+        List<String> names = StoreEntries.sortedNames(dir, label, report);
         if (names == null) {
             return;
         }
         report.host();
-        // Each day in name order, as a plain file, a compressed one, or (while a compression is unfinished) both.
-        java.util.TreeMap<String, boolean[]> days = new java.util.TreeMap<>();
-        boolean manifestPresent = false;
-        for (String name : names) {
-            String fileLabel = label + "/" + printable(name);
-            Path file = dir.resolve(name);
-            if (name.equals(Manifest.NAME) || name.equals(Manifest.UNFINISHED)) {
-                if (!entryUsable(file, fileLabel, false, report)) {
-                    return;
-                }
-                if (name.equals(Manifest.NAME)) {
-                    manifestPresent = true;
-                } else {
-                    report.add(Kind.NOTE, fileLabel, 0, "unfinished file of loghost compress, ignored");
-                }
-                continue;
-            }
-            Matcher m = firstMatch(name, DAY_NAME, UNFINISHED_NAME, COMPRESSED_NAME, COMPRESSING_NAME);
-            if (m == null) {
-                report.add(Kind.FAIL, fileLabel, 0, "unexpected entry in host directory");
-                return;
-            }
-            if (!realDate(m.group(1))) {
-                report.add(Kind.FAIL, fileLabel, 0, "file name is not a real date");
-                return;
-            }
-            if (!entryUsable(file, fileLabel, false, report)) {
-                return;
-            }
-            if (m.pattern() == DAY_NAME || m.pattern() == COMPRESSED_NAME) {
-                days.computeIfAbsent(m.group(1), d -> new boolean[2])[m.pattern() == DAY_NAME ? 0 : 1] = true;
-                continue;
-            }
-            if (m.pattern() == COMPRESSING_NAME) {
-                report.add(Kind.NOTE, fileLabel, 0, "unfinished file of loghost compress, ignored");
-                continue;
-            }
-            boolean headerAtMost;
-            try {
-                headerAtMost = UnfinishedDayFile.atMostAHeader(file);
-            } catch (IOException e) {
-                report.add(Kind.FAIL, fileLabel, 0, "cannot be read");
-                return;
-            }
-            if (!headerAtMost) {
-                report.add(Kind.FAIL, fileLabel, 0, "unfinished day file holds more than a header");
-                return;
-            }
-            report.add(Kind.NOTE, fileLabel, 0, "unfinished day file (at most a header), ignored");
-        }
-        ManifestCheck manifest = new ManifestCheck(host, dir, label, report);
-        if (manifestPresent && !manifest.read()) {
+        HostDirectory entries = HostDirectory.read(dir, label, names, report);
+        if (entries == null) {
             return;
         }
-        if (!manifest.listedFilesPresent(days)) {
+        ManifestCheck manifest = new ManifestCheck(host, dir, label, report);
+        if (entries.manifestPresent && !manifest.read()) {
+            return;
+        }
+        if (!manifest.listedFilesPresent(entries.days)) {
             return;
         }
         ChainCheck chain = new ChainCheck(host, report);
-        List<Path> read = new ArrayList<>(); // the day files as the chain read them, for a second look at seals
         chain.seals(sealed);
         chain.sealedSince(seals == null ? null : seals.genesisTime());
         chain.futureAfter(futureAfter);
         chain.receipts(receipted);
         chain.parts(parts);
-        for (var d : days.entrySet()) {
-            String plain = d.getKey() + ".log";
-            String gz = plain + ".gz";
-            LocalDate day = LocalDate.parse(d.getKey());
-            manifest.continueChain(d.getKey(), days, chain);
-            report.file();
-            read.add(dir.resolve(d.getValue()[0] ? plain : gz));
-            if (d.getValue()[0]) {
-                if (!chain.file(dir.resolve(plain), label + "/" + plain, day, false)) {
-                    return;
-                }
-                if (d.getValue()[1] && !manifest.copyBesideDayFile(gz, dir.resolve(plain), chain)) {
-                    return;
-                }
-            } else {
-                Path file = dir.resolve(gz);
-                if (!chain.file(file, label + "/" + gz, day, true)) {
-                    return;
-                }
-                if (!manifest.compressedFile(gz, chain)) {
-                    return;
-                }
-            }
-            progress.fileDone(dir.resolve(d.getValue()[0] ? plain : gz), report);
+        List<Path> read = new ArrayList<>(); // the day files as the chain read them, for a second look at seals
+        if (!chainThroughDays(dir, label, entries.days, manifest, chain, read, report)) {
+            return;
         }
-        if (chain.futureSeq() != 0) {
-            report.add(Kind.NOTE, label, 0, "record " + chain.futureSeq() + " is stamped " + chain.futureTime()
+        if (chain.future().seq() != 0) {
+            report.add(Kind.NOTE, label, 0, "record " + chain.future().seq() + " is stamped " + chain.future().time()
                     + ", more than " + FUTURE_TOLERANCE.toMinutes() + " minutes after the clock of this verify"
                     + " (the first record stamped in the future)");
         }
@@ -324,71 +230,36 @@ public final class Verifier {
         }
     }
 
-    private static Matcher firstMatch(String name, Pattern... patterns) {
-        for (Pattern p : patterns) {
-            Matcher m = p.matcher(name);
-            if (m.matches()) {
-                return m;
+    // Each day in name order: its plain file (and a compressed copy beside it), else its compressed file, each
+    // against the MANIFEST; adds each file read to `read`. False once the chain breaks.
+    private boolean chainThroughDays(Path dir, String label, TreeMap<String, boolean[]> days, ManifestCheck manifest,
+                                     ChainCheck chain, List<Path> read, VerifyReport report) {
+        for (var d : days.entrySet()) {
+            String plain = d.getKey() + ".log";
+            String gz = plain + ".gz";
+            LocalDate day = LocalDate.parse(d.getKey());
+            manifest.continueChain(d.getKey(), days, chain);
+            report.file();
+            read.add(dir.resolve(d.getValue()[0] ? plain : gz));
+            if (d.getValue()[0]) {
+                if (!chain.file(dir.resolve(plain), label + "/" + plain, day, false)) {
+                    return false;
+                }
+                if (d.getValue()[1] && !manifest.copyBesideDayFile(gz, dir.resolve(plain), chain)) {
+                    return false;
+                }
+            } else {
+                Path file = dir.resolve(gz);
+                if (!chain.file(file, label + "/" + gz, day, true)) {
+                    return false;
+                }
+                if (!manifest.compressedFile(gz, chain)) {
+                    return false;
+                }
             }
-        }
-        return null;
-    }
-
-    // Kind and mode of one entry; false (after a failure) when nothing more of the host should be checked.
-    static boolean entryUsable(Path p, String label, boolean directory, VerifyReport report) {
-        PosixFileAttributes a;
-        try {
-            a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-            report.add(Kind.FAIL, label, 0, "cannot be read");
-            return false;
-        }
-        String kind = kindProblem(a, directory);
-        if (kind != null) {
-            report.add(Kind.FAIL, label, 0, kind);
-            return false;
-        }
-        return modeFinding(a, label, report);
-    }
-
-    private static String kindProblem(PosixFileAttributes a, boolean directory) {
-        if (a.isSymbolicLink()) {
-            return "symbolic link";
-        }
-        if (directory && !a.isDirectory()) {
-            return "not a directory";
-        }
-        if (!directory && !a.isRegularFile()) {
-            return "not a regular file";
-        }
-        return null;
-    }
-
-    // Group or others may write: a failure (the chain cannot show records cut from the end). May read: a warning.
-    private static boolean modeFinding(PosixFileAttributes a, String label, VerifyReport report) {
-        Set<PosixFilePermission> perms = a.permissions();
-        int mode = 0;
-        for (PosixFilePermission p : perms) {
-            mode |= 1 << (8 - p.ordinal());
-        }
-        String octal = String.format("%04o", mode);
-        if ((mode & 0022) != 0) {
-            report.add(Kind.FAIL, label, 0, "mode " + octal + " lets group or others write");
-            return false;
-        }
-        if ((mode & 0055) != 0) {
-            report.add(Kind.WARNING, label, 0, "mode " + octal + " lets group or others read");
+            progress.fileDone(dir.resolve(d.getValue()[0] ? plain : gz), report);
         }
         return true;
-    }
-
-    static boolean realDate(String yyyyMmDd) {
-        try {
-            LocalDate.parse(yyyyMmDd);
-            return true;
-        } catch (DateTimeParseException e) {
-            return false;
-        }
     }
 
     /** A file-system name as printed: escaped by the message rule, so that a hostile name cannot forge a line. */
