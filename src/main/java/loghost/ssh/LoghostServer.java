@@ -121,6 +121,7 @@ public final class LoghostServer implements AutoCloseable {
         for (HostLog repaired : store.recoverAll()) {
             audit.event("torn-tail-repaired host=" + repaired.host() + " bytes=" + repaired.tornBytesRepaired());
         }
+        metrics.exportEnrolled(data); // every enrolled host from the start, with its stored last-seen
         Sealer sealer = settings.seal().enabled() ? openSealer(data, store, audit, clock) : null;
         if (sealer != null && settings.seal().witnessFile().isPresent()) {
             sealer.witnessTo(settings.seal().witnessFile().get());
