@@ -71,7 +71,12 @@ public record LastSeen(Instant record, Instant recordBefore, Instant heartbeat, 
             if (f.getFileName().toString().endsWith(".gz")) {
                 scanCompressed(f, found);
             } else {
-                scanBack(f, found);
+                try {
+                    scanBack(f, found);
+                } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException gone) {
+                    // Compressed meanwhile (serve's pass runs while status reads): the same bytes, as .gz.
+                    scanCompressed(f.resolveSibling(f.getFileName() + ".gz"), found);
+                }
             }
             oldestRead = day(f).atStartOfDay(ZoneOffset.UTC).toInstant();
             read++;

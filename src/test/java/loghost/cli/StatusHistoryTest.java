@@ -187,4 +187,32 @@ class StatusHistoryTest {
         Run.Result table = status("2026-11-25T00:07:00Z", "--max-silence", "2h");
         assertTrue(row(table, "db01").endsWith("\t<2026-11-24T00:00:00Z\tNO-LOGS"), table::toString);
     }
+
+    @Test
+    void aHostWhoseDaysWereAllArchivedIsSilentNotNeverSeen() throws Exception {
+        write("db01", RecordType.LOG, "2026-11-22T10:00:00.000Z");
+        Path nas = Files.createDirectory(dir.resolve("nas"));
+        ManualClock clock = new ManualClock("2026-11-24T12:00:00Z");
+        try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
+            store.recoverAll();
+            // serve's pass: close the day, compress it, archive it (retention.online = 1d), delete it online
+            new loghost.housekeeping.Housekeeper(data, store, new loghost.config.Settings.Housekeeping(true,
+                    java.time.Duration.ofMinutes(5), java.time.Duration.ofDays(1), java.time.Duration.ZERO,
+                    List.of(new loghost.config.Settings.ArchiveDestination("nas", nas))), m -> { }, clock,
+                    StepObserver.NONE).runOnce();
+        }
+        assertTrue(Files.exists(nas.resolve("hosts/db01/2026-11-22.log.gz")));
+        assertFalse(Files.exists(data.resolve("hosts/db01/2026-11-22.log.gz")));
+
+        // Before the fix: NEVER-SEEN, a WARNING; its last records are known to be of 2026-11-22, so it is silent.
+        Run.Result r = status("2026-11-24T12:05:00Z");
+        assertTrue(row(r, "db01").matches("db01\t<2026-11-23T00:00:00Z\t-\t1\t\\d+\t[0-9a-f]{16}\t"
+                + "<2026-11-23T00:00:00Z\tSILENT"), r::toString);
+        Run.Result json = status("2026-11-24T12:05:00Z", "--json");
+        assertTrue(json.stdout().contains("\"last-record\":null,\"last-heartbeat\":null,\"head\":\""), json::toString);
+        assertTrue(json.stdout().contains("\"last-log\":null,\"last-record-before\":\"2026-11-23T00:00:00Z\","
+                + "\"last-log-before\":\"2026-11-23T00:00:00Z\"}"), json::toString);
+        Run.Result nagios = status("2026-11-24T12:05:00Z", "--nagios");
+        assertEquals(2, nagios.exit(), nagios::toString);
+    }
 }
