@@ -212,7 +212,7 @@ final class StatusCommand implements Callable<Integer> {
             return critical ? NAGIOS_CRITICAL : never > 0 || stale ? NAGIOS_WARNING : 0;
         }
         if (json) {
-            out.println(json(rows, ok, silent, never, revoked, unproven));
+            out.println(json(rows, ok, silent, never, revoked, logLimits.none() ? null : noLogs, unproven));
         } else {
             out.println("status: " + summary);
             out.println("HOST\tLAST-RECORD\tLAST-HEARTBEAT\tRECORDS\tBYTES\tHEAD\tLAST-LOG\tSTATE");
@@ -311,10 +311,13 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     // Host names, times, digests and states are all plain ASCII without quotes or backslashes.
-    private static String json(List<Row> rows, int ok, int silent, int never, int revoked, Unproven unproven) {
+    // noLogs: null without --max-silence, so that the object is what it always was.
+    private static String json(List<Row> rows, int ok, int silent, int never, int revoked, Integer noLogs,
+            Unproven unproven) {
         StringBuilder b = new StringBuilder("{\"hosts\":").append(rows.size()).append(",\"ok\":").append(ok)
                 .append(",\"silent\":").append(silent).append(",\"never-seen\":").append(never)
-                .append(",\"revoked\":").append(revoked).append(",\"host\":[");
+                .append(",\"revoked\":").append(revoked).append(noLogs == null ? "" : ",\"no-logs\":" + noLogs)
+                .append(",\"host\":[");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             HostSummary s = r.summary();
