@@ -128,8 +128,8 @@ class MetricsHistoryTest {
         start();
         String body = scrape();
         // Before the fix none of these series existed: only hosts that sent something since the start were there.
-        assertEquals(seconds("2026-11-24T23:58:00Z"), value(body, "loghost_last_record_timestamp_seconds{host=\"db01\"}"),
-                body);
+        assertEquals(seconds("2026-11-24T23:58:00Z"),
+                value(body, "loghost_last_record_timestamp_seconds{host=\"db01\"}"), body);
         assertEquals(seconds("2026-11-24T23:58:00Z"),
                 value(body, "loghost_last_heartbeat_timestamp_seconds{host=\"db01\"}"), body);
         assertEquals(seconds("2026-11-24T23:50:00Z"), value(body, "loghost_last_log_timestamp_seconds{host=\"db01\"}"),
