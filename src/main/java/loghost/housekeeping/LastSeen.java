@@ -27,7 +27,8 @@ import loghost.store.StoreFiles;
  * host quiet since yesterday keeps its last-seen after midnight, when its day is closed, compressed or archived.
  *
  * <p>{@code record}: its newest record of any type (the forwarder or the session is alive); {@code log}: its newest
- * {@code log} or {@code cont} record (its own lines are flowing); {@code heartbeat}: its newest {@code mark}. Day
+ * {@code log} or {@code cont} record (its own lines are flowing); {@code heartbeat}: its newest {@code mark} in
+ * the days read (in a plain file, within {@link #HEARTBEAT_WINDOW} of its end once the others are found). Day
  * files are read newest first, a {@code .log} from its end and a {@code .gz} decompressed once, and reading stops
  * at the newest day that holds records, going further back only for a {@code log} record and only over days that
  * end within {@code horizon} (at least {@link #MIN_HORIZON}) of now: so a poll reads one or two days, never the
@@ -43,6 +44,12 @@ public record LastSeen(Instant record, Instant recordBefore, Instant heartbeat, 
 
     /** How far back a log record is always looked for: a host whose last line came yesterday shows it. */
     public static final Duration MIN_HORIZON = Duration.ofDays(1);
+
+    /**
+     * How far back from the end of a plain day file a heartbeat is still looked for once its last record and log
+     * line are found: a busy host without a forwarder (no heartbeats) is not read whole at each poll and start.
+     */
+    static final long HEARTBEAT_WINDOW = 4L << 20;
 
     private static final int BLOCK = 1 << 20;
 
@@ -171,7 +178,9 @@ public record LastSeen(Instant record, Instant recordBefore, Instant heartbeat, 
             long end = raf.length();
             byte[] carry = new byte[0];
             boolean tornSkipped = false;
-            while (end > headerEnd + 1 && !found.fileComplete()) {
+            long size = end;
+            while (end > headerEnd + 1 && !found.fileComplete()
+                    && !(found.fileRecord != null && found.fileLog != null && size - end >= HEARTBEAT_WINDOW)) {
                 int n = (int) Math.min(BLOCK, end - headerEnd - 1);
                 byte[] block = new byte[n + carry.length];
                 raf.seek(end - n);
