@@ -31,8 +31,8 @@ class LastSeenTest {
         ManualClock clock = new ManualClock("2026-11-24T10:00:00.000Z");
         try (LogStore store = new LogStore(data.resolve("hosts"), DigestAlgorithm.SHA256, clock)) {
             append(store, RecordType.MARK, "heartbeat stream=s pending=0");
-            // About 3 MiB of lines (within the heartbeat window) after the heartbeat: the file is read back over several 1 MiB blocks, lines
-            // crossing their edges.
+            // About 3 MiB of lines after the heartbeat (within the window it is looked for in): the file is read
+            // back over several 1 MiB blocks, lines crossing their edges.
             for (int batch = 0; batch < 15; batch++) {
                 clock.millis += 1000;
                 LineBatch b = new LineBatch();
