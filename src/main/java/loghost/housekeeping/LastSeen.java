@@ -26,7 +26,8 @@ import loghost.store.StoreFiles;
  * When a host was last heard from, read from its stored history rather than from today's file alone, so that a
  * host quiet since yesterday keeps its last-seen after midnight, when its day is closed, compressed or archived.
  *
- * <p>{@code record}: its newest record of any type (the forwarder or the session is alive); {@code log}: its newest
+ * <p>{@code record}: its newest record of a type the host sends, heartbeats included (its forwarder or session is
+ * alive), not the {@code seal} records the loghost writes after a host's records; {@code log}: its newest
  * {@code log} or {@code cont} record (its own lines are flowing); {@code heartbeat}: its newest {@code mark} in
  * the days read (in a plain file, within {@link #HEARTBEAT_WINDOW} of its end once the others are found). Day
  * files are read newest first, a {@code .log} from its end and a {@code .gz} decompressed once, and reading stops
@@ -115,6 +116,9 @@ public record LastSeen(Instant record, Instant recordBefore, Instant heartbeat, 
 
         void see(RecordView v, boolean forward) {
             RecordType t = v.knownType();
+            if (t == RecordType.SEAL || t == RecordType.AUDIT) {
+                return; // written by the loghost itself (a seal follows a host's last records): not the host's
+            }
             boolean isLog = t == RecordType.LOG || t == RecordType.CONT;
             boolean isMark = t == RecordType.MARK;
             if (forward || fileRecord == null) {
