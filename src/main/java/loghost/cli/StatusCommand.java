@@ -17,6 +17,7 @@ import loghost.config.PullSettings;
 import loghost.config.Settings;
 import loghost.config.SettingsLoader;
 import loghost.config.Units;
+import loghost.housekeeping.LastSeen;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
@@ -27,17 +28,21 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code loghost status}: per host, when it was last heard; enrolled hosts never heard from and hosts whose key
- * is gone are listed as such. Exit 1 when a host is silent or was never seen (or Nagios codes with --nagios).
+ * {@code loghost status}: per host, when it was last heard (from its stored history, closed and archived days
+ * included) and when it last sent a log line; enrolled hosts never heard from and hosts whose key is gone are
+ * listed as such. Exit 1 when a host is silent, sends no log lines for longer than allowed, or was never seen (or
+ * Nagios codes with --nagios).
  */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "A summary line, then per host: last "
-        + "record, last heartbeat, records, bytes, chain head, state (ok, SILENT, NEVER-SEEN, revoked); exit 1 if a "
-        + "host is silent or an enrolled host was never seen (a monitoring check; --nagios for Nagios codes). With "
-        + "seals, a line says since when the newest epoch is unproven.")
+        + "record, last heartbeat, records, bytes, chain head, last log line, state (ok, SILENT, NO-LOGS, "
+        + "NEVER-SEEN, revoked); exit 1 if a host is silent, sends no log lines for longer than --max-silence, or an "
+        + "enrolled host was never seen (a monitoring check; --nagios for Nagios codes). With seals, a line says "
+        + "since when the newest epoch is unproven.")
 final class StatusCommand implements Callable<Integer> {
 
     /** Nagios plugin exit codes. */
@@ -49,8 +54,18 @@ final class StatusCommand implements Callable<Integer> {
     DataOptions options;
 
     @Option(names = "--silent-after", paramLabel = "DURATION", defaultValue = "10m",
-            description = "flag hosts with no record for this long (default 10m)")
+            description = "flag hosts with no record at all (heartbeats included: the forwarder is dead) for this "
+                    + "long (default 10m): state SILENT")
     String silentAfter;
+
+    @Option(names = "--max-silence", paramLabel = "[GLOB=]DURATION", description = "flag hosts whose last log "
+            + "line (a log or cont record: their logs stopped flowing, heartbeats or not) is older than this: state "
+            + "NO-LOGS; repeatable, GLOB=DURATION for the hosts a glob matches (e.g. 'db*=2h'; the first match "
+            + "wins over a plain DURATION); default: not checked")
+    List<String> maxSilence;
+
+    @ParentCommand
+    Main main;
 
     @ArgGroup(exclusive = true)
     Format format;
@@ -61,7 +76,8 @@ final class StatusCommand implements Callable<Integer> {
         boolean json;
 
         @Option(names = "--nagios", description = "one Nagios plugin line; exit 0 OK, 1 WARNING (an enrolled host "
-                + "never seen, or no checkpoint for over two epochs plus 5 minutes), 2 CRITICAL (a host silent), 3 "
+                + "never seen, or no checkpoint for over two epochs plus 5 minutes), 2 CRITICAL (a host silent, or "
+                + "without log lines past --max-silence), 3 "
                 + "UNKNOWN (status cannot be read)")
         boolean nagios;
     }
@@ -69,90 +85,23 @@ final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** One host's row. */
-    private record Row(String host, HostSummary summary, String state) {
+    /** One host's row: what is stored, when it was last heard from, and its state. */
+    private record Row(String host, HostSummary summary, LastSeen seen, String state) {
     }
 
-    /**
-     * The newest epoch, which no checkpoint proves (docs/FORMAT.md, "Verifying seals"): since when, after which
-     * checkpoint, and whether that is older than a sealing server ever leaves it (two epochs plus 5 minutes).
-     */
-    private record Unproven(String since, long afterEpoch, State state) {
-
-        /** ok; STALE: no checkpoint for too long; FUTURE: the last one ends after this clock; OFF: sealing off. */
-        enum State {
-            OK("ok"),
-            STALE("STALE (no checkpoint for more than two epochs plus 5 minutes)"),
-            FUTURE("FUTURE (the last checkpoint ends more than 5 minutes after this machine's clock: a clock that"
-                    + " jumped ahead; a cut of the newest checkpoints cannot show until then)"),
-            OFF("off (loghost.seal.enabled = false: no checkpoint is due)");
-
-            final String text;
-
-            State(String text) {
-                this.text = text;
-            }
-
-            /** A state a check should warn about. */
-            boolean warns() {
-                return this == STALE || this == FUTURE;
-            }
-
-            /** The word of the JSON and of the Nagios line. */
-            String word() {
-                return name().equals("OK") || name().equals("OFF") ? name().toLowerCase(java.util.Locale.ROOT)
-                        : name();
-            }
-        }
-
-        /** True when a check should warn. */
-        boolean stale() {
-            return state.warns();
-        }
-
-        // Read from the files as the server wrote them (status checks no signature: verify does); null without a
-        // seal chain.
-        static Unproven read(Path data, Duration epoch, boolean sealing, Instant now) throws IOException {
-            if (!loghost.seal.Sealer.exists(data)) {
-                return null;
-            }
-            loghost.seal.SealBlock last = loghost.seal.Sealer.lastBlock(data);
-            if (last == null) {
-                throw new IOException("seal: no complete checkpoint block (run loghost verify)");
-            }
-            boolean genesis = last.kind() == loghost.seal.SealBlock.Kind.GENESIS;
-            String since = genesis ? last.start() : last.end();
-            Duration limit = epoch.multipliedBy(2).plus(STALE_MARGIN);
-            Instant at = loghost.seal.SealBlock.instant(since);
-            State state = !sealing ? State.OFF : Duration.between(at, now).compareTo(limit) > 0 ? State.STALE
-                    : at.isAfter(now.plus(STALE_MARGIN)) ? State.FUTURE : State.OK;
-            return new Unproven(since, genesis ? 0 : last.epoch(), state);
-        }
-
-        /** The line of the table: greppable, ending in the state. */
-        String line(int hosts) {
-            return "seal: unproven since " + since + " (after " + (afterEpoch == 0 ? "the genesis block"
-                    : "checkpoint " + afterEpoch) + "; " + hosts + " host" + (hosts == 1 ? "" : "s")
-                    + " wrote since): " + state.text;
-        }
-
-        /** True when {@code s}'s last record is after the last checkpoint: that host's newest records are unproven. */
-        boolean covers(HostSummary s) {
-            return s.lastRecord() != null && s.lastRecord().isAfter(loghost.seal.SealBlock.instant(since));
-        }
-    }
-
-    /** How much later than two epochs a checkpoint may come before status calls the seals stale. */
-    private static final Duration STALE_MARGIN = Duration.ofMinutes(5);
+    /** The state of a host whose forwarder is alive but whose own log lines stopped for longer than allowed. */
+    private static final String NO_LOGS = "NO-LOGS";
 
     @Override
     public Integer call() throws IOException, StorageException {
         Duration limit = Units.duration("--silent-after", silentAfter);
+        MaxSilence logLimits = MaxSilence.parse(maxSilence);
+        Instant now = main.environment().clock().instant();
         boolean nagios = format != null && format.nagios;
         boolean json = format != null && format.json;
         PrintWriter out = spec.commandLine().getOut();
         List<Row> rows;
-        Unproven unproven;
+        UnprovenEpoch unproven;
         Path data;
         PullSettings pull;
         try {
@@ -160,8 +109,8 @@ final class StatusCommand implements Callable<Integer> {
             data = options.existingDataDir(settings);
             // Pull sources are expected hosts too: they have no enrolled key, and are not "revoked" for it.
             pull = settings.pull();
-            rows = rows(data, limit, pull.sources().stream().map(PullSettings.Source::host).toList());
-            unproven = Unproven.read(data, settings.seal().epoch(), settings.seal().enabled(), Instant.now());
+            rows = rows(data, limit, logLimits, now, pull.sources().stream().map(PullSettings.Source::host).toList());
+            unproven = UnprovenEpoch.read(data, settings.seal().epoch(), settings.seal().enabled(), now);
         } catch (IOException | StorageException | IllegalArgumentException | SettingsLoader.ConfigError e) {
             if (nagios) {
                 out.println("LOGHOST UNKNOWN - " + e.getMessage().replaceAll("[^ -~]", "?"));
@@ -173,30 +122,37 @@ final class StatusCommand implements Callable<Integer> {
         int silent = count(rows, "SILENT");
         int never = count(rows, "NEVER-SEEN");
         int revoked = count(rows, "revoked");
+        int noLogs = count(rows, NO_LOGS);
+        // Without --max-silence the line is what it always was: checks parse it.
         String summary = rows.size() + " host" + (rows.size() == 1 ? "" : "s") + ": " + ok + " ok, " + silent
-                + " silent, " + never + " never seen, " + revoked + " revoked";
-        int wroteSince = unproven == null ? 0 : (int) rows.stream().filter(r -> unproven.covers(r.summary())).count();
+                + " silent, " + never + " never seen, " + revoked + " revoked"
+                + (logLimits.none() ? "" : ", " + noLogs + " without log lines");
+        int wroteSince = unproven == null ? 0 : (int) rows.stream().filter(r -> unproven.covers(r.seen())).count();
         if (nagios) {
             boolean stale = unproven != null && unproven.stale();
-            String level = silent > 0 ? "CRITICAL" : never > 0 || stale ? "WARNING" : "OK";
+            boolean critical = silent + noLogs > 0;
+            String level = critical ? "CRITICAL" : never > 0 || stale ? "WARNING" : "OK";
             out.println("LOGHOST " + level + " - " + summary + (unproven == null ? "" : "; seal unproven since "
                     + unproven.since() + (stale ? " (" + unproven.state().name() + ")" : "")) + " | hosts="
                     + rows.size() + " ok=" + ok
-                    + " silent=" + silent + " never_seen=" + never + " revoked=" + revoked + (unproven == null ? ""
+                    + " silent=" + silent + " never_seen=" + never + " revoked=" + revoked
+                    + (logLimits.none() ? "" : " no_logs=" + noLogs) + (unproven == null ? ""
                     : " unproven_seconds=" + Math.max(0, Duration.between(loghost.seal.SealBlock.instant(
-                    unproven.since()), Instant.now()).toSeconds())));
-            return silent > 0 ? NAGIOS_CRITICAL : never > 0 || stale ? NAGIOS_WARNING : 0;
+                    unproven.since()), now).toSeconds())));
+            return critical ? NAGIOS_CRITICAL : never > 0 || stale ? NAGIOS_WARNING : 0;
         }
         if (json) {
-            out.println(json(rows, ok, silent, never, revoked, unproven));
+            out.println(json(rows, ok, silent, never, revoked, logLimits.none() ? null : noLogs, unproven));
         } else {
             out.println("status: " + summary);
-            out.println("HOST\tLAST-RECORD\tLAST-HEARTBEAT\tRECORDS\tBYTES\tHEAD\tSTATE");
+            out.println("HOST\tLAST-RECORD\tLAST-HEARTBEAT\tRECORDS\tBYTES\tHEAD\tLAST-LOG\tSTATE");
             for (Row r : rows) {
                 HostSummary s = r.summary();
-                out.println(r.host() + "\t" + text(s.lastRecord()) + "\t" + text(s.lastHeartbeat()) + "\t"
-                        + s.records() + "\t" + s.bytes() + "\t" + (s.head() == null ? "-" : s.head().substring(0, 16))
-                        + "\t" + r.state());
+                LastSeen seen = r.seen();
+                out.println(r.host() + "\t" + text(seen.record(), seen.recordBefore()) + "\t"
+                        + text(seen.heartbeat(), null) + "\t" + s.records() + "\t" + s.bytes() + "\t"
+                        + (s.head() == null ? "-" : s.head().substring(0, 16)) + "\t"
+                        + text(seen.log(), seen.logBefore()) + "\t" + r.state());
             }
             if (unproven != null) {
                 out.println(unproven.line(wroteSince));
@@ -214,11 +170,11 @@ final class StatusCommand implements Callable<Integer> {
             }
             loghost.housekeeping.ArchiveState.statusLines(data).forEach(out::println);
         }
-        return silent + never == 0 ? 0 : Main.ERROR;
+        return silent + never + noLogs == 0 ? 0 : Main.ERROR;
     }
 
-    private static List<Row> rows(Path data, Duration limit, List<String> pulled) throws IOException,
-            StorageException {
+    private static List<Row> rows(Path data, Duration limit, MaxSilence logLimits, Instant now, List<String> pulled)
+            throws IOException, StorageException {
         Path hosts = data.resolve("hosts");
         Set<String> withLogs = new TreeSet<>();
         if (Files.isDirectory(hosts, LinkOption.NOFOLLOW_LINKS)) {
@@ -243,47 +199,74 @@ final class StatusCommand implements Callable<Integer> {
         enrolled.addAll(pulled);
         Set<String> all = new TreeSet<>(withLogs);
         all.addAll(enrolled);
-        Instant now = Instant.now();
         List<Row> rows = new ArrayList<>();
         for (String host : all) {
+            Duration logLimit = logLimits.of(host);
+            // Read back as far as a limit can reach: a host quiet since yesterday is judged by yesterday's records.
+            Duration horizon = logLimit != null && logLimit.compareTo(limit) > 0 ? logLimit : limit;
             HostSummary s = withLogs.contains(host) ? HostSummary.of(hosts.resolve(host))
-                    : new HostSummary(host, 0, 0, null, null, null);
-            String state;
-            if (!enrolled.contains(host)) {
-                state = "revoked";
-            } else if (s.lastRecord() == null) {
-                state = "NEVER-SEEN";
-            } else {
-                state = Duration.between(s.lastRecord(), now).compareTo(limit) > 0 ? "SILENT" : "ok";
-            }
-            rows.add(new Row(host, s, state));
+                    : new HostSummary(host, 0, 0, null, null);
+            LastSeen seen = withLogs.contains(host) ? LastSeen.read(hosts.resolve(host), horizon, now)
+                    : LastSeen.NEVER;
+            rows.add(new Row(host, s, seen, state(enrolled.contains(host), seen, limit, logLimit, now)));
         }
         return rows;
+    }
+
+    /** The state of a host: alive (any record) is checked first, then whether its own lines flow. */
+    private static String state(boolean enrolled, LastSeen seen, Duration limit, Duration logLimit, Instant now) {
+        if (!enrolled) {
+            return "revoked";
+        }
+        if (seen.recordAtMost() == null) {
+            return "NEVER-SEEN";
+        }
+        if (Duration.between(seen.recordAtMost(), now).compareTo(limit) > 0) {
+            return "SILENT";
+        }
+        if (logLimit != null && (seen.logAtMost() == null
+                || Duration.between(seen.logAtMost(), now).compareTo(logLimit) > 0)) {
+            return NO_LOGS;
+        }
+        return "ok";
     }
 
     private static int count(List<Row> rows, String state) {
         return (int) rows.stream().filter(r -> r.state().equals(state)).count();
     }
 
-    private static String text(Instant t) {
-        return t == null ? "-" : t.toString();
+    // An exact time, or "<T" when only a bound is known (no such record since T), or "-" for none.
+    private static String text(Instant t, Instant before) {
+        return t != null ? t.toString() : before != null ? "<" + before : "-";
     }
 
     // Host names, times, digests and states are all plain ASCII without quotes or backslashes.
-    private static String json(List<Row> rows, int ok, int silent, int never, int revoked, Unproven unproven) {
+    // noLogs: null without --max-silence, so that the object is what it always was.
+    private static String json(List<Row> rows, int ok, int silent, int never, int revoked, Integer noLogs,
+            UnprovenEpoch unproven) {
         StringBuilder b = new StringBuilder("{\"hosts\":").append(rows.size()).append(",\"ok\":").append(ok)
                 .append(",\"silent\":").append(silent).append(",\"never-seen\":").append(never)
-                .append(",\"revoked\":").append(revoked).append(",\"host\":[");
+                .append(",\"revoked\":").append(revoked).append(noLogs == null ? "" : ",\"no-logs\":" + noLogs)
+                .append(",\"host\":[");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             HostSummary s = r.summary();
+            LastSeen seen = r.seen();
             b.append(i == 0 ? "" : ",").append("{\"name\":\"").append(r.host()).append("\",\"state\":\"")
                     .append(r.state()).append("\",\"records\":").append(s.records()).append(",\"bytes\":")
-                    .append(s.bytes()).append(",\"last-record\":").append(quoted(s.lastRecord()))
-                    .append(",\"last-heartbeat\":").append(quoted(s.lastHeartbeat())).append(",\"head\":")
-                    .append(s.head() == null ? "null" : "\"" + s.head() + "\"");
+                    .append(s.bytes()).append(",\"last-record\":").append(quoted(seen.record()))
+                    .append(",\"last-heartbeat\":").append(quoted(seen.heartbeat())).append(",\"head\":")
+                    .append(s.head() == null ? "null" : "\"" + s.head() + "\"")
+                    .append(",\"last-log\":").append(quoted(seen.log()));
+            if (seen.recordBefore() != null) {
+                b.append(",\"last-record-before\":").append(quoted(seen.recordBefore()));
+            }
+            if (seen.logBefore() != null) {
+                b.append(",\"last-log-before\":").append(quoted(seen.logBefore()));
+            }
             if (unproven != null) {
-                b.append(",\"unproven-since\":").append(unproven.covers(s) ? "\"" + unproven.since() + "\"" : "null");
+                b.append(",\"unproven-since\":").append(unproven.covers(seen) ? "\"" + unproven.since() + "\""
+                        : "null");
             }
             b.append('}');
         }

@@ -3,6 +3,8 @@ package loghost.metrics;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import java.time.Clock;
+import java.time.Instant;
+import loghost.housekeeping.LastSeen;
 
 /** One host's series, looked up once per session so that counting a batch is a few atomic adds. */
 public final class HostMetrics {
@@ -11,15 +13,17 @@ public final class HostMetrics {
     private final CounterDataPoint bytes;
     private final GaugeDataPoint lastRecord;
     private final GaugeDataPoint lastHeartbeat;
+    private final GaugeDataPoint lastLog;
     private final GaugeDataPoint sessions;
     private final Clock clock;
 
     HostMetrics(CounterDataPoint records, CounterDataPoint bytes, GaugeDataPoint lastRecord,
-                GaugeDataPoint lastHeartbeat, GaugeDataPoint sessions, Clock clock) {
+                GaugeDataPoint lastHeartbeat, GaugeDataPoint lastLog, GaugeDataPoint sessions, Clock clock) {
         this.records = records;
         this.bytes = bytes;
         this.lastRecord = lastRecord;
         this.lastHeartbeat = lastHeartbeat;
+        this.lastLog = lastLog;
         this.sessions = sessions;
         this.clock = clock;
     }
@@ -38,6 +42,27 @@ public final class HostMetrics {
     /** Notes that a heartbeat (mark record) of this host was just stored. */
     public void heartbeat() {
         lastHeartbeat.set(now());
+    }
+
+    /** Notes that log lines of this host (log or cont records, not heartbeats) were just stored. */
+    public void logged() {
+        lastLog.set(now());
+    }
+
+    /**
+     * Starts the host's times from its stored history (at server start, so that a host that died before the
+     * restart is exported with its real last-seen); a time not known is left at 0.
+     */
+    void seed(LastSeen seen) {
+        seed(lastRecord, seen.record());
+        seed(lastHeartbeat, seen.heartbeat());
+        seed(lastLog, seen.log());
+    }
+
+    private static void seed(GaugeDataPoint gauge, Instant at) {
+        if (at != null) {
+            gauge.set(at.toEpochMilli() / 1000.0);
+        }
     }
 
     /** A session of this host started. */

@@ -5,13 +5,21 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
+import loghost.housekeeping.LastSeen;
+import loghost.keys.EnrolledKeysFile;
 import loghost.store.HostName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server's metrics, kept in memory whether or not an endpoint serves them (each update is one atomic add).
@@ -39,12 +47,15 @@ public final class ServerMetrics {
     private static final double[] FSYNC_BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
         1, 2.5, 5, 10};
 
+    private static final Logger LOG = LoggerFactory.getLogger(ServerMetrics.class);
+
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Clock clock;
     private final Counter records;
     private final Counter bytes;
     private final Gauge lastRecord;
     private final Gauge lastHeartbeat;
+    private final Gauge lastLog;
     private final Gauge sessions;
     private final Counter refusals;
     private final Histogram fsync;
@@ -64,6 +75,10 @@ public final class ServerMetrics {
                 .labelNames("host").withoutExemplars().register(registry);
         lastHeartbeat = Gauge.builder().name("loghost_last_heartbeat_timestamp_seconds")
                 .help("When the host's forwarder last sent a heartbeat (a mark record), in seconds since the epoch.")
+                .labelNames("host").withoutExemplars().register(registry);
+        lastLog = Gauge.builder().name("loghost_last_log_timestamp_seconds")
+                .help("When the host's last log line (a log or cont record, not a heartbeat) was appended, in "
+                        + "seconds since the epoch: its logs are flowing. 0 when none is known.")
                 .labelNames("host").withoutExemplars().register(registry);
         sessions = Gauge.builder().name("loghost_open_sessions")
                 .help("append-log sessions of the host running now.")
@@ -93,7 +108,41 @@ public final class ServerMetrics {
             throw new IllegalArgumentException("not a host name: " + host);
         }
         return hosts.computeIfAbsent(host, h -> new HostMetrics(records.labelValues(h), bytes.labelValues(h),
-                lastRecord.labelValues(h), lastHeartbeat.labelValues(h), sessions.labelValues(h), clock));
+                lastRecord.labelValues(h), lastHeartbeat.labelValues(h), lastLog.labelValues(h),
+                sessions.labelValues(h), clock));
+    }
+
+    /**
+     * Exports every host enrolled in {@code data} from the start, each with its last-seen times read from its
+     * stored history (today's and yesterday's days at most, closed and compressed ones included), so that a host
+     * silent since before a restart is there for an alert; a host that cannot be read is logged and exported
+     * with its times at 0.
+     */
+    public void exportEnrolled(Path data) {
+        java.util.Set<String> enrolled = new java.util.TreeSet<>();
+        try {
+            EnrolledKeysFile keys = new EnrolledKeysFile(data);
+            if (Files.exists(keys.path(), LinkOption.NOFOLLOW_LINKS)) {
+                keys.load().all().forEach(k -> enrolled.add(k.host()));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("metrics-hosts-unknown reason=\"{}\": only hosts that connect are exported",
+                    e.getMessage());
+            return;
+        }
+        Instant now = clock.instant();
+        for (String h : enrolled) {
+            HostMetrics m = host(h);
+            Path dir = data.resolve("hosts").resolve(h);
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                continue; // never seen: exported with its times at 0
+            }
+            try {
+                m.seed(LastSeen.read(dir, LastSeen.MIN_HORIZON, now));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("metrics-last-seen-unread host={} reason=\"{}\"", h, e.getMessage());
+            }
+        }
     }
 
     /** Counts one refusal with reason code {@code reason}. */

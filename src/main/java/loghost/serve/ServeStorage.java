@@ -87,6 +87,7 @@ final class ServeStorage {
         for (HostLog repaired : store.recoverAll()) {
             audit.event("torn-tail-repaired host=" + repaired.host() + " bytes=" + repaired.tornBytesRepaired());
         }
+        metrics.exportEnrolled(data); // every enrolled host from the start, with its stored last-seen
         if (!settings.seal().enabled()) {
             return this;
         }

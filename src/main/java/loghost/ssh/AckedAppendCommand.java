@@ -57,6 +57,7 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
     private HostMetrics counted;
     private long receivedSinceAppend;
     private boolean heartbeatSinceAppend;
+    private boolean linesSinceAppend;
 
     // What was appended, and whether the input is over: written by the reader, read as a sync starts.
     private long appendedCseq;
@@ -263,6 +264,7 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
         int off = f.payloadOffset();
         int len = b.length - off;
         heartbeatSinceAppend |= kind == Frames.MARK;
+        linesSinceAppend |= kind != Frames.MARK && kind != Frames.GAP;
         if (kind == Frames.MARK || kind == Frames.GAP) {
             // Whole, whatever max-line is: MAX_TEXT bounds it, and a cut record would be acknowledged as delivered.
             batch.add(kind == Frames.MARK ? RecordType.MARK : RecordType.GAP, b, off, len, cseq);
@@ -293,8 +295,12 @@ final class AckedAppendCommand extends HostCommand implements GroupCommit.Waiter
         if (heartbeatSinceAppend) {
             counted.heartbeat();
         }
+        if (linesSinceAppend && stored > 0) {
+            counted.logged();
+        }
         receivedSinceAppend = 0;
         heartbeatSinceAppend = false;
+        linesSinceAppend = false;
         batch.clear();
         // The host's newest record after this batch, and its digest, from the append itself: asked of the log
         // separately, another session's append could come between the two, and an ACK or a signed receipt would

@@ -125,6 +125,9 @@ final class AppendLogCommand extends HostCommand {
         batch.clear();
         records += n;
         counted.appended(n, receivedSinceAppend);
+        if (n > 0) {
+            counted.logged(); // a raw session stores only log and cont records
+        }
         receivedSinceAppend = 0; // with fsync-interval 0s the append above returned only once it was on disk
     }
 

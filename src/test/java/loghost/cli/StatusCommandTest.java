@@ -67,7 +67,7 @@ class StatusCommandTest {
         assertTrue(lines.get(2).startsWith("old01\t2026-01-02T03:04:05Z\t-\t1\t"), lines.get(2));
         assertTrue(lines.get(2).endsWith("\trevoked"), lines.get(2));
         assertTrue(lines.get(3).startsWith("web01\t") && lines.get(3).endsWith("\tok"), lines.get(3));
-        assertEquals("web02\t-\t-\t0\t0\t-\tNEVER-SEEN", lines.get(4));
+        assertEquals("web02\t-\t-\t0\t0\t-\t-\tNEVER-SEEN", lines.get(4));
         assertTrue(lines.get(5).startsWith("web03\t") && lines.get(5).endsWith("\tSILENT"), lines.get(5));
     }
 
@@ -99,7 +99,7 @@ class StatusCommandTest {
         assertTrue(json.startsWith("{\"hosts\":4,\"ok\":1,\"silent\":1,\"never-seen\":1,\"revoked\":1,\"host\":["
                 + "{\"name\":\"old01\",\"state\":\"revoked\",\"records\":1,"), json);
         assertTrue(json.contains("{\"name\":\"web02\",\"state\":\"NEVER-SEEN\",\"records\":0,\"bytes\":0,"
-                + "\"last-record\":null,\"last-heartbeat\":null,\"head\":null}"), json);
+                + "\"last-record\":null,\"last-heartbeat\":null,\"head\":null,\"last-log\":null}"), json);
         assertTrue(json.endsWith("]}"), json);
     }
 

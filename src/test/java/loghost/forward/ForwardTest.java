@@ -235,7 +235,7 @@ class ForwardTest {
         String row = st.stdout().lines().filter(l -> l.startsWith("web01\t")).findFirst().orElseThrow();
         String[] cols = row.split("\t");
         assertTrue(cols[2].matches("\\d{4}-.*Z"), "last heartbeat shown: " + row);
-        assertEquals("ok", cols[6]);
+        assertEquals("ok", cols[7]); // STATE, after LAST-LOG (issue 21 item 3)
 
         // Heartbeats keep a quiet host from looking dead; a dead forwarder sends none.
         fwd.kill();
