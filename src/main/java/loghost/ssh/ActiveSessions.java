@@ -3,6 +3,7 @@ package loghost.ssh;
 import java.util.HashMap;
 import java.util.Map;
 import loghost.metrics.ServerMetrics;
+import loghost.refusal.Refusal;
 import org.apache.sshd.server.session.ServerSession;
 
 /**
@@ -33,9 +34,26 @@ final class ActiveSessions {
         this.metrics = metrics;
     }
 
-    /** Why {@code who} may not start a command now (a reason code), or null: the enrolled keys are read again. */
-    String withdrawn(AuthenticatedHost who, ServerSession session) {
-        return keys.recheck(who, session);
+    /** A command admitted (its registration), or refused (what its client is told). */
+    record Admission(Active active, Failure refused) {
+    }
+
+    /**
+     * Admits a command of {@code who} on {@code session}, or refuses it, reported to {@code refusals}: the enrolled
+     * keys are read again (the key may have been revoked since its connection authenticated), then a slot of its
+     * host is taken.
+     */
+    Admission admit(AuthenticatedHost who, ServerSession session, Refusals refusals) {
+        Refusal withdrawn = keys.recheck(who, session);
+        if (withdrawn != null) {
+            return new Admission(null, refusals.refuse(withdrawn, session, "key=" + who.fingerprint(), who.host()));
+        }
+        Active active = open(who);
+        if (active == null) {
+            return new Admission(null, refusals.refuse(Refusal.TOO_MANY_SESSIONS, session, "limit=" + maxPerHost,
+                    who.host(), maxPerHost));
+        }
+        return new Admission(active, null);
     }
 
     /** Registers a command; null when its host already has the maximum running. */

@@ -14,6 +14,7 @@ import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
 import loghost.keys.EnrolledKeysFile;
 import loghost.keys.RevokedKeysFile;
+import loghost.refusal.Refusal;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
@@ -166,29 +167,30 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
         EnrolledKeys keys = reloadIfChanged();
         String fingerprint = KeyUtils.getFingerPrint(key);
         if (keys == null) {
-            refusals.log("keys-unavailable", session, "key=" + fingerprint);
+            refusals.log(Refusal.KEYS_UNAVAILABLE, session, "key=" + fingerprint);
             return false;
         }
         Optional<EnrolledKey> found = keys.find(key);
         if (found.isEmpty()) {
             String revokedHost = revokedHost(fingerprint);
             if (revokedHost != null) {
-                refusals.log("revoked-key", session, "key=" + fingerprint + " revoked-host=" + revokedHost);
+                refusals.log(Refusal.REVOKED_KEY, session, "key=" + fingerprint + " revoked-host=" + revokedHost);
             } else {
-                refusals.log("no-matching-key", session, "key=" + fingerprint + " user=" + Refusals.quote(username));
+                refusals.log(Refusal.NO_MATCHING_KEY, session, "key=" + fingerprint + " user="
+                        + Refusals.quote(username));
             }
             return false;
         }
         EnrolledKey k = found.get();
         if (!admitsSource(k, session)) {
-            refusals.log("source-not-allowed", session, "key=" + fingerprint + " enrolled-host=" + k.host()
+            refusals.log(Refusal.SOURCE_NOT_ALLOWED, session, "key=" + fingerprint + " enrolled-host=" + k.host()
                     + " from=\"" + k.from().text() + "\"");
             return false;
         }
         AuthenticatedHost previous = session.getAttribute(AuthenticatedHost.ATTRIBUTE);
         if (previous != null && !previous.host().equals(k.host())) {
             // Two keys for two hosts on one connection: refuse rather than pick one.
-            refusals.log("keys-cross-hosts", session, "key=" + fingerprint + " hosts=" + previous.host() + ","
+            refusals.log(Refusal.KEYS_CROSS_HOSTS, session, "key=" + fingerprint + " hosts=" + previous.host() + ","
                     + k.host());
             return false;
         }
@@ -200,20 +202,20 @@ final class EnrolledKeysAuthenticator implements PublickeyAuthenticator {
      * Re-reads the file if it changed and says why {@code who}, admitted earlier on {@code session}, may no longer
      * write: a reason code ({@code revoked-key}, {@code source-not-allowed}, {@code keys-unavailable}), or null.
      */
-    String recheck(AuthenticatedHost who, Session session) {
+    Refusal recheck(AuthenticatedHost who, Session session) {
         return withdrawn(who, session, reloadIfChanged());
     }
 
     /** As {@link #recheck}, against {@code keys} (null: the file is invalid). */
-    static String withdrawn(AuthenticatedHost who, Session session, EnrolledKeys keys) {
+    static Refusal withdrawn(AuthenticatedHost who, Session session, EnrolledKeys keys) {
         if (keys == null) {
-            return "keys-unavailable";
+            return Refusal.KEYS_UNAVAILABLE;
         }
         Optional<EnrolledKey> k = keys.find(who.key());
         if (k.isEmpty() || !k.get().host().equals(who.host())) {
-            return "revoked-key";
+            return Refusal.REVOKED_KEY;
         }
-        return admitsSource(k.get(), session) ? null : "source-not-allowed";
+        return admitsSource(k.get(), session) ? null : Refusal.SOURCE_NOT_ALLOWED;
     }
 
     private static boolean admitsSource(EnrolledKey k, Session session) {
