@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.names.StreamId;
 import loghost.refusal.Refusal;
 
 /**
@@ -55,9 +56,7 @@ public final class Frames {
     /** Server, after an ACK, when HELLO asked for them: a signed receipt line (docs/PROTOCOL.md, "Receipts"). */
     public static final byte RECEIPT = 'r';
 
-    /** Stream ids: they appear in record META. */
-    public static final Pattern STREAM_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
-    private static final Pattern HELLO_BODY = Pattern.compile("loghost-ack 1 stream=(" + STREAM_ID.pattern() + ")"
+    private static final Pattern HELLO_BODY = Pattern.compile("loghost-ack 1 stream=(" + StreamId.GRAMMAR + ")"
             + "( receipts=1)?");
     private static final Pattern WELCOME_BODY = Pattern.compile("loghost-ack 1 host=(\\S+) last=(\\d{1,20})");
 
