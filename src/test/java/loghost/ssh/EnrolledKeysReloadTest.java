@@ -56,11 +56,21 @@ class EnrolledKeysReloadTest {
         }
     }
 
-    private EnrolledKeysAuthenticator authenticator() throws Exception {
+    private void enroll(String host) throws Exception {
+        Path key = KeyGen.generate(dir, host, "ed25519");
+        assertEquals(0, Cli.run(dir, "enroll", host, KeyGen.pub(key).toString()).exit());
+    }
+
+    // A server's authenticator with web01 enrolled, loaded as at start.
+    private EnrolledKeysAuthenticator loadedWithWeb01() throws Exception {
+        enroll("web01");
         LogStore store = new LogStore(dir.resolve("hosts"), DigestAlgorithm.SHA256, Clock.systemUTC());
         AuditTrail audit = new AuditTrail(store.host("_loghost"), 20);
         ServerMetrics metrics = new ServerMetrics(dir.resolve("hosts"), Clock.systemUTC());
-        return new EnrolledKeysAuthenticator(new EnrolledKeysFile(dir), new Refusals(audit, metrics));
+        EnrolledKeysAuthenticator keys = new EnrolledKeysAuthenticator(new EnrolledKeysFile(dir),
+                new Refusals(audit, metrics));
+        keys.loadInitial();
+        return keys;
     }
 
     private static List<String> hosts(EnrolledKeys keys) {
@@ -69,12 +79,8 @@ class EnrolledKeysReloadTest {
 
     @Test
     void loginsGoOnWithTheNewKeysWhileTheReloadThatReadThemIsStillLogging() throws Exception {
-        Path first = KeyGen.generate(dir, "first", "ed25519");
-        assertEquals(0, Cli.run(dir, "enroll", "web01", KeyGen.pub(first).toString()).exit());
-        EnrolledKeysAuthenticator keys = authenticator();
-        keys.loadInitial();
-        Path second = KeyGen.generate(dir, "second", "ed25519");
-        assertEquals(0, Cli.run(dir, "enroll", "web02", KeyGen.pub(second).toString()).exit());
+        EnrolledKeysAuthenticator keys = loadedWithWeb01();
+        enroll("web02");
 
         Logger logger = (Logger) LoggerFactory.getLogger(EnrolledKeysAuthenticator.class);
         StalledLog stalled = new StalledLog();
@@ -106,10 +112,7 @@ class EnrolledKeysReloadTest {
 
     @Test
     void aFileMadeUntrustedAdmitsNobodyAndIsTrustedAgainOnceItsModeIsFixed() throws Exception {
-        Path key = KeyGen.generate(dir, "k", "ed25519");
-        assertEquals(0, Cli.run(dir, "enroll", "web01", KeyGen.pub(key).toString()).exit());
-        EnrolledKeysAuthenticator keys = authenticator();
-        keys.loadInitial();
+        EnrolledKeysAuthenticator keys = loadedWithWeb01();
         Path file = dir.resolve("enrolled_keys");
         // Only the mode changes: not the content, the size, the time or the inode.
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
