@@ -56,8 +56,8 @@ final class ActiveSessions {
         return new Admission(active, null);
     }
 
-    /** Registers a command; null when its host already has the maximum running. */
-    synchronized Active open(AuthenticatedHost who) {
+    // Registers a command; null when its host already has the maximum running.
+    private synchronized Active open(AuthenticatedHost who) {
         int running = byHost.getOrDefault(who.host(), 0);
         if (running >= maxPerHost) {
             return null;
@@ -67,7 +67,7 @@ final class ActiveSessions {
         return new Active(who);
     }
 
-    /** Unregisters a command returned by {@link #open}. */
+    /** Unregisters a command admitted by {@link #admit}. */
     synchronized void close(Active a) {
         if (a.closed) {
             return;
@@ -75,10 +75,5 @@ final class ActiveSessions {
         a.closed = true;
         byHost.computeIfPresent(a.who.host(), (h, n) -> n <= 1 ? null : n - 1);
         metrics.host(a.who.host()).sessionClosed();
-    }
-
-    /** The per-host limit. */
-    int maxPerHost() {
-        return maxPerHost;
     }
 }
