@@ -11,6 +11,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.names.StreamId;
 
 /**
  * Compares two loghosts' copies of one host's forwarder streams by their {@code c=STREAM:CSEQ} numbers: the two
@@ -21,7 +22,7 @@ import java.util.regex.Pattern;
  */
 public final class StreamComparison {
 
-    private static final Pattern CLIENT = Pattern.compile("(?:^|,)c=([a-z0-9][a-z0-9._-]{0,63}):(\\d{1,19})(?:,|$)");
+    private static final Pattern CLIENT = StreamId.META_FIELD;
     private static final int QUEUE = 8192;
     private static final int SHOWN = 160;
 

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.names.DayFileName;
+import loghost.names.DestinationName;
 import loghost.store.DurableFile;
 import loghost.store.Manifest;
 import loghost.store.StoreFiles;
@@ -25,7 +27,7 @@ public final class ArchiveState {
     /** The file's name in the data directory. */
     public static final String NAME = "archive.state";
 
-    private static final Pattern LINE = Pattern.compile("([a-z0-9][a-z0-9_-]{0,31}) (ok|failing) (\\S+) (\\S+)"
+    private static final Pattern LINE = Pattern.compile("(" + DestinationName.GRAMMAR + ") (ok|failing) (\\S+) (\\S+)"
             + "( host=(\\S+) reason=\"([^\"]*)\")?");
 
     /** One destination's state: failing since {@code since} (null when ok), as of the pass at {@code at}. */
@@ -94,7 +96,7 @@ public final class ArchiveState {
             try (var s = Files.list(dir)) {
                 for (Path p : s.toList()) {
                     String n = p.getFileName().toString();
-                    if (!n.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}\\.log(\\.gz)?|MANIFEST")) {
+                    if (!DayFileName.isStored(n) && !n.equals("MANIFEST")) {
                         continue;
                     }
                     bytes += Files.size(p);

@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import java.util.zip.GZIPOutputStream;
+import loghost.names.DayFileName;
 import loghost.store.Manifest;
 import loghost.store.OneMemberGzip;
 import loghost.store.StepObserver;
@@ -61,7 +62,7 @@ public final class Compressor {
         TreeSet<String> logs = new TreeSet<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(hostDir, "*.log")) {
             for (Path p : s) {
-                if (StoreFiles.DAY_FILE.matcher(p.getFileName().toString()).matches()) {
+                if (DayFileName.PLAIN.matcher(p.getFileName().toString()).matches()) {
                     logs.add(p.getFileName().toString());
                 }
             }

@@ -15,13 +15,13 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import loghost.names.DayFileName;
 import loghost.store.FileHeader;
 import loghost.store.LineReader;
 import loghost.store.Manifest;
 import loghost.store.OneMemberGzip;
 import loghost.store.RecordType;
 import loghost.store.RecordView;
-import loghost.store.StoreFiles;
 
 /**
  * When a host was last heard from, read from its stored history rather than from today's file alone, so that a
@@ -252,7 +252,7 @@ public record LastSeen(Instant record, Instant recordBefore, Instant heartbeat, 
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path f : entries) {
                 String name = f.getFileName().toString();
-                if (StoreFiles.STORED_DAY_FILE.matcher(name).matches()
+                if (DayFileName.isStored(name)
                         && (name.endsWith(".log") || !byDay.containsKey(name.substring(0, 10)))) {
                     byDay.put(name.substring(0, 10), f);
                 }

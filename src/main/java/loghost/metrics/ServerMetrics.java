@@ -14,9 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.regex.Pattern;
 import loghost.housekeeping.LastSeen;
 import loghost.keys.EnrolledKeysFile;
+import loghost.refusal.Refusal;
 import loghost.store.HostName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +42,6 @@ public final class ServerMetrics {
         }
     }
 
-    // A reason code as the code writes them; anything else would be a bug, counted as "other" rather than trusted.
-    private static final Pattern REASON = Pattern.compile("[a-z0-9][a-z0-9-]{0,47}");
     private static final double[] FSYNC_BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
         1, 2.5, 5, 10};
 
@@ -145,9 +143,9 @@ public final class ServerMetrics {
         }
     }
 
-    /** Counts one refusal with reason code {@code reason}. */
-    public void refused(String reason) {
-        refusals.labelValues(reason != null && REASON.matcher(reason).matches() ? reason : "other").inc();
+    /** Counts one refusal under its reason code (a constant of the code, never a client's text). */
+    public void refused(Refusal reason) {
+        refusals.labelValues(reason.code()).inc();
     }
 
     /** Records how long one fsync (or one sweep of them) took. */

@@ -1,6 +1,7 @@
 package loghost.protocol;
 
 import java.util.function.LongSupplier;
+import loghost.refusal.Refusal;
 
 /**
  * The client sequence number rules of one acknowledged session (docs/PROTOCOL.md, "Client sequence numbers"):
@@ -35,7 +36,7 @@ public final class CseqRules {
         if (cseq < 0 || cseq - knownLast > Frames.MAX_SKIP) {
             knownLast = Math.max(knownLast, streamLast.getAsLong());
             if (cseq < 0 || cseq - knownLast > Frames.MAX_SKIP) {
-                throw new Frames.ProtocolException("cseq-skip", "cseq " + Long.toUnsignedString(cseq)
+                throw new Frames.ProtocolException(Refusal.CSEQ_SKIP, "cseq " + Long.toUnsignedString(cseq)
                         + " skips ahead of " + knownLast + " by more than " + Frames.MAX_SKIP);
             }
         }

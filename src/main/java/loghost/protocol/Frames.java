@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.names.StreamId;
+import loghost.refusal.Refusal;
 
 /**
  * The acknowledged mode's framing (docs/PROTOCOL.md, "Acknowledged mode"): {@code KIND LENGTH BODY}, one ASCII
@@ -54,9 +56,7 @@ public final class Frames {
     /** Server, after an ACK, when HELLO asked for them: a signed receipt line (docs/PROTOCOL.md, "Receipts"). */
     public static final byte RECEIPT = 'r';
 
-    /** Stream ids: they appear in record META. */
-    public static final Pattern STREAM_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
-    private static final Pattern HELLO_BODY = Pattern.compile("loghost-ack 1 stream=(" + STREAM_ID.pattern() + ")"
+    private static final Pattern HELLO_BODY = Pattern.compile("loghost-ack 1 stream=(" + StreamId.GRAMMAR + ")"
             + "( receipts=1)?");
     private static final Pattern WELCOME_BODY = Pattern.compile("loghost-ack 1 host=(\\S+) last=(\\d{1,20})");
 
@@ -177,24 +177,24 @@ public final class Frames {
         }
     }
 
-    /** A frame that breaks the protocol; {@link #reason()} is the refusal's reason code. */
+    /** A frame that breaks the protocol; {@link #reason()} is the refusal it makes. */
     public static final class ProtocolException extends IOException {
         private static final long serialVersionUID = 1L;
-        private final String reason;
+        private final Refusal reason;
 
         /** A violation, described; reason code {@code protocol-error}. */
         public ProtocolException(String message) {
-            this("protocol-error", message);
+            this(Refusal.PROTOCOL_ERROR, message);
         }
 
         /** A violation with its own reason code (e.g. {@code cseq-skip}). */
-        public ProtocolException(String reason, String message) {
+        public ProtocolException(Refusal reason, String message) {
             super(message);
             this.reason = reason;
         }
 
-        /** The short reason code for the refusal log line and audit record. */
-        public String reason() {
+        /** The refusal, for its reason code in the log line and audit record, and its exit status. */
+        public Refusal reason() {
             return reason;
         }
     }

@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import loghost.refusal.Refusal;
 import loghost.servelogs.RemotePath;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
@@ -77,8 +78,8 @@ final class FileCollector {
     }
 
     // One line, one reason code, in the refusal log and the audit trail; the source's own words quoted.
-    private SourceRefused refuse(String reason, String command, String detail) {
-        String line = "refused reason=" + reason + " source=" + source + " command=" + PullFailure.quote(command)
+    private SourceRefused refuse(Refusal reason, String command, String detail) {
+        String line = reason.logPrefix() + " source=" + source + " command=" + PullFailure.quote(command)
                 + " " + detail;
         REFUSAL.warn("{}", line);
         audit.accept(line);
@@ -102,7 +103,7 @@ final class FileCollector {
             }
             String text = r.text();
             if (!text.isEmpty() && !text.endsWith("\n")) {
-                throw refuse("pull-reply-malformed", "list " + pattern, "reply=" + said(text)
+                throw refuse(Refusal.PULL_REPLY_MALFORMED, "list " + pattern, "reply=" + said(text)
                         + " (no LF at its end)");
             }
             // Every line is checked before any file is fetched: one lie in the reply, and none of it is acted on.
@@ -111,10 +112,10 @@ final class FileCollector {
             for (String line : lines) {
                 var m = LISTED.matcher(line);
                 if (!m.matches() || !RemotePath.isPath(m.group(3))) {
-                    throw refuse("pull-reply-malformed", "list " + pattern, "reply=" + said(line));
+                    throw refuse(Refusal.PULL_REPLY_MALFORMED, "list " + pattern, "reply=" + said(line));
                 }
                 if (!RemotePath.matches(pattern, m.group(3))) {
-                    throw refuse("pull-reply-malformed", "list " + pattern, "reply=" + said(line)
+                    throw refuse(Refusal.PULL_REPLY_MALFORMED, "list " + pattern, "reply=" + said(line)
                             + " (a path the pattern does not match)");
                 }
                 listed.add(new String[] {m.group(1), m.group(3)});
@@ -150,7 +151,7 @@ final class FileCollector {
         try {
             return remote.exec(command);
         } catch (RemoteHost.ReplyTooLong e) {
-            throw refuse("pull-reply-malformed", command, "(longer than 4 MiB)");
+            throw refuse(Refusal.PULL_REPLY_MALFORMED, command, "(longer than 4 MiB)");
         }
     }
 
@@ -171,14 +172,15 @@ final class FileCollector {
         }
         var m = SHA.matcher(sum.text());
         if (!m.matches() || m.group(2).length() == 19 && m.group(2).compareTo(String.valueOf(Long.MAX_VALUE)) > 0) {
-            throw refuse("pull-reply-malformed", "sha256 " + id + " " + path, "reply=" + said(sum.text()));
+            throw refuse(Refusal.PULL_REPLY_MALFORMED, "sha256 " + id + " " + path,
+                    "reply=" + said(sum.text()));
         }
         String hostSha = m.group(1);
         long size = Long.parseLong(m.group(2));
         if (size > maxBytes) {
             // The source names the size: without this limit one file could take the loghost's disk.
-            throw new CollectError(refuse("pull-file-too-large", "sha256 " + id + " " + path, "size=" + size
-                    + " limit=" + maxBytes).getMessage());
+            throw new CollectError(refuse(Refusal.PULL_FILE_TOO_LARGE, "sha256 " + id + " " + path,
+                    "size=" + size + " limit=" + maxBytes).getMessage());
         }
         if (files.has(hostSha)) {
             return false;
@@ -201,7 +203,8 @@ final class FileCollector {
                 });
             } catch (RemoteHost.ReplyTooLong e) {
                 Files.deleteIfExists(partial);
-                throw refuse("pull-read-too-long", read, "limit=" + e.limit() + " (sent more bytes than asked)");
+                throw refuse(Refusal.PULL_READ_TOO_LONG, read,
+                        "limit=" + e.limit() + " (sent more bytes than asked)");
             } catch (RemoteHost.FailedOnSource e) {
                 // This file's own failure (unreadable, refused): an error of this round, the other files go on.
                 Files.deleteIfExists(partial);

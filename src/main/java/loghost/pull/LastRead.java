@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.names.StreamId;
 import loghost.store.DurableFile;
 import loghost.store.StoreFiles;
 import org.slf4j.Logger;
@@ -30,7 +31,7 @@ final class LastRead {
     static final int WINDOW = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(LastRead.class);
     private static final Pattern HEADER = Pattern.compile(
-            "loghost-last-read 1 ([a-z0-9][a-z0-9._-]{0,63}) (0|[1-9][0-9]{0,17}) (0|[1-9][0-9]{0,17}) ([0-9]{1,6})\n");
+            "loghost-last-read 1 (" + StreamId.GRAMMAR + ") (0|[1-9][0-9]{0,17}) (0|[1-9][0-9]{0,17}) ([0-9]{1,6})\n");
     private static final long SAVE_EVERY_NANOS = 1_000_000_000L;
 
     private final Path file;

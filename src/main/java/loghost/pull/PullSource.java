@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import loghost.audit.AuditTrail;
 import loghost.config.PullSettings;
 import loghost.config.Settings;
+import loghost.refusal.Refusal;
 import loghost.ssh.ClientAlgorithms;
 import loghost.ssh.PrivateKeyFile;
 import loghost.store.LogStore;
@@ -271,12 +272,13 @@ public final class PullSource {
     }
 
     private PullFailure hostKeyRefused(String presented) {
-        String line = "reason=pull-host-key-mismatch source=" + source.address() + ":" + source.port() + " host="
-                + source.host() + " presented=" + presented + " expected=" + source.knownHostFingerprint();
-        REFUSAL.warn("refused {}", line);
+        String line = Refusal.PULL_HOST_KEY_MISMATCH.logPrefix() + " source=" + source.address() + ":"
+                + source.port() + " host=" + source.host() + " presented=" + presented + " expected="
+                + source.knownHostFingerprint();
+        REFUSAL.warn("{}", line);
         // Audited once per presented key, not at every retry: the log line above repeats, the evidence need not.
         if (!presented.equals(auditedRefusal)) {
-            audit.refusal("refused " + line);
+            audit.refusal(line);
             auditedRefusal = presented;
         }
         state.state("refused", "host key " + presented + " is not the configured " + source.knownHostFingerprint());

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumSet;
+import loghost.refusal.ExitStatus;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
@@ -15,9 +16,9 @@ import org.apache.sshd.common.channel.ChannelPipedInputStream;
 final class RemoteHost {
 
     /** Exit status of serve-logs for a file that does not exist. */
-    static final int NO_SUCH_FILE = 66;
+    static final int NO_SUCH_FILE = ExitStatus.NO_INPUT;
     /** Exit status of serve-logs for a file that is not the identity asked for. */
-    static final int NOT_THIS_FILE = 69;
+    static final int NOT_THIS_FILE = ExitStatus.UNAVAILABLE;
     private static final int MAX_REPLY = 4 << 20;
 
     private final ClientSession session;

@@ -8,7 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
+import loghost.names.DayFileName;
 import loghost.store.DigestAlgorithm;
 import loghost.store.FileHeader;
 import loghost.store.RecordView;
@@ -20,7 +20,6 @@ import loghost.store.RecordView;
  */
 final class HostReader implements AutoCloseable {
 
-    private static final Pattern DAY_FILE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}\\.log(\\.gz)?");
 
     private final Path dir;
     private final RecordView view = new RecordView();
@@ -64,7 +63,7 @@ final class HostReader implements AutoCloseable {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(hostDir)) {
             for (Path p : entries) {
                 String n = p.getFileName().toString();
-                if (DAY_FILE.matcher(n).matches()) {
+                if (DayFileName.isStored(n)) {
                     byDay.merge(day(n), n, (a, b) -> a.endsWith(".log") ? a : b);
                 }
             }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.names.StreamId;
 
 /**
  * A signed receipt (docs/PROTOCOL.md, "Receipts"): the loghost's statement, signed with its SSH host key, that a
@@ -15,7 +16,7 @@ public record Receipt(String host, String stream, long cseq, long seq, String di
 
     private static final byte[] DOMAIN = "loghost-receipt v1\n".getBytes(StandardCharsets.US_ASCII);
     private static final Pattern LINE = Pattern.compile("receipt v1 host=([a-z0-9_][a-z0-9._-]{0,62})"
-            + " stream=([a-z0-9][a-z0-9._-]{0,63}) cseq=([1-9][0-9]{0,18}) seq=([1-9][0-9]{0,17})"
+            + " stream=(" + StreamId.GRAMMAR + ") cseq=([1-9][0-9]{0,18}) seq=([1-9][0-9]{0,17})"
             + " digest=([0-9a-f]{32}|[0-9a-f]{64}|[0-9a-f]{128})"
             + " time=([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z)"
             + " key=(SHA256:[A-Za-z0-9+/]{43}) sig=([0-9a-f]{128})");

@@ -34,12 +34,12 @@ final class AllowedFiles {
     }
 
     /** Reads the allow file; any line outside the grammar makes it unusable (fail closed). */
-    static AllowedFiles load(Path file) throws Refusal {
+    static AllowedFiles load(Path file) throws Refused {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
         } catch (IOException | RuntimeException e) {
-            throw new Refusal(Refusal.CONFIG, "serve-logs: cannot read the allow file: " + file);
+            throw Refused.allowFile(file);
         }
         List<String> patterns = new ArrayList<>();
         Journal journal = null;
@@ -53,8 +53,7 @@ final class AllowedFiles {
                 continue;
             }
             if (!RemotePath.isPattern(l)) {
-                throw new Refusal(Refusal.CONFIG, "serve-logs: cannot read the allow file: " + file + " line "
-                        + (i + 1) + " is not an absolute path or pattern");
+                throw Refused.allowFile(file + " line " + (i + 1) + " is not an absolute path or pattern");
             }
             patterns.add(l);
         }
@@ -75,33 +74,33 @@ final class AllowedFiles {
      * The real path of {@code path} to open, after every check: allowed as given, allowed once links are resolved,
      * and a regular file.
      */
-    Path resolve(String path) throws Refusal {
+    Path resolve(String path) throws Refused {
         if (!RemotePath.isPath(path)) {
-            throw new Refusal(Refusal.MALFORMED, "serve-logs: refused: malformed command");
+            throw Refused.malformed();
         }
         if (!allows(path)) {
-            throw Refusal.refused("path not allowed");
+            throw Refused.refused("path not allowed");
         }
         Path real;
         try {
             real = Path.of(path).toRealPath();
         } catch (NoSuchFileException e) {
-            throw new Refusal(Refusal.NO_SUCH_FILE, "serve-logs: no such file: " + path);
+            throw Refused.noSuchFile(path);
         } catch (IOException e) {
-            throw new Refusal(Refusal.CANNOT_READ, "serve-logs: cannot read " + path);
+            throw Refused.cannotRead(path);
         }
         if (!allows(real.toString())) {
-            throw Refusal.refused("symbolic link leads outside the allowed files");
+            throw Refused.refused("symbolic link leads outside the allowed files");
         }
         try {
             BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (!a.isRegularFile()) {
-                throw Refusal.refused("not a regular file");
+                throw Refused.refused("not a regular file");
             }
         } catch (NoSuchFileException e) {
-            throw new Refusal(Refusal.NO_SUCH_FILE, "serve-logs: no such file: " + path);
+            throw Refused.noSuchFile(path);
         } catch (IOException e) {
-            throw new Refusal(Refusal.CANNOT_READ, "serve-logs: cannot read " + path);
+            throw Refused.cannotRead(path);
         }
         return real;
     }

@@ -41,13 +41,13 @@ final class JournalCommand {
     }
 
     /** Prints {@code SEQNUM_ID SEQNUM} of the newest entry, or {@code none} for an empty journal. */
-    void newest(OutputStream out) throws Refusal, IOException {
+    void newest(OutputStream out) throws Refused, IOException {
         List<String> cmd = journalctl();
         cmd.addAll(List.of("-n", "1"));
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int exit = run(cmd, buf, false);
         if (exit != 0) {
-            throw new Refusal(Refusal.CANNOT_READ, "serve-logs: cannot read the journal (journalctl exit " + exit + ")");
+            throw Refused.cannotRead("the journal (journalctl exit " + exit + ")");
         }
         for (String l : buf.toString(StandardCharsets.ISO_8859_1).split("\n")) {
             Matcher m = CURSOR.matcher(l);
@@ -64,7 +64,7 @@ final class JournalCommand {
      * Follows the journal in export format: after entry {@code SEQNUM_ID:SEQNUM} ({@code :0}: from that sequence's
      * start), {@code all} from the oldest entry, {@code end} from the next new one. Runs until stdin ends.
      */
-    void follow(String position, OutputStream out) throws Refusal, IOException {
+    void follow(String position, OutputStream out) throws Refused, IOException {
         List<String> cmd = journalctl();
         cmd.add("-f");
         Matcher m = POSITION.matcher(position);
@@ -76,11 +76,11 @@ final class JournalCommand {
         } else if (position.equals("end")) {
             cmd.addAll(List.of("-n", "0"));
         } else {
-            throw new Refusal(Refusal.MALFORMED, "serve-logs: refused: malformed command");
+            throw Refused.malformed();
         }
         int exit = run(cmd, out, true);
         if (exit != 0) {
-            throw new Refusal(Refusal.CANNOT_READ, "serve-logs: cannot read the journal (journalctl exit " + exit + ")");
+            throw Refused.cannotRead("the journal (journalctl exit " + exit + ")");
         }
     }
 

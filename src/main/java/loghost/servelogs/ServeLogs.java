@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
+import loghost.refusal.ExitStatus;
 
 /**
  * The forced command on a source host: runs one read-only command from {@code SSH_ORIGINAL_COMMAND} on the
@@ -51,26 +52,26 @@ public final class ServeLogs {
                 AllowedFiles allowed = AllowedFiles.load(allowFile);
                 new ServeLogs(allowed, Duration.ofMillis(200), stdin).execute(command, out);
                 out.flush();
-                return 0;
-            } catch (Refusal r) {
+                return ExitStatus.OK;
+            } catch (Refused r) {
                 err.write((r.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
                 err.flush();
-                return r.exitCode();
+                return r.exitStatus();
             }
         } catch (IOException e) {
             // stdout or stderr is gone: the loghost closed the channel; nobody is left to tell.
-            return Refusal.CANNOT_READ;
+            return ExitStatus.IO_ERROR;
         }
     }
 
-    private void execute(String command, OutputStream out) throws Refusal, IOException {
+    private void execute(String command, OutputStream out) throws Refused, IOException {
         if (command == null || command.isEmpty()) {
-            throw Refusal.refused("no command (this key may only read the allowed logs)");
+            throw Refused.refused("no command (this key may only read the allowed logs)");
         }
         for (int i = 0; i < command.length(); i++) {
             char c = command.charAt(i);
             if ((c < 0x21 || c > 0x7e) && c != ' ') {
-                throw Refusal.refused("bad byte in command");
+                throw Refused.refused("bad byte in command");
             }
         }
         String[] w = command.split(" ", -1);
@@ -103,42 +104,38 @@ public final class ServeLogs {
                 need(w, 1);
                 new JournalCommand(journal(), stdinEnded(), poll).newest(out);
             }
-            default -> throw Refusal.refused("command not allowed");
+            default -> throw Refused.refused("command not allowed");
         }
     }
 
-    private AllowedFiles.Journal journal() throws Refusal {
+    private AllowedFiles.Journal journal() throws Refused {
         if (allowed.journal() == null) {
-            throw Refusal.refused("the journal is not allowed");
+            throw Refused.refused("the journal is not allowed");
         }
         return allowed.journal();
     }
 
-    private static void need(String[] w, int n) throws Refusal {
+    private static void need(String[] w, int n) throws Refused {
         if (w.length != n) {
-            throw malformed();
+            throw Refused.malformed();
         }
         for (String s : w) {
             if (s.isEmpty()) {
-                throw malformed();
+                throw Refused.malformed();
             }
         }
     }
 
-    private static Refusal malformed() {
-        return new Refusal(Refusal.MALFORMED, "serve-logs: refused: malformed command");
-    }
-
-    private static String id(String s) throws Refusal {
+    private static String id(String s) throws Refused {
         if (!ID.matcher(s).matches()) {
-            throw malformed();
+            throw Refused.malformed();
         }
         return s;
     }
 
-    private static long number(String s) throws Refusal {
+    private static long number(String s) throws Refused {
         if (!NUMBER.matcher(s).matches()) {
-            throw malformed();
+            throw Refused.malformed();
         }
         return Long.parseLong(s);
     }
@@ -147,7 +144,7 @@ public final class ServeLogs {
     private record Opened(Path real, FileChannel channel, long inode, String id) {
     }
 
-    private Opened open(String path) throws Refusal, IOException {
+    private Opened open(String path) throws Refused, IOException {
         Path real = allowed.resolve(path);
         FileChannel ch;
         long inode;
@@ -157,51 +154,49 @@ public final class ServeLogs {
             inode = FileIdentity.inode(real);
             if (inode != before) {
                 ch.close();
-                throw new Refusal(Refusal.NOT_THIS_FILE, "serve-logs: not this file: " + path
-                        + " was replaced while it was opened");
+                throw Refused.notThisFile(path, "was replaced while it was opened");
             }
         } catch (NoSuchFileException e) {
-            throw new Refusal(Refusal.NO_SUCH_FILE, "serve-logs: no such file: " + path);
+            throw Refused.noSuchFile(path);
         } catch (AccessDeniedException e) {
-            throw new Refusal(Refusal.CANNOT_READ, "serve-logs: cannot read " + path);
+            throw Refused.cannotRead(path);
         }
         try {
             return new Opened(real, ch, inode, FileIdentity.of(inode, ch));
         } catch (IOException e) {
             ch.close();
-            throw new Refusal(Refusal.CANNOT_READ, "serve-logs: cannot read " + path);
+            throw Refused.cannotRead(path);
         }
     }
 
-    private Opened openAs(String id, String path) throws Refusal, IOException {
+    private Opened openAs(String id, String path) throws Refused, IOException {
         Opened o = open(path);
         if (!o.id().equals(id)) {
             o.channel().close();
-            throw new Refusal(Refusal.NOT_THIS_FILE, "serve-logs: not this file: " + path + " is now " + o.id());
+            throw Refused.notThisFile(path, "is now " + o.id());
         }
         return o;
     }
 
-    private void stat(String path, OutputStream out) throws Refusal, IOException {
+    private void stat(String path, OutputStream out) throws Refused, IOException {
         Opened o = open(path);
         try (FileChannel ch = o.channel()) {
             out.write((o.id() + " " + ch.size() + "\n").getBytes(StandardCharsets.US_ASCII));
         }
     }
 
-    private void read(String id, long from, long to, String path, OutputStream out) throws Refusal, IOException {
+    private void read(String id, long from, long to, String path, OutputStream out) throws Refused, IOException {
         Opened o = openAs(id, path);
         try (FileChannel ch = o.channel()) {
             long end = to < 0 ? ch.size() : to;
             long sent = copy(ch, from, end, out);
             if (sent < end - from) {
-                throw new Refusal(Refusal.NOT_THIS_FILE, "serve-logs: not this file: " + path
-                        + " became shorter while it was read");
+                throw Refused.notThisFile(path, "became shorter while it was read");
             }
         }
     }
 
-    private void follow(String id, long from, String path, OutputStream out) throws Refusal, IOException {
+    private void follow(String id, long from, String path, OutputStream out) throws Refused, IOException {
         Opened o = openAs(id, path);
         try (FileChannel ch = o.channel()) {
             long pos = from;
@@ -262,7 +257,7 @@ public final class ServeLogs {
         return ended;
     }
 
-    private void sha256(String id, String path, OutputStream out) throws Refusal, IOException {
+    private void sha256(String id, String path, OutputStream out) throws Refused, IOException {
         Opened o = openAs(id, path);
         try (FileChannel ch = o.channel()) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
@@ -280,14 +275,14 @@ public final class ServeLogs {
         }
     }
 
-    private void list(String pattern, OutputStream out) throws Refusal, IOException {
+    private void list(String pattern, OutputStream out) throws Refused, IOException {
         if (!RemotePath.isPattern(pattern)) {
-            throw malformed();
+            throw Refused.malformed();
         }
         int slash = pattern.lastIndexOf('/');
         String dir = slash == 0 ? "/" : pattern.substring(0, slash);
         if (dir.contains("*") || dir.contains("?")) {
-            throw Refusal.refused("a pattern may hold * and ? in its last component only");
+            throw Refused.refused("a pattern may hold * and ? in its last component only");
         }
         String names = pattern.substring(slash + 1);
         List<String> found = new ArrayList<>();
@@ -302,15 +297,15 @@ public final class ServeLogs {
         } catch (NoSuchFileException e) {
             return;
         } catch (IOException e) {
-            throw new Refusal(Refusal.CANNOT_READ, "serve-logs: cannot read " + dir);
+            throw Refused.cannotRead(dir);
         }
         java.util.Collections.sort(found);
         for (String f : found) {
             Opened o;
             try {
                 o = open(f);
-            } catch (Refusal r) {
-                if (r.exitCode() == Refusal.CANNOT_READ) {
+            } catch (Refused r) {
+                if (r.exitStatus() == ExitStatus.IO_ERROR) {
                     // Listed, so that the loghost can say which file it cannot collect instead of skipping it quietly.
                     out.write(("- - " + f + "\n").getBytes(StandardCharsets.US_ASCII));
                 }

@@ -3,6 +3,7 @@ package loghost.ssh;
 import java.util.HashMap;
 import java.util.Map;
 import loghost.metrics.ServerMetrics;
+import loghost.refusal.Refusal;
 import org.apache.sshd.server.session.ServerSession;
 
 /**
@@ -33,13 +34,30 @@ final class ActiveSessions {
         this.metrics = metrics;
     }
 
-    /** Why {@code who} may not start a command now (a reason code), or null: the enrolled keys are read again. */
-    String withdrawn(AuthenticatedHost who, ServerSession session) {
-        return keys.recheck(who, session);
+    /** A command admitted (its registration), or refused (what its client is told). */
+    record Admission(Active active, Failure refused) {
     }
 
-    /** Registers a command; null when its host already has the maximum running. */
-    synchronized Active open(AuthenticatedHost who) {
+    /**
+     * Admits a command of {@code who} on {@code session}, or refuses it, reported to {@code refusals}: the enrolled
+     * keys are read again (the key may have been revoked since its connection authenticated), then a slot of its
+     * host is taken.
+     */
+    Admission admit(AuthenticatedHost who, ServerSession session, Refusals refusals) {
+        Refusal withdrawn = keys.recheck(who, session);
+        if (withdrawn != null) {
+            return new Admission(null, refusals.refuse(withdrawn, session, "key=" + who.fingerprint(), who.host()));
+        }
+        Active active = open(who);
+        if (active == null) {
+            return new Admission(null, refusals.refuse(Refusal.TOO_MANY_SESSIONS, session, "limit=" + maxPerHost,
+                    who.host(), maxPerHost));
+        }
+        return new Admission(active, null);
+    }
+
+    // Registers a command; null when its host already has the maximum running.
+    private synchronized Active open(AuthenticatedHost who) {
         int running = byHost.getOrDefault(who.host(), 0);
         if (running >= maxPerHost) {
             return null;
@@ -49,7 +67,7 @@ final class ActiveSessions {
         return new Active(who);
     }
 
-    /** Unregisters a command returned by {@link #open}. */
+    /** Unregisters a command admitted by {@link #admit}. */
     synchronized void close(Active a) {
         if (a.closed) {
             return;
@@ -57,10 +75,5 @@ final class ActiveSessions {
         a.closed = true;
         byHost.computeIfPresent(a.who.host(), (h, n) -> n <= 1 ? null : n - 1);
         metrics.host(a.who.host()).sessionClosed();
-    }
-
-    /** The per-host limit. */
-    int maxPerHost() {
-        return maxPerHost;
     }
 }

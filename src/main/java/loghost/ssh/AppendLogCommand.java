@@ -2,6 +2,8 @@ package loghost.ssh;
 
 import loghost.metrics.HostMetrics;
 import loghost.metrics.ServerMetrics;
+import loghost.refusal.ExitStatus;
+import loghost.ssh.SessionInbox.InputEnd;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
 import loghost.store.LineSplitter;
@@ -102,7 +104,7 @@ final class AppendLogCommand extends HostCommand {
                         + " bytes=" + bytes + " records=" + records + " last-seq=" + log.lastSeq();
                 LOG.info("session-end {}", end);
                 refusals.audit().event("session-end " + end);
-                exit(ExitCodes.OK, null);
+                exitOk();
             }
 
             @Override
@@ -110,7 +112,7 @@ final class AppendLogCommand extends HostCommand {
                 if (e instanceof StorageException se) {
                     storageFailed(se);
                 } else {
-                    refuse(ExitCodes.SOFTWARE, "internal error");
+                    refuse(Failure.INTERNAL);
                 }
             }
         });
@@ -136,12 +138,12 @@ final class AppendLogCommand extends HostCommand {
                 + " records-stored=" + records;
         LOG.error("storage-error {}", detail);
         refusals.audit().event("storage-error " + detail);
-        refuse(ExitCodes.IO_ERROR, "error: the loghost could not store your lines"
-                + (log == null ? "" : "; records up to seq " + log.lastSeq() + " are stored"));
+        refuse(new Failure(ExitStatus.IO_ERROR, "error: the loghost could not store your lines"
+                + (log == null ? "" : "; records up to seq " + log.lastSeq() + " are stored")));
     }
 
     @Override
-    protected void refuse(int code, String message) {
-        exitWithMessage(code, message);
+    protected void refuse(Failure failure) {
+        exitWith(failure);
     }
 }

@@ -2,6 +2,7 @@ package loghost.ssh;
 
 import java.io.IOException;
 import java.util.Map;
+import loghost.refusal.Refusal;
 import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.channel.ChannelFactory;
 import org.apache.sshd.common.channel.PtyMode;
@@ -48,7 +49,7 @@ final class AppendOnlyChannel extends ChannelSession {
     @Override
     protected RequestHandler.Result handlePtyReqParsed(String term, int cols, int rows, int width, int height,
             Map<PtyMode, Integer> modes) {
-        refusals.log("pty-refused", getSession(), null);
+        refusals.log(Refusal.PTY_REFUSED, getSession(), null);
         return RequestHandler.Result.ReplyFailure;
     }
 
@@ -64,33 +65,33 @@ final class AppendOnlyChannel extends ChannelSession {
 
     @Override
     protected RequestHandler.Result handleSubsystemParsed(String request, String name) {
-        refusals.log("subsystem-refused", getSession(), "name=" + Refusals.quote(name));
+        refusals.log(Refusal.SUBSYSTEM_REFUSED, getSession(), "name=" + Refusals.quote(name));
         return RequestHandler.Result.ReplyFailure;
     }
 
     @Override
     protected RequestHandler.Result handleAgentForwardingParsed(String requestType) {
-        refusals.log("agent-forwarding-refused", getSession(), null);
+        refusals.log(Refusal.AGENT_FORWARDING_REFUSED, getSession(), null);
         return RequestHandler.Result.ReplyFailure;
     }
 
     @Override
     protected RequestHandler.Result handleX11ForwardingParsed(String requestType, ServerSession session,
             boolean singleConnection, String authProtocol, String authCookie, int screenId) {
-        refusals.log("x11-forwarding-refused", session, null);
+        refusals.log(Refusal.X11_FORWARDING_REFUSED, session, null);
         return RequestHandler.Result.ReplyFailure;
     }
 
     @Override
     protected RequestHandler.Result handleSignalParsed(String signal) throws IOException {
-        refusals.log("signal-refused", getSession(), "signal=" + Refusals.quote(signal));
+        refusals.log(Refusal.SIGNAL_REFUSED, getSession(), "signal=" + Refusals.quote(signal));
         return RequestHandler.Result.ReplyFailure;
     }
 
     @Override
     protected RequestHandler.Result handleBreakParsed(long breakLength) throws IOException {
         // MINA would deliver a break to the command as SIGINT.
-        refusals.log("signal-refused", getSession(), "signal=break");
+        refusals.log(Refusal.SIGNAL_REFUSED, getSession(), "signal=break");
         return RequestHandler.Result.ReplyFailure;
     }
 
@@ -104,7 +105,7 @@ final class AppendOnlyChannel extends ChannelSession {
         if (type == null) {
             if (!dataBeforeCommandRefused) {
                 dataBeforeCommandRefused = true;
-                refusals.log("data-before-command", getSession(), "bytes=" + len);
+                refusals.log(Refusal.DATA_BEFORE_COMMAND, getSession(), "bytes=" + len);
                 close(false);
             }
             return;
@@ -120,7 +121,7 @@ final class AppendOnlyChannel extends ChannelSession {
     protected void doWriteExtendedData(byte[] data, int off, long len) throws IOException {
         if (!extendedDataRefused) {
             extendedDataRefused = true;
-            refusals.log("extended-data-refused", getSession(), "bytes=" + len);
+            refusals.log(Refusal.EXTENDED_DATA_REFUSED, getSession(), "bytes=" + len);
         }
         getLocalWindow().release(len);
     }
@@ -131,13 +132,13 @@ final class AppendOnlyChannel extends ChannelSession {
         if (type != null && (CHANNEL_EXEC.equals(requestType) || CHANNEL_SHELL.equals(requestType)
                 || CHANNEL_SUBSYSTEM.equals(requestType))) {
             // MINA fails these quietly; a client trying to start a second command on a channel is worth a record.
-            refusals.log("second-command-refused", getSession(), "request=" + requestType + " running=" + type);
+            refusals.log(Refusal.SECOND_COMMAND_REFUSED, getSession(), "request=" + requestType + " running=" + type);
             return RequestHandler.Result.ReplyFailure;
         }
         RequestHandler.Result r = super.handleInternalRequest(requestType, wantReply, buffer);
         if (r == null || r == RequestHandler.Result.Unsupported) {
             // Answered here rather than by MINA, which would log the client's request name raw at WARN.
-            refusals.log("channel-request-refused", getSession(), "request=" + Refusals.quote(requestType));
+            refusals.log(Refusal.CHANNEL_REQUEST_REFUSED, getSession(), "request=" + Refusals.quote(requestType));
             return RequestHandler.Result.ReplyFailure;
         }
         return r;

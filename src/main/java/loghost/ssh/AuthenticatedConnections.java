@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import loghost.keys.EnrolledKeys;
+import loghost.refusal.Refusal;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
 import org.slf4j.Logger;
@@ -44,7 +45,7 @@ final class AuthenticatedConnections implements SessionListener {
             }
         }
         if (over) {
-            refusals.log("too-many-connections-for-host", session, "limit=" + maxPerHost);
+            refusals.log(Refusal.TOO_MANY_CONNECTIONS_FOR_HOST, session, "limit=" + maxPerHost);
             session.close(true);
         }
     }
@@ -67,13 +68,13 @@ final class AuthenticatedConnections implements SessionListener {
     void closeRevoked(EnrolledKeys keys) {
         for (Session s : List.copyOf(sessions)) {
             AuthenticatedHost who = s.getAttribute(AuthenticatedHost.ATTRIBUTE);
-            String why = EnrolledKeysAuthenticator.withdrawn(who, s, keys);
+            Refusal why = EnrolledKeysAuthenticator.withdrawn(who, s, keys);
             if (why == null) {
                 continue;
             }
             sessions.remove(s);
-            refusals.log(keys == null ? "keys-unavailable-session-closed" : "revoked-session-closed", s,
-                    "key=" + who.fingerprint() + " cause=" + why);
+            refusals.log(keys == null ? Refusal.KEYS_UNAVAILABLE_SESSION_CLOSED : Refusal.REVOKED_SESSION_CLOSED, s,
+                    "key=" + who.fingerprint() + " cause=" + why.code());
             try {
                 s.close(true);
             } catch (RuntimeException e) {

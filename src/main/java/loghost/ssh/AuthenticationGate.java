@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import loghost.refusal.Refusal;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.Service;
@@ -74,7 +75,7 @@ final class AuthenticationGate {
                 if (option == KexProposalOption.S2CLANG || option == KexProposalOption.C2SLANG) {
                     return true; // languages need not agree
                 }
-                refusals.log("kex-failed", session, "option=" + Refusals.quote(option.getDescription())
+                refusals.log(Refusal.KEX_FAILED, session, "option=" + Refusals.quote(option.getDescription())
                         + " client=" + Refusals.quote(c2sOptions.get(option)));
                 return false;
             }
@@ -112,7 +113,7 @@ final class AuthenticationGate {
                 ? who.fingerprint() : null;
         probed.forEach((fingerprint, host) -> {
             if (!fingerprint.equals(loggedIn)) {
-                refusals.log("key-probe", session, "key=" + fingerprint + " enrolled-host=" + host);
+                refusals.log(Refusal.KEY_PROBE, session, "key=" + fingerprint + " enrolled-host=" + host);
             }
         });
     }
@@ -129,7 +130,7 @@ final class AuthenticationGate {
             if (cmd == SshConstants.SSH_MSG_USERAUTH_REQUEST && !session.isAuthenticated()) {
                 int n = session.computeAttributeIfAbsent(AUTH_REQUESTS, k -> new AtomicInteger()).incrementAndGet();
                 if (n > maxAuthRequests) {
-                    refusals.log("too-many-auth-requests", session, "limit=" + maxAuthRequests);
+                    refusals.log(Refusal.TOO_MANY_AUTH_REQUESTS, session, "limit=" + maxAuthRequests);
                     session.disconnect(SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
                             "too many authentication requests");
                     return;
@@ -160,7 +161,7 @@ final class AuthenticationGate {
                 buffer.rpos(start);
             }
             if (algorithm.endsWith(CERTIFICATE) || keyType.endsWith(CERTIFICATE)) {
-                refusals.log("certificate-refused", getServerSession(), "algorithm=" + Refusals.quote(algorithm)
+                refusals.log(Refusal.CERTIFICATE_REFUSED, getServerSession(), "algorithm=" + Refusals.quote(algorithm)
                         + " user=" + Refusals.quote(getUsername()));
                 return Boolean.FALSE;
             }

@@ -2,6 +2,7 @@ package loghost.ssh;
 
 import java.io.IOException;
 import java.util.List;
+import loghost.refusal.Refusal;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.Service;
 import org.apache.sshd.common.SshConstants;
@@ -53,9 +54,9 @@ final class ChannelGate extends ServerConnectionServiceFactory {
             List<String> served = NamedResource.getNameList(getSession().getFactoryManager().getChannelFactories());
             if (!served.contains(type)) {
                 // MINA answers it with an open failure, logging nothing the operator sees.
-                refusals.log("channel-refused", getSession(), "type=" + Refusals.quote(type));
+                refusals.log(Refusal.CHANNEL_REFUSED, getSession(), "type=" + Refusals.quote(type));
             } else if (getChannels().size() >= maxChannels) {
-                refusals.log("too-many-channels", getSession(), "type=" + type + " limit=" + maxChannels);
+                refusals.log(Refusal.TOO_MANY_CHANNELS, getSession(), "type=" + type + " limit=" + maxChannels);
                 sendChannelOpenFailure(buffer, sender, SshConstants.SSH_OPEN_RESOURCE_SHORTAGE,
                         "too many channels on this connection (at most " + maxChannels + ")", "");
                 return;

@@ -1,6 +1,7 @@
 package loghost.ssh;
 
 import java.util.function.Function;
+import loghost.refusal.Refusal;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.command.CommandFactory;
@@ -35,14 +36,12 @@ final class CommandRouter implements CommandFactory, ShellFactory {
         if (loghost.protocol.Frames.COMMAND.equals(command)) {
             return ackedAppendLog.apply(channel);
         }
-        refusals.log("command-refused", channel.getSession(), "command=" + Refusals.quote(command));
-        return new RefusalCommand("refused: the only command here is " + APPEND_LOG, ExitCodes.NO_PERMISSION);
+        return new RefusalCommand(refusals.refuse(Refusal.COMMAND_REFUSED, channel.getSession(),
+                "command=" + Refusals.quote(command)));
     }
 
     @Override
     public Command createShell(ChannelSession channel) {
-        refusals.log("shell-refused", channel.getSession(), null);
-        return new RefusalCommand("refused: no shell here; the only command is " + APPEND_LOG,
-                ExitCodes.NO_PERMISSION);
+        return new RefusalCommand(refusals.refuse(Refusal.SHELL_REFUSED, channel.getSession(), null));
     }
 }

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import loghost.refusal.Refusal;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.kex.KexProposalOption;
 import org.apache.sshd.common.session.Session;
@@ -39,20 +40,21 @@ final class ConnectionLimits implements SessionListener {
     public void sessionCreated(Session session) {
         String ip = session.getRemoteAddress() instanceof InetSocketAddress isa && isa.getAddress() != null
                 ? isa.getAddress().getHostAddress() : String.valueOf(session.getRemoteAddress());
-        String refusal = null;
+        Refusal refusal = null;
         synchronized (this) {
             int fromSource = perSource.getOrDefault(ip, 0);
             if (fromSource >= maxPerSource) {
-                refusal = "too-many-connections-from-source";
+                refusal = Refusal.TOO_MANY_CONNECTIONS_FROM_SOURCE;
             } else if (unauthenticated.size() >= maxUnauthenticated) {
-                refusal = "too-many-unauthenticated";
+                refusal = Refusal.TOO_MANY_UNAUTHENTICATED;
             } else {
                 perSource.put(ip, fromSource + 1);
                 unauthenticated.put(session, ip);
             }
         }
         if (refusal != null) {
-            refusals.log(refusal, session, "limit=" + (refusal.endsWith("source") ? maxPerSource : maxUnauthenticated));
+            int limit = refusal == Refusal.TOO_MANY_CONNECTIONS_FROM_SOURCE ? maxPerSource : maxUnauthenticated;
+            refusals.log(refusal, session, "limit=" + limit);
             session.close(true);
         }
     }
@@ -67,7 +69,7 @@ final class ConnectionLimits implements SessionListener {
         }
         int n = session.computeAttributeIfAbsent(KEX_BEFORE_AUTH, k -> new AtomicInteger()).incrementAndGet();
         if (n > MAX_KEX_BEFORE_AUTH) {
-            refusals.log("too-many-key-exchanges", session, "limit=" + MAX_KEX_BEFORE_AUTH);
+            refusals.log(Refusal.TOO_MANY_KEY_EXCHANGES, session, "limit=" + MAX_KEX_BEFORE_AUTH);
             // Closed first, so that MINA treats the exception below as part of the close and logs nothing.
             session.close(true);
             throw new IllegalStateException("too many key exchanges before authentication");

@@ -1,10 +1,10 @@
 package loghost.ssh;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
+import loghost.refusal.ExitStatus;
+import loghost.refusal.Refusal;
+import loghost.ssh.SessionInbox.InputEnd;
 import loghost.store.LineBatch;
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.server.Environment;
@@ -23,51 +23,34 @@ import org.slf4j.LoggerFactory;
  * that host's session slots.
  *
  * <p>No thread of its own: the channel hands each SSH packet's data to {@link #data} on MINA's I/O thread, which
- * only queues a copy; a shared worker ({@link SessionWorkers}) then hands it to the command, one piece at a time
- * and in order, never two workers for one session at once. The channel's window is released only once a piece
- * is handled, so a client can never have more in flight than the window (backpressure). A session waiting for
- * input holds no thread. Whatever a command throws ends that session, audited, never a worker.
+ * only queues a copy in the session's {@link SessionInbox}; a shared worker ({@link SessionWorkers}) then hands it
+ * to the command, one piece at a time and in order, never two workers for one session at once. The channel's
+ * window is released only once a piece is handled, so a client can never have more in flight than the window
+ * (backpressure). A session waiting for input holds no thread. Whatever a command throws ends that session,
+ * audited, never a worker.
  */
 abstract class HostCommand implements AsyncCommand, ChannelSessionAware, ChannelDataReceiver {
 
     private static final Logger LOG = LoggerFactory.getLogger(HostCommand.class);
     /** Bytes one worker handles for a session before it lets the other sessions' work go first. */
     private static final int TURN_BYTES = 512 * 1024;
-    /** Room of a queued piece that small packets share, so the inbox's memory follows the bytes received. */
-    private static final int CHUNK = 8192;
-
-    /** How the input of a session ended: the word in {@code session-end}/{@code stream-end}. */
-    enum InputEnd {
-        EOF("eof"), LOST("connection-lost"), CLOSED("closed-by-server");
-
-        final String word;
-
-        InputEnd(String word) {
-            this.word = word;
-        }
-    }
 
     /** Where refusals go; subclasses report through it too. */
     protected final Refusals refusals;
     private final ActiveSessions sessions;
     /** The shared threads. */
     protected final SessionWorkers workers;
+    private final SessionInbox inbox = new SessionInbox();
     private SessionChannel channel;
     private AsyncOutput out;
     private AsyncOutput err;
     private ExitCallback exitCallback;
-
-    // Between MINA's threads and the worker: guarded by this.
-    private final ArrayDeque<Piece> inbox = new ArrayDeque<>();
-    private InputEnd inputEnd;
-    private boolean started;
-    private boolean scheduled;
-    private boolean finished;
+    // Guarded by this: the exit goes out once, and gives back the slot registered by the first turn.
     private boolean exited;
-
-    // The worker's own (one at a time, handed over through the lock above).
-    private boolean begun;
     private ActiveSessions.Active registration;
+
+    // The worker's own (one at a time, handed over through the inbox's lock).
+    private boolean begun;
     private LineBatch batch;
     private String batchStream;
     private long batchSession;
@@ -129,11 +112,7 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
 
     @Override
     public void start(ChannelSession session, Environment env) {
-        synchronized (this) {
-            // MINA may hand over data received before the command started: it waited in the inbox for this.
-            started = true;
-            scheduled = true; // the first turn checks the key before any input is looked at
-        }
+        inbox.start();
         workers.execute(this::turn);
     }
 
@@ -142,26 +121,15 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
         if (len == 0) {
             return 0; // an empty packet takes no window and holds nothing: it is not queued
         }
-        synchronized (this) {
-            if (finished || inputEnd != null) {
+        switch (inbox.add(buf, start, len)) {
+            case DROPPED -> {
                 return len; // the session is over: nothing more is read, and the client is not held back
             }
-            // A packet goes into the last queued piece when it has room (no worker holds a queued piece), else
-            // into a new one of at least CHUNK bytes: queued memory stays within twice the bytes queued plus one
-            // CHUNK (and those bytes within the window), however small the client makes its packets.
-            Piece last = inbox.peekLast();
-            if (last == null || last.buf.length - last.length < len) {
-                last = new Piece(new byte[Math.max(len, CHUNK)]);
-                inbox.add(last);
+            case SCHEDULE -> workers.execute(this::turn);
+            case QUEUED -> {
+                // a turn is coming already, or the command has not started
             }
-            System.arraycopy(buf, start, last.buf, last.length, len);
-            last.length += len;
-            if (scheduled || !started) {
-                return 0;
-            }
-            scheduled = true;
         }
-        workers.execute(this::turn);
         return 0;
     }
 
@@ -181,17 +149,9 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
     }
 
     private void ended(InputEnd how) {
-        synchronized (this) {
-            if (inputEnd != null || finished) {
-                return;
-            }
-            inputEnd = how;
-            if (scheduled || !started) {
-                return;
-            }
-            scheduled = true;
+        if (inbox.end(how)) {
+            workers.execute(this::turn);
         }
-        workers.execute(this::turn);
     }
 
     // ---- the worker's turn ----
@@ -211,12 +171,7 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
         }
         // Only now may another turn start (the state above is this turn's until here): at once if input is left,
         // at the back of the queue so that the others' turns go first; otherwise at the next data.
-        boolean again;
-        synchronized (this) {
-            again = !finished && (!inbox.isEmpty() || inputEnd != null);
-            scheduled = again;
-        }
-        if (again) {
+        if (inbox.turnEnded()) {
             workers.execute(this::turn);
         }
     }
@@ -232,38 +187,24 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
                 }
             }
             long handled = 0;
-            while (true) {
-                Piece piece;
-                int length = 0;
-                InputEnd end;
-                synchronized (this) {
-                    if (finished) {
-                        return;
-                    }
-                    piece = inbox.poll();
-                    end = piece == null ? inputEnd : null;
-                    if (piece != null) {
-                        length = piece.length; // out of the inbox, the piece grows no more
-                    }
-                }
-                if (piece != null) {
-                    received(piece.buf, length);
-                    release(length);
-                    handled += length;
-                    if (handled >= TURN_BYTES && more()) {
+            for (SessionInbox.Taken t; (t = inbox.take()) != null; ) {
+                if (t.buf() != null) {
+                    received(t.buf(), t.length());
+                    channel.release(t.length());
+                    handled += t.length();
+                    if (handled >= TURN_BYTES && inbox.more()) {
                         caughtUp();
                         return;
                     }
-                    continue;
-                }
-                if (end != null) {
+                } else if (t.end() != null) {
                     endInput();
-                    inputEnded(end);
+                    inputEnded(t.end());
                     return;
-                }
-                caughtUp();
-                if (!more()) {
-                    return;
+                } else {
+                    caughtUp();
+                    if (!inbox.more()) {
+                        return;
+                    }
                 }
             }
         } catch (Throwable t) {
@@ -272,20 +213,9 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
         }
     }
 
-    private synchronized boolean more() {
-        return !inbox.isEmpty();
-    }
-
     /** Stops reading this session's input: what is queued is dropped, later data discarded. */
     protected final void endInput() {
-        synchronized (this) {
-            finished = true;
-            inbox.clear();
-        }
-    }
-
-    private void release(int n) throws IOException {
-        channel.release(n);
+        inbox.finish();
     }
 
     // The checks before a byte is read; false when the session was refused (and has ended).
@@ -293,33 +223,16 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
         ServerSession session = channel == null ? null : channel.session();
         AuthenticatedHost who = channel == null ? null : channel.who();
         if (who == null) {
-            refusals.log("no-identity", session, null);
-            refuse(ExitCodes.SOFTWARE, "internal error");
+            refuse(refusals.refuse(Refusal.NO_IDENTITY, session, null));
             return false;
         }
-        // The key may have been revoked since this connection authenticated: ask the enrolled keys again.
-        String withdrawn = sessions.withdrawn(who, session);
-        if (withdrawn != null) {
-            refusals.log(withdrawn, session, "key=" + who.fingerprint());
-            switch (withdrawn) {
-                case "keys-unavailable" -> refuse(ExitCodes.TEMP_FAIL,
-                        "refused: the enrolled keys cannot be read; try again later");
-                case "source-not-allowed" -> refuse(ExitCodes.NO_PERMISSION,
-                        "refused: this key is no longer allowed from this address");
-                default -> refuse(ExitCodes.NO_PERMISSION,
-                        "refused: this key is no longer enrolled for host " + who.host());
-            }
-            return false;
-        }
-        ActiveSessions.Active active = sessions.open(who);
-        if (active == null) {
-            refusals.log("too-many-sessions", session, "limit=" + sessions.maxPerHost());
-            refuse(ExitCodes.TEMP_FAIL, "refused: host " + who.host() + " already has " + sessions.maxPerHost()
-                    + " open sessions");
+        ActiveSessions.Admission admitted = sessions.admit(who, session, refusals);
+        if (admitted.refused() != null) {
+            refuse(admitted.refused());
             return false;
         }
         synchronized (this) {
-            registration = active;
+            registration = admitted.active();
         }
         try {
             return begin(who, session);
@@ -336,7 +249,7 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
             failedInside(t);
         } catch (Throwable again) {
             // Even logging failed (the heap is gone): the session must still end.
-            exit(ExitCodes.SOFTWARE, "internal error");
+            exit(Failure.INTERNAL.exitStatus(), Failure.INTERNAL.message());
             channel.closeNow();
         }
     }
@@ -352,11 +265,11 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
     /** No more input is queued for now: store what is held. Runs on a worker. */
     protected abstract void caughtUp() throws Exception;
 
-    /** The input has ended; the command finishes and must end by calling {@link #exit}. Runs on a worker. */
+    /** The input has ended; the command finishes, ending by {@link #exitOk} or {@link #exitWith}. On a worker. */
     protected abstract void inputEnded(InputEnd how) throws Exception;
 
-    /** Tells the client why the session ends, in the command's own way, and ends it with {@code code}. */
-    protected abstract void refuse(int code, String message);
+    /** Tells the client why the session ends, in the command's own way, and ends it as {@code failure} says. */
+    protected abstract void refuse(Failure failure);
 
     /** Logs and audits an unexpected failure ({@code command-failed}) and ends the session with exit status 70. */
     protected void failedInside(Throwable t) {
@@ -366,7 +279,7 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
                 + " reason=" + Refusals.quote(t.toString());
         LOG.error("command-failed {}", detail, t);
         refusals.audit().event("command-failed " + detail);
-        refuse(ExitCodes.SOFTWARE, "internal error");
+        refuse(Failure.INTERNAL);
     }
 
     /** The worker's batch, bound to this session; only during a turn, and empty when the turn ends. */
@@ -390,40 +303,39 @@ abstract class HostCommand implements AsyncCommand, ChannelSessionAware, Channel
         return channel;
     }
 
-    /** Ends the session with {@code code} after one line {@code loghost: MESSAGE} on the client's stderr. */
-    protected final void exitWithMessage(int code, String message) {
-        err.write(("loghost: " + message + "\n").getBytes(StandardCharsets.UTF_8));
-        exit(code, message);
+    /**
+     * Ends the session as {@code failure} says: its line, if it has one, on the client's stderr as
+     * {@code loghost: MESSAGE}, then its exit status. The one place a failed command's client is told.
+     */
+    protected final void exitWith(Failure failure) {
+        if (failure.message() != null) {
+            err.write(failure.stderrLine());
+        }
+        exit(failure.exitStatus(), failure.message());
+    }
+
+    /** Ends the session with exit status 0, every line received stored and synced. */
+    protected final void exitOk() {
+        exit(ExitStatus.OK, null);
     }
 
     /**
      * Ends the session with {@code code}, once: the host's session slot is given back, and the exit status goes
      * out after everything queued on stdout and stderr (an exit status before the last ACK would lose it).
      */
-    protected final void exit(int code, String message) {
+    private void exit(int code, String message) {
         ActiveSessions.Active active;
         synchronized (this) {
             if (exited) {
                 return;
             }
             exited = true;
-            finished = true;
-            inbox.clear();
             active = registration;
         }
+        inbox.finish();
         if (active != null) {
             sessions.close(active);
         }
         out.whenWritten(() -> err.whenWritten(() -> exitCallback.onExit(code, message == null ? "" : message)));
-    }
-
-    // Queued input: buf[0, length), filled by data() while it is the inbox's last piece.
-    private static final class Piece {
-        final byte[] buf;
-        int length;
-
-        Piece(byte[] buf) {
-            this.buf = buf;
-        }
     }
 }

@@ -2,7 +2,6 @@ package loghost.ssh;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.channel.ChannelSession;
@@ -11,21 +10,19 @@ import org.apache.sshd.server.command.Command;
 /** Answers a request the loghost does not serve with one line on stderr and an exit status, then ends. */
 final class RefusalCommand implements Command {
 
-    private final String message;
-    private final int exitCode;
+    private final Failure failure;
     private OutputStream err;
     private ExitCallback callback;
 
-    RefusalCommand(String message, int exitCode) {
-        this.message = message;
-        this.exitCode = exitCode;
+    RefusalCommand(Failure failure) {
+        this.failure = failure;
     }
 
     @Override
     public void start(ChannelSession channel, Environment env) throws IOException {
-        err.write(("loghost: " + message + "\n").getBytes(StandardCharsets.UTF_8));
+        err.write(failure.stderrLine());
         err.flush();
-        callback.onExit(exitCode, message);
+        callback.onExit(failure.exitStatus(), failure.message());
     }
 
     @Override

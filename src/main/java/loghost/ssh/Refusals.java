@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import loghost.audit.AuditTrail;
 import loghost.metrics.ServerMetrics;
+import loghost.refusal.Refusal;
 import org.apache.sshd.common.session.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,13 +27,22 @@ final class Refusals {
     }
 
     /** Reports a refusal of {@code session} for {@code reason}, with optional detail. */
-    void log(String reason, Session session, String detail) {
+    void log(Refusal reason, Session session, String detail) {
         AuthenticatedHost who = session == null ? null : session.getAttribute(AuthenticatedHost.ATTRIBUTE);
-        String line = "reason=" + reason + " source=" + source(session) + " host=" + (who == null ? "-" : who.host())
+        String line = reason.logPrefix() + " source=" + source(session) + " host=" + (who == null ? "-" : who.host())
                 + (detail == null || detail.isEmpty() ? "" : " " + detail);
-        LOG.warn("refused {}", line);
+        LOG.warn("{}", line);
         metrics.refused(reason);
-        audit.refusal("refused " + line);
+        audit.refusal(line);
+    }
+
+    /**
+     * Reports a refusal that ends a command, as {@link #log} does, and returns what its client is told: the
+     * refusal's exit status and line, the line's blanks filled from {@code lineArgs}.
+     */
+    Failure refuse(Refusal reason, Session session, String detail, Object... lineArgs) {
+        log(reason, session, detail);
+        return Failure.of(reason, lineArgs);
     }
 
     /** The audit trail refusals go to, for the other security events of the same components. */

@@ -1,5 +1,6 @@
 package loghost.ssh;
 
+import loghost.refusal.Refusal;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.server.forward.ForwardingFilter;
@@ -16,25 +17,25 @@ final class RefuseForwarding implements ForwardingFilter {
 
     @Override
     public boolean canForwardAgent(Session session, String requestType) {
-        refusals.log("agent-forwarding-refused", session, null);
+        refusals.log(Refusal.AGENT_FORWARDING_REFUSED, session, null);
         return false;
     }
 
     @Override
     public boolean canForwardX11(Session session, String requestType) {
-        refusals.log("x11-forwarding-refused", session, null);
+        refusals.log(Refusal.X11_FORWARDING_REFUSED, session, null);
         return false;
     }
 
     @Override
     public boolean canListen(SshdSocketAddress address, Session session) {
-        refusals.log("remote-forwarding-refused", session, "address=" + Refusals.quote(String.valueOf(address)));
+        refusals.log(Refusal.REMOTE_FORWARDING_REFUSED, session, "address=" + Refusals.quote(String.valueOf(address)));
         return false;
     }
 
     @Override
     public boolean canConnect(TcpForwardingFilter.Type type, SshdSocketAddress address, Session session) {
-        refusals.log("local-forwarding-refused", session, "address=" + Refusals.quote(String.valueOf(address)));
+        refusals.log(Refusal.LOCAL_FORWARDING_REFUSED, session, "address=" + Refusals.quote(String.valueOf(address)));
         return false;
     }
 }

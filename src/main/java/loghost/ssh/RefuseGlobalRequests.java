@@ -1,5 +1,6 @@
 package loghost.ssh;
 
+import loghost.refusal.Refusal;
 import org.apache.sshd.common.channel.RequestHandler;
 import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.common.util.buffer.Buffer;
@@ -18,7 +19,7 @@ final class RefuseGlobalRequests implements RequestHandler<ConnectionService> {
 
     @Override
     public Result process(ConnectionService service, String request, boolean wantReply, Buffer buffer) {
-        refusals.log("global-request-refused", service.getSession(), "request=" + Refusals.quote(request));
+        refusals.log(Refusal.GLOBAL_REQUEST_REFUSED, service.getSession(), "request=" + Refusals.quote(request));
         return Result.ReplyFailure;
     }
 }

@@ -1,5 +1,6 @@
 package loghost.ssh;
 
+import loghost.refusal.Refusal;
 import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.channel.ChannelFactory;
 import org.apache.sshd.common.session.Session;
@@ -29,7 +30,7 @@ final class RefusedChannelType implements ChannelFactory {
 
     @Override
     public Channel createChannel(Session session) {
-        refusals.log("channel-refused", session, "type=" + type);
+        refusals.log(Refusal.CHANNEL_REFUSED, session, "type=" + type);
         // MINA answers a null channel with SSH_MSG_CHANNEL_OPEN_FAILURE.
         return null;
     }

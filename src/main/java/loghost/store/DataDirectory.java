@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import loghost.names.DayFileName;
 
 /**
  * Start-up checks of the data directory: it and everything in it must be real (no symbolic links), ours, and
@@ -71,6 +72,6 @@ public final class DataDirectory {
         if (depth == 1 && parent.equals("streams")) {
             return "stream state file";
         }
-        return depth == 2 && StoreFiles.STORED_DAY_FILE.matcher(name).matches() ? "day file" : "file";
+        return depth == 2 && DayFileName.isStored(name) ? "day file" : "file";
     }
 }

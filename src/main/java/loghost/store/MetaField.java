@@ -90,7 +90,8 @@ final class MetaField {
         return false;
     }
 
-    // STREAM:CSEQ with STREAM [a-z0-9][a-z0-9._-]{0,63} and CSEQ [1-9][0-9]{0,18} at most 2^63-1.
+    // STREAM:CSEQ with STREAM a stream id (loghost.names.StreamId, checked byte by byte here: the hot path) and
+    // CSEQ [1-9][0-9]{0,18} at most 2^63-1.
     private boolean validClientValue(int start, int end) {
         int colon = start;
         while (colon < end && buf[colon] != ':') {

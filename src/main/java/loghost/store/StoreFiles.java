@@ -16,7 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.Set;
-import java.util.regex.Pattern;
+import loghost.names.DayFileName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StoreFiles {
 
-    /** Day files are named {@code YYYY-MM-DD.log}. */
-    public static final Pattern DAY_FILE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}\\.log");
-
-    /** A day file as stored: {@code YYYY-MM-DD.log}, or {@code YYYY-MM-DD.log.gz} once closed and compressed. */
-    public static final Pattern STORED_DAY_FILE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}\\.log(\\.gz)?");
-
     /** A day file being created: header written, not yet renamed into place. */
     static final String UNFINISHED_SUFFIX = ".tmp";
 
@@ -54,7 +48,7 @@ public final class StoreFiles {
 
     /** The file name of a day. */
     public static String dayFileName(LocalDate day) {
-        return day + ".log";
+        return DayFileName.plain(day);
     }
 
     /** The user every file and directory of the store must belong to: the one loghost runs as. */
@@ -219,7 +213,7 @@ public final class StoreFiles {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                if (DAY_FILE.matcher(name).matches()
+                if (DayFileName.PLAIN.matcher(name).matches()
                         && (newest == null || name.compareTo(newest.getFileName().toString()) > 0)) {
                     newest = f;
                 }
@@ -233,7 +227,7 @@ public final class StoreFiles {
         java.util.List<Path> files = new java.util.ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path f : entries) {
-                if (DAY_FILE.matcher(f.getFileName().toString()).matches()) {
+                if (DayFileName.PLAIN.matcher(f.getFileName().toString()).matches()) {
                     files.add(f);
                 }
             }
@@ -249,7 +243,7 @@ public final class StoreFiles {
             for (Path f : entries) {
                 String name = f.getFileName().toString();
                 // While a compression is unfinished both exist with the same bytes: the plain file is the one.
-                if (STORED_DAY_FILE.matcher(name).matches()
+                if (DayFileName.isStored(name)
                         && (name.endsWith(".log") || !byDay.containsKey(name.substring(0, 10)))) {
                     byDay.put(name.substring(0, 10), f);
                 }
@@ -263,7 +257,7 @@ public final class StoreFiles {
         long bytes = 0;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path f : entries) {
-                if (STORED_DAY_FILE.matcher(f.getFileName().toString()).matches()) {
+                if (DayFileName.isStored(f.getFileName().toString())) {
                     bytes += Files.size(f);
                 }
             }

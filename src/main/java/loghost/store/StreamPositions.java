@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.names.DayFileName;
+import loghost.names.StreamId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +26,8 @@ final class StreamPositions {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamPositions.class);
     // Up to 19 digits: every cseq the server can have written (1 to 2^63-1), so a restart finds what it had.
-    private static final Pattern CLIENT = Pattern.compile("(?:^|,)c=([a-z0-9][a-z0-9._-]{0,63}):(\\d{1,19})(?:,|$)");
-    private static final Pattern STATE_HEADER = Pattern.compile("at (\\d{4}-\\d{2}-\\d{2}\\.log) (\\d+)");
+    private static final Pattern CLIENT = StreamId.META_FIELD;
+    private static final Pattern STATE_HEADER = Pattern.compile("at (" + DayFileName.DAY + "\\.log) (\\d+)");
 
     private final Map<String, Long> last = new HashMap<>();
     private final Path stateFile;

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.zip.GZIPInputStream;
+import loghost.names.DayFileName;
 import loghost.store.FileHeader;
 import loghost.store.HostName;
 import loghost.store.LineReader;
@@ -49,7 +50,7 @@ final class FirstOnlineSeq {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String n = f.getFileName().toString();
-                if (n.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}\\.log(\\.gz)?")) {
+                if (DayFileName.isStored(n)) {
                     names.add(n);
                 }
             }

@@ -14,7 +14,8 @@ import java.util.Map;
 public final class CommandThreads {
 
     private static final List<String> COMMANDS = List.of("loghost.ssh.HostCommand", "loghost.ssh.AppendLogCommand",
-            "loghost.ssh.AckedAppendCommand");
+            "loghost.ssh.AckedAppendCommand", "loghost.ssh.SessionInbox", "loghost.ssh.StreamAcks",
+            "loghost.ssh.AckFrames");
 
     private CommandThreads() {
     }
