@@ -640,7 +640,7 @@ class AckedAppendTest {
         assertEquals("loghost: internal error\n", new String(err.bytes(), StandardCharsets.UTF_8));
         java.io.DataInputStream answer = new java.io.DataInputStream(new java.io.ByteArrayInputStream(
                 out.bytes()));
-        assertEquals(0, Frames.parseWelcome(Frames.read(answer)));
+        assertEquals(0, loghost.forward.Welcome.parse(Frames.read(answer)).last());
         Frames.Frame ack = Frames.read(answer);
         assertEquals(Frames.ACK, ack.kind());
         assertEquals(1, ack.seq());

@@ -97,7 +97,7 @@ public final class AckClient implements AutoCloseable {
     public long hello(String stream) throws Exception {
         Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + stream);
         out.flush();
-        return Frames.parseWelcome(awaitFrame(0, Duration.ofSeconds(30)));
+        return loghost.forward.Welcome.parse(awaitFrame(0, Duration.ofSeconds(30))).last();
     }
 
     /** Sends one frame with a cseq (not flushed). */
