@@ -29,24 +29,45 @@ class ChannelLimitsTest {
     @TempDir
     Path dir;
 
-    // The server's threads, by name: its own pools are loghost-*, MINA's I/O threads name the SshServer. The client
-    // in this JVM and other tests' leftovers are not counted.
-    private static java.util.Set<Thread> serverThreads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("loghost-") || t.getName().contains("SshServer"))
-                .collect(java.util.stream.Collectors.toSet());
+    // The server under test, started from a thread of its own group: every thread it starts (its pools, MINA's I/O
+    // threads, any thread a fault would add, named or not) is in that group or below, whatever else this JVM runs.
+    private static TestServer startIn(ThreadGroup group, Path dir) throws Exception {
+        TestServer[] started = {null};
+        Exception[] failed = {null};
+        Thread starter = new Thread(group, () -> {
+            try {
+                started[0] = new TestServer(dir, "");
+            } catch (Exception e) {
+                failed[0] = e;
+            }
+        }, "start-server-under-test");
+        starter.start();
+        starter.join();
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+        return started[0];
+    }
+
+    private static List<Thread> threadsOf(ThreadGroup group) {
+        Thread[] all = new Thread[group.activeCount() + 64];
+        int n = group.enumerate(all, true);
+        return List.of(java.util.Arrays.copyOf(all, n));
     }
 
     @Test
     void channelsOverTheCapAreRefusedAndTheConnectionStays() throws Exception {
-        try (TestServer server = new TestServer(dir, ""); CapturedLog log = new CapturedLog();
+        ThreadGroup serverGroup = new ThreadGroup("server-under-test");
+        try (CapturedLog log = new CapturedLog(); TestServer server = startIn(serverGroup, dir);
                 MinaClient client = new MinaClient(server.data())) {
             Path key = KeyGen.generate(dir, "k", "ed25519");
             server.enroll("web01", key);
             ClientSession session = client.login(server.port(), key);
             List<ChannelSession> open = new ArrayList<>();
             int refused = 0;
-            java.util.Set<Thread> threadsBefore = serverThreads();
+            java.util.Set<Thread> threadsBefore = new java.util.HashSet<>(threadsOf(serverGroup));
+            assertTrue(threadsBefore.stream().anyMatch(t -> t.getName().contains("SshServer")),
+                    () -> "the group holds the server's I/O threads: " + threadsBefore);
             for (int i = 0; i < 300; i++) {
                 // A bare session channel: opened, then no request at all.
                 ChannelSession ch = new ChannelSession();
@@ -62,7 +83,7 @@ class ChannelLimitsTest {
             assertEquals(290, refused);
             assertTrue(session.isOpen(), "a refused channel must not end the connection");
             // Refused opens cost no thread of the server (a margin for MINA's own I/O threads coming and going).
-            java.util.Set<Thread> added = serverThreads();
+            java.util.Set<Thread> added = new java.util.HashSet<>(threadsOf(serverGroup));
             added.removeAll(threadsBefore);
             assertTrue(added.size() <= 5, () -> "server threads started meanwhile: " + added);
             assertEquals(List.of(), CommandThreads.inThisJvm(), "no thread works for a bare channel");
