@@ -53,6 +53,7 @@ class RsyslogForwardTest {
                 "action(type=\"ompipe\" Pipe=\"" + fifo + "\" template=\"msgonly\" queue.type=\"LinkedList\"",
                 "       queue.workerThreads=\"1\" queue.size=\"200000\" action.resumeInterval=\"1\"",
                 "       action.resumeRetryCount=\"-1\")", ""));
+        loghost.testing.Tools.assume(loghost.testing.Tools.RSYSLOGD, loghost.testing.Tools.LOGGER);
         rsyslog = new ProcessBuilder("rsyslogd", "-n", "-f", conf.toString(), "-i", dir.resolve("rsyslog.pid")
                 .toString()).redirectErrorStream(true).redirectOutput(dir.resolve("rsyslog.out").toFile()).start();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

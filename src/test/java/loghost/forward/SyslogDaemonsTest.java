@@ -97,6 +97,7 @@ class SyslogDaemonsTest {
                 + "module(load=\"imuxsock\" SysSock.Use=\"off\")\n"
                 + "input(type=\"imuxsock\" Socket=\"" + socket + "\" RateLimit.Interval=\"0\")\n"
                 + readmeConfig("rsyslog"));
+        loghost.testing.Tools.assume(loghost.testing.Tools.RSYSLOGD, loghost.testing.Tools.LOGGER);
         daemon = new ProcessBuilder("rsyslogd", "-n", "-f", conf.toString(), "-i", dir.resolve("rsyslog.pid")
                 .toString()).redirectErrorStream(true).redirectOutput(dir.resolve("daemon.out").toFile()).start();
         // ompipe retries a write that found the pipe full behind later messages (README): once each, not in order.
@@ -117,8 +118,7 @@ class SyslogDaemonsTest {
         } else {
             // Debian's syslog-ng and rsyslog packages conflict: .ci/run unpacks syslog-ng here instead.
             Path root = Path.of(PRIVATE_SYSLOG_NG);
-            org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(root.resolve("usr/sbin/syslog-ng")),
-                    "syslog-ng is neither installed nor unpacked in " + root + ": run the package steps of .ci/run");
+            loghost.testing.Tools.assume(loghost.testing.Tools.SYSLOG_NG, loghost.testing.Tools.LOGGER);
             Path modules;
             try (java.util.stream.Stream<Path> dirs = Files.list(root.resolve("usr/lib/syslog-ng"))) {
                 modules = dirs.filter(d -> d.getFileName().toString().matches("\\d+\\.\\d+")).findFirst()

@@ -94,6 +94,7 @@ final class SourceHost implements AutoCloseable {
     }
 
     private void startSshd() throws Exception {
+        loghost.testing.Tools.SSHD.assume();
         ProcessBuilder pb = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", config.toString());
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
