@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import loghost.testing.Await;
 import loghost.testing.CapturedLog;
 import loghost.testing.CommandThreads;
 import loghost.testing.HostRecords;
@@ -87,8 +88,8 @@ class ChannelLimitsTest {
             added.removeAll(threadsBefore);
             assertTrue(added.size() <= 5, () -> "server threads started meanwhile: " + added);
             assertEquals(List.of(), CommandThreads.inThisJvm(), "no thread works for a bare channel");
-            assertNotNull(log.await(Duration.ofSeconds(3), "refused reason=too-many-channels", "host=web01",
-                    "limit=10"));
+            log.awaitLine("refused reason=too-many-channels", "host=web01",
+                    "limit=10");
             // A closed channel frees its place.
             open.get(0).close(false).await(10, TimeUnit.SECONDS);
             ChannelExec exec = MinaClient.exec(session, "append-log");
@@ -117,20 +118,17 @@ class ChannelLimitsTest {
                 fourth.waitFor(java.util.EnumSet.of(ClientSession.ClientSessionEvent.CLOSED), Duration.ofSeconds(30));
                 assertTrue(fourth.isClosed(), "the connection over the cap is closed");
             }
-            assertNotNull(log.await(Duration.ofSeconds(10), "refused reason=too-many-connections-for-host", "limit=3"));
+            log.awaitLine("refused reason=too-many-connections-for-host", "limit=3");
             assertTrue(held.stream().allMatch(ClientSession::isOpen), "the first three stay");
             ChannelExec ch = MinaClient.exec(client.login(server.port(), other), "append-log");
             MinaClient.writeLine(ch, "another host is not held back");
             ch.getInvertedIn().close();
             assertEquals(0, MinaClient.awaitExit(ch, Duration.ofSeconds(15)));
             held.get(0).close();
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            ClientSession again;
-            do {
-                again = tryLogin(client, server.port(), key);
-                Thread.sleep(500);
-            } while ((again == null || !again.isOpen()) && System.nanoTime() < end);
-            assertTrue(again != null && again.isOpen(), "a slot freed by a closed connection can be used again");
+            Await.until(() -> "a slot freed by a closed connection used again", () -> {
+                ClientSession again = tryLogin(client, server.port(), key);
+                return again != null && again.isOpen();
+            });
         }
     }
 
@@ -155,16 +153,13 @@ class ChannelLimitsTest {
                 channels.add(MinaClient.exec(session, "append-log"));
             }
             // 36 are refused with exit 75 at once; 4 keep running (stdin still open).
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            long ended;
-            do {
-                ended = channels.stream().filter(c -> c.getExitStatus() != null).count();
-            } while (ended < 36 && System.nanoTime() < end && sleep());
+            long ended = Await.whileProgressing(() -> channels.stream().filter(c -> c.getExitStatus() != null).count(),
+                    n -> n >= 36);
             assertEquals(36, ended, "channels refused by the per-host limit");
             assertTrue(channels.stream().filter(c -> c.getExitStatus() != null).allMatch(c -> c.getExitStatus() == 75));
             // No command has a thread of its own, running or refused: sessions share the server's workers.
             assertEquals(List.of(), CommandThreads.inThisJvm(), "threads inside a command");
-            assertNotNull(log.await(Duration.ofSeconds(3), "refused reason=too-many-sessions", "limit=4"));
+            log.awaitLine("refused reason=too-many-sessions", "limit=4");
             for (ChannelExec c : channels) {
                 if (c.getExitStatus() == null) {
                     MinaClient.writeLine(c, "running");
@@ -174,10 +169,5 @@ class ChannelLimitsTest {
             }
             assertEquals(4, HostRecords.read(server.data(), "web01").size());
         }
-    }
-
-    private static boolean sleep() throws InterruptedException {
-        Thread.sleep(50);
-        return true;
     }
 }

@@ -123,15 +123,9 @@ class FrameFuzzTest {
         }
     }
 
-    private static void awaitNoAckThread() throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName()
-                .startsWith("sshd-append-log-ack-"))) {
-            if (System.nanoTime() > end) {
-                fail("an acknowledging thread outlived its session");
-            }
-            Thread.sleep(50);
-        }
+    private static void awaitNoAckThread() throws Exception {
+        // By what threads run, not by the sshd-append-log-ack- names no thread has any more.
+        loghost.testing.CommandThreads.awaitNoneInThisJvm();
     }
 
     // What the log holds for the fuzzed host: per stream and cseq, the frame's records as "type:message|...".

@@ -43,17 +43,32 @@ public final class CapturedLog implements AutoCloseable {
         return l.substring(0, l.length() - CoreConstants.LINE_SEPARATOR.length());
     }
 
-    /** Waits up to {@code timeout} for a line containing every fragment; returns it, or null. */
-    public String await(Duration timeout, String... fragments) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        do {
-            for (String l : lines()) {
-                if (java.util.Arrays.stream(fragments).allMatch(l::contains)) {
-                    return l;
-                }
+    /**
+     * Waits up to {@code timeout} ({@link Await#scaled}) for a line containing every fragment; returns it, or null.
+     * For a bound that is the test's subject; {@link #awaitLine} otherwise.
+     */
+    public String await(Duration timeout, String... fragments) throws Exception {
+        String[] found = {null};
+        try {
+            Await.until(Await.scaled(timeout), () -> "", () -> found[0] = find(fragments), java.util.Objects::nonNull);
+        } catch (AssertionError e) {
+            return null;
+        }
+        return found[0];
+    }
+
+    /** Waits up to {@link Await#WAIT} for a line containing every fragment and returns it; fails the test otherwise. */
+    public String awaitLine(String... fragments) throws Exception {
+        return Await.until(() -> "a log line with " + java.util.Arrays.toString(fragments) + "; lines: " + lines(),
+                () -> find(fragments), java.util.Objects::nonNull);
+    }
+
+    private String find(String... fragments) {
+        for (String l : lines()) {
+            if (java.util.Arrays.stream(fragments).allMatch(l::contains)) {
+                return l;
             }
-            Thread.sleep(20);
-        } while (System.nanoTime() < end);
+        }
         return null;
     }
 

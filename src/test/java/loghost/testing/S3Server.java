@@ -39,7 +39,7 @@ public final class S3Server implements AutoCloseable {
         Process p = pb.start();
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         Pattern listening = Pattern.compile("S3rver listening on 127\\.0\\.0\\.1:(\\d+)");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + Await.WAIT.toNanos();
         String line;
         while ((line = r.readLine()) != null && System.nanoTime() < deadline) {
             Matcher m = listening.matcher(line);
