@@ -4,7 +4,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.read.ListAppender;
-import java.time.Duration;
 import java.util.List;
 import loghost.logging.OneLineLayout;
 import org.slf4j.LoggerFactory;
@@ -41,20 +40,6 @@ public final class CapturedLog implements AutoCloseable {
     private String line(ILoggingEvent e) {
         String l = layout.doLayout(e);
         return l.substring(0, l.length() - CoreConstants.LINE_SEPARATOR.length());
-    }
-
-    /**
-     * Waits up to {@code timeout} ({@link Await#scaled}) for a line containing every fragment; returns it, or null.
-     * For a bound that is the test's subject; {@link #awaitLine} otherwise.
-     */
-    public String await(Duration timeout, String... fragments) throws Exception {
-        String[] found = {null};
-        try {
-            Await.until(Await.scaled(timeout), () -> "", () -> found[0] = find(fragments), java.util.Objects::nonNull);
-        } catch (AssertionError e) {
-            return null;
-        }
-        return found[0];
     }
 
     /** Waits up to {@link Await#WAIT} for a line containing every fragment and returns it; fails the test otherwise. */
