@@ -46,7 +46,9 @@ class FrameDocTest {
     @Test
     void everyExampleFrameDecodesToWhatTheDocSays() throws Exception {
         assertEquals("syslog", Frames.parseHello(decode(frameFromDoc("hello"))));
-        assertEquals(41, Frames.parseWelcome(decode(frameFromDoc("welcome"))));
+        loghost.forward.Welcome welcome = loghost.forward.Welcome.parse(decode(frameFromDoc("welcome")));
+        assertEquals("web01", welcome.host());
+        assertEquals(41, welcome.last());
 
         Frames.Frame line = decode(frameFromDoc("line"));
         assertEquals(Frames.LINE, line.kind());

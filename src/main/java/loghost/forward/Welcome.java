@@ -7,17 +7,19 @@ import java.util.regex.Pattern;
 import loghost.protocol.Frames;
 
 /**
- * The loghost's WELCOME as the forwarder reads it: {@code last} may be any decimal u64, however large (a stream
- * someone else wrote can carry any number); a number beyond a long is kept as {@link Long#MAX_VALUE}, which is
- * beyond anything a spool numbers. Anything else is a protocol error.
+ * The loghost's WELCOME, the one parser of it (the forwarder's, and the tests'): {@code last} is any decimal u64,
+ * 0 to 18446744073709551615 (docs/PROTOCOL.md; a stream someone else wrote can carry any of them); one beyond
+ * 2^63-1 is kept as {@link Long#MAX_VALUE}, which is above anything a spool numbers. Anything else, a number beyond
+ * the u64 range included, is {@link Unparseable}.
  */
-record Welcome(String host, long last, String lastText) {
+public record Welcome(String host, long last, String lastText) {
 
     private static final Pattern BODY = Pattern.compile("loghost-ack 1 host=(\\S{1,255}) last=(\\d{1,20})");
     private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+    private static final BigInteger U64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     /** Reads a WELCOME frame; throws for an ERROR frame, a missing one, or one that does not parse. */
-    static Welcome parse(Frames.Frame f) throws java.io.IOException {
+    public static Welcome parse(Frames.Frame f) throws java.io.IOException {
         if (f == null) {
             throw new Frames.ProtocolException("the loghost closed the stream before WELCOME");
         }
@@ -31,6 +33,9 @@ record Welcome(String host, long last, String lastText) {
                     + printable(String.valueOf((char) f.kind())) + "' \"" + printable(text) + "\"");
         }
         BigInteger last = new BigInteger(m.group(2));
+        if (last.compareTo(U64_MAX) > 0) {
+            throw new Unparseable("WELCOME last=" + m.group(2) + " is beyond the u64 range");
+        }
         return new Welcome(m.group(1), last.compareTo(LONG_MAX) > 0 ? Long.MAX_VALUE : last.longValue(),
                 m.group(2));
     }
@@ -47,7 +52,7 @@ record Welcome(String host, long last, String lastText) {
     }
 
     /** A WELCOME that does not say what it must: a loghost of another protocol version, or a broken one. */
-    static final class Unparseable extends java.io.IOException {
+    public static final class Unparseable extends java.io.IOException {
         private static final long serialVersionUID = 1L;
 
         Unparseable(String message) {

@@ -58,7 +58,6 @@ public final class Frames {
 
     private static final Pattern HELLO_BODY = Pattern.compile("loghost-ack 1 stream=(" + StreamId.GRAMMAR + ")"
             + "( receipts=1)?");
-    private static final Pattern WELCOME_BODY = Pattern.compile("loghost-ack 1 host=(\\S+) last=(\\d{1,20})");
 
     private Frames() {
     }
@@ -151,30 +150,6 @@ public final class Frames {
             throw new ProtocolException("expected HELLO \"loghost-ack 1 stream=ID\"");
         }
         return new Hello(m.group(1), m.group(2) != null);
-    }
-
-    /**
-     * The {@code last} committed cseq of a WELCOME body: a u64 in decimal (0 to 18446744073709551615), returned
-     * as the long with the same 64 bits, so values from 2^63 on come back negative: compare with
-     * {@link Long#compareUnsigned}. A server that keeps the skip bound never sends one above 2^63-1.
-     */
-    public static long parseWelcome(Frame f) throws ProtocolException {
-        if (f == null) {
-            throw new ProtocolException("the loghost closed the stream before WELCOME");
-        }
-        String text = new String(f.body(), StandardCharsets.UTF_8);
-        if (f.kind() == ERROR) {
-            throw new ProtocolException("loghost refused the stream: " + text);
-        }
-        Matcher m = WELCOME_BODY.matcher(text);
-        if (f.kind() != WELCOME || !m.matches()) {
-            throw new ProtocolException("expected WELCOME, got frame '" + (char) f.kind() + "'");
-        }
-        try {
-            return Long.parseUnsignedLong(m.group(2));
-        } catch (NumberFormatException e) {
-            throw new ProtocolException("WELCOME last=" + m.group(2) + " is beyond the u64 range");
-        }
     }
 
     /** A frame that breaks the protocol; {@link #reason()} is the refusal it makes. */

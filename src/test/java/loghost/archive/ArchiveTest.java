@@ -26,6 +26,7 @@ import loghost.store.DigestAlgorithm;
 import loghost.store.LineBatch;
 import loghost.store.LogStore;
 import loghost.store.RecordType;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.ManualClock;
 import loghost.testing.Run;
@@ -263,12 +264,9 @@ class ArchiveTest {
 
         try (ServerProcess server = ServerProcess.start(data, dir.resolve("serve.err"), dir.resolve("known_hosts"),
                 List.of("-Dloghost.test.clock-file=" + clock), List.of("--config", config.toString()))) {
-            long deadline = System.nanoTime() + 120_000_000_000L;
             TreeSet<String> done = new TreeSet<>(List.of("2026-11-24.log.gz", "2026-11-25.log", "MANIFEST"));
-            while (!names(data.resolve("hosts/web01")).equals(done) || !names(data.resolve("hosts/db01")).equals(done)) {
-                assertTrue(System.nanoTime() < deadline, server::stderr);
-                Thread.sleep(100);
-            }
+            Await.until(() -> "both hosts compressed and archived; " + server.stderr(),
+                    () -> names(data.resolve("hosts/web01")).equals(done) && names(data.resolve("hosts/db01")).equals(done));
         }
         assertEquals(before, contents(data, nas));
         Run.Result after = Cli.run(data, "verify");

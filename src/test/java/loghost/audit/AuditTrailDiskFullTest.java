@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import loghost.store.DigestAlgorithm;
 import loghost.store.HostName;
 import loghost.store.LogStore;
+import loghost.testing.Await;
 import loghost.testing.CapturedLog;
 import loghost.testing.HostRecords;
 import loghost.testing.Stores;
@@ -43,13 +44,7 @@ class AuditTrailDiskFullTest {
     }
 
     private static void await(String what, java.util.function.BooleanSupplier condition) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+        Await.until(() -> what, condition::getAsBoolean);
     }
 
     @Test

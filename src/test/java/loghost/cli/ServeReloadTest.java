@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
@@ -58,12 +59,8 @@ class ServeReloadTest {
         assertEquals(0, r.exit(), r::toString);
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(50);
-        }
+    private static void await(String what, BooleanSupplier condition) throws Exception {
+        Await.until(() -> what, condition::getAsBoolean);
     }
 
     private boolean audited(String fragment) {

@@ -22,6 +22,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.testing.Await;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
@@ -105,17 +106,11 @@ class ServerProcessTest {
         });
         writer.setDaemon(true);
         writer.start();
-        Path file = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
+        // Killed at a measured point: 3 MB stored, read from the file.
+        Path file = Await.until(() -> "3 MB stored", () -> {
             List<Path> files = HostRecords.files(data, "web01");
-            if (!files.isEmpty() && Files.size(files.get(0)) > 3_000_000) {
-                file = files.get(0);
-                break;
-            }
-            Thread.sleep(20);
-        }
-        assertNotNull(file, "server never stored 3 MB");
+            return !files.isEmpty() && Files.size(files.get(0)) > 3_000_000 ? files.get(0) : null;
+        }, java.util.Objects::nonNull);
         s.process().destroyForcibly(); // SIGKILL: no shutdown hook, no final sync
         assertTrue(s.process().waitFor(10, TimeUnit.SECONDS));
         assertTrue(client.waitFor(30, TimeUnit.SECONDS));
@@ -201,11 +196,8 @@ class ServerProcessTest {
     void serverStartRecordCarriesTheBoundPort() throws Exception {
         Path data = dir.resolve("data");
         ServerProcess s = startServer(data, dir.resolve("stderr.txt"));
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        List<String> starts;
-        do {
-            starts = auditTexts(data).stream().filter(t -> t.startsWith("server-start ")).toList();
-        } while (starts.isEmpty() && System.nanoTime() < end && sleep());
+        List<String> starts = Await.whileProgressing(
+                () -> auditTexts(data).stream().filter(t -> t.startsWith("server-start ")).toList(), l -> !l.isEmpty());
         assertEquals(1, starts.size(), starts::toString);
         assertTrue(starts.get(0).endsWith(" listen=127.0.0.1:" + s.port()), starts.get(0));
     }
@@ -233,10 +225,5 @@ class ServerProcessTest {
                 return e.toString();
             }
         });
-    }
-
-    private static boolean sleep() throws InterruptedException {
-        Thread.sleep(50);
-        return true;
     }
 }

@@ -53,9 +53,9 @@ class FileStartTest {
     void fileThatAppearsAfterTheForwarderStartedIsReadFromItsStart() throws Exception {
         Path log = dir.resolve("late.log");
         ForwarderProcess fwd = follow(log);
-        assertTrue(fwd.awaitLog("delivery-connected", 60), fwd::stderr);
+        fwd.awaitLog("delivery-connected");
         append(log, lines("late file line", 1, 1000));
-        assertEquals(lines("late file line", 1, 1000), rig.awaitStored(1000, 120), fwd::stderr);
+        assertEquals(lines("late file line", 1, 1000), rig.awaitStored(1000), fwd::stderr);
     }
 
     @Test
@@ -63,15 +63,15 @@ class FileStartTest {
         Path log = dir.resolve("app.log");
         append(log, lines("old line", 1, 50));
         ForwarderProcess fwd = follow(log);
-        assertTrue(fwd.awaitLog("file-follow", 60), fwd::stderr);
+        fwd.awaitLog("file-follow");
         fwd.kill();
         append(log, lines("written while stopped", 1, 100));
         fwd = follow(log);
-        assertTrue(fwd.awaitLog("file-follow", 60), fwd::stderr);
+        fwd.awaitLog("file-follow");
         append(log, lines("written after the restart", 1, 10));
         List<String> want = new ArrayList<>(lines("written while stopped", 1, 100));
         want.addAll(lines("written after the restart", 1, 10));
-        assertEquals(want, rig.awaitStored(110, 120), "an existing file starts at its end, kept from the first moment");
+        assertEquals(want, rig.awaitStored(110), "an existing file starts at its end, kept from the first moment");
         Thread.sleep(1000); // nothing more may arrive (a repeat would)
         assertEquals(want, rig.stored());
         assertEquals(0, Cli.run(rig.data, "verify").exit());
@@ -81,11 +81,11 @@ class FileStartTest {
     void restartBeforeALateFileAppearsStillReadsItFromItsStart() throws Exception {
         Path log = dir.resolve("later.log");
         ForwarderProcess fwd = follow(log);
-        assertTrue(fwd.awaitLog("delivery-connected", 60), fwd::stderr);
+        fwd.awaitLog("delivery-connected");
         fwd.kill();
         append(log, lines("appeared while stopped", 1, 100));
         fwd = follow(log);
-        assertEquals(lines("appeared while stopped", 1, 100), rig.awaitStored(100, 120), fwd::stderr);
+        assertEquals(lines("appeared while stopped", 1, 100), rig.awaitStored(100), fwd::stderr);
     }
 
     @Test
@@ -93,6 +93,6 @@ class FileStartTest {
         Path log = dir.resolve("app.log");
         append(log, lines("existing line", 1, 50));
         ForwarderProcess fwd = follow(log, "--from-start");
-        assertEquals(lines("existing line", 1, 50), rig.awaitStored(50, 120), fwd::stderr);
+        assertEquals(lines("existing line", 1, 50), rig.awaitStored(50), fwd::stderr);
     }
 }

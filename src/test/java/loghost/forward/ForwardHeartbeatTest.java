@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.testing.Await;
 import loghost.testing.ForwarderProcess;
 import loghost.testing.HostRecords;
 import org.junit.jupiter.api.AfterEach;
@@ -40,11 +41,8 @@ class ForwardHeartbeatTest {
         return rig.records().stream().filter(r -> r.type().equals("mark")).count();
     }
 
-    private void awaitMarks(long n, int seconds) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (marks() < n && System.nanoTime() < end) {
-            Thread.sleep(100);
-        }
+    private void awaitMarks(long n) throws Exception {
+        Await.until(() -> n + " heartbeats stored", this::marks, m -> m >= n);
     }
 
     @Test
@@ -55,7 +53,7 @@ class ForwardHeartbeatTest {
         f.stdin().write("a line before the silence\n".getBytes(StandardCharsets.US_ASCII));
         f.stdin().flush();
         // stdin stays open and idle: the host is alive, and heartbeats say so.
-        awaitMarks(3, 60);
+        awaitMarks(3);
         assertTrue(marks() >= 3, f::stderr);
         f.stdin().write("a line after it\n".getBytes(StandardCharsets.US_ASCII));
         f.stdin().close();
@@ -71,11 +69,11 @@ class ForwardHeartbeatTest {
         Files.createFile(log);
         ForwarderProcess f = rig.forward(dir.resolve("spool"), null, "--file", log.toString(), "--heartbeat", "1s");
         // The loghost is down for 8 heartbeat intervals.
-        assertTrue(f.awaitLog("delivery-interrupted", 60), f::stderr);
-        Thread.sleep(8000);
+        f.awaitLog("delivery-interrupted");
+        Thread.sleep(8000); // the outage's length is the test's subject, not a wait for an event
         rig.loghost();
         long up = System.nanoTime();
-        awaitMarks(1, 60);
+        awaitMarks(1);
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - up);
         long marks = marks();
         assertTrue(marks >= 1, f::stderr);
@@ -88,16 +86,12 @@ class ForwardHeartbeatTest {
         Path log = dir.resolve("app.log");
         Files.createFile(log);
         ForwarderProcess f = rig.forward(dir.resolve("spool"), null, "--file", log.toString(), "--heartbeat", "0s");
-        assertTrue(f.awaitLog("file-follow", 60), f::stderr);
+        f.awaitLog("file-follow");
         Files.write(log, lines("waiting line", 1, 10));
         // Backoff doubles from 0.5 s; uncapped it reaches 16 s at the 6th and 30 s at the 7th failure.
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         Pattern retry = Pattern.compile("delivery-interrupted .* pending=(\\d+) retry-in=(\\d+)ms");
-        List<Matcher> tries = List.of();
-        while (tries.size() < 8 && System.nanoTime() < end) {
-            Thread.sleep(200);
-            tries = f.stderr().lines().map(retry::matcher).filter(Matcher::find).toList();
-        }
+        List<Matcher> tries = Await.until(() -> "8 delivery attempts in " + f.stderr(),
+                () -> f.stderr().lines().map(retry::matcher).filter(Matcher::find).toList(), t -> t.size() >= 8);
         assertTrue(tries.size() >= 8, f::stderr);
         for (Matcher m : tries) {
             if (Long.parseLong(m.group(1)) > 0) {
@@ -106,6 +100,6 @@ class ForwardHeartbeatTest {
         }
         assertTrue(tries.stream().anyMatch(m -> Long.parseLong(m.group(1)) > 0), f::stderr);
         rig.loghost();
-        assertEquals(lines("waiting line", 1, 10), rig.awaitStored(10, 60));
+        assertEquals(lines("waiting line", 1, 10), rig.awaitStored(10));
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.ForwarderProcess;
 import loghost.testing.HostRecords;
@@ -78,15 +79,9 @@ final class ForwardRig implements AutoCloseable {
                 .map(HostRecords.Rec::text).toList();
     }
 
-    /** Waits up to {@code seconds} until {@code n} lines are stored; returns what is stored then. */
-    List<String> awaitStored(int n, int seconds) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        List<String> got = stored();
-        while (got.size() < n && System.nanoTime() < end) {
-            Thread.sleep(100);
-            got = stored();
-        }
-        return got;
+    /** Waits until {@code n} lines are stored, or none arrived for {@link Await#WAIT}; returns what is stored then. */
+    List<String> awaitStored(int n) throws Exception {
+        return Await.whileProgressing(this::stored, got -> got.size() >= n);
     }
 
     /** Lines "PREFIX from" .. "PREFIX to". */

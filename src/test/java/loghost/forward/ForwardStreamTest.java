@@ -81,18 +81,18 @@ class ForwardStreamTest {
         Files.createFile(log);
         Path spool = dir.resolve("spool");
         ForwarderProcess fwd = rig.forward(spool, null, "--file", log.toString(), "--heartbeat", "0s");
-        assertTrue(fwd.awaitLog("file-follow", 60), fwd::stderr);
+        fwd.awaitLog("file-follow");
         append(log, lines("before the wipe", 1, 1000));
-        assertEquals(1000, rig.awaitStored(1000, 120).size());
+        assertEquals(1000, rig.awaitStored(1000).size());
         fwd.kill();
         deleteTree(spool);
 
         fwd = rig.forward(spool, null, "--file", log.toString(), "--heartbeat", "0s");
-        assertTrue(fwd.awaitLog("file-follow", 60), fwd::stderr);
+        fwd.awaitLog("file-follow");
         append(log, lines("after the wipe", 1, 1500));
         List<String> want = new ArrayList<>(lines("before the wipe", 1, 1000));
         want.addAll(lines("after the wipe", 1, 1500));
-        assertEquals(want, rig.awaitStored(2500, 120));
+        assertEquals(want, rig.awaitStored(2500));
         assertEquals(0, Cli.run(rig.data, "verify").exit());
     }
 
@@ -193,13 +193,13 @@ class ForwardStreamTest {
         Files.createFile(log);
         Path spool = dir.resolve("spool");
         ForwarderProcess first = rig.forward(spool, null, "--file", log.toString(), "--heartbeat", "0s");
-        assertTrue(first.awaitLog("file-follow", 60), first::stderr);
+        first.awaitLog("file-follow");
         ForwarderProcess second = rig.forward(spool, null, "--file", log.toString(), "--heartbeat", "0s");
         assertEquals(1, second.await(60), second::stderr);
         assertTrue(second.stderr().contains("loghost: error: spool " + spool + " is in use by another loghost "
                 + "forward; give each its own --spool"), second::stderr);
         append(log, lines("one reader", 1, 100));
-        assertEquals(lines("one reader", 1, 100), rig.awaitStored(100, 120));
+        assertEquals(lines("one reader", 1, 100), rig.awaitStored(100));
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.ForwarderProcess;
 import loghost.testing.GrowingFiles;
@@ -74,14 +75,17 @@ class ForwardTest {
                 .map(HostRecords.Rec::text).toList();
     }
 
-    private List<String> awaitStored(int n, int seconds) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        List<String> got = stored();
-        while (got.size() < n && System.nanoTime() < end) {
-            Thread.sleep(100);
-            got = stored();
-        }
-        return got;
+    private List<String> awaitStored(int n) throws Exception {
+        return Await.whileProgressing(this::stored, got -> got.size() >= n);
+    }
+
+    // A kill at a measured point: once at least `want` lines are stored (read from the store, awaited), never
+    // before anything was sent. Returns the count seen then.
+    private long awaitLogRecords(long want, String before) throws Exception {
+        long n = Await.until(() -> want + " lines stored before " + before, () -> HostRecords.count(data, "web01",
+                "log"), c -> c >= want);
+        assertTrue(n > 0, before + " after nothing was stored");
+        return n;
     }
 
     private static List<String> lines(String prefix, int from, int to) {
@@ -125,17 +129,16 @@ class ForwardTest {
         Path log = dir.resolve("app.log");
         Files.createFile(log);
         ForwarderProcess fwd = forward(null, "--file", log.toString(), "--heartbeat", "0s");
-        assertTrue(fwd.awaitLog("file-follow", 30), fwd::stderr);
+        fwd.awaitLog("file-follow");
         Thread writer = GrowingFiles.writer(log, "flowing line", 100_000);
-        for (int kill = 0; kill < 3; kill++) {
-            Thread.sleep(1000);
+        for (int kill = 1; kill <= 3; kill++) {
+            awaitLogRecords(10_000L + 30_000L * (kill - 1), "kill " + kill);
             server.process().destroyForcibly(); // kill -9
-            server.process().waitFor(10, TimeUnit.SECONDS);
-            Thread.sleep(300);
+            server.process().waitFor(Await.WAIT.toMillis(), TimeUnit.MILLISECONDS);
             server = loghost();
         }
         writer.join();
-        List<String> got = awaitStored(100_000, 120);
+        List<String> got = awaitStored(100_000);
         assertEquals(lines("flowing line", 1, 100_000), got);
         assertEquals(0, Cli.run(data, "verify").exit());
     }
@@ -146,16 +149,15 @@ class ForwardTest {
         Path log = dir.resolve("app.log");
         Files.createFile(log);
         ForwarderProcess fwd = forward(null, "--file", log.toString(), "--heartbeat", "0s");
-        assertTrue(fwd.awaitLog("file-follow", 30), fwd::stderr);
+        fwd.awaitLog("file-follow");
         Thread writer = GrowingFiles.writer(log, "tailed line", 60_000);
-        for (int kill = 0; kill < 2; kill++) {
-            Thread.sleep(800);
+        for (int kill = 1; kill <= 2; kill++) {
+            awaitLogRecords(5_000L + 25_000L * (kill - 1), "kill " + kill);
             fwd.kill();
-            Thread.sleep(300);
             fwd = forward(null, "--file", log.toString(), "--heartbeat", "0s");
         }
         writer.join();
-        assertEquals(lines("tailed line", 1, 60_000), awaitStored(60_000, 120));
+        assertEquals(lines("tailed line", 1, 60_000), awaitStored(60_000));
         assertEquals(0, Cli.run(data, "verify").exit());
     }
 
@@ -166,18 +168,14 @@ class ForwardTest {
         Path fifo = dir.resolve("fifo");
         assertEquals(0, Run.run("mkfifo", fifo.toString()).exit());
         ForwarderProcess fwd = forward(null, "--fifo", fifo.toString(), "--spool-max", "64KiB", "--heartbeat", "0s");
-        assertTrue(fwd.awaitLog("fifo-wait", 30), fwd::stderr);
+        fwd.awaitLog("fifo-wait");
         List<String> in = lines("x".repeat(80) + " line", 1, 5000);
         Files.write(fifo, in);
-        assertTrue(fwd.awaitLog("spool-full", 60), fwd::stderr);
+        fwd.awaitLog("spool-full");
         loghost();
 
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        List<HostRecords.Rec> recs = HostRecords.read(data, "web01");
-        while (recs.stream().noneMatch(r -> r.type().equals("gap")) && System.nanoTime() < end) {
-            Thread.sleep(100);
-            recs = HostRecords.read(data, "web01");
-        }
+        List<HostRecords.Rec> recs = Await.whileProgressing(() -> HostRecords.read(data, "web01"),
+                got -> got.stream().anyMatch(r -> r.type().equals("gap")));
         List<String> kept = recs.stream().filter(r -> r.type().equals("log")).map(HostRecords.Rec::text).toList();
         List<HostRecords.Rec> gaps = recs.stream().filter(r -> r.type().equals("gap")).toList();
         assertEquals(1, gaps.size(), "one gap record");
@@ -221,13 +219,8 @@ class ForwardTest {
         Path fifo = dir.resolve("fifo");
         assertEquals(0, Run.run("mkfifo", fifo.toString()).exit());
         ForwarderProcess fwd = forward(null, "--fifo", fifo.toString(), "--heartbeat", "1s");
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (HostRecords.read(data, "web01").stream().noneMatch(r -> r.type().equals("mark"))
-                && System.nanoTime() < end) {
-            Thread.sleep(100);
-        }
-        HostRecords.Rec mark = HostRecords.read(data, "web01").stream().filter(r -> r.type().equals("mark"))
-                .findFirst().orElseThrow();
+        HostRecords.Rec mark = Await.until(() -> "a heartbeat stored", () -> HostRecords.read(data, "web01").stream()
+                .filter(r -> r.type().equals("mark")).findFirst(), java.util.Optional::isPresent).orElseThrow();
         assertTrue(mark.text().matches("heartbeat stream=fifo\\.[0-9a-f]{16} pending=\\d+"), mark.text());
 
         Run.Result st = Cli.run(data, "status");
@@ -239,8 +232,8 @@ class ForwardTest {
 
         // Heartbeats keep a quiet host from looking dead; a dead forwarder sends none.
         fwd.kill();
-        Thread.sleep(1500);
-        st = Cli.run(data, "status", "--silent-after", "1s");
+        st = Await.until(() -> "status SILENT a second after the forwarder's death",
+                () -> Cli.run(data, "status", "--silent-after", "1s"), r -> r.exit() != 0);
         assertEquals(1, st.exit(), st::toString);
         assertTrue(st.stdout().contains("\tSILENT"), st::toString);
         st = Cli.run(data, "status", "--silent-after", "1h");

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import loghost.protocol.Frames;
+import loghost.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,17 +72,12 @@ class SpoolTrimTest {
     }
 
     // Waits until t is blocked entering lock's monitor (not any other).
-    private static void awaitBlockedOn(Thread t, Object lock) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (true) {
+    private static void awaitBlockedOn(Thread t, Object lock) throws Exception {
+        Await.until(() -> t.getName() + " waiting for the fsync lock", () -> {
             ThreadInfo info = ManagementFactory.getThreadMXBean().getThreadInfo(t.getId());
-            if (info != null && info.getThreadState() == Thread.State.BLOCKED && info.getLockInfo() != null
-                    && info.getLockInfo().getIdentityHashCode() == System.identityHashCode(lock)) {
-                return;
-            }
-            assertTrue(System.nanoTime() < end, t.getName() + " never waited for the fsync lock");
-            Thread.sleep(1);
-        }
+            return info != null && info.getThreadState() == Thread.State.BLOCKED && info.getLockInfo() != null
+                    && info.getLockInfo().getIdentityHashCode() == System.identityHashCode(lock);
+        });
     }
 
     // The lock every segment fsync is taken under (Spool.forceLock on 7cc485c, now the spool's Segments').

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.ForwarderProcess;
 import loghost.testing.HostRecords;
@@ -63,7 +64,7 @@ class SyslogDaemonsTest {
                 "--key", key.toString(), "--known-hosts", knownHosts.toString(), "--spool",
                 dir.resolve("spool").toString(), "--fifo", fifo.toString(), "--heartbeat", "0s");
         running.add(fwd);
-        assertTrue(fwd.awaitLog("fifo-wait", 30), fwd::stderr);
+        fwd.awaitLog("fifo-wait");
     }
 
     @AfterEach
@@ -97,6 +98,7 @@ class SyslogDaemonsTest {
                 + "module(load=\"imuxsock\" SysSock.Use=\"off\")\n"
                 + "input(type=\"imuxsock\" Socket=\"" + socket + "\" RateLimit.Interval=\"0\")\n"
                 + readmeConfig("rsyslog"));
+        loghost.testing.Tools.assume(loghost.testing.Tools.RSYSLOGD, loghost.testing.Tools.LOGGER);
         daemon = new ProcessBuilder("rsyslogd", "-n", "-f", conf.toString(), "-i", dir.resolve("rsyslog.pid")
                 .toString()).redirectErrorStream(true).redirectOutput(dir.resolve("daemon.out").toFile()).start();
         // ompipe retries a write that found the pipe full behind later messages (README): once each, not in order.
@@ -117,8 +119,7 @@ class SyslogDaemonsTest {
         } else {
             // Debian's syslog-ng and rsyslog packages conflict: .ci/run unpacks syslog-ng here instead.
             Path root = Path.of(PRIVATE_SYSLOG_NG);
-            org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(root.resolve("usr/sbin/syslog-ng")),
-                    "syslog-ng is neither installed nor unpacked in " + root + ": run the package steps of .ci/run");
+            loghost.testing.Tools.assume(loghost.testing.Tools.SYSLOG_NG, loghost.testing.Tools.LOGGER);
             Path modules;
             try (java.util.stream.Stream<Path> dirs = Files.list(root.resolve("usr/lib/syslog-ng"))) {
                 modules = dirs.filter(d -> d.getFileName().toString().matches("\\d+\\.\\d+")).findFirst()
@@ -134,10 +135,7 @@ class SyslogDaemonsTest {
     }
 
     private void sendAndCheck(boolean inOrder) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(socket) && System.nanoTime() < end && daemon.isAlive()) {
-            Thread.sleep(50);
-        }
+        Await.until(() -> "the daemon's socket", () -> Files.exists(socket) || !daemon.isAlive());
         assertTrue(Files.exists(socket), () -> "daemon did not start: " + ServerProcess.read(dir.resolve("daemon.out")));
         List<String> lines = new ArrayList<>();
         for (int i = 1; i <= MESSAGES; i++) {
@@ -149,16 +147,8 @@ class SyslogDaemonsTest {
                 f.toString()), null, Map.of(), 120);
         assertEquals(0, r.exit(), r::toString);
 
-        List<String> got = List.of();
-        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < end) {
-            got = HostRecords.read(data, "web01").stream().filter(x -> x.type().equals("log"))
-                    .map(HostRecords.Rec::text).toList();
-            if (got.size() >= MESSAGES) {
-                break;
-            }
-            Thread.sleep(200);
-        }
+        List<String> got = Await.whileProgressing(() -> HostRecords.read(data, "web01").stream()
+                .filter(x -> x.type().equals("log")).map(HostRecords.Rec::text).toList(), g -> g.size() >= MESSAGES);
         assertEquals(MESSAGES, got.size(), () -> "stored; daemon said: " + ServerProcess.read(dir.resolve("daemon.out")));
         Pattern line = Pattern.compile("<" + PRI + ">\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\S* \\S+ app: one message (\\d+)");
         boolean[] seen = new boolean[MESSAGES + 1];

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import loghost.cli.Main;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.ForwarderProcess;
 import loghost.testing.HostRecords;
@@ -77,15 +78,9 @@ final class TwoLoghostsRig implements AutoCloseable {
             return records().stream().filter(r -> r.type().equals("log")).map(HostRecords.Rec::text).toList();
         }
 
-        /** Waits up to {@code seconds} until {@code n} lines are stored; returns them. */
-        List<String> awaitLines(int n, int seconds) throws Exception {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            List<String> got = lines();
-            while (got.size() < n && System.nanoTime() < end) {
-                Thread.sleep(200);
-                got = lines();
-            }
-            return got;
+        /** Waits until {@code n} lines are stored, or none arrived for {@link Await#WAIT}; returns them. */
+        List<String> awaitLines(int n) throws Exception {
+            return Await.whileProgressing(this::lines, got -> got.size() >= n);
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import loghost.protocol.Frames;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.ForwarderProcess;
 import loghost.testing.GrowingFiles;
@@ -62,17 +63,19 @@ class TwoLoghostsTest {
         Files.createFile(log);
         ForwarderProcess fwd = rig.forward(null, "--spool", dir.resolve("spool").toString(), "--file",
                 log.toString(), "--heartbeat", "0s");
-        assertTrue(fwd.awaitLog("file-follow", 60), fwd::stderr);
+        fwd.awaitLog("file-follow");
         Thread writer = GrowingFiles.writer(log, "flowing line", 100_000);
-        Thread.sleep(1000);
-        rig.b.kill(); // kill -9 in the middle of the run
-        Thread.sleep(1500);
+        // kill -9 in the middle of the run, at a measured point: B has stored lines, far from all of them.
+        long atKill = Await.until(() -> "10000 lines stored on B before its kill",
+                () -> HostRecords.count(rig.b.data, "web01", "log"), n -> n >= 10_000);
+        assertTrue(atKill > 0, "B was killed before anything was stored");
+        rig.b.kill();
         rig.b.start();
         writer.join();
 
         List<String> want = lines("flowing line", 1, 100_000);
-        assertEquals(want, rig.a.awaitLines(100_000, 180), "loghost A: every line once, in order");
-        assertEquals(want, rig.b.awaitLines(100_000, 180), "loghost B, killed and restarted: every line once");
+        assertEquals(want, rig.a.awaitLines(100_000), "loghost A: every line once, in order");
+        assertEquals(want, rig.b.awaitLines(100_000), "loghost B, killed and restarted: every line once");
         assertEquals(0, Cli.run(rig.a.data, "verify").exit());
         assertEquals(0, Cli.run(rig.b.data, "verify").exit());
         Run.Result cmp = rig.compare();
@@ -98,36 +101,30 @@ class TwoLoghostsTest {
         // A 256 KiB spool: 64 KiB segments, the unit the spool drops in.
         ForwarderProcess fwd = rig.forward(null, "--spool", spool.toString(), "--spool-max", "256KiB", "--file",
                 log.toString(), "--heartbeat", "1s", "--destination-max-lag", "3s");
-        assertTrue(fwd.awaitLog("file-follow", 60), fwd::stderr);
+        fwd.awaitLog("file-follow");
         append(log, lines("x".repeat(60) + " before", 1, 100));
-        assertEquals(100, rig.b.awaitLines(100, 60).size());
+        assertEquals(100, rig.b.awaitLines(100).size());
         rig.b.kill(); // and it stays down
         long bHad = rig.b.records().stream().mapToLong(TwoLoghostsRig::cseq).max().orElseThrow();
 
         List<String> during = lines("x".repeat(60) + " during", 1, 1500);
         append(log, during.subList(0, 1000));
-        assertTrue(fwd.awaitLog("destination-lagging to=" + rig.b.to(), 60), fwd::stderr);
+        fwd.awaitLog("destination-lagging to=" + rig.b.to());
         append(log, during.subList(1000, 1500));
         List<String> all = new ArrayList<>(lines("x".repeat(60) + " before", 1, 100));
         all.addAll(during);
-        assertEquals(all, rig.a.awaitLines(1600, 60), "A gets everything while B is down");
+        assertEquals(all, rig.a.awaitLines(1600), "A gets everything while B is down");
         // The spool no longer keeps for B what A has and is older than the max lag: its oldest segments go.
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (lowestSegment(spool) <= bHad + 1 && System.nanoTime() < end) {
-            Thread.sleep(200);
-        }
-        assertTrue(lowestSegment(spool) > bHad + 1, "segments B lacks were dropped");
+        Await.until(() -> "segments B lacks dropped from the spool", () -> lowestSegment(spool) > bHad + 1);
         // A's heartbeats say that B lags.
-        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (rig.a.records().stream().noneMatch(r -> r.type().equals("mark") && r.text().contains("lagging="))
-                && System.nanoTime() < end) {
-            Thread.sleep(200);
-        }
+        Await.until(() -> "a heartbeat on A saying lagging=", () -> rig.a.records().stream()
+                .anyMatch(r -> r.type().equals("mark") && r.text().contains("lagging=")));
         assertTrue(rig.a.records().stream().anyMatch(r -> r.type().equals("mark")
                 && r.text().endsWith(" lagging=" + rig.b.to())), "the heartbeat on A names B as lagging");
 
         rig.b.start();
-        List<HostRecords.Rec> gaps = awaitGap(rig.b, 60);
+        List<HostRecords.Rec> gaps = Await.whileProgressing(
+                () -> rig.b.records().stream().filter(r -> r.type().equals("gap")).toList(), g -> !g.isEmpty());
         assertEquals(1, gaps.size(), "one gap record on B");
         Matcher m = Pattern.compile("cseqs-dropped from=(\\d+) to=(\\d+) count=(\\d+) \\(.*\\)").matcher(
                 gaps.get(0).text());
@@ -138,13 +135,8 @@ class TwoLoghostsTest {
         assertEquals(to, TwoLoghostsRig.cseq(gaps.get(0)), "the gap record takes the last dropped cseq");
         // B has every cseq A has, except exactly the ones its gap record names: no silent hole.
         Map<Long, String> onA = entries(rig.a);
-        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        Map<Long, String> onB = entries(rig.b);
-        while (!onB.containsKey(onA.keySet().stream().max(Long::compare).orElseThrow())
-                && System.nanoTime() < end) {
-            Thread.sleep(200);
-            onB = entries(rig.b);
-        }
+        long lastOnA = onA.keySet().stream().max(Long::compare).orElseThrow();
+        Map<Long, String> onB = Await.whileProgressing(() -> entries(rig.b), b -> b.containsKey(lastOnA));
         onA = entries(rig.a);
         for (Map.Entry<Long, String> e : onA.entrySet()) {
             long c = e.getKey();
@@ -170,12 +162,12 @@ class TwoLoghostsTest {
         Path spool = dir.resolve("spool");
         ForwarderProcess fwd = rig.forward(null, "--spool", spool.toString(), "--file", log.toString(),
                 "--heartbeat", "0s");
-        assertTrue(fwd.awaitLog("file-follow", 60), fwd::stderr);
+        fwd.awaitLog("file-follow");
         append(log, lines("first", 1, 2000));
-        assertEquals(2000, rig.b.awaitLines(2000, 60).size());
+        assertEquals(2000, rig.b.awaitLines(2000).size());
         rig.b.kill();
         append(log, lines("second", 1, 3000));
-        assertEquals(5000, rig.a.awaitLines(5000, 60).size());
+        assertEquals(5000, rig.a.awaitLines(5000).size());
         fwd.kill(); // kill -9: A has 5,000 entries, B 2,000
         append(log, lines("third", 1, 1000));
 
@@ -185,15 +177,15 @@ class TwoLoghostsTest {
                 + "  key = \"" + rig.key + "\"\n  known-hosts = \"" + rig.knownHosts + "\"\n  spool-dir = \"" + spool
                 + "\"\n  file = \"" + log + "\"\n  heartbeat-interval = 0s\n}\n");
         fwd = rig.forwardWith(null, "--config", conf.toString());
-        assertTrue(fwd.awaitLog("file-follow", 60), fwd::stderr);
+        fwd.awaitLog("file-follow");
         rig.b.start();
         append(log, lines("fourth", 1, 500));
         List<String> want = new ArrayList<>(lines("first", 1, 2000));
         want.addAll(lines("second", 1, 3000));
         want.addAll(lines("third", 1, 1000));
         want.addAll(lines("fourth", 1, 500));
-        assertEquals(want, rig.a.awaitLines(want.size(), 120));
-        assertEquals(want, rig.b.awaitLines(want.size(), 120));
+        assertEquals(want, rig.a.awaitLines(want.size()));
+        assertEquals(want, rig.b.awaitLines(want.size()));
         Run.Result cmp = rig.compare();
         assertEquals(0, cmp.exit(), cmp::toString);
         String state = Files.readString(spool.resolve("spool-state"));
@@ -322,16 +314,6 @@ class TwoLoghostsTest {
             }
         }
         return m;
-    }
-
-    private static List<HostRecords.Rec> awaitGap(TwoLoghostsRig.Loghost l, int seconds) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        List<HostRecords.Rec> gaps = List.of();
-        while (gaps.isEmpty() && System.nanoTime() < end) {
-            Thread.sleep(200);
-            gaps = l.records().stream().filter(r -> r.type().equals("gap")).toList();
-        }
-        return gaps;
     }
 
     private static long lowestSegment(Path spool) throws IOException {

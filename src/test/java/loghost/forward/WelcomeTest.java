@@ -27,6 +27,16 @@ class WelcomeTest {
     }
 
     @Test
+    void aLastBeyondTheU64RangeIsUnparseableNotSaturated() throws Exception {
+        // docs/PROTOCOL.md: last is a decimal u64, 0 to 18446744073709551615; 20 digits can say more than that.
+        assertEquals(Long.MAX_VALUE, Welcome.parse(
+                frame(Frames.WELCOME, "loghost-ack 1 host=web01 last=9223372036854775808")).last());
+        Welcome.Unparseable e = assertThrows(Welcome.Unparseable.class, () -> Welcome.parse(
+                frame(Frames.WELCOME, "loghost-ack 1 host=web01 last=18446744073709551616")));
+        assertTrue(e.getMessage().contains("beyond the u64 range"), e.getMessage());
+    }
+
+    @Test
     void aLastThatIsNoNumberIsUnparseableAndPrintable() {
         Welcome.Unparseable e = assertThrows(Welcome.Unparseable.class, () -> Welcome.parse(
                 frame(Frames.WELCOME, "loghost-ack 1 host=web01 last=-1\n\u001b[31mforged")));

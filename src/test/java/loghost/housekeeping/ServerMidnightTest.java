@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
@@ -30,13 +31,8 @@ class ServerMidnightTest {
         Files.move(tmp, clockFile, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    static void await(String what, BooleanSupplier condition, ServerProcess server) throws InterruptedException {
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, () -> "timed out waiting for " + what + "; server: "
-                    + (server == null ? "" : server.stderr()));
-            Thread.sleep(100);
-        }
+    static void await(String what, BooleanSupplier condition, ServerProcess server) throws Exception {
+        Await.until(() -> what + "; server: " + (server == null ? "" : server.stderr()), condition::getAsBoolean);
     }
 
     private ServerProcess start(Path data, Path config, String... jvmArgs) throws Exception {

@@ -21,6 +21,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.HostileSsh;
 import loghost.testing.KeyGen;
@@ -309,13 +310,9 @@ class HostileClientLogTest {
         return ByteBuffer.allocate(4 + v.length).putInt(v.length).put(v).array();
     }
 
-    private void awaitInStderr(String fragment) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!server.stderr().contains(fragment) && System.nanoTime() < end) {
-            Thread.sleep(50);
-        }
-        assertTrue(server.stderr().contains(fragment), "client text never reached the log: the test would prove"
-                + " nothing");
+    private void awaitInStderr(String fragment) throws Exception {
+        Await.until(() -> "client text in the log (without it the test would prove nothing)",
+                () -> server.stderr().contains(fragment));
     }
 
     private void assertLogIsSafe() throws Exception {

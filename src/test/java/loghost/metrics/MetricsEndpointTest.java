@@ -29,6 +29,8 @@ import loghost.config.SettingsLoader;
 import loghost.protocol.Frames;
 import loghost.ssh.HostKey;
 import loghost.serve.Serve;
+import loghost.testing.Await;
+import loghost.testing.ServerProcess;
 import loghost.testing.AckClient;
 import loghost.testing.Cli;
 import loghost.testing.HostRecords;
@@ -41,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code serve}'s Prometheus endpoint, scraped over real HTTP while the real ssh client writes. */
 class MetricsEndpointTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final Duration WAIT = Await.WAIT;
 
     @TempDir
     Path dir;
@@ -106,17 +108,10 @@ class MetricsEndpointTest {
     }
 
     private String awaitValue(String series, DoublePredicate wanted) throws Exception {
-        long end = System.nanoTime() + WAIT.toNanos();
-        String body;
-        do {
-            body = scrape();
+        return Await.until(() -> series + " at the expected value", this::scrape, body -> {
             Double v = value(body, series);
-            if (v != null && wanted.test(v)) {
-                return body;
-            }
-            Thread.sleep(50);
-        } while (System.nanoTime() < end);
-        throw new AssertionError(series + " never reached the expected value; last scrape:\n" + body);
+            return v != null && wanted.test(v);
+        });
     }
 
     @Test
@@ -177,7 +172,8 @@ class MetricsEndpointTest {
             long start = System.nanoTime();
             String body = scrape(); // fails after 30 s
             assertTrue(body.contains("loghost_store_disk_usage_bytes"), body);
-            assertTrue(System.nanoTime() - start < MetricsEndpoint.REQUEST_TIME.toNanos(),
+            // The request time is the subject: a bound, scaled like every wait.
+            assertTrue(System.nanoTime() - start < Await.scaled(MetricsEndpoint.REQUEST_TIME).toNanos(),
                     "a scrape waited for slow clients");
             // Each trickler is closed by the server once its request time is up (or sooner, to make room).
             for (java.net.Socket s : tricklers) {
@@ -267,14 +263,10 @@ class MetricsEndpointTest {
     }
 
     private static String awaitLine(BlockingQueue<String> lines, String prefix, Path stderr) throws Exception {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            String l = lines.poll(1, TimeUnit.SECONDS);
-            if (l != null && l.startsWith(prefix)) {
-                return l;
-            }
-        }
-        throw new AssertionError("no line starting " + prefix + "; stderr: " + Files.readString(stderr));
+        return Await.until(() -> "a line starting " + prefix + "; stderr: " + ServerProcess.read(stderr), () -> {
+            String l = lines.poll(100, TimeUnit.MILLISECONDS);
+            return l != null && l.startsWith(prefix) ? l : null;
+        }, java.util.Objects::nonNull);
     }
 
     @Test

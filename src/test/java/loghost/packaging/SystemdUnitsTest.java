@@ -3,7 +3,6 @@ package loghost.packaging;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -40,10 +39,6 @@ class SystemdUnitsTest {
     private static final List<Path> UNITS = List.of(Path.of("src/deb/systemd/loghost.service"),
             Path.of("src/deb/systemd/loghost-forward.service"));
 
-    private static void assumeTool(String tool, String install) {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin", tool)), tool + " is missing: .ci/run installs " + install);
-    }
-
     private static double exposure(Path unit) throws Exception {
         Run.Result r = Run.run(List.of("systemd-analyze", "security", "--offline=true", unit.toString()), null, null,
                 120);
@@ -64,7 +59,7 @@ class SystemdUnitsTest {
 
     @Test
     void forwarderUnitIsAsHardenedAsTheServerUnitAndBothScoreLow() throws Exception {
-        assumeTool("systemd-analyze", "systemd");
+        loghost.testing.Tools.SYSTEMD_ANALYZE.assume();
         double serve = exposure(UNITS.get(0));
         double forward = exposure(UNITS.get(1));
         assertTrue(forward <= serve, "loghost-forward.service " + forward + " vs loghost.service " + serve);
@@ -117,7 +112,7 @@ class SystemdUnitsTest {
 
     @Test
     void everySystemCallOfServeAndForwardIsInsideTheUnitsFilter(@TempDir Path dir) throws Exception {
-        assumeTool("systemd-analyze", "systemd");
+        loghost.testing.Tools.SYSTEMD_ANALYZE.assume();
         TracedServer.assumeStrace();
         for (Path unit : UNITS) {
             String text = Files.readString(unit);

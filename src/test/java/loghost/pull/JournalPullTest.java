@@ -41,9 +41,7 @@ class JournalPullTest {
 
     // Appends entries first..last to the journal file in dir, in journalctl's export format through journal-remote.
     private void write(Path dir, int first, int last) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(JOURNAL_REMOTE.resolve(
-                "lib/systemd/systemd-journal-remote")), "systemd-journal-remote is missing under " + JOURNAL_REMOTE
-                + ": .ci/run unpacks it there (apt-get download systemd-journal-remote libmicrohttpd12)");
+        loghost.testing.Tools.JOURNAL_REMOTE.assume();
         StringBuilder sb = new StringBuilder();
         long t = System.currentTimeMillis() * 1000;
         for (int i = first; i <= last; i++) {

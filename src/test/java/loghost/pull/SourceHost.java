@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import loghost.testing.Await;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
 
@@ -94,22 +95,22 @@ final class SourceHost implements AutoCloseable {
     }
 
     private void startSshd() throws Exception {
+        loghost.testing.Tools.SSHD.assume();
         ProcessBuilder pb = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", config.toString());
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         sshd = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
+        Await.until(() -> "sshd listening on " + port, () -> {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-                return;
+                return true;
             } catch (IOException e) {
-                if (!sshd.isAlive() || System.nanoTime() > deadline) {
+                if (!sshd.isAlive()) {
                     throw new IllegalStateException("sshd did not start: " + Files.readString(stderr), e);
                 }
-                Thread.sleep(50);
+                return false;
             }
-        }
+        });
     }
 
     /**
@@ -200,15 +201,8 @@ final class SourceHost implements AutoCloseable {
         stop();
     }
 
-    /** Waits up to {@code limit} for {@code condition}. */
+    /** Waits up to {@code limit} (scaled, at least {@link Await#WAIT}) for {@code condition}. */
     static boolean await(Duration limit, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(100);
-        }
-        return condition.getAsBoolean();
+        return Await.within(limit, condition);
     }
 }

@@ -17,6 +17,7 @@ import loghost.store.DigestAlgorithm;
 import loghost.store.LineBatch;
 import loghost.store.LogStore;
 import loghost.store.RecordType;
+import loghost.testing.Await;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
 import loghost.testing.Stores;
@@ -241,7 +242,7 @@ class ReadBackTest {
 
     private static String readUntil(InputStream in, String end) throws Exception {
         ByteArrayOutputStream got = new ByteArrayOutputStream();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + Await.WAIT.toNanos();
         while (!got.toString(StandardCharsets.UTF_8).endsWith(end)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out; got: " + got);

@@ -37,7 +37,7 @@ class ReceiptTest {
             Frames.writeText(hello, Frames.HELLO, "loghost-ack 1 stream=syslog.0123456789abcdef receipts=1");
             c.raw(hello.toByteArray());
             c.flush();
-            assertEquals(0, Frames.parseWelcome(c.awaitFrame(0, LONG)));
+            assertEquals(0, loghost.forward.Welcome.parse(c.awaitFrame(0, LONG)).last());
             int perRound = lines / rounds;
             for (int i = 1; i <= lines; i++) {
                 c.frame(Frames.LINE, i, "<13>Nov 24 12:00:00 web01 app: line " + i);

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
@@ -97,11 +98,7 @@ class SealAttackTest {
 
     private static void awaitCheckpoints(Path data, long atLeastMore) throws Exception {
         long want = checkpoints(data) + 1;
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (checkpoints(data) < want && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertTrue(checkpoints(data) >= want, "no checkpoint within 30 s");
+        Await.until(() -> "a new checkpoint", () -> checkpoints(data), n -> n >= want);
     }
 
     private Path fresh(Path source, String name) throws Exception {

@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import loghost.testing.Await;
 import loghost.testing.Cli;
+import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
 import loghost.testing.ServerProcess;
@@ -34,6 +36,7 @@ class SealCrashTest {
         Path key = KeyGen.generate(dir, "k", "ed25519");
         assertEquals(0, Cli.run(data, "enroll", "web01", KeyGen.pub(key).toString()).exit());
         String pinned = null;
+        long stored = 0;
         for (int round = 0; round < 3; round++) {
             ServerProcess s = ServerProcess.startWith(data, dir.resolve("stderr.txt"), dir.resolve("known_hosts"),
                     "--config", conf.toString());
@@ -46,7 +49,12 @@ class SealCrashTest {
                             + String.join(" ", s.appendCommand(key))));
             Process writer = new ProcessBuilder(ssh).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("ssh-" + round + ".out").toFile()).start();
-            Thread.sleep(2500 + 700L * round);
+            // Killed at a measured point, later in each round: this round's lines are stored (read from the store).
+            long before = stored;
+            long want = before + 2_000 + 5_000L * round;
+            stored = Await.until(() -> want + " lines stored before kill " + s.process().pid(),
+                    () -> HostRecords.count(data, "web01", "log"), n -> n >= want);
+            assertTrue(stored > before, "killed before this round stored anything");
             s.process().destroyForcibly(); // kill -9
             assertTrue(s.process().waitFor(30, TimeUnit.SECONDS));
             writer.destroyForcibly();

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.ForwarderProcess;
 import loghost.testing.KeyGen;
@@ -63,13 +64,10 @@ class WitnessTest {
         assertEquals(0, Cli.run(dir.resolve("a"), "enroll", "loghost-b", KeyGen.pub(keyB).toString()).exit());
         try (ServerProcess a = serve("a"); ServerProcess b = serve("b");
              ForwarderProcess aToB = ship("a", b, "b", keyA); ForwarderProcess bToA = ship("b", a, "a", keyB)) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while ((witnessLines(dir.resolve("b/hosts/loghost-a")) < 5 || witnessLines(dir.resolve("a/hosts/loghost-b")) < 5)
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
-            assertTrue(witnessLines(dir.resolve("b/hosts/loghost-a")) >= 5, aToB::stderr);
-            assertTrue(witnessLines(dir.resolve("a/hosts/loghost-b")) >= 5, bToA::stderr);
+            Await.until(() -> "5 witness lines on B; " + aToB.stderr(),
+                    () -> witnessLines(dir.resolve("b/hosts/loghost-a")) >= 5);
+            Await.until(() -> "5 witness lines on A; " + bToA.stderr(),
+                    () -> witnessLines(dir.resolve("a/hosts/loghost-b")) >= 5);
             for (ServerProcess s : List.of(a, b)) {
                 s.process().destroy();
                 assertTrue(s.process().waitFor(60, TimeUnit.SECONDS));

@@ -18,6 +18,7 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import loghost.protocol.Frames;
+import loghost.testing.Await;
 import loghost.testing.AckClient;
 import loghost.testing.Cli;
 import loghost.testing.CommandThreads;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Acknowledged mode against what a hostile or broken client sends: bounded memory, honest ACKs, clean ends. */
 class AckedAppendTest {
 
-    private static final Duration LONG = Duration.ofSeconds(240);
+    private static final Duration LONG = Await.scaled(Duration.ofSeconds(240));
     private static final Pattern META_C = Pattern.compile("(?:^|,)c=([a-z0-9._-]+):(\\d+)(?:,|$)");
 
     @TempDir
@@ -133,13 +134,7 @@ class AckedAppendTest {
     }
 
     private static void awaitNoAckThread(ServerProcess server) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        List<String> threads = CommandThreads.inProcess(server.process().pid());
-        while (!threads.isEmpty() && System.nanoTime() < end) {
-            Thread.sleep(200);
-            threads = CommandThreads.inProcess(server.process().pid());
-        }
-        assertEquals(List.of(), threads, "a thread still works for a command whose session ended");
+        CommandThreads.awaitNoneInProcess(server.process().pid());
     }
 
     // ---- cseq rules ----
@@ -416,21 +411,15 @@ class AckedAppendTest {
                     c.frame(Frames.LINE, i, "line " + i);
                 }
                 c.flush();
-                long end = System.nanoTime() + LONG.toNanos();
-                for (int i = 1; c.awaitFrame(i, LONG).seq() < 50; i++) { // frame 0 is the WELCOME
-                    assertTrue(System.nanoTime() < end, "no ACK for 50");
+                for (int i = 1; c.awaitFrame(i, LONG).seq() < 50; i++) { // frame 0 is the WELCOME; each waits LONG
+                    assertTrue(i <= 50, "no ACK for 50");
                 }
                 c.frame(Frames.LINE, 51, "sent as the connection drops");
                 c.flush();
             } // closed without EOF or exit status: as a host that loses its network
             awaitAudit(server, t -> t.matches(
                     "stream-end host=web01 stream=s ending=(connection-lost|closed-by-server|eof) last=5[01]"));
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!CommandThreads.inThisJvm().isEmpty()) {
-                assertTrue(System.nanoTime() < end, "a thread still works for a command whose session ended: "
-                        + CommandThreads.inThisJvm());
-                Thread.sleep(50);
-            }
+            CommandThreads.awaitNoneInThisJvm();
             List<String> stored = stored(server, "web01");
             assertTrue(stored.size() == 50 || stored.size() == 51, stored::toString);
             for (int i = 1; i <= stored.size(); i++) {
@@ -485,12 +474,7 @@ class AckedAppendTest {
                 for (int i = 1; i <= 100; i++) {
                     assertEquals("s:" + i + " log " + i + " " + pad, stored.get(i - 1));
                 }
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!CommandThreads.inThisJvm().isEmpty()) {
-                    assertTrue(System.nanoTime() < end, "a thread still works for a command whose session ended: "
-                            + CommandThreads.inThisJvm());
-                    Thread.sleep(50);
-                }
+                CommandThreads.awaitNoneInThisJvm();
                 assertEquals(0, server.cli("verify").exit());
             } finally {
                 server.stop();
@@ -640,7 +624,7 @@ class AckedAppendTest {
         assertEquals("loghost: internal error\n", new String(err.bytes(), StandardCharsets.UTF_8));
         java.io.DataInputStream answer = new java.io.DataInputStream(new java.io.ByteArrayInputStream(
                 out.bytes()));
-        assertEquals(0, Frames.parseWelcome(Frames.read(answer)));
+        assertEquals(0, loghost.forward.Welcome.parse(Frames.read(answer)).last());
         Frames.Frame ack = Frames.read(answer);
         assertEquals(Frames.ACK, ack.kind());
         assertEquals(1, ack.seq());
@@ -671,18 +655,6 @@ class AckedAppendTest {
     }
 
     static HostRecords.Rec awaitAudit(TestServer server, Predicate<String> match) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        List<String> seen = List.of();
-        while (System.nanoTime() < end) {
-            List<HostRecords.Rec> recs = HostRecords.read(server.data(), "_loghost");
-            for (HostRecords.Rec r : recs) {
-                if (match.test(r.text())) {
-                    return r;
-                }
-            }
-            seen = recs.stream().map(HostRecords.Rec::text).toList();
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no such audit record; have: " + seen);
+        return HostRecords.awaitAudit(server.data(), match);
     }
 }

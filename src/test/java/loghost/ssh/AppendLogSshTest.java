@@ -157,7 +157,7 @@ class AppendLogSshTest {
             assertEquals(List.of("<13>Nov 24 10:00:00 web02 evil: I am web02"),
                     HostRecords.read(server.data(), "web01").stream().map(HostRecords.Rec::text).toList());
             assertEquals(List.of(), HostRecords.files(server.data(), "web02"), "host B's log was touched");
-            assertNotNull(log.await(Duration.ofSeconds(2), "session-start host=web01"));
+            log.awaitLine("session-start host=web01");
         }
     }
 
@@ -170,8 +170,8 @@ class AppendLogSshTest {
             Run.Result r = server.ssh(stranger, null, "-T", "log@127.0.0.1", "append-log");
             assertEquals(255, r.exit(), r::toString);
             assertTrue(r.stderr().contains("Permission denied (publickey)"), r::toString);
-            assertNotNull(log.await(Duration.ofSeconds(2), "refused reason=no-matching-key",
-                    "key=" + KeyGen.fingerprint(KeyGen.pub(stranger))));
+            log.awaitLine("refused reason=no-matching-key",
+                    "key=" + KeyGen.fingerprint(KeyGen.pub(stranger)));
         }
     }
 
@@ -197,12 +197,12 @@ class AppendLogSshTest {
             OutputStream stdin = first.getOutputStream();
             stdin.write("first session\n".getBytes(StandardCharsets.US_ASCII));
             stdin.flush();
-            assertNotNull(log.await(Duration.ofSeconds(10), "session-start host=web01"));
+            log.awaitLine("session-start host=web01");
 
             Run.Result r = server.append(key, null);
             assertEquals(75, r.exit(), r::toString);
             assertEquals("loghost: refused: host web01 already has 1 open sessions\n", r.stderr());
-            assertNotNull(log.await(Duration.ofSeconds(2), "refused reason=too-many-sessions"));
+            log.awaitLine("refused reason=too-many-sessions");
 
             stdin.close();
             assertTrue(first.waitFor(30, TimeUnit.SECONDS));

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import loghost.testing.Await;
 import loghost.testing.CapturedLog;
 import loghost.testing.CommandThreads;
 import loghost.testing.HostRecords;
@@ -29,24 +30,45 @@ class ChannelLimitsTest {
     @TempDir
     Path dir;
 
-    // The server's threads, by name: its own pools are loghost-*, MINA's I/O threads name the SshServer. The client
-    // in this JVM and other tests' leftovers are not counted.
-    private static java.util.Set<Thread> serverThreads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("loghost-") || t.getName().contains("SshServer"))
-                .collect(java.util.stream.Collectors.toSet());
+    // The server under test, started from a thread of its own group: every thread it starts (its pools, MINA's I/O
+    // threads, any thread a fault would add, named or not) is in that group or below, whatever else this JVM runs.
+    private static TestServer startIn(ThreadGroup group, Path dir) throws Exception {
+        TestServer[] started = {null};
+        Exception[] failed = {null};
+        Thread starter = new Thread(group, () -> {
+            try {
+                started[0] = new TestServer(dir, "");
+            } catch (Exception e) {
+                failed[0] = e;
+            }
+        }, "start-server-under-test");
+        starter.start();
+        starter.join();
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+        return started[0];
+    }
+
+    private static List<Thread> threadsOf(ThreadGroup group) {
+        Thread[] all = new Thread[group.activeCount() + 64];
+        int n = group.enumerate(all, true);
+        return List.of(java.util.Arrays.copyOf(all, n));
     }
 
     @Test
     void channelsOverTheCapAreRefusedAndTheConnectionStays() throws Exception {
-        try (TestServer server = new TestServer(dir, ""); CapturedLog log = new CapturedLog();
+        ThreadGroup serverGroup = new ThreadGroup("server-under-test");
+        try (CapturedLog log = new CapturedLog(); TestServer server = startIn(serverGroup, dir);
                 MinaClient client = new MinaClient(server.data())) {
             Path key = KeyGen.generate(dir, "k", "ed25519");
             server.enroll("web01", key);
             ClientSession session = client.login(server.port(), key);
             List<ChannelSession> open = new ArrayList<>();
             int refused = 0;
-            java.util.Set<Thread> threadsBefore = serverThreads();
+            java.util.Set<Thread> threadsBefore = new java.util.HashSet<>(threadsOf(serverGroup));
+            assertTrue(threadsBefore.stream().anyMatch(t -> t.getName().contains("SshServer")),
+                    () -> "the group holds the server's I/O threads: " + threadsBefore);
             for (int i = 0; i < 300; i++) {
                 // A bare session channel: opened, then no request at all.
                 ChannelSession ch = new ChannelSession();
@@ -62,12 +84,12 @@ class ChannelLimitsTest {
             assertEquals(290, refused);
             assertTrue(session.isOpen(), "a refused channel must not end the connection");
             // Refused opens cost no thread of the server (a margin for MINA's own I/O threads coming and going).
-            java.util.Set<Thread> added = serverThreads();
+            java.util.Set<Thread> added = new java.util.HashSet<>(threadsOf(serverGroup));
             added.removeAll(threadsBefore);
             assertTrue(added.size() <= 5, () -> "server threads started meanwhile: " + added);
             assertEquals(List.of(), CommandThreads.inThisJvm(), "no thread works for a bare channel");
-            assertNotNull(log.await(Duration.ofSeconds(3), "refused reason=too-many-channels", "host=web01",
-                    "limit=10"));
+            log.awaitLine("refused reason=too-many-channels", "host=web01",
+                    "limit=10");
             // A closed channel frees its place.
             open.get(0).close(false).await(10, TimeUnit.SECONDS);
             ChannelExec exec = MinaClient.exec(session, "append-log");
@@ -96,20 +118,17 @@ class ChannelLimitsTest {
                 fourth.waitFor(java.util.EnumSet.of(ClientSession.ClientSessionEvent.CLOSED), Duration.ofSeconds(30));
                 assertTrue(fourth.isClosed(), "the connection over the cap is closed");
             }
-            assertNotNull(log.await(Duration.ofSeconds(10), "refused reason=too-many-connections-for-host", "limit=3"));
+            log.awaitLine("refused reason=too-many-connections-for-host", "limit=3");
             assertTrue(held.stream().allMatch(ClientSession::isOpen), "the first three stay");
             ChannelExec ch = MinaClient.exec(client.login(server.port(), other), "append-log");
             MinaClient.writeLine(ch, "another host is not held back");
             ch.getInvertedIn().close();
             assertEquals(0, MinaClient.awaitExit(ch, Duration.ofSeconds(15)));
             held.get(0).close();
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            ClientSession again;
-            do {
-                again = tryLogin(client, server.port(), key);
-                Thread.sleep(500);
-            } while ((again == null || !again.isOpen()) && System.nanoTime() < end);
-            assertTrue(again != null && again.isOpen(), "a slot freed by a closed connection can be used again");
+            Await.until(() -> "a slot freed by a closed connection used again", () -> {
+                ClientSession again = tryLogin(client, server.port(), key);
+                return again != null && again.isOpen();
+            });
         }
     }
 
@@ -134,16 +153,13 @@ class ChannelLimitsTest {
                 channels.add(MinaClient.exec(session, "append-log"));
             }
             // 36 are refused with exit 75 at once; 4 keep running (stdin still open).
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            long ended;
-            do {
-                ended = channels.stream().filter(c -> c.getExitStatus() != null).count();
-            } while (ended < 36 && System.nanoTime() < end && sleep());
+            long ended = Await.whileProgressing(() -> channels.stream().filter(c -> c.getExitStatus() != null).count(),
+                    n -> n >= 36);
             assertEquals(36, ended, "channels refused by the per-host limit");
             assertTrue(channels.stream().filter(c -> c.getExitStatus() != null).allMatch(c -> c.getExitStatus() == 75));
             // No command has a thread of its own, running or refused: sessions share the server's workers.
             assertEquals(List.of(), CommandThreads.inThisJvm(), "threads inside a command");
-            assertNotNull(log.await(Duration.ofSeconds(3), "refused reason=too-many-sessions", "limit=4"));
+            log.awaitLine("refused reason=too-many-sessions", "limit=4");
             for (ChannelExec c : channels) {
                 if (c.getExitStatus() == null) {
                     MinaClient.writeLine(c, "running");
@@ -153,10 +169,5 @@ class ChannelLimitsTest {
             }
             assertEquals(4, HostRecords.read(server.data(), "web01").size());
         }
-    }
-
-    private static boolean sleep() throws InterruptedException {
-        Thread.sleep(50);
-        return true;
     }
 }

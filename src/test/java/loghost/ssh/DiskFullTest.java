@@ -66,8 +66,8 @@ class DiskFullTest {
 
                 Run.Result r = server.append(web01, lines("big", "web01", 20_000));
                 long stored = refusedAfter(r);
-                assertNotNull(log.await(Duration.ofSeconds(2), "storage-error host=web01",
-                        "No space left on device"));
+                log.awaitLine("storage-error host=web01",
+                        "No space left on device");
 
                 // No partial record: the file ends with the last whole record, and every chain verifies.
                 List<HostRecords.Rec> recs = HostRecords.read(server.data(), "web01");
@@ -158,7 +158,7 @@ class DiskFullTest {
                         "127.0.0.1:" + server.port(), "--key", key.toString(), "--known-hosts",
                         dir.resolve("known_hosts").toString(), "--spool", dir.resolve("spool").toString(),
                         "--stdin")) {
-                    assertNotNull(log.await(Duration.ofSeconds(60), "storage-error host=web01"), "refused first");
+                    log.awaitLine("storage-error host=web01");
                     Files.delete(filler);
                     // Retried by the forwarder (its back-off is capped near 30 s), accepted without a restart.
                     assertEquals(0, fwd.await(120), fwd::stderr);

@@ -14,6 +14,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import loghost.testing.Await;
 import loghost.testing.CapturedLog;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
@@ -31,21 +32,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** What a scripted client sends and the stock ssh does not: each refusal is logged and audited, and holds. */
 class HostileClientTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(8);
+    private static final Duration WAIT = Await.WAIT;
 
     @TempDir
     Path dir;
 
     private static void awaitAudit(TestServer server, Predicate<String> match) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
-        while (System.nanoTime() < end) {
-            if (HostRecords.read(server.data(), "_loghost").stream().anyMatch(r -> match.test(r.text()))) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no such audit record; have: " + HostRecords.read(server.data(), "_loghost")
-                .stream().map(HostRecords.Rec::text).toList());
+        HostRecords.awaitAudit(server.data(), match);
     }
 
     private static boolean awaitClosed(ClientSession session) {
@@ -95,7 +88,7 @@ class HostileClientTest {
                     && t.contains("request=exec"));
             awaitAudit(server, t -> t.startsWith("refused reason=second-command-refused ")
                     && t.contains("request=shell"));
-            assertNotNull(log.await(WAIT, "refused reason=signal-refused", "host=web01"));
+            log.awaitLine("refused reason=signal-refused", "host=web01");
         }
     }
 
@@ -249,10 +242,8 @@ class HostileClientTest {
             // After the first key exchange, ready to authenticate; instead it asks for new keys again and again.
             session.waitFor(EnumSet.of(ClientSession.ClientSessionEvent.WAIT_AUTH), WAIT);
             for (int i = 0; i < 20 && session.isOpen(); i++) {
-                long end = System.nanoTime() + WAIT.toNanos();
-                while (session.getKexState() != KexState.DONE && session.isOpen() && System.nanoTime() < end) {
-                    Thread.sleep(10);
-                }
+                Await.until(() -> "key exchange done or the connection closed",
+                        () -> session.getKexState() == KexState.DONE || !session.isOpen());
                 try {
                     session.reExchangeKeys().verify(WAIT);
                 } catch (IOException | RuntimeException e) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import loghost.testing.Await;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
@@ -54,12 +55,7 @@ class KeyProbeTest {
             assertTrue(probe.stderr().contains("Server accepts key"), probe::toString);
 
             String fp = fingerprint(key);
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            List<String> found = probes(server);
-            while (found.isEmpty() && System.nanoTime() < end) {
-                Thread.sleep(50);
-                found = probes(server);
-            }
+            List<String> found = Await.whileProgressing(() -> probes(server), f -> !f.isEmpty());
             assertEquals(1, found.size(), found::toString);
             assertTrue(found.get(0).matches("refused reason=key-probe source=127\\.0\\.0\\.1:\\d+ host=web01 key="
                     + java.util.regex.Pattern.quote(fp) + " enrolled-host=web01"), found::toString);

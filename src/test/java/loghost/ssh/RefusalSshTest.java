@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import loghost.testing.Await;
+import loghost.testing.CommandThreads;
 import loghost.testing.CapturedLog;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
@@ -38,7 +40,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** An enrolled key can do one thing; every other SSH request is refused with a reason, using the real client. */
 class RefusalSshTest {
 
-    private static final Duration LOG_WAIT = Duration.ofSeconds(5);
 
     @TempDir
     Path dir;
@@ -62,14 +63,8 @@ class RefusalSshTest {
             p.destroyForcibly();
             p.waitFor(5, TimeUnit.SECONDS);
         }
-        // No command thread outlives its session...
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        List<String> left;
-        do {
-            left = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-                    .filter(n -> n.contains("append-log")).toList();
-        } while (!left.isEmpty() && System.nanoTime() < end && sleep());
-        assertEquals(List.of(), left, "threads left behind");
+        // No command thread outlives its session (by what threads run, not by names no thread has any more)...
+        CommandThreads.awaitNoneInThisJvm();
         // ...and no file appears but the server's own.
         try (var files = Files.walk(server.data())) {
             List<String> unexpected = files.map(p -> server.data().relativize(p).toString())
@@ -80,11 +75,6 @@ class RefusalSshTest {
         }
         log.close();
         server.close();
-    }
-
-    private static boolean sleep() throws InterruptedException {
-        Thread.sleep(50);
-        return true;
     }
 
     private void assertNothingStored() throws IOException {
@@ -106,15 +96,13 @@ class RefusalSshTest {
     }
 
     private static void awaitListening(int port) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < end) {
+        Await.until(() -> "ssh listening on " + port, () -> {
             try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
+                return true;
             } catch (IOException notYet) {
-                Thread.sleep(50);
+                return false;
             }
-        }
-        throw new AssertionError("ssh did not start listening on " + port);
+        });
     }
 
     @Test
@@ -122,7 +110,7 @@ class RefusalSshTest {
         Run.Result r = server.ssh(key, null, "-T", "log@127.0.0.1");
         assertEquals(77, r.exit(), r::toString);
         assertEquals("loghost: refused: no shell here; the only command is append-log\n", r.stderr());
-        assertNotNull(log.await(LOG_WAIT, "refused reason=shell-refused", "host=web01"));
+        log.awaitLine("refused reason=shell-refused", "host=web01");
         assertNothingStored();
     }
 
@@ -131,8 +119,8 @@ class RefusalSshTest {
         Run.Result r = server.ssh(key, null, "-tt", "log@127.0.0.1");
         assertNotEquals(0, r.exit(), r::toString);
         assertTrue(r.stderr().contains("PTY allocation request failed"), r::toString);
-        assertNotNull(log.await(LOG_WAIT, "refused reason=pty-refused"));
-        assertNotNull(log.await(LOG_WAIT, "refused reason=shell-refused"));
+        log.awaitLine("refused reason=pty-refused");
+        log.awaitLine("refused reason=shell-refused");
         r = server.ssh(key, null, "-tt", "log@127.0.0.1", "append-log");
         assertTrue(r.stderr().contains("PTY allocation request failed"), r::toString);
         assertNothingStored();
@@ -146,7 +134,7 @@ class RefusalSshTest {
         Run.Result r = server.ssh(key, null, "-T", "log@127.0.0.1", command);
         assertEquals(77, r.exit(), r::toString);
         assertEquals("loghost: refused: the only command here is append-log\n", r.stderr());
-        assertNotNull(log.await(LOG_WAIT, "refused reason=command-refused"));
+        log.awaitLine("refused reason=command-refused");
         assertNothingStored();
     }
 
@@ -155,7 +143,7 @@ class RefusalSshTest {
         Run.Result r = server.ssh(key, null, "-T", "-s", "log@127.0.0.1", "sftp");
         assertNotEquals(0, r.exit(), r::toString);
         assertTrue(r.stderr().contains("subsystem request failed"), r::toString);
-        assertNotNull(log.await(LOG_WAIT, "refused reason=subsystem-refused", "name=\"sftp\""));
+        log.awaitLine("refused reason=subsystem-refused", "name=\"sftp\"");
         assertNothingStored();
     }
 
@@ -182,9 +170,9 @@ class RefusalSshTest {
             assertNotEquals(0, r.exit(), () -> cmd + "\n" + r);
         }
         assertFalse(Files.exists(fetched));
-        assertNotNull(log.await(LOG_WAIT, "refused reason=command-refused", "command=\"scp -t /tmp/up\""));
-        assertNotNull(log.await(LOG_WAIT, "refused reason=command-refused", "command=\"scp -f /etc/hostname\""));
-        assertNotNull(log.await(LOG_WAIT, "refused reason=subsystem-refused", "name=\"sftp\""));
+        log.awaitLine("refused reason=command-refused", "command=\"scp -t /tmp/up\"");
+        log.awaitLine("refused reason=command-refused", "command=\"scp -f /etc/hostname\"");
+        log.awaitLine("refused reason=subsystem-refused", "name=\"sftp\"");
         assertNothingStored();
     }
 
@@ -193,7 +181,7 @@ class RefusalSshTest {
         Run.Result r = server.ssh(key, null, "-W", "127.0.0.1:9", "log@127.0.0.1");
         assertEquals(255, r.exit(), r::toString);
         assertTrue(r.stderr().contains("stdio forwarding failed"), r::toString);
-        assertNotNull(log.await(LOG_WAIT, "refused reason=channel-refused", "type=direct-tcpip"));
+        log.awaitLine("refused reason=channel-refused", "type=direct-tcpip");
     }
 
     @Test
@@ -202,7 +190,7 @@ class RefusalSshTest {
                 "log@127.0.0.1");
         assertEquals(255, r.exit(), r::toString);
         assertTrue(r.stderr().contains("remote port forwarding failed"), r::toString);
-        assertNotNull(log.await(LOG_WAIT, "refused reason=remote-forwarding-refused"));
+        log.awaitLine("refused reason=remote-forwarding-refused");
     }
 
     @Test
@@ -210,7 +198,7 @@ class RefusalSshTest {
         int port = freePort();
         start(server.sshCommand(key, "-N", "-L", "127.0.0.1:" + port + ":127.0.0.1:9", "log@127.0.0.1"), Map.of());
         awaitListening(port);
-        assertNotNull(log.await(LOG_WAIT, "refused reason=channel-refused", "type=direct-tcpip"));
+        log.awaitLine("refused reason=channel-refused", "type=direct-tcpip");
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             InputStream in = s.getInputStream();
@@ -226,31 +214,25 @@ class RefusalSshTest {
         Socket viaSocks = new Socket(new Proxy(Proxy.Type.SOCKS, new InetSocketAddress("127.0.0.1", port)));
         assertThrows(IOException.class, () -> viaSocks.connect(new InetSocketAddress("127.0.0.1", 9), 10_000));
         viaSocks.close();
-        assertNotNull(log.await(LOG_WAIT, "refused reason=channel-refused", "type=direct-tcpip"));
+        log.awaitLine("refused reason=channel-refused", "type=direct-tcpip");
     }
 
     @Test
     void streamLocalForwardingIsRefused() throws Exception {
         Path sock = dir.resolve("fwd.sock");
         start(server.sshCommand(key, "-N", "-L", sock + ":/run/some.sock", "log@127.0.0.1"), Map.of());
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!Files.exists(sock) && System.nanoTime() < end) {
-            Thread.sleep(50);
-        }
+        Await.until(() -> sock + " created", () -> Files.exists(sock));
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
             assertEquals(-1, ch.read(ByteBuffer.allocate(16)), "forwarded stream must be closed");
         }
-        assertNotNull(log.await(LOG_WAIT, "refused reason=channel-refused", "type=direct-streamlocal@openssh.com"));
+        log.awaitLine("refused reason=channel-refused", "type=direct-streamlocal@openssh.com");
     }
 
     @Test
     void agentAndX11ForwardingAndEnvironmentAreRefusedButLoggingStillWorks() throws Exception {
         Path agentSock = dir.resolve("agent.sock");
         start(List.of("ssh-agent", "-D", "-a", agentSock.toString()), Map.of());
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!Files.exists(agentSock) && System.nanoTime() < end) {
-            Thread.sleep(50);
-        }
+        Await.until(() -> agentSock + " created", () -> Files.exists(agentSock));
         Path in = dir.resolve("in");
         Files.writeString(in, "still logged\n");
         List<String> cmd = server.sshCommand(key, "-o", "ForwardAgent=yes", "-o", "ForwardX11=yes",
@@ -259,8 +241,8 @@ class RefusalSshTest {
         cmd.replaceAll(a -> a.equals("IdentityAgent=none") ? "IdentityAgent=" + agentSock : a);
         Run.Result r = Run.run(cmd, in, Map.of("DISPLAY", "127.0.0.1:0"), 60);
         assertEquals(0, r.exit(), r::toString);
-        assertNotNull(log.await(LOG_WAIT, "refused reason=agent-forwarding-refused"));
-        assertNotNull(log.await(LOG_WAIT, "refused reason=x11-forwarding-refused"));
+        log.awaitLine("refused reason=agent-forwarding-refused");
+        log.awaitLine("refused reason=x11-forwarding-refused");
         assertEquals(List.of("still logged"), HostRecords.read(server.data(), "web01").stream()
                 .map(HostRecords.Rec::text).toList());
         // Environment variables are never applied, and ignored quietly: Debian's default "SendEnv LANG LC_*"

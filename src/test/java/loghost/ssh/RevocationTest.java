@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import loghost.testing.Await;
 import loghost.testing.CapturedLog;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
@@ -45,20 +46,19 @@ class RevocationTest {
             OutputStream stdin = open.getOutputStream();
             stdin.write("written before revoke\n".getBytes(StandardCharsets.US_ASCII));
             stdin.flush();
-            assertNotNull(log.await(Duration.ofSeconds(10), "session-start host=web01"));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (HostRecords.read(server.data(), "web01").size() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            log.awaitLine("session-start host=web01");
+            Await.until(() -> "2 records stored", () -> HostRecords.read(server.data(), "web01").size() >= 2);
 
             Run.Result r = server.cli("revoke", "web01");
             assertEquals(0, r.exit(), r::toString);
             long revokedAt = System.nanoTime();
 
-            // The open session is closed by the server within a few seconds (reload interval 2s)...
-            assertTrue(open.waitFor(6, TimeUnit.SECONDS), "open session of a revoked key still running");
-            assertNotNull(log.await(Duration.ofSeconds(1), "refused reason=revoked-session-closed", "host=web01"));
-            assertTrue(System.nanoTime() - revokedAt < TimeUnit.SECONDS.toNanos(6));
+            // The open session is closed by the server within a few seconds (reload interval 2s): a bound, scaled.
+            Duration bound = Await.scaled(Duration.ofSeconds(6));
+            assertTrue(open.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS),
+                    "open session of a revoked key still running");
+            log.awaitLine("refused reason=revoked-session-closed", "host=web01");
+            assertTrue(System.nanoTime() - revokedAt < bound.toNanos());
             // ...and new sessions are refused at once.
             r = server.append(key, in);
             assertEquals(255, r.exit(), r::toString);
@@ -82,8 +82,8 @@ class RevocationTest {
             Files.writeString(in, "x\n");
             Run.Result r = server.append(key, in);
             assertEquals(255, r.exit(), r::toString);
-            assertNotNull(log.await(Duration.ofSeconds(2), "keys-invalid"));
-            assertNotNull(log.await(Duration.ofSeconds(2), "refused reason=keys-unavailable"));
+            log.awaitLine("keys-invalid");
+            log.awaitLine("refused reason=keys-unavailable");
 
             Files.writeString(file, good);
             assertEquals(0, server.append(key, in).exit());
@@ -95,11 +95,7 @@ class RevocationTest {
     }
 
     private static void awaitStored(TestServer server, int count) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (stored(server).size() < count && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertEquals(count, stored(server).size());
+        assertEquals(count, Await.whileProgressing(() -> stored(server), got -> got.size() >= count).size());
     }
 
     private static boolean awaitClosed(ClientSession session, Duration timeout) {
@@ -124,8 +120,8 @@ class RevocationTest {
 
             assertEquals(0, server.cli("revoke", "web01").exit());
             // keys-reload-interval is 2s: the connection, and with it the second channel, ends within a few.
-            assertTrue(awaitClosed(session, Duration.ofSeconds(8)), "connection of a revoked key still open");
-            assertNotNull(log.await(Duration.ofSeconds(1), "refused reason=revoked-session-closed", "host=web01"));
+            assertTrue(awaitClosed(session, Await.scaled(Duration.ofSeconds(8))), "connection of a revoked key still open");
+            log.awaitLine("refused reason=revoked-session-closed", "host=web01");
             try {
                 MinaClient.writeLine(second, "after revoke");
             } catch (java.io.IOException closed) {
@@ -145,8 +141,9 @@ class RevocationTest {
             server.enroll("web01", key);
             ClientSession session = client.login(server.port(), key);
             assertEquals(0, server.cli("revoke", "web01").exit());
-            assertTrue(awaitClosed(session, Duration.ofSeconds(8)), "authenticated connection of a revoked key open");
-            assertNotNull(log.await(Duration.ofSeconds(1), "refused reason=revoked-session-closed", "host=web01"));
+            assertTrue(awaitClosed(session, Await.scaled(Duration.ofSeconds(8))),
+                    "authenticated connection of a revoked key open");
+            log.awaitLine("refused reason=revoked-session-closed", "host=web01");
             assertEquals(List.of(), stored(server));
         }
     }
@@ -167,7 +164,7 @@ class RevocationTest {
             assertEquals(77, MinaClient.awaitExit(ch, Duration.ofSeconds(15)));
             assertEquals("loghost: refused: this key is no longer enrolled for host web01\n",
                     err.toString(StandardCharsets.UTF_8));
-            assertNotNull(log.await(Duration.ofSeconds(2), "refused reason=revoked-key", "host=web01"));
+            log.awaitLine("refused reason=revoked-key", "host=web01");
             assertEquals(List.of(), stored(server));
         }
     }
@@ -183,15 +180,12 @@ class RevocationTest {
             assertEquals(0, server.append(key, in).exit());
             assertEquals(0, server.cli("revoke", "web01").exit());
             // The server has seen the revocation (its sweep reloads the file every 2s).
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
-            while (HostRecords.read(server.data(), "_loghost").stream()
-                    .noneMatch(rec -> rec.text().startsWith("key-revoked host=web01")) && System.nanoTime() < end) {
-                Thread.sleep(50);
-            }
+            Await.until(() -> "key-revoked in the audit trail", () -> HostRecords.read(server.data(), "_loghost")
+                    .stream().anyMatch(rec -> rec.text().startsWith("key-revoked host=web01")));
             Run.Result r = server.append(key, in);
             assertEquals(255, r.exit(), r::toString);
-            assertNotNull(log.await(Duration.ofSeconds(3), "refused reason=revoked-key", "key=" + fp,
-                    "revoked-host=web01"));
+            log.awaitLine("refused reason=revoked-key", "key=" + fp,
+                    "revoked-host=web01");
             assertTrue(log.lines().stream().noneMatch(l -> l.contains("reason=no-matching-key")),
                     () -> String.join("\n", log.lines()));
         }

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import loghost.store.LineBatch;
 import loghost.store.RecordType;
+import loghost.testing.Await;
 import org.junit.jupiter.api.Test;
 
 /** The shared workers while the server stops: a session's next turn, handed over then, still runs. */
@@ -65,11 +66,7 @@ class SessionWorkersTest {
         });
         closer.start();
         // close() shuts the pool down, then waits for it: once the closer waits, the pool refuses new tasks.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (closer.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertEquals(Thread.State.TIMED_WAITING, closer.getState());
+        Await.until(() -> "the closer waiting for the pool", () -> closer.getState() == Thread.State.TIMED_WAITING);
         stopped.countDown();
         closer.join(TimeUnit.SECONDS.toMillis(60));
 

@@ -34,8 +34,8 @@ class SourceAddressTest {
             Run.Result wrong = server.ssh(key, in, "-b", "127.0.0.1", "-T", "log@127.0.0.1", "append-log");
             assertEquals(255, wrong.exit(), wrong::toString);
             assertTrue(wrong.stderr().contains("Permission denied (publickey)"), wrong::toString);
-            assertNotNull(log.await(Duration.ofSeconds(3), "refused reason=source-not-allowed", "source=127.0.0.1:",
-                    "enrolled-host=web01", "from=\"127.0.0.2\""));
+            log.awaitLine("refused reason=source-not-allowed", "source=127.0.0.1:",
+                    "enrolled-host=web01", "from=\"127.0.0.2\"");
 
             Run.Result right = server.ssh(key, in, "-b", "127.0.0.2", "-T", "log@127.0.0.1", "append-log");
             assertEquals(0, right.exit(), right::toString);

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
@@ -70,16 +71,9 @@ class SyncPolicyServeTest {
                     .start();
             open.getOutputStream().write("held open\n".getBytes(StandardCharsets.US_ASCII));
             open.getOutputStream().flush();
-            long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while (!Files.readString(web01, StandardCharsets.ISO_8859_1).contains(" held open\n")
-                    && System.nanoTime() < end) {
-                Thread.sleep(100);
-            }
-            assertTrue(Files.readString(web01, StandardCharsets.ISO_8859_1).contains(" held open\n"), "stored");
-            while (isOpen(jvm, web01) && System.nanoTime() < end) {
-                Thread.sleep(100);
-            }
-            assertFalse(isOpen(jvm, web01), "the idle host's day file is closed by the sweep: " + web01);
+            Await.until(() -> "the line stored", () -> Files.readString(web01, StandardCharsets.ISO_8859_1)
+                    .contains(" held open\n"));
+            Await.until(() -> "the idle host's day file closed by the sweep: " + web01, () -> !isOpen(jvm, web01));
             assertTrue(open.isAlive(), "while its session is still connected");
             open.getOutputStream().close();
             assertEquals(0, open.waitFor(), () -> loghost.testing.ServerProcess.read(dir.resolve("ssh.err")));

@@ -80,12 +80,12 @@ public final class AckClient implements AutoCloseable {
         client.setServerKeyVerifier(new RequiredServerKeyVerifier(hostKey));
         client.start();
         try {
-            ClientSession session = client.connect("log", "127.0.0.1", port).verify(Duration.ofSeconds(30))
+            ClientSession session = client.connect("log", "127.0.0.1", port).verify(Await.WAIT)
                     .getSession();
             session.addPublicKeyIdentity(pair);
-            session.auth().verify(Duration.ofSeconds(30));
+            session.auth().verify(Await.WAIT);
             ChannelExec channel = session.createExecChannel(Frames.COMMAND);
-            channel.open().verify(Duration.ofSeconds(30));
+            channel.open().verify(Await.WAIT);
             return new AckClient(client, session, channel);
         } catch (Exception | Error e) {
             client.stop();
@@ -97,7 +97,7 @@ public final class AckClient implements AutoCloseable {
     public long hello(String stream) throws Exception {
         Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + stream);
         out.flush();
-        return Frames.parseWelcome(awaitFrame(0, Duration.ofSeconds(30)));
+        return loghost.forward.Welcome.parse(awaitFrame(0, Await.WAIT)).last();
     }
 
     /** Sends one frame with a cseq (not flushed). */

@@ -4,7 +4,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.read.ListAppender;
-import java.time.Duration;
 import java.util.List;
 import loghost.logging.OneLineLayout;
 import org.slf4j.LoggerFactory;
@@ -43,17 +42,18 @@ public final class CapturedLog implements AutoCloseable {
         return l.substring(0, l.length() - CoreConstants.LINE_SEPARATOR.length());
     }
 
-    /** Waits up to {@code timeout} for a line containing every fragment; returns it, or null. */
-    public String await(Duration timeout, String... fragments) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        do {
-            for (String l : lines()) {
-                if (java.util.Arrays.stream(fragments).allMatch(l::contains)) {
-                    return l;
-                }
+    /** Waits up to {@link Await#WAIT} for a line containing every fragment and returns it; fails the test otherwise. */
+    public String awaitLine(String... fragments) throws Exception {
+        return Await.until(() -> "a log line with " + java.util.Arrays.toString(fragments) + "; lines: " + lines(),
+                () -> find(fragments), java.util.Objects::nonNull);
+    }
+
+    private String find(String... fragments) {
+        for (String l : lines()) {
+            if (java.util.Arrays.stream(fragments).allMatch(l::contains)) {
+                return l;
             }
-            Thread.sleep(20);
-        } while (System.nanoTime() < end);
+        }
         return null;
     }
 

@@ -34,6 +34,17 @@ public final class CommandThreads {
         return in;
     }
 
+    /** Waits until no thread of this JVM is inside a command: every session that ended left none behind. */
+    public static void awaitNoneInThisJvm() throws Exception {
+        Await.until(() -> "no thread inside a command whose session ended", CommandThreads::inThisJvm, List::isEmpty);
+    }
+
+    /** Waits until no thread of the server process {@code pid} is inside a command. */
+    public static void awaitNoneInProcess(long pid) throws Exception {
+        Await.until(() -> "no thread of " + pid + " inside a command whose session ended", () -> inProcess(pid),
+                List::isEmpty);
+    }
+
     /** The thread dumps ({@code jcmd PID Thread.print}) of a server process's threads inside a command. */
     public static List<String> inProcess(long pid) throws Exception {
         Run.Result r = Run.run(List.of("jcmd", String.valueOf(pid), "Thread.print"), null, Map.of(), 60);

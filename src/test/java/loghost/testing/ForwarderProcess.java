@@ -52,21 +52,16 @@ public final class ForwarderProcess implements AutoCloseable {
         return process.getOutputStream();
     }
 
-    /** Waits for it to exit; returns its status, or -1 on timeout. */
+    /** Waits for it to exit, {@code seconds} scaled and at least {@link Await#WAIT}; its status, or -1 on timeout. */
     public int await(int seconds) throws InterruptedException {
-        return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+        java.time.Duration limit = Await.scaled(java.time.Duration.ofSeconds(seconds));
+        limit = limit.compareTo(Await.WAIT) < 0 ? Await.WAIT : limit;
+        return process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
     }
 
-    /** Waits until its stderr contains {@code text}. */
-    public boolean awaitLog(String text, int seconds) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < end) {
-            if (stderr().contains(text)) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return false;
+    /** Waits until its stderr contains {@code text}; fails the test with that stderr otherwise. */
+    public void awaitLog(String text) throws Exception {
+        Await.until(() -> "\"" + text + "\" in the forwarder's stderr:\n" + stderr(), () -> stderr().contains(text));
     }
 
     /** What it wrote to stderr so far. */
@@ -77,7 +72,7 @@ public final class ForwarderProcess implements AutoCloseable {
     /** SIGKILL. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+        process.waitFor(Await.WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -39,6 +39,20 @@ public final class HostRecords {
         }
     }
 
+    /** Waits for a record of the audit trail ({@code _loghost}) whose text matches, and returns it. */
+    public static Rec awaitAudit(Path data, java.util.function.Predicate<String> match) throws Exception {
+        return Await.until(() -> "an audit record; have: " + texts(data), () -> read(data, "_loghost").stream()
+                .filter(r -> match.test(r.text())).findFirst(), java.util.Optional::isPresent).orElseThrow();
+    }
+
+    private static List<String> texts(Path data) {
+        try {
+            return read(data, "_loghost").stream().map(Rec::text).toList();
+        } catch (Exception e) {
+            return List.of("(unreadable: " + e + ")");
+        }
+    }
+
     /** Records of {@code type} in {@code host}'s plain day files, counted line by line (constant memory). */
     public static long count(Path data, String host, String type) throws IOException {
         String field = " " + type + " ";

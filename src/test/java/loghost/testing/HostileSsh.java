@@ -45,7 +45,7 @@ public final class HostileSsh implements AutoCloseable {
             "aes128-gcm@openssh.com", "aes128-gcm@openssh.com", "hmac-sha2-256-etm@openssh.com",
             "hmac-sha2-256-etm@openssh.com", "none", "none", "", "");
 
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration WAIT = Await.scaled(Duration.ofSeconds(20));
 
     private final SshClient client;
 

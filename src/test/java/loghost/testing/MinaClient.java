@@ -27,7 +27,7 @@ import org.apache.sshd.common.util.security.SecurityUtils;
  */
 public final class MinaClient implements AutoCloseable {
 
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration WAIT = Await.WAIT;
 
     private final SshClient client;
 
@@ -87,7 +87,9 @@ public final class MinaClient implements AutoCloseable {
 
     /** Waits until the channel is closed; returns its exit status, or null if none came. */
     public static Integer awaitExit(ChannelExec ch, Duration timeout) {
-        ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), timeout);
+        // Every caller asserts an exit status: the given timeout is scaled, and never below Await.WAIT.
+        Duration limit = Await.scaled(timeout).compareTo(Await.WAIT) < 0 ? Await.WAIT : Await.scaled(timeout);
+        ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), limit);
         return ch.getExitStatus();
     }
 

@@ -25,7 +25,10 @@ public final class Run {
     private Run() {
     }
 
-    /** Runs {@code command} with stdin from {@code stdin} (null: empty), failing the test after {@code seconds}. */
+    /**
+     * Runs {@code command} with stdin from {@code stdin} (null: empty), failing the test after {@code seconds} scaled
+     * ({@link Await#scaled}), and never before {@link Await#WAIT}: a JVM's start alone can take a minute under load.
+     */
     public static Result run(List<String> command, Path stdin, Map<String, String> env, int seconds)
             throws IOException, InterruptedException {
         Path outFile = Files.createTempFile("run-out", ".txt");
@@ -40,10 +43,14 @@ public final class Run {
                 pb.environment().putAll(env);
             }
             Process p = pb.start();
-            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            java.time.Duration limit = Await.scaled(java.time.Duration.ofSeconds(seconds));
+            if (limit.compareTo(Await.WAIT) < 0) {
+                limit = Await.WAIT;
+            }
+            if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 p.waitFor(5, TimeUnit.SECONDS);
-                fail("timed out after " + seconds + "s: " + command + "\nstderr: "
+                fail("timed out after " + limit.toSeconds() + "s: " + command + "\nstderr: "
                         + Files.readString(errFile, StandardCharsets.UTF_8));
             }
             return new Result(p.exitValue(), Files.readString(outFile, StandardCharsets.ISO_8859_1),

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 public final class S3Server implements AutoCloseable {
 
     /** Where .ci/run installs it. */
-    public static final Path BIN = Path.of("/opt/loghost-test/s3rver/node_modules/.bin/s3rver");
+    public static final Path BIN = Tools.S3RVER.path();
 
     private final Process process;
     private final int port;
@@ -31,8 +31,7 @@ public final class S3Server implements AutoCloseable {
 
     /** Starts s3rver on a free port, its data in {@code dir}, with bucket {@code bucket}. */
     public static S3Server start(Path dir, String bucket) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(BIN), "s3rver is missing at "
-                + BIN + ": .ci/run installs it (npm install s3rver@3.7.1 --prefix /opt/loghost-test/s3rver)");
+        Tools.S3RVER.assume();
         Files.createDirectories(dir);
         ProcessBuilder pb = new ProcessBuilder(BIN.toString(), "-d", dir.toString(), "-a", "127.0.0.1", "-p", "0",
                 "--configure-bucket", bucket);
@@ -40,7 +39,7 @@ public final class S3Server implements AutoCloseable {
         Process p = pb.start();
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         Pattern listening = Pattern.compile("S3rver listening on 127\\.0\\.0\\.1:(\\d+)");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + Await.WAIT.toNanos();
         String line;
         while ((line = r.readLine()) != null && System.nanoTime() < deadline) {
             Matcher m = listening.matcher(line);

@@ -93,15 +93,18 @@ public final class ServerProcess implements AutoCloseable {
         });
         reader.setDaemon(true);
         reader.start();
-        String listening = lines.poll(60, TimeUnit.SECONDS);
+        // A JVM start on a loaded 2-core machine took over a minute (issue 21 item 18): Await.WAIT, scaled.
+        long waitMs = Await.WAIT.toMillis();
+        String listening = lines.poll(waitMs, TimeUnit.MILLISECONDS);
         while (listening != null && !listening.startsWith("listening on ")) {
             // --demo says what it did before the server listens.
-            listening = lines.poll(60, TimeUnit.SECONDS);
+            listening = lines.poll(waitMs, TimeUnit.MILLISECONDS);
         }
-        assertNotNull(listening, () -> "server printed nothing; stderr: " + read(stderr));
+        assertNotNull(listening, () -> "server printed nothing within " + Await.WAIT.toSeconds() + " s; stderr: "
+                + read(stderr));
         Matcher m = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)").matcher(listening);
         assertTrue(m.matches(), listening);
-        String hostKey = lines.poll(10, TimeUnit.SECONDS);
+        String hostKey = lines.poll(waitMs, TimeUnit.MILLISECONDS);
         Files.writeString(knownHosts, "[127.0.0.1]:" + m.group(1) + " "
                 + Files.readString(data.resolve("ssh_host_ed25519_key.pub")).strip() + "\n");
         return new ServerProcess(p, Integer.parseInt(m.group(1)), hostKey, stderr, knownHosts);
@@ -148,6 +151,6 @@ public final class ServerProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+        process.waitFor(Await.WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

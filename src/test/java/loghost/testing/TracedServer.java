@@ -2,7 +2,6 @@ package loghost.testing;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -32,7 +31,7 @@ public final class TracedServer implements AutoCloseable {
 
     /** Skips the calling test, naming the .ci/run step, when strace is not installed. */
     public static void assumeStrace() {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/strace")), "strace is missing: .ci/run installs it");
+        Tools.STRACE.assume();
     }
 
     /** The command line of {@code loghost ARGS} under strace writing to {@code trace}, with {@code straceArgs}. */
