@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import loghost.config.SettingsLoader.ConfigError;
+import loghost.names.DestinationName;
 
 /** Reads {@code loghost.archive.destinations}: directories and S3 buckets, each with a unique name. */
 final class ArchiveDestinationsReader {
@@ -29,9 +30,9 @@ final class ArchiveDestinationsReader {
                 }
             }
             String name = d.getString("name");
-            if (!name.matches("[a-z0-9][a-z0-9_-]{0,31}") || !names.add(name)) {
+            if (!DestinationName.isValid(name) || !names.add(name)) {
                 throw new ConfigError(key + ": name \"" + name + "\" must be unique and "
-                        + "match [a-z0-9][a-z0-9_-]{0,31}");
+                        + "match " + DestinationName.GRAMMAR);
             }
             if (d.hasPath("directory") == d.hasPath("s3")) {
                 throw new ConfigError(key + ": " + name + " needs either directory or s3");

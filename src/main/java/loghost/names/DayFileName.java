@@ -13,6 +13,8 @@ public final class DayFileName {
     public static final String DAY = "[0-9]{4}-[0-9]{2}-[0-9]{2}";
     /** A day file: {@code DAY.log}. */
     public static final Pattern PLAIN = Pattern.compile("(" + DAY + ")\\.log");
+    /** A compressed day file's name, for patterns that hold one: {@code DAY.log.gz}. */
+    public static final String COMPRESSED_GRAMMAR = DAY + "\\.log\\.gz";
     /** A compressed day file: {@code DAY.log.gz}. */
     public static final Pattern COMPRESSED = Pattern.compile("(" + DAY + ")\\.log\\.gz");
     /** A day file as stored: {@code DAY.log}, or {@code DAY.log.gz} once closed and compressed. */

@@ -14,6 +14,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.names.DayFileName;
+import loghost.names.DestinationName;
 
 /**
  * A host's {@code MANIFEST} (docs/FORMAT.md, "Manifest"): a header line, then two lines per compressed day file,
@@ -28,12 +30,13 @@ public final class Manifest {
     /** Where a new manifest is written before it is renamed into place. */
     public static final String UNFINISHED = "MANIFEST.tmp";
 
-    private static final Pattern SUM_LINE = Pattern.compile("([0-9a-f]{64})  ([0-9]{4}-[0-9]{2}-[0-9]{2}\\.log\\.gz)");
-    private static final Pattern META_LINE = Pattern.compile("# ([0-9]{4}-[0-9]{2}-[0-9]{2}\\.log\\.gz) "
+    private static final String GZ = DayFileName.COMPRESSED_GRAMMAR;
+    private static final Pattern SUM_LINE = Pattern.compile("([0-9a-f]{64})  (" + GZ + ")");
+    private static final Pattern META_LINE = Pattern.compile("# (" + GZ + ") "
             + "size=(0|[1-9][0-9]{0,18}) seq=([1-9][0-9]{0,17})-(0|[1-9][0-9]{0,17}) "
             + "end=([0-9a-f]{32}|[0-9a-f]{64}|[0-9a-f]{128})( chain=([0-9a-f]{64}))");
     private static final Pattern MARK_LINE = Pattern.compile("# (archived|deleted) "
-            + "([0-9]{4}-[0-9]{2}-[0-9]{2}\\.log\\.gz)( to=([a-z0-9][a-z0-9_-]{0,31}))?( chain=([0-9a-f]{64}))");
+            + "(" + GZ + ")( to=(" + DestinationName.GRAMMAR + "))?( chain=([0-9a-f]{64}))");
     private static final int MAX_LINE = 512;
 
     /** One compressed day file as listed: the line number of its {@code sha256sum} line, for findings. */

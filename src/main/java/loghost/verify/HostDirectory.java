@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.names.DayFileName;
 import loghost.store.Manifest;
 import loghost.verify.VerifyReport.Kind;
 
@@ -16,10 +17,10 @@ import loghost.verify.VerifyReport.Kind;
  */
 final class HostDirectory {
 
-    private static final Pattern DAY_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log");
-    private static final Pattern UNFINISHED_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.tmp");
-    private static final Pattern COMPRESSED_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.gz");
-    private static final Pattern COMPRESSING_NAME = Pattern.compile("([0-9]{4}-[0-9]{2}-[0-9]{2})\\.log\\.gz\\.tmp");
+    private static final Pattern DAY_NAME = DayFileName.PLAIN;
+    private static final Pattern UNFINISHED_NAME = DayFileName.UNFINISHED;
+    private static final Pattern COMPRESSED_NAME = DayFileName.COMPRESSED;
+    private static final Pattern COMPRESSING_NAME = DayFileName.COMPRESSING;
 
     /** Per day ({@code YYYY-MM-DD}): {plain file present, compressed file present}. */
     final TreeMap<String, boolean[]> days = new TreeMap<>();
