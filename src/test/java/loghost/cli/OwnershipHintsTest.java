@@ -56,6 +56,19 @@ class OwnershipHintsTest {
     }
 
     @Test
+    void aStoreThisUserCannotEnterSaysRunAsTheLoghostUserWithoutSudo() throws Exception {
+        assumeTrue(ROOT, "needs root to give the store to another user (CI runs as root)");
+        Path data = storeOfNobody();
+        // Root without the capabilities that bypass file modes: any user but the store's owner.
+        Run.Result r = Run.run(List.of("setpriv", "--bounding-set", "-dac_override,-dac_read_search",
+                ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
+                "loghost.cli.Main", "keys", "--data", data.toString()), null, null, 120);
+        assertEquals(1, r.exit(), r::toString);
+        assertEquals("loghost: error: data directory " + data + " cannot be read by this user (run as the loghost "
+                + "user; as root, with no sudo needed: runuser -u loghost -- loghost ...)\n", r.stderr());
+    }
+
+    @Test
     void forwarderWithAKeyItCannotReadStopsWithOneLineNamingTheKeyAndTheChown() throws Exception {
         Path key = KeyGen.generate(dir, "web01", "ed25519");
         List<String> cmd = new ArrayList<>();

@@ -179,8 +179,8 @@ class DebianPackageIT {
                 assertEquals(0, sh("chown", "loghost:loghost", fwdSpool.toString(), knownHosts.toString()).exit());
                 Path in2 = base.resolve("line2.txt");
                 Files.writeString(in2, "hello from the README's host key\n");
-                Run.Result fwd = Run.run(asLoghost("/usr/bin/loghost", "forward", "--config", "/etc/loghost/forward.conf",
-                        "--to", "127.0.0.1:" + port, "--known-hosts", knownHosts.toString(), "--spool",
+                Run.Result fwd = Run.run(asLoghost("/usr/bin/loghost", "forward", "--config",
+                        "/etc/loghost/forward.conf", "--to", "127.0.0.1:" + port, "--known-hosts", knownHosts.toString(), "--spool",
                         fwdSpool.toString(), "--stdin"), in2, null, 120);
                 assertEquals(0, fwd.exit(), fwd::toString);
             } finally {

@@ -137,10 +137,13 @@ class PackageLayoutTest {
         assertTrue(read(FORWARD_UNIT).contains("\nUser=loghost\n"));
         assertEquals(List.of("systemctl enable --now loghost-forward"), readmeCommands("package-host-forward"));
         // The layout table states what the package makes.
-        for (String row : List.of("| `/var/lib/loghost` | the loghost's data: logs, host key, enrolled keys | loghost, 0700 |",
+        for (String row : List.of(
+                "| `/var/lib/loghost` | the loghost's data: logs, host key, enrolled keys | loghost, 0700 |",
                 "| `" + p.get("spool") + "` | the forwarder's spool: unsent lines, the stream id | loghost, 0700 |",
-                "| `" + p.get("fifo") + "` | the FIFO syslog writes into, made by `loghost-forward.service` | loghost, 0600 |",
-                "| `" + p.get("key") + "` | a forwarding host's private key | loghost, 0600 (the unit runs as `loghost`) |",
+                "| `" + p.get("fifo") + "` | the FIFO syslog writes into, made by `loghost-forward.service` | "
+                        + "loghost, 0600 |",
+                "| `" + p.get("key") + "` | a forwarding host's private key | loghost, 0600 (the unit runs as "
+                        + "`loghost`) |",
                 "| `" + p.get("config") + "` | `loghost-forward.service`'s settings (conffile) | root, 0644 |")) {
             assertTrue(readme.contains(row), row);
         }

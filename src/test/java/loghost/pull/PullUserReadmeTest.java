@@ -45,7 +45,8 @@ class PullUserReadmeTest {
 
     @Test
     void readmeStepsMakeAUserStockSshdAcceptsAndOnlyTheUnlockStepMakesItSo() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "creating a system user needs root (CI runs as root)");
+        assumeTrue("root".equals(System.getProperty("user.name")),
+                "creating a system user needs root (CI runs as root)");
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/adduser")) && Files.isExecutable(Path.of("/usr/sbin/sshd")),
                 "adduser and sshd: .ci/run installs openssh-server");
         assumeTrue(sh("getent passwd " + USER).exit() != 0, "this machine has its own " + USER + ": left alone");
@@ -96,8 +97,8 @@ class PullUserReadmeTest {
                     "UsePAM no", "PasswordAuthentication no", "KbdInteractiveAuthentication no", "LogLevel VERBOSE",
                     ""));
             log = dir.resolve("sshd.log");
-            process = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString()).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
+            process = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (true) {
                 try (Socket s = new Socket()) {
