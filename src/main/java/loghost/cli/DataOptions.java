@@ -42,7 +42,8 @@ final class DataOptions {
         }
         if (!Files.isReadable(dir) || !Files.isExecutable(dir)) {
             throw new IOException("data directory " + dir.toAbsolutePath().normalize() + " cannot be read by"
-                    + " this user (run as the loghost user: sudo -u loghost loghost ...)");
+                    + " this user (run as the loghost user; as root, with no sudo needed: runuser -u loghost -- "
+                    + "loghost ...)");
         }
         return dir;
     }

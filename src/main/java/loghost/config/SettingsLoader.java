@@ -55,7 +55,11 @@ public final class SettingsLoader {
         }
         SettingValues read = new SettingValues(values, inFile);
         checkTogether(read);
-        return new Settings(read);
+        Settings settings = new Settings(read);
+        if (file != null) {
+            refuseSecretsOpenToOthers(file, settings);
+        }
+        return settings;
     }
 
     // reference.conf and the table must name the same keys: a row without a default, or a default nobody reads,
@@ -78,6 +82,26 @@ public final class SettingsLoader {
             return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
         } catch (ConfigException e) {
             throw new ConfigError("config file " + file + located(e));
+        }
+    }
+
+    // The installed loghost.conf is world-readable: an archive secret in it would be every local user's.
+    private static void refuseSecretsOpenToOthers(Path file, Settings settings) {
+        boolean secrets = settings.housekeeping().destinations().stream()
+                .anyMatch(d -> d.s3() != null && !d.s3().secretKey().isEmpty());
+        if (!secrets) {
+            return;
+        }
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> mode;
+        try {
+            mode = java.nio.file.Files.getPosixFilePermissions(file);
+        } catch (java.io.IOException e) {
+            throw new ConfigError("config file " + file + ": cannot read its mode: " + e.getMessage());
+        }
+        if (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+            throw new ConfigError("config file " + file + " holds an archive secret-key but others can read it (mode "
+                    + java.nio.file.attribute.PosixFilePermissions.toString(mode) + "): move the credentials to the "
+                    + "environment (README, \"S3\"), or run: chown root:loghost " + file + " && chmod 640 " + file);
         }
     }
 

@@ -86,7 +86,7 @@ final class Retention {
                 archive(host, dir, manifest, file, e);
             }
         } catch (IOException | RuntimeException e) {
-            String reason = ArchiveState.clean(e.getMessage());
+            String reason = ArchiveState.clean(reason(e));
             LOG.error("archive-failed host={} reason=\"{}\" (the online copy is kept; retried next pass)", host, reason);
             if (!destinationFailed) {
                 // Not a destination's failure (a manifest problem): audited each time. A destination's failure is
@@ -104,7 +104,7 @@ final class Retention {
                 try {
                     d.put(host, file, e);
                 } catch (IOException | RuntimeException x) {
-                    failures.putIfAbsent(d.name(), List.of(host, ArchiveState.clean(x.getMessage())));
+                    failures.putIfAbsent(d.name(), List.of(host, ArchiveState.clean(reason(x))));
                     destinationFailed = true;
                     throw x;
                 }
@@ -117,7 +117,7 @@ final class Retention {
             try {
                 d.putManifest(host, manifest);
             } catch (IOException | RuntimeException x) {
-                failures.putIfAbsent(d.name(), List.of(host, ArchiveState.clean(x.getMessage())));
+                failures.putIfAbsent(d.name(), List.of(host, ArchiveState.clean(reason(x))));
                 destinationFailed = true;
                 throw x;
             }
@@ -155,6 +155,29 @@ final class Retention {
             LOG.warn("archive-state-not-saved reason=\"{}\" (status may show an older state)", e.getMessage());
         }
         failures.clear();
+    }
+
+    /**
+     * What went wrong, in words: java.nio's file exceptions carry only the path as their message (an audit line
+     * {@code reason="/mnt/nas/loghost/hosts"} said nothing), so the kind is named, and a cause's text is added.
+     */
+    static String reason(Throwable x) {
+        String text;
+        if (x instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+            String kind = f instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : f instanceof java.nio.file.FileAlreadyExistsException ? "exists already"
+                    : f instanceof java.nio.file.NotDirectoryException ? "not a directory"
+                    : f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
+            text = kind + ": " + f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile());
+        } else {
+            text = x.getMessage() == null ? x.getClass().getSimpleName() : x.getMessage();
+        }
+        Throwable cause = x.getCause();
+        if (cause != null && cause != x && (cause.getMessage() == null || !text.contains(cause.getMessage()))) {
+            text += " (cause: " + reason(cause) + ")";
+        }
+        return text;
     }
 
     private void remove(Path dir, Path file) throws IOException {

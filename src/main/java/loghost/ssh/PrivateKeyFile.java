@@ -16,7 +16,7 @@ public final class PrivateKeyFile {
 
     /**
      * Refuses a key file group or others may read or write, with the {@code chmod} to run: as ssh does, such a key
-     * is not used, since it may already be someone else's.
+     * is not used, since it may already be someone else's. Refuses one this user cannot read, with the {@code chown}.
      */
     public static void checkClosedToOthers(Path keyFile) throws IOException {
         if (!Files.exists(keyFile)) {
@@ -27,6 +27,14 @@ public final class PrivateKeyFile {
                 || mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
             throw new IllegalArgumentException("private key " + keyFile + " is open to group or others (mode "
                     + PosixFilePermissions.toString(mode) + "); fix with: chmod 600 " + keyFile);
+        }
+        if (!Files.isReadable(keyFile)) {
+            // Typically made by root with ssh-keygen for a forwarder that runs as loghost (the packaged unit):
+            // one line with the fix, since a unit with Restart=always would otherwise repeat a stack trace.
+            String me = System.getProperty("user.name");
+            throw new IllegalArgumentException("private key " + keyFile + " cannot be read by " + me + ", who runs "
+                    + "loghost (owner " + Files.getOwner(keyFile).getName() + ", mode "
+                    + PosixFilePermissions.toString(mode) + "); fix with: chown " + me + " " + keyFile);
         }
     }
 }

@@ -82,8 +82,16 @@ public final class StoreFiles {
         }
         String me = user();
         if (!a.owner().getName().equals(me)) {
+            // Root running a command on the server's store is the usual slip: chown-ing the store to root would
+            // stop the next serve (User=loghost), so the hint is to run the command as the store's owner instead.
+            // A lone file of another user inside root's own store is still a chown.
+            boolean theirStore = directory || p.getParent() == null || Files.getOwner(p.getParent(),
+                    LinkOption.NOFOLLOW_LINKS).equals(a.owner());
+            String fix = "root".equals(me) && theirStore ? "run loghost as that user, e.g.: runuser -u "
+                    + a.owner().getName() + " -- loghost ..."
+                    : "fix with: chown " + (directory ? "-R " : "") + me + " " + p;
             throw new IOException(what + " " + p + " is owned by " + a.owner().getName() + ", but loghost runs as "
-                    + me + "; fix with: chown " + (directory ? "-R " : "") + me + " " + p);
+                    + me + "; " + fix);
         }
         Set<PosixFilePermission> mode = a.permissions();
         if (mode.stream().anyMatch(m -> m.name().startsWith("GROUP") || m.name().startsWith("OTHERS"))) {

@@ -139,8 +139,9 @@ public final class ReceiptCheck {
         String at(long seq, String digestHex, String label) {
             while (next >= 0 && next < seq) {
                 Held h = wanted.remove(next).get(0);
-                report.add(Kind.WARNING, label, 0, "receipt " + h.place() + " names seq " + next + ", in a file "
-                        + "not online (archived or deleted by retention, as the MANIFEST says): not proven here");
+                // Named by host: label is the first day file online, which does not hold this seq.
+                report.add(Kind.WARNING, "hosts/" + host, 0, "receipt " + h.place() + " names seq " + next + ", in a "
+                        + "file not online (archived or deleted by retention, as the MANIFEST says): not proven here");
                 next = wanted.isEmpty() ? -1 : wanted.firstKey();
             }
             if (next != seq) {

@@ -66,9 +66,12 @@ class S3ArchiveTest {
     }
 
     private Path config(String bucket) throws Exception {
-        return Files.writeString(dir.resolve("loghost.conf"), "loghost.archive.destinations = [{ name = offsite, s3 {"
-                + " bucket = " + bucket + ", prefix = loghost, endpoint = \"" + server.endpoint() + "\","
+        // Credentials in the file: a file others cannot read (S3CredentialsFileTest).
+        Path conf = Files.writeString(dir.resolve("loghost.conf"), "loghost.archive.destinations = [{ name = offsite,"
+                + " s3 { bucket = " + bucket + ", prefix = loghost, endpoint = \"" + server.endpoint() + "\","
                 + " access-key = S3RVER, secret-key = S3RVER } }]\n");
+        Files.setPosixFilePermissions(conf, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return conf;
     }
 
     // loghost archive SUB --data DATA ARGS...

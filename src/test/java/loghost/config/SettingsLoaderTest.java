@@ -91,6 +91,9 @@ class SettingsLoaderTest {
                 e.getMessage());
         Path s3 = java.nio.file.Files.writeString(dir.resolve("s3.conf"), "loghost.archive.destinations = [{ name = off,"
                 + " s3 { bucket = b, prefix = logs, access-key = AKIA1, secret-key = SECRETKEY1, object-lock-days = 400 } }]\n");
+        // Credentials in the file: loaded only from a file others cannot read (S3CredentialsFileTest).
+        java.nio.file.Files.setPosixFilePermissions(s3,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Settings.ArchiveDestination off = SettingsLoader.load(s3).housekeeping().destinations().get(0);
         assertEquals(new Settings.S3("b", "logs/", "", "us-east-1", "AKIA1", "SECRETKEY1", 400), off.s3());
         assertTrue(!off.toString().contains("SECRETKEY1") && !off.toString().contains("AKIA1"), off.toString());

@@ -85,8 +85,8 @@ class SyslogDaemonsTest {
                 .matcher(readme);
         assertTrue(m.find(), "README.md has no config block " + name);
         String block = m.group(1);
-        assertTrue(block.contains("/run/loghost.fifo"), block);
-        return block.replace("/run/loghost.fifo", fifo.toString());
+        assertTrue(block.contains("/run/loghost/loghost.fifo"), block);
+        return block.replace("/run/loghost/loghost.fifo", fifo.toString());
     }
 
     @Test

@@ -57,6 +57,29 @@ class DebianPackageIT {
         return c;
     }
 
+    /**
+     * The README's host-key steps ("Enroll a real host"), command by command as root on the installed package;
+     * between ssh-keygen and the chown, the forwarder as loghost refuses root's key in one line naming the fix.
+     */
+    private static Path readmeHostKeySteps() throws Exception {
+        Path key = Path.of("/etc/loghost/id_ed25519");
+        assumeTrue(!Files.exists(key), "this machine has its own " + key + ": not overwritten");
+        for (String cmd : PackageLayoutTest.readmeCommands("package-host-key")) {
+            Run.Result r = sh("sh", "-c", cmd);
+            assertEquals(0, r.exit(), () -> cmd + ": " + r);
+            if (cmd.startsWith("ssh-keygen ")) {
+                Run.Result refused = Run.run(asLoghost("/usr/bin/loghost", "forward", "--config",
+                        "/etc/loghost/forward.conf", "--stdin"), null, null, 60);
+                assertEquals(1, refused.exit(), refused::toString);
+                assertTrue(refused.stderr().startsWith("loghost: error: private key " + key + " cannot be read by "
+                        + "loghost, who runs loghost (owner root, mode rw-------); fix with: chown loghost " + key),
+                        refused::toString);
+            }
+        }
+        assertEquals("loghost", Files.getOwner(key).getName());
+        return key;
+    }
+
     @Test
     void installServeAsTheLoghostUserPushVerifyRemoveAndPurgeKeepingTheData() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/dpkg")),
@@ -105,6 +128,16 @@ class DebianPackageIT {
             } finally {
                 Files.setPosixFilePermissions(etc, etcMode);
             }
+            // The forwarder's spool is the package's, apart from the data directory, and loghost can write it.
+            PosixFileAttributes spool = Files.readAttributes(Path.of("/var/spool/loghost"), PosixFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            assertEquals("rwx------", PosixFilePermissions.toString(spool.permissions()));
+            assertEquals("loghost", spool.owner().getName());
+            // The README's monitoring line, verbatim: runuser works where sudo is missing, loghost reads the config.
+            Run.Result nagios = sh("sh", "-c", PackageLayoutTest.readmeCommands("package-loghost").get(4));
+            assertTrue(nagios.stdout().startsWith("LOGHOST ") && !nagios.stdout().startsWith("LOGHOST UNKNOWN"),
+                    nagios::toString);
+            Path hostKey = readmeHostKeySteps();
 
             // A data directory of the test's own (the machine's /var/lib/loghost is left as it was).
             Path base = Files.createTempDirectory("loghost-pkg");
@@ -117,6 +150,9 @@ class DebianPackageIT {
             Run.Result enroll = Run.run(asLoghost("/usr/bin/loghost", "enroll", "--data", data.toString(), "web01",
                     KeyGen.pub(key).toString()), null, null, 60);
             assertEquals(0, enroll.exit(), enroll::toString);
+            Run.Result enrollHost = Run.run(asLoghost("/usr/bin/loghost", "enroll", "--data", data.toString(), "web02",
+                    hostKey + ".pub"), null, null, 60);
+            assertEquals(0, enrollHost.exit(), enrollHost::toString);
 
             Process serve = new ProcessBuilder(asLoghost("/usr/bin/loghost", "serve", "--data", data.toString(),
                     "--listen", "127.0.0.1:0")).redirectError(base.resolve("serve.err").toFile()).start();
@@ -137,6 +173,16 @@ class DebianPackageIT {
                         "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + knownHosts,
                         "-o", "StrictHostKeyChecking=yes", "log@127.0.0.1", "append-log"), in, null, 60);
                 assertEquals(0, push.exit(), push::toString);
+                // The packaged forwarder's way: as loghost, with forward.conf's key (the README's), into a spool.
+                Path fwdSpool = base.resolve("spool");
+                Files.createDirectory(fwdSpool);
+                assertEquals(0, sh("chown", "loghost:loghost", fwdSpool.toString(), knownHosts.toString()).exit());
+                Path in2 = base.resolve("line2.txt");
+                Files.writeString(in2, "hello from the README's host key\n");
+                Run.Result fwd = Run.run(asLoghost("/usr/bin/loghost", "forward", "--config",
+                        "/etc/loghost/forward.conf", "--to", "127.0.0.1:" + port, "--known-hosts", knownHosts.toString(), "--spool",
+                        fwdSpool.toString(), "--stdin"), in2, null, 120);
+                assertEquals(0, fwd.exit(), fwd::toString);
             } finally {
                 serve.destroy();
                 assertTrue(serve.waitFor(30, TimeUnit.SECONDS), "serve stops on SIGTERM");
@@ -151,7 +197,12 @@ class DebianPackageIT {
             Run.Result cat = Run.run(asLoghost("/usr/bin/loghost", "cat", "--data", data.toString(), "--host",
                     "web01"), null, null, 60);
             assertEquals("hello from the installed package\n", cat.stdout(), cat::toString);
+            Run.Result cat2 = Run.run(asLoghost("/usr/bin/loghost", "cat", "--data", data.toString(), "--host",
+                    "web02"), null, null, 60);
+            assertEquals("hello from the README's host key\n", cat2.stdout(), cat2::toString);
         } finally {
+            Files.deleteIfExists(Path.of("/etc/loghost/id_ed25519"));
+            Files.deleteIfExists(Path.of("/etc/loghost/id_ed25519.pub"));
             Run.Result remove = sh("dpkg", "-r", "loghost");
             assertEquals(0, remove.exit(), remove::toString);
         }
@@ -161,6 +212,7 @@ class DebianPackageIT {
         assertEquals(0, purge.exit(), purge::toString);
         assertFalse(Files.exists(Path.of("/etc/loghost/loghost.conf")), "purge removes conffiles");
         assertTrue(Files.isDirectory(Path.of("/var/lib/loghost")), "purge never deletes the logs");
+        assertFalse(Files.exists(Path.of("/var/spool/loghost")), "purge removes the spool the test left empty");
         assertTrue(purge.stderr().contains("loghost: /var/lib/loghost (the logs, host key and enrolled keys) is kept"),
                 purge::toString);
     }

@@ -81,6 +81,29 @@ class SealReviewTest {
     }
 
     @Test
+    void aReceiptOfAnArchivedSeqIsWarnedAboutUnderItsHostNotUnderAnotherDaysFile() throws Exception {
+        Path data = dir.resolve("data");
+        fourDays(data);
+        var pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        String fp = "SHA256:" + "A".repeat(43);
+        String line = Files.readAllLines(data.resolve("hosts/web01/2026-11-20.log")).stream()
+                .filter(l -> l.startsWith("3 ")).findFirst().orElseThrow();
+        Path rf = dir.resolve("receipts.txt");
+        Files.writeString(rf, ReceiptSigner.of(pair, fp).receipt("web01", "syslog.x", 1, 3, line.split(" ")[4], 0)
+                + "\n");
+        forgeRetention(data.resolve("hosts/web01"), "2026-11-20.log.gz");
+        VerifyReport r = new VerifyReport();
+        ReceiptCheck rc = new ReceiptCheck(ReceiptSigner.publicKey(pair.getPublic()), fp, r);
+        rc.read(rf, "receipts.txt");
+        DataDirectoryCheck.verify(data, false, (f, s) -> { }, null, rc, r);
+        String out = SealedStore.text(r);
+        // Seq 3 was in 2026-11-20, now gone: the warning used to name hosts/web01/2026-11-21.log.gz, the first file
+        // online, which does not hold it.
+        assertTrue(out.contains("verify: warning: hosts/web01: receipt receipts.txt:1 names seq 3, in a file not "
+                + "online (archived or deleted by retention, as the MANIFEST says): not proven here"), out);
+    }
+
+    @Test
     void anEmptyCheckpointFileACrashLeftIsRemovedAtStartAndNoFalseAlarmFollows() throws Exception {
         Path data = dir.resolve("data");
         try (SealedStore s = new SealedStore(data, "2026-11-20T10:00:00Z")) {
