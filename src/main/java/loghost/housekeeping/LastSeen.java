@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -13,15 +12,15 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.TreeMap;
-import loghost.names.DayFileName;
 import loghost.store.FileHeader;
 import loghost.store.LineReader;
 import loghost.store.Manifest;
 import loghost.store.OneMemberGzip;
 import loghost.store.RecordType;
 import loghost.store.RecordView;
+import loghost.store.StoreFiles;
 
 /**
  * When a host was last heard from, read from its stored history rather than from today's file alone, so that a
@@ -248,17 +247,8 @@ public record LastSeen(Instant record, Instant recordBefore, Instant heartbeat, 
 
     // Each day as stored, newest first; while a compression is unfinished the plain file is the one.
     private static List<Path> storedNewestFirst(Path dir) throws IOException {
-        TreeMap<String, Path> byDay = new TreeMap<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path f : entries) {
-                String name = f.getFileName().toString();
-                if (DayFileName.isStored(name)
-                        && (name.endsWith(".log") || !byDay.containsKey(name.substring(0, 10)))) {
-                    byDay.put(name.substring(0, 10), f);
-                }
-            }
-        }
-        List<Path> files = new ArrayList<>(byDay.descendingMap().values());
+        List<Path> files = new ArrayList<>(StoreFiles.storedDayFiles(dir));
+        Collections.reverse(files);
         return files;
     }
 

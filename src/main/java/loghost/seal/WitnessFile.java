@@ -1,13 +1,11 @@
 package loghost.seal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import loghost.store.StoreFiles;
 
 /**
  * The witness file: one line per checkpoint, appended and forced to disk (docs/FORMAT.md, "Witness lines"), for
@@ -35,19 +33,7 @@ final class WitnessFile {
 
     void append(SealBlock checkpoint) throws IOException {
         byte[] b = (line(key, checkpoint) + "\n").getBytes(StandardCharsets.US_ASCII);
-        boolean interrupted = Thread.interrupted(); // a stopping server's timer: the line must still be written
-        try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND), PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rw-------")))) {
-            ByteBuffer bb = ByteBuffer.wrap(b);
-            while (bb.hasRemaining()) {
-                ch.write(bb);
-            }
-            ch.force(true);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        StoreFiles.writeAndForce(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND), b);
     }
 }

@@ -185,21 +185,7 @@ public final class StoreFiles {
 
     /** Writes a new file with mode 0600 and forces it to disk. */
     public static void writePrivateFile(Path file, byte[] content) throws IOException {
-        // MINA interrupts a session's thread when its channel closes, and an interrupted FileChannel fails the
-        // write: a day file's creation must not fail (for every session of the host) because one client left.
-        boolean interrupted = Thread.interrupted();
-        try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(FILE_MODE))) {
-            ByteBuffer bb = ByteBuffer.wrap(content);
-            while (bb.hasRemaining()) {
-                ch.write(bb);
-            }
-            ch.force(true);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        writeAndForce(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), content);
         Files.setPosixFilePermissions(file, FILE_MODE);
     }
 
@@ -244,8 +230,30 @@ public final class StoreFiles {
         return files;
     }
 
+    /**
+     * Writes {@code content} to {@code file} opened with {@code options} (created with mode 0600) and forces it to
+     * disk, even on a thread that was interrupted.
+     */
+    public static void writeAndForce(Path file, Set<StandardOpenOption> options, byte[] content) throws IOException {
+        // MINA interrupts a session's thread when its channel closes, and an interrupted FileChannel fails the
+        // write: a day file's creation must not fail (for every session of the host) because one client left, nor
+        // a witness line because the server is stopping.
+        boolean interrupted = Thread.interrupted();
+        try (FileChannel ch = FileChannel.open(file, options, PosixFilePermissions.asFileAttribute(FILE_MODE))) {
+            ByteBuffer bb = ByteBuffer.wrap(content);
+            while (bb.hasRemaining()) {
+                ch.write(bb);
+            }
+            ch.force(true);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** A host's day files in chain order, each day as stored: {@code DAY.log}, or {@code DAY.log.gz} once compressed. */
-    static java.util.List<Path> storedDayFiles(Path dir) throws IOException {
+    public static java.util.List<Path> storedDayFiles(Path dir) throws IOException {
         java.util.TreeMap<String, Path> byDay = new java.util.TreeMap<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path f : entries) {
