@@ -100,6 +100,10 @@ public final class PullSource {
                 }
             } catch (InterruptedException e) {
                 break;
+            } catch (RuntimeException e) {
+                // A bug must not end this host's pulling for good: said with its stack, then retried like a failure.
+                LOG.error("pull-failed source={} reason=\"internal error\"", source.host(), e);
+                state.state("retrying", "internal error: " + e);
             }
             if (storedThisConnection.get() > 0) {
                 wait = settings.backoffMin();

@@ -6,21 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import loghost.pull.PullSources;
 import loghost.pull.PullState;
+import loghost.testing.Await;
 import loghost.testing.Cli;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
 import loghost.testing.Run;
 import loghost.testing.ServerProcess;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +44,20 @@ class ServeStopTest {
 
     @TempDir
     Path dir;
+    // Bound, never listening, held for the whole test: a connection to it is refused, and no other test's server
+    // can be given its port meanwhile (a port merely found free and closed again can be).
+    private Socket closedPort;
+
+    @BeforeEach
+    void holdAClosedPort() throws Exception {
+        closedPort = new Socket();
+        closedPort.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    @AfterEach
+    void releaseIt() throws Exception {
+        closedPort.close();
+    }
 
     @Test
     void sigtermToALoadedServerWithDownPullSourcesStopsWithinTheBudgetAndSealsLast() throws Exception {
@@ -64,11 +81,13 @@ class ServeStopTest {
             // The stop comes at a measured point: every stream has stored lines, every source waits out its backoff.
             for (int i = 1; i <= STREAMS; i++) {
                 String host = "web0" + i;
-                await(() -> count(data, host) >= 1000, host + " stored no 1000 lines; stderr: " + s.stderr());
+                Await.until(() -> host + " stored no 1000 lines; stderr: " + s.stderr(), () -> count(data, host) >= 1000);
             }
             for (int i = 1; i <= DOWN_SOURCES; i++) {
                 Path state = data.resolve(PullSources.STATE_DIR).resolve("down" + i);
-                await(() -> "retrying".equals(readState(state)), "source down" + i + " is not retrying");
+                String source = "down" + i;
+                Await.until(() -> "source " + source + " is not retrying but " + readState(state) + "; stderr: "
+                        + s.stderr(), () -> "retrying".equals(readState(state)));
             }
 
             long t0 = System.nanoTime();
@@ -110,14 +129,11 @@ class ServeStopTest {
     private Path writeConfig(Path file) throws Exception {
         Path pullKey = KeyGen.generate(dir, "pull", "ed25519");
         String knownHost = Files.readString(KeyGen.pub(pullKey)).strip();
-        int closedPort;
-        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = free.getLocalPort();
-        }
+        int refusingPort = closedPort.getLocalPort();
         StringBuilder c = new StringBuilder("loghost.pull.backoff-min = 10m\nloghost.pull.backoff-max = 10m\n"
                 + "loghost.pull.sources = [\n");
         for (int i = 1; i <= DOWN_SOURCES; i++) {
-            c.append("  { host = down").append(i).append(", address = \"127.0.0.1\", port = ").append(closedPort)
+            c.append("  { host = down").append(i).append(", address = \"127.0.0.1\", port = ").append(refusingPort)
                     .append(", user = nobody, key = \"").append(pullKey).append("\", known-host = \"")
                     .append(knownHost).append("\" }\n");
         }
@@ -144,15 +160,6 @@ class ServeStopTest {
             return PullState.read(file).get("state");
         } catch (java.io.IOException e) {
             return null;
-        }
-    }
-
-    // Polls for an event, sized for a loaded 2-core machine.
-    private static void await(BooleanSupplier done, String what) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!done.getAsBoolean()) {
-            assertTrue(System.nanoTime() < end, what);
-            Thread.sleep(50);
         }
     }
 

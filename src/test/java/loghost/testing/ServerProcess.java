@@ -20,6 +20,9 @@ import java.util.regex.Pattern;
 /** {@code loghost serve} as its own JVM process, as an operator runs it, with known_hosts written for its port. */
 public final class ServerProcess implements AutoCloseable {
 
+    // Put after the server's last stdout line (compared by identity).
+    private static final String STDOUT_CLOSED = new String("stdout closed");
+
     private final Process process;
     private final int port;
     private final String hostKeyLine;
@@ -90,6 +93,7 @@ public final class ServerProcess implements AutoCloseable {
             } catch (IOException e) {
                 lines.add("stdout read failed: " + e);
             }
+            lines.add(STDOUT_CLOSED); // a server that exits before it listens is reported at once, not waited for
         });
         reader.setDaemon(true);
         reader.start();
@@ -97,6 +101,11 @@ public final class ServerProcess implements AutoCloseable {
         long waitMs = Await.WAIT.toMillis();
         String listening = lines.poll(waitMs, TimeUnit.MILLISECONDS);
         while (listening != null && !listening.startsWith("listening on ")) {
+            if (listening == STDOUT_CLOSED) {
+                p.waitFor(Await.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                throw new AssertionError("server exited (" + (p.isAlive() ? "still running" : "status "
+                        + p.exitValue()) + ") before it listened; stderr: " + read(stderr));
+            }
             // --demo says what it did before the server listens.
             listening = lines.poll(waitMs, TimeUnit.MILLISECONDS);
         }
