@@ -31,6 +31,6 @@ final class CatCommand implements Callable<Integer> {
         } finally {
             out.flush(); // what was read before an error is printed before the error line
         }
-        return 0;
+        return read.status(0);
     }
 }

@@ -69,13 +69,15 @@ final class GrepCommand implements Callable<Integer> {
         HostLines lines = read.lines(out, read.filter().matching(p, invert));
         try {
             if (count) {
-                return printCounts(out, lines.count(), read.hosts().several()) ? 0 : NO_MATCH;
+                boolean any = printCounts(out, lines.count(), read.hosts().several());
+                out.flush();
+                return read.status(any ? 0 : NO_MATCH);
             }
             lines.cat(follow, Duration.ofMillis(200));
         } finally {
             out.flush(); // what was read before an error is printed before the error line
         }
-        return lines.written() > 0 ? 0 : NO_MATCH;
+        return read.status(lines.written() > 0 ? 0 : NO_MATCH);
     }
 
     // GNU grep -c: the count alone for one file, FILE:COUNT for several; here HOST COUNT, as lines are prefixed.

@@ -36,6 +36,6 @@ final class TailCommand implements Callable<Integer> {
         } finally {
             out.flush(); // what was read before an error is printed before the error line
         }
-        return 0;
+        return read.status(0);
     }
 }
