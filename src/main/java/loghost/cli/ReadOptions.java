@@ -30,7 +30,7 @@ final class ReadOptions {
      * Exit status when a day asked for is not online and could not be read (archived to S3 or to a destination not
      * configured, deleted by retention, a copy that does not check): sysexits' EX_NOINPUT, apart from grep's 1 and 2.
      */
-    static final int DAYS_NOT_READ = 66;
+    static final int DAYS_NOT_READ = loghost.refusal.ExitStatus.NO_INPUT;
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
