@@ -67,8 +67,18 @@ final class ReadOptions {
             + "(log, mark, gap, audit, cont; or all); default: log, gap, audit")
     Set<String> types;
 
+    /** The output modes, for -o's check and for shell completion. */
+    static final class OutputModes implements Iterable<String> {
+        static final List<String> MODES = List.of("lines", "records", "json");
+
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return MODES.iterator();
+        }
+    }
+
     @Option(names = {"-o", "--output"}, paramLabel = "MODE", defaultValue = "lines",
-            description = "lines (as sent), records (SEQ TIME TYPE META MESSAGE, escaped) or json (with journald's "
+            completionCandidates = OutputModes.class, description = "lines (as sent), records (SEQ TIME TYPE META MESSAGE, escaped) or json (with journald's "
                     + "PRIORITY, SYSLOG_FACILITY, SYSLOG_IDENTIFIER, SYSLOG_PID for a line with a PRI)")
     String output;
 
@@ -178,7 +188,7 @@ final class ReadOptions {
             case "records" -> EntryWriter.Mode.RECORDS;
             case "json" -> EntryWriter.Mode.JSON;
             default -> throw new IllegalArgumentException("unknown output mode \"" + output.replaceAll("[^ -~]", "?")
-                    + "\"; modes are lines, records, json");
+                    + "\"; modes are " + String.join(", ", OutputModes.MODES));
         };
         if (escape && raw) {
             throw new IllegalArgumentException("give --escape or --raw, not both");
