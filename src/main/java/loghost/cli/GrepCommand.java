@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "grep", mixinStandardHelpOptions = true, exitCodeOnExecutionException = Main.USAGE,
         description = "Print the lines of hosts' logs that a Java regular expression finds (in the line as sent, "
         + "decoded as UTF-8). Exit status as GNU grep's: 0 when a line matched, 1 when none did, 2 on an error "
-        + "(with a loghost: error: line) or a usage error. There is no -f: GNU grep's -f FILE (patterns from a file) "
+        + "(with a loghost: error: line) or a usage error; 66 when a day asked for is archived or deleted and was not "
+        + "read (named on stderr with how to restore it). There is no -f: GNU grep's -f FILE (patterns from a file) "
         + "is not offered, and following is --follow.")
 final class GrepCommand implements Callable<Integer> {
 

@@ -81,6 +81,9 @@ class ReadArchivedDaysTest {
         Run.Result since23 = run("cat", "--data", data.toString(), "--config", config, "--host", "web01",
                 "--since", "2026-11-23T00:00:00Z", "--until", "2026-11-24");
         assertEquals(lines("web01", "2026-11-23", 1, 50), since23.stdout(), since23::toString);
+        Run.Result verified = run("cat", "--data", data.toString(), "--config", config, "--host", "web01", "--verify");
+        assertEquals(0, verified.exit(), verified::toString);
+        assertEquals(all, verified.stdout(), "the chain runs on from the archived days into the online one");
 
         Run.Result tail = run("tail", "--data", data.toString(), "--config", config, "--host", "web01", "-n", "60");
         assertEquals(0, tail.exit(), tail::toString);
