@@ -102,7 +102,8 @@ public final class HostLines {
     }
 
     /**
-     * Writes every entry from each host's oldest day file on, hosts merged by receive time (ties in the order of
+     * Writes every entry from each host's oldest day file on (with a since time, from the first file of its day),
+     * archived days included when {@link #withArchives} says where they are, hosts merged by receive time (ties in the order of
      * the host list; each host's own entries stay in chain order); with {@code follow}, goes on until interrupted,
      * writing new entries as they are found.
      */

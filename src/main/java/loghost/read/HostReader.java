@@ -15,7 +15,8 @@ import loghost.store.RecordView;
 
 /**
  * The records of one host, day file after day file in chain order, as they are on disk. It checks only what it
- * needs to read (header, record grammar), not the chain: that is {@code loghost verify}'s job. Following a live
+ * needs to read (header, record grammar), not the chain: that is {@code loghost verify}'s job (an archived day is
+ * checked by {@link HostDays} before it is read). Following a live
  * log, it waits at a partial last line and moves to a newer day file once one exists.
  */
 final class HostReader implements AutoCloseable {
