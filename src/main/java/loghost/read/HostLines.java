@@ -84,7 +84,7 @@ public final class HostLines {
     }
 
     /**
-     * Reads also the days each host's MANIFEST marks as archived, from {@code archives}' directory destinations, and
+     * Reads also the days each host's MANIFEST marks as archived, from {@code where}'s directory destinations, and
      * reports there the days asked for that cannot be read (without it, only the host directories are read).
      */
     public HostLines withArchives(Archives where) {
