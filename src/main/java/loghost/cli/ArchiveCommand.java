@@ -95,7 +95,8 @@ final class ArchiveCommand implements Callable<Integer> {
 
     /** {@code loghost archive restore --host H --day D [--dest NAME] [--to DIR]}. */
     @Command(name = "restore", mixinStandardHelpOptions = true, description = "Copy an archived day back, "
-            + "decompressed, to DIR/HOST/DAY.log, after checking it against the online MANIFEST and the chain.")
+            + "decompressed, to DIR/hosts/HOST/DAY.log, after checking it against the online MANIFEST and the chain: "
+            + "the store's layout, so cat, tail and grep read it with --data DIR.")
     static final class Restore implements Callable<Integer> {
         @Mixin
         DataOptions options;
@@ -109,7 +110,8 @@ final class ArchiveCommand implements Callable<Integer> {
         @Option(names = "--dest", paramLabel = "NAME", description = "restore from this destination only")
         String dest;
 
-        @Option(names = "--to", paramLabel = "DIR", description = "where to write HOST/DAY.log (default: .)")
+        @Option(names = "--to", paramLabel = "DIR", description = "where to write hosts/HOST/DAY.log (default: .); "
+                + "not the data directory itself")
         Path to = Path.of(".");
 
         @Spec
@@ -121,6 +123,12 @@ final class ArchiveCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("not a host name: " + host.replaceAll("[^ -~]", "?"));
             }
             Settings s = options.settings();
+            if (Files.isDirectory(to) && Files.isDirectory(s.dataDir())
+                    && Files.isSameFile(to.toRealPath(), s.dataDir().toRealPath())) {
+                // The day would land beside its MANIFEST mark, a day file the store says is not online.
+                throw new IllegalArgumentException("--to " + to + " is the data directory; restore into another one "
+                        + "and read it with --data DIR");
+            }
             String name = day + ".log.gz";
             // The online manifest is the reference: an archive's own copy could have been rewritten with its files.
             Path manifest = s.dataDir().resolve("hosts").resolve(host).resolve(Manifest.NAME);
@@ -176,11 +184,12 @@ final class ArchiveCommand implements Callable<Integer> {
                     + (dest == null ? "any destination" : dest) + " (see loghost archive verify)");
         }
 
-        // DIR/HOST/DAY.log, 0600 in a 0700 directory, written as .tmp and renamed; never over an existing file.
+        // DIR/hosts/HOST/DAY.log (the store's layout, so that --data DIR reads it), 0600 in 0700 directories, written
+        // as .tmp and renamed; never over an existing file.
         private Path write(Path gz, String host, LocalDate day) throws IOException {
-            Path dir = to.resolve(host);
+            Path dir = to.resolve("hosts").resolve(host);
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                StoreFiles.createPrivateDirectory(dir);
+                StoreFiles.createPrivateDirectory(dir); // DIR and DIR/hosts too, when missing
             }
             Path target = dir.resolve(day + ".log");
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 /** {@code loghost cat}: hosts' logs as the hosts sent them, every day file in order, several hosts merged by time. */
 @Command(name = "cat", mixinStandardHelpOptions = true, description = "Print hosts' logs as the hosts sent them: "
         + "escapes decoded, long lines rejoined, day files in order; several hosts merged in receive-time order, each "
-        + "line prefixed by its host; -f follows new records.")
+        + "line prefixed by its host; -f follows new records. Days archived to a directory destination are read from it, "
+        + "checked; a day asked for that cannot be read is named on stderr with how to restore it, exit 66.")
 final class CatCommand implements Callable<Integer> {
 
     @Mixin
@@ -31,6 +32,6 @@ final class CatCommand implements Callable<Integer> {
         } finally {
             out.flush(); // what was read before an error is printed before the error line
         }
-        return 0;
+        return read.status(0);
     }
 }

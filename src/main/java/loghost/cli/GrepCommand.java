@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "grep", mixinStandardHelpOptions = true, exitCodeOnExecutionException = Main.USAGE,
         description = "Print the lines of hosts' logs that a Java regular expression finds (in the line as sent, "
         + "decoded as UTF-8). Exit status as GNU grep's: 0 when a line matched, 1 when none did, 2 on an error "
-        + "(with a loghost: error: line) or a usage error. There is no -f: GNU grep's -f FILE (patterns from a file) "
+        + "(with a loghost: error: line) or a usage error; 66 when a day asked for is archived or deleted and was not "
+        + "read (named on stderr with how to restore it). There is no -f: GNU grep's -f FILE (patterns from a file) "
         + "is not offered, and following is --follow.")
 final class GrepCommand implements Callable<Integer> {
 
@@ -69,13 +70,15 @@ final class GrepCommand implements Callable<Integer> {
         HostLines lines = read.lines(out, read.filter().matching(p, invert));
         try {
             if (count) {
-                return printCounts(out, lines.count(), read.hosts().several()) ? 0 : NO_MATCH;
+                boolean any = printCounts(out, lines.count(), read.hosts().several());
+                out.flush();
+                return read.status(any ? 0 : NO_MATCH);
             }
             lines.cat(follow, Duration.ofMillis(200));
         } finally {
             out.flush(); // what was read before an error is printed before the error line
         }
-        return lines.written() > 0 ? 0 : NO_MATCH;
+        return read.status(lines.written() > 0 ? 0 : NO_MATCH);
     }
 
     // GNU grep -c: the count alone for one file, FILE:COUNT for several; here HOST COUNT, as lines are prefixed.

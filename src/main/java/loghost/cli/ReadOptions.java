@@ -11,16 +11,26 @@ import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import loghost.config.Settings;
+import loghost.read.Archives;
 import loghost.read.EntryWriter;
 import loghost.read.HostLines;
 import loghost.read.HostSelection;
 import loghost.read.SyslogFields;
 import loghost.read.TimeArgument;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** What {@code loghost cat}, {@code tail} and {@code grep} share: which hosts, which records, how to print them. */
 final class ReadOptions {
+
+    /**
+     * Exit status when a day asked for is not online and could not be read (archived to S3 or to a destination not
+     * configured, deleted by retention, a copy that does not check): sysexits' EX_NOINPUT, apart from grep's 1 and 2.
+     */
+    static final int DAYS_NOT_READ = loghost.refusal.ExitStatus.NO_INPUT;
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
@@ -57,8 +67,18 @@ final class ReadOptions {
             + "(log, mark, gap, audit, cont; or all); default: log, gap, audit")
     Set<String> types;
 
+    /** The output modes, for -o's check and for shell completion. */
+    static final class OutputModes implements Iterable<String> {
+        static final List<String> MODES = List.of("lines", "records", "json");
+
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return MODES.iterator();
+        }
+    }
+
     @Option(names = {"-o", "--output"}, paramLabel = "MODE", defaultValue = "lines",
-            description = "lines (as sent), records (SEQ TIME TYPE META MESSAGE, escaped) or json (with journald's "
+            completionCandidates = OutputModes.class, description = "lines (as sent), records (SEQ TIME TYPE META MESSAGE, escaped) or json (with journald's "
                     + "PRIORITY, SYSLOG_FACILITY, SYSLOG_IDENTIFIER, SYSLOG_PID for a line with a PRI)")
     String output;
 
@@ -73,13 +93,52 @@ final class ReadOptions {
             + "(grep: 2)")
     boolean verify;
 
-    private HostSelection selected;
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
 
-    /** The reader for these options, with {@code filter} (the options' own, or grep's narrower one). */
+    private HostSelection selected;
+    private Settings settings;
+    private Archives archives;
+
+    /**
+     * The reader for these options, with {@code filter} (the options' own, or grep's narrower one): the host
+     * directories, and the days their MANIFEST marks as archived, from the directory destinations configured.
+     */
     HostLines lines(OutputStream out, HostLines.Filter filter) throws IOException {
         HostSelection chosen = hosts();
-        HostLines l = new HostLines(chosen.dirs(), filter, writer(out, chosen.several()));
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        archives = new Archives(settings.housekeeping().destinations(), restoreFlags(), line -> {
+            err.println(line);
+            err.flush();
+        });
+        HostLines l = new HostLines(chosen.dirs(), filter, writer(out, chosen.several())).withArchives(archives);
         return verify ? l.verifying() : l;
+    }
+
+    /**
+     * {@code status} when every day asked for was read; otherwise {@link #DAYS_NOT_READ}, after a line on stderr
+     * (each day was named there as it was met, with how to restore it).
+     */
+    int status(int status) {
+        int n = archives == null ? 0 : archives.daysNotRead();
+        if (n == 0) {
+            return status;
+        }
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        err.println("loghost: " + n + (n == 1 ? " day file" : " day files") + " asked for not read (see above); what "
+                + "was read is printed; exit status " + DAYS_NOT_READ);
+        err.flush();
+        return DAYS_NOT_READ;
+    }
+
+    // The flags a restore command needs to find the same data directory and config as this one.
+    private String restoreFlags() {
+        return (data.data == null ? "" : " --data " + shellWord(data.data.toString()))
+                + (data.config == null ? "" : " --config " + shellWord(data.config.toString()));
+    }
+
+    private static String shellWord(String s) {
+        return s.matches("[A-Za-z0-9_./=:@%+-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     /** The reader for these options. */
@@ -92,7 +151,8 @@ final class ReadOptions {
         if (selected != null) {
             return selected;
         }
-        selected = HostSelection.of(data.existingDataDir().resolve("hosts"), hosts);
+        settings = data.settings();
+        selected = HostSelection.of(data.existingDataDir(settings).resolve("hosts"), hosts);
         return selected;
     }
 
@@ -128,7 +188,7 @@ final class ReadOptions {
             case "records" -> EntryWriter.Mode.RECORDS;
             case "json" -> EntryWriter.Mode.JSON;
             default -> throw new IllegalArgumentException("unknown output mode \"" + output.replaceAll("[^ -~]", "?")
-                    + "\"; modes are lines, records, json");
+                    + "\"; modes are " + String.join(", ", OutputModes.MODES));
         };
         if (escape && raw) {
             throw new IllegalArgumentException("give --escape or --raw, not both");

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 
 /** {@code loghost tail}: the last lines of hosts' logs, and with -f everything that arrives after them. */
 @Command(name = "tail", mixinStandardHelpOptions = true, description = "Print the last lines of hosts' logs (of "
-        + "several hosts merged in receive-time order); -f follows new records like tail -F, across day files.")
+        + "several hosts merged in receive-time order); -f follows new records like tail -F, across day files. Stepping back into archived days, it reads those of a "
+        + "directory destination, checked; a day it cannot read is named on stderr, exit 66.")
 final class TailCommand implements Callable<Integer> {
 
     @Mixin
@@ -36,6 +37,6 @@ final class TailCommand implements Callable<Integer> {
         } finally {
             out.flush(); // what was read before an error is printed before the error line
         }
-        return 0;
+        return read.status(0);
     }
 }

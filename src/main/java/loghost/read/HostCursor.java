@@ -1,7 +1,6 @@
 package loghost.read;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.function.Predicate;
 import loghost.store.RecordView;
@@ -20,13 +19,13 @@ final class HostCursor implements HostLines.EntrySource, AutoCloseable {
     private boolean finished;
 
     /**
-     * Reads {@code hostDir} from day file {@code firstFile} (null: the oldest) {@code chunkBytes} at a time, keeping
-     * what {@code keep} takes.
+     * Reads the day files of {@code days} from {@code firstFile} (null: the oldest) {@code chunkBytes} at a time,
+     * keeping what {@code keep} takes.
      */
-    HostCursor(Path hostDir, String firstFile, boolean verify, int chunkBytes, Predicate<LineAssembler.Entry> keep)
+    HostCursor(HostDays days, String firstFile, boolean verify, int chunkBytes, Predicate<LineAssembler.Entry> keep)
             throws IOException {
-        this.host = hostDir.getFileName().toString();
-        this.reader = new HostReader(hostDir, firstFile, chunkBytes);
+        this.host = days.host();
+        this.reader = new HostReader(days, firstFile, chunkBytes);
         if (verify) {
             reader.verifyChain();
         }

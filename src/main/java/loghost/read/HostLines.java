@@ -62,6 +62,7 @@ public final class HostLines {
     private final Filter filter;
     private final EntryWriter writer;
     private boolean verify;
+    private Archives archives;
     private long written;
 
     /** Reads {@code hostDir} (its name is the host) into {@code writer}. */
@@ -82,13 +83,27 @@ public final class HostLines {
         return this;
     }
 
+    /**
+     * Reads also the days each host's MANIFEST marks as archived, from {@code where}'s directory destinations, and
+     * reports there the days asked for that cannot be read (without it, only the host directories are read).
+     */
+    public HostLines withArchives(Archives where) {
+        this.archives = where;
+        return this;
+    }
+
+    private HostDays days(Path dir) throws IOException {
+        return new HostDays(dir, archives, filter.until());
+    }
+
     /** How many entries were written so far (grep's exit status). */
     public long written() {
         return written;
     }
 
     /**
-     * Writes every entry from each host's oldest day file on, hosts merged by receive time (ties in the order of
+     * Writes every entry from each host's oldest day file on (with a since time, from the first file of its day),
+     * archived days included when {@link #withArchives} says where they are, hosts merged by receive time (ties in the order of
      * the host list; each host's own entries stay in chain order); with {@code follow}, goes on until interrupted,
      * writing new entries as they are found.
      */
@@ -96,7 +111,9 @@ public final class HostLines {
         List<HostCursor> cursors = new ArrayList<>();
         try {
             for (Path dir : hostDirs) {
-                cursors.add(new HostCursor(dir, null, verify, chunkBytes(), filter::accepts));
+                HostDays days = days(dir);
+                cursors.add(new HostCursor(days, days.startFor(filter.since()), verify, chunkBytes(),
+                        filter::accepts));
             }
             merge(cursors, follow, poll, (source, e) -> write(cursors.get(source).host(), e));
         } finally {
@@ -110,7 +127,9 @@ public final class HostLines {
         Map<String, Long> counts = new LinkedHashMap<>();
         for (Path dir : hostDirs) {
             long n = 0;
-            try (HostCursor c = new HostCursor(dir, null, verify, chunkBytes(), filter::accepts)) {
+            HostDays days = days(dir);
+            try (HostCursor c = new HostCursor(days, days.startFor(filter.since()), verify, chunkBytes(),
+                    filter::accepts)) {
                 while (c.peek(false) != null) {
                     c.take();
                     n++;
@@ -142,7 +161,7 @@ public final class HostLines {
             }
         });
         for (Head h : last) {
-            write(tails.get(h.source()).dir().getFileName().toString(), h.entry());
+            write(tails.get(h.source()).days().host(), h.entry());
         }
         writer.flush();
         if (!follow) {
@@ -151,7 +170,7 @@ public final class HostLines {
         List<HostCursor> cursors = new ArrayList<>();
         try {
             for (HostTail t : tails) {
-                cursors.add(new HostCursor(t.dir(), t.from(), verify, chunkBytes(),
+                cursors.add(new HostCursor(t.days(), t.from(), verify, chunkBytes(),
                         e -> e.seq() > t.after() && filter.accepts(e)));
             }
             merge(cursors, true, poll, (source, e) -> write(cursors.get(source).host(), e));
@@ -161,23 +180,29 @@ public final class HostLines {
     }
 
     /** A host's last entries, and where following it resumes: in day file {@code from}, after SEQ {@code after}. */
-    private record HostTail(Path dir, List<LineAssembler.Entry> last, String from, long after) {
+    private record HostTail(HostDays days, List<LineAssembler.Entry> last, String from, long after) {
     }
 
     private HostTail lastOf(Path hostDir, int n) throws IOException {
-        List<String> files = HostReader.dayFiles(hostDir);
+        HostDays days = days(hostDir);
+        List<String> files = days.names();
+        String since = days.startFor(filter.since());
+        if (since != null) {
+            files = files.subList(files.indexOf(since), files.size());
+        }
         ArrayDeque<LineAssembler.Entry> last = new ArrayDeque<>();
         long seen = 0;
         // Start with the newest day file and step back only while it holds fewer than n entries. Reading begins one
-        // file earlier than counting, so that a line split into cont records across the boundary comes out whole.
-        // The newest file is read even for n = 0: following resumes after the last entry there is, not before it.
+        // file earlier than counting when that one is online, so that a line split into cont records across the
+        // boundary comes out whole. The newest file is read even for n = 0: following resumes after the last entry
+        // there is, not before it. A day that is not online is read (or reported) only when stepped back to.
         int start = files.size();
         while (start > 0 && (last.size() < n || start == files.size())) {
             start--;
             last.clear();
-            long counted = HostReader.firstSeq(hostDir.resolve(files.get(start)));
-            String from = files.get(Math.max(0, start - 1));
-            try (HostCursor c = new HostCursor(hostDir, from, verify, chunkBytes(), e -> true)) {
+            long counted = days.firstSeq(files.get(start));
+            String from = start > 0 && days.online(files.get(start - 1)) ? files.get(start - 1) : files.get(start);
+            try (HostCursor c = new HostCursor(days, from, verify, chunkBytes(), e -> true)) {
                 for (LineAssembler.Entry e = c.peek(false); e != null; e = c.peek(false)) {
                     c.take();
                     seen = Math.max(seen, e.seq());
@@ -190,8 +215,7 @@ public final class HostLines {
                 }
             }
         }
-        return new HostTail(hostDir, List.copyOf(last), files.isEmpty() ? null : files.get(files.size() - 1),
-                seen);
+        return new HostTail(days, List.copyOf(last), files.isEmpty() ? null : files.get(files.size() - 1), seen);
     }
 
     /** Entries in the order of one host's chain, pulled one at a time. */

@@ -15,13 +15,16 @@ import loghost.store.RecordView;
 
 /**
  * The records of one host, day file after day file in chain order, as they are on disk. It checks only what it
- * needs to read (header, record grammar), not the chain: that is {@code loghost verify}'s job. Following a live
+ * needs to read (header, record grammar), not the chain: that is {@code loghost verify}'s job (an archived day is
+ * checked by {@link HostDays} before it is read). Following a live
  * log, it waits at a partial last line and moves to a newer day file once one exists.
  */
 final class HostReader implements AutoCloseable {
 
 
+    private final HostDays days;
     private final Path dir;
+    private final String first;
     private final RecordView view = new RecordView();
     private java.security.MessageDigest chain;
     private long lastSeq;
@@ -32,25 +35,22 @@ final class HostReader implements AutoCloseable {
     private DigestAlgorithm algorithm;
     private final int chunkBytes;
 
-    /** Reads {@code hostDir}, starting with the day file named {@code firstFile} (null: the oldest). */
-    HostReader(Path hostDir, String firstFile) throws IOException {
-        this(hostDir, firstFile, 1 << 20);
-    }
-
-    /** As {@link #HostReader(Path, String)}, reading day files {@code chunkBytes} at a time. */
-    HostReader(Path hostDir, String firstFile, int chunkBytes) throws IOException {
-        this.dir = hostDir;
+    /**
+     * Reads the day files of {@code days} from the one named {@code firstFile} (null: the oldest), {@code chunkBytes}
+     * at a time; a day that cannot be read (reported by {@code days}) is passed over.
+     */
+    HostReader(HostDays days, String firstFile, int chunkBytes) throws IOException {
+        this.days = days;
+        this.dir = days.dir();
         this.chunkBytes = chunkBytes;
-        if (!Files.isDirectory(hostDir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("no such host directory: " + hostDir);
+        this.first = firstFile;
+        String start = firstFile;
+        if (start == null) {
+            List<String> files = days.names();
+            start = files.isEmpty() ? null : files.get(0);
         }
-        String first = firstFile;
-        if (first == null) {
-            List<String> files = dayFiles(hostDir);
-            first = files.isEmpty() ? null : files.get(0);
-        }
-        if (first != null) {
-            open(first);
+        if (start != null) {
+            openFrom(start);
         }
     }
 
@@ -96,11 +96,10 @@ final class HostReader implements AutoCloseable {
     RecordView next() throws IOException {
         while (true) {
             if (file == null) {
-                List<String> files = dayFiles(dir);
-                if (files.isEmpty()) {
+                String start = fileName != null ? newerDayFile() : first != null ? first : oldest();
+                if (start == null || !openFrom(start)) {
                     return null;
                 }
-                open(files.get(0));
             }
             if (algorithm == null && !readHeader()) {
                 return null;
@@ -120,7 +119,9 @@ final class HostReader implements AutoCloseable {
                 return null;
             }
             // The chain went on in a newer file; an unfinished line left here is a torn write, never a record.
-            open(newer);
+            if (!openFrom(newer)) {
+                return null;
+            }
         }
     }
 
@@ -194,8 +195,13 @@ final class HostReader implements AutoCloseable {
         return new IOException("chain broken at hosts/" + where() + ": " + what + " (run loghost verify)");
     }
 
+    private String oldest() throws IOException {
+        List<String> files = days.names();
+        return files.isEmpty() ? null : files.get(0);
+    }
+
     private String newerDayFile() throws IOException {
-        for (String n : dayFiles(dir)) {
+        for (String n : days.names()) {
             if (day(n).compareTo(day(fileName)) > 0) {
                 return n;
             }
@@ -203,18 +209,42 @@ final class HostReader implements AutoCloseable {
         return null;
     }
 
-    private void open(String name) throws IOException {
+    // Opens day file name, or the first one after it that can be read; false when none can (now).
+    private boolean openFrom(String name) throws IOException {
+        for (String n = name; n != null; n = newerDayFile()) {
+            if (open(n)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // False when the day cannot be read here (days said why): nothing is open, and the chain check, if any, starts
+    // again at the next file read, since the records between are not seen.
+    private boolean open(String name) throws IOException {
         if (file != null) {
             file.close();
+            file = null;
         }
+        fileName = name;
+        algorithm = null;
         String stored = name;
+        if (!days.online(name)) {
+            Path archived = days.open(name);
+            if (archived == null) {
+                lastDigest = null;
+                return false;
+            }
+            file = new GrowingFile(archived, RecordView.MAX_LINE_BYTES, chunkBytes);
+            return true;
+        }
         if (name.endsWith(".log") && !Files.exists(dir.resolve(name), LinkOption.NOFOLLOW_LINKS)
                 && Files.exists(dir.resolve(name + ".gz"), LinkOption.NOFOLLOW_LINKS)) {
             stored = name + ".gz"; // loghost compress finished this day since it was listed
         }
         file = new GrowingFile(dir.resolve(stored), RecordView.MAX_LINE_BYTES, chunkBytes);
         fileName = stored;
-        algorithm = null;
+        return true;
     }
 
     @Override

@@ -115,17 +115,17 @@ class ArchiveCommandTest {
         Run.Result r = archive("restore", "--host", "web01", "--day", "2026-11-23",
                 "--to", to.toString());
         assertEquals(0, r.exit(), r::toString);
-        assertEquals("restored hosts/web01/2026-11-23.log.gz from nas to " + to.resolve("web01/2026-11-23.log")
+        assertEquals("restored hosts/web01/2026-11-23.log.gz from nas to " + to.resolve("hosts/web01/2026-11-23.log")
                 + " (50 records, seq 51-100, checked against MANIFEST and the chain)\n", r.stdout());
         try (InputStream in = new GZIPInputStream(Files.newInputStream(nas.resolve("hosts/web01/2026-11-23.log.gz")))) {
-            assertEquals(new String(in.readAllBytes()), Files.readString(to.resolve("web01/2026-11-23.log")));
+            assertEquals(new String(in.readAllBytes()), Files.readString(to.resolve("hosts/web01/2026-11-23.log")));
         }
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
-                to.resolve("web01/2026-11-23.log"))));
+                to.resolve("hosts/web01/2026-11-23.log"))));
         Run.Result again = archive("restore", "--host", "web01", "--day", "2026-11-23",
                 "--to", to.toString());
         assertEquals(1, again.exit(), again::toString);
-        assertEquals("loghost: error: " + to.resolve("web01/2026-11-23.log") + " exists; not overwritten\n",
+        assertEquals("loghost: error: " + to.resolve("hosts/web01/2026-11-23.log") + " exists; not overwritten\n",
                 again.stderr());
     }
 
@@ -139,6 +139,6 @@ class ArchiveCommandTest {
         assertEquals("verify: FAIL: nas:hosts/web01/2026-11-22.log.gz:1: header names host db01, directory is web01\n"
                 + "loghost: error: no checked copy of hosts/web01/2026-11-22.log.gz in any destination "
                 + "(see loghost archive verify)\n", r.stderr());
-        assertTrue(!Files.exists(dir.resolve("restored/web01/2026-11-22.log")));
+        assertTrue(!Files.exists(dir.resolve("restored/hosts/web01/2026-11-22.log")));
     }
 }

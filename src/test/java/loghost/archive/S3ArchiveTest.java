@@ -113,7 +113,7 @@ class S3ArchiveTest {
         Run.Result restored = archive("restore", "--config", conf.toString(), "--host", "web01",
                 "--day", "2026-11-22", "--to", dir.resolve("back").toString());
         assertEquals(0, restored.exit(), restored::toString);
-        assertTrue(Files.readString(dir.resolve("back/web01/2026-11-22.log")).contains("web01 2026-11-22 line 50\n"));
+        assertTrue(Files.readString(dir.resolve("back/hosts/web01/2026-11-22.log")).contains("web01 2026-11-22 line 50\n"));
 
         // Tampering with an object in the bucket: archive verify and verify --archives find it.
         try (S3Client s3 = client()) {
