@@ -170,6 +170,8 @@ class ReadArchivedDaysTest {
             Path config = Files.writeString(dir.resolve("s3.conf"), "loghost.archive.destinations = [{ name = offsite,"
                     + " s3 { bucket = logs, prefix = loghost, endpoint = \"" + s3.endpoint() + "\","
                     + " access-key = S3RVER, secret-key = S3RVER } }]\n");
+            // A config that holds a secret key must not be readable by others (issue 21 item 13).
+            Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             Run.Result cat = run("cat", "--data", data.toString(), "--config", config.toString(), "--host", "web01",
                     "--since", "2026-11-23");
             assertEquals(66, cat.exit(), cat::toString);
