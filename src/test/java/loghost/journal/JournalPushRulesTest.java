@@ -87,6 +87,23 @@ class JournalPushRulesTest {
         }
     }
 
+    @Test
+    void aKeyReadsAndWritesTheJournalOfItsOwnHostOnly() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path web01 = KeyGen.generate(dir, "web01", "ed25519");
+            Path web02 = KeyGen.generate(dir, "web02", "ed25519");
+            server.enroll("web01", web01);
+            server.enroll("web02", web02);
+            assertEquals(0, push(server, web02, JournalPushRig.entries(ID, 1, 4)).exit());
+            assertEquals("none\n", position(server, web01, ID).stdout(), "web02's journal is not web01's");
+            assertEquals(0, push(server, web01, JournalPushRig.entries(ID, 1, 2)).exit());
+            assertEquals("s=" + ID + ";i=4\n", position(server, web02, ID).stdout());
+            assertEquals("s=" + ID + ";i=2\n", position(server, web01, ID).stdout());
+            assertEquals(2, JournalPushRig.pushed(server.data(), "web01").size());
+            assertEquals(4, JournalPushRig.pushed(server.data(), "web02").size());
+        }
+    }
+
     private Run.Result unchecked(TestServer server, Path key, byte[] input) {
         try {
             return push(server, key, input);
