@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import loghost.testing.Await;
+import loghost.testing.Cli;
+import loghost.testing.Run;
+import loghost.testing.ServerProcess;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
 import loghost.testing.TestServer;
@@ -42,8 +45,12 @@ class JournalPushScriptTest {
     }
 
     private Process start(TestServer server, Path key, Path journal) throws Exception {
+        return start(server.port(), key, journal);
+    }
+
+    private Process start(int port, Path key, Path journal) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("sh", SCRIPT.toAbsolutePath().toString());
-        pb.environment().putAll(Map.of("LOGHOST", "log@127.0.0.1", "LOGHOST_PORT", String.valueOf(server.port()),
+        pb.environment().putAll(Map.of("LOGHOST", "log@127.0.0.1", "LOGHOST_PORT", String.valueOf(port),
                 "LOGHOST_KEY", key.toString(), "LOGHOST_KNOWN_HOSTS", dir.resolve("known_hosts").toString(),
                 "LOGHOST_SSH_OPTS", "-F /dev/null -o IdentityAgent=none -o LogLevel=ERROR -o ConnectTimeout=10",
                 "JOURNALCTL_ARGS", "--directory=" + journal, "RETRY_SECONDS", "1"));
@@ -56,8 +63,23 @@ class JournalPushScriptTest {
     }
 
     private List<Long> awaitStored(TestServer server, int n) throws Exception {
-        return Await.until(() -> n + " entries stored; script stderr: " + stderr(), () -> seqnums(server),
+        return awaitStored(server.data(), n);
+    }
+
+    private List<Long> awaitStored(Path data, int n) throws Exception {
+        return Await.until(() -> n + " entries stored; script stderr: " + stderr() + "; processes: " + processes(),
+                () -> seqnums(data),
                 s -> s.size() >= n);
+    }
+
+    // The scripts' process trees, for a failure message: which part of a round still runs.
+    private String processes() {
+        StringBuilder sb = new StringBuilder();
+        for (Process p : scripts) {
+            p.descendants().forEach(h -> sb.append('\n').append(h.pid()).append(' ')
+                    .append(h.info().commandLine().orElse("?")));
+        }
+        return sb.toString();
     }
 
     private String stderr() {
@@ -68,9 +90,9 @@ class JournalPushScriptTest {
         }
     }
 
-    private static List<Long> seqnums(TestServer server) throws Exception {
+    private static List<Long> seqnums(Path data) throws Exception {
         List<Long> out = new ArrayList<>();
-        for (HostRecords.Rec r : JournalPushRig.pushed(server.data(), "web01")) {
+        for (HostRecords.Rec r : JournalPushRig.pushed(data, "web01")) {
             out.add(JournalPushRig.seqnum(r));
         }
         return out;
@@ -116,6 +138,37 @@ class JournalPushScriptTest {
                 assertEquals("app[42]: entry " + JournalPushRig.seqnum(r), r.text());
             }
             assertEquals(0, server.cli("verify").exit());
+        }
+    }
+
+    @Test
+    void aLoghostKilledWithSigkillWhileEntriesArriveLosesAndDoublesNone() throws Exception {
+        Path journal = Files.createDirectories(dir.resolve("journal"));
+        JournalPushRig.write(journal, 1, 1000);
+        Path data = dir.resolve("data");
+        Path known = dir.resolve("known_hosts");
+        ServerProcess server = ServerProcess.start(data, dir.resolve("server.err"), known);
+        int port = server.port();
+        try {
+            Path key = KeyGen.generate(dir, "web01", "ed25519");
+            assertEquals(0, Cli.run(data, "enroll", "web01", KeyGen.pub(key).toString()).exit());
+            start(port, key, journal); // the same script throughout: it reconnects by itself
+            awaitStored(data, 1000);
+            // Killed at a measured point, 1000 stored, as 1000 more reach the journal (and journalctl -f sends them).
+            JournalPushRig.write(journal, 1001, 2000);
+            server.close();
+            JournalPushRig.write(journal, 2001, 2500); // the loghost is away meanwhile
+            server = ServerProcess.start(data, dir.resolve("server.err"), known, port);
+            List<Long> stored = awaitStored(data, 2500);
+            List<Long> expected = new ArrayList<>();
+            for (long i = 1; i <= 2500; i++) {
+                expected.add(i);
+            }
+            assertEquals(expected, stored, "every entry once, in order");
+            Run.Result v = Cli.run(data, "verify", "--host", "web01");
+            assertEquals(0, v.exit(), v::toString);
+        } finally {
+            server.close();
         }
     }
 }
