@@ -1,9 +1,12 @@
 package loghost.pull;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loghost.journal.EntryRecords;
+import loghost.journal.ExportException;
+import loghost.journal.ExportParser;
+import loghost.journal.JournalCursor;
 import loghost.protocol.Frames;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
@@ -22,11 +25,6 @@ final class FollowedJournal {
     /** The stream of the first-start mark. */
     static final String MARK = "pull.j";
     private static final Pattern NEWEST = Pattern.compile("(?:([0-9a-f]{32}) (0|[1-9][0-9]{0,18})|none)\n");
-    private static final Pattern CURSOR = Pattern.compile("s=([0-9a-f]{32});i=([0-9a-f]{1,16});.*");
-    /** Largest binary field value taken (journald's own entries stay far below). */
-    private static final int MAX_FIELD = 16 << 20;
-    /** Bytes held while waiting for a field to end: the largest field with its name, length and LF. */
-    private static final int MAX_PENDING = MAX_FIELD + 64 * 1024;
 
     private final String source;
     private final boolean fromStart;
@@ -68,13 +66,17 @@ final class FollowedJournal {
             mark(position);
         }
         LOG.info("pull-journal source={} from={}", source, position);
-        ExportParser parser = new ExportParser();
+        ExportParser<PullFailure> parser = new ExportParser<>(this::entry);
         lastSeq = at;
         current = id;
         dropped = 0;
         try {
             RemoteHost.Sink sink = (b, n) -> {
-                parser.feed(b, n);
+                try {
+                    parser.feed(b, n);
+                } catch (ExportException e) {
+                    throw new PullFailure("'journal': " + e.getMessage());
+                }
                 append();
                 if (once && lastSeq >= newest) {
                     throw new StopOnce();
@@ -115,19 +117,19 @@ final class FollowedJournal {
 
     // One entry: a record (cont records first when longer than max-line), all with the entry's sequence number.
     private void entry(String cursor, byte[] message) throws PullFailure {
-        Matcher c = cursor == null ? null : CURSOR.matcher(cursor);
-        if (c == null || !c.matches()) {
+        JournalCursor c = JournalCursor.parse(cursor);
+        if (c == null) {
             LOG.warn("pull-journal-entry-skipped source={} reason=\"no cursor\"", source);
             return;
         }
-        String stream = MARK + "." + c.group(1);
+        String stream = MARK + "." + c.seqnumId();
         if (current == null) {
-            current = c.group(1); // an empty journal when asked: its first entry starts the current sequence
+            current = c.seqnumId(); // an empty journal when asked: its first entry starts the current sequence
         }
         // Only the sequence asked for, or one already stored: a source may not open a stream per forged cursor.
-        if (!c.group(1).equals(current) && !log.hasStream(stream)) {
+        if (!c.seqnumId().equals(current) && !log.hasStream(stream)) {
             if (dropped++ == 0) {
-                LOG.warn("pull-journal-entry-dropped source={} seqnum-id={} expected={}", source, c.group(1),
+                LOG.warn("pull-journal-entry-dropped source={} seqnum-id={} expected={}", source, c.seqnumId(),
                         current);
             }
             return;
@@ -136,7 +138,7 @@ final class FollowedJournal {
             throw new PullFailure("host holds " + log.streamCount() + " streams, the most there may be: the journal's "
                     + stream + " is not opened");
         }
-        long seq = Long.parseUnsignedLong(c.group(2), 16);
+        long seq = c.seqnum();
         if (seq <= 0) {
             return;
         }
@@ -145,130 +147,13 @@ final class FollowedJournal {
             batch.stream(stream);
             batchStream = stream;
         }
-        int off = 0;
-        while (message.length - off > maxLine) {
-            batch.add(RecordType.CONT, message, off, maxLine, seq);
-            off += maxLine;
-        }
-        batch.add(RecordType.LOG, message, off, message.length - off, seq);
+        EntryRecords.add(batch, message, maxLine, seq);
         lastSeq = seq;
     }
 
     private long lastSeq;
     private String current;
     private long dropped;
-
-    /**
-     * journalctl's export format: {@code NAME=value} lines, or {@code NAME}, a little-endian 64-bit length, the bytes
-     * and a newline for a binary value; an empty line ends an entry.
-     */
-    private final class ExportParser {
-        // The bytes not yet parsed are a[0, len); none of a[0, scanned) is an LF (so a field arriving in many
-        // chunks is searched once, not once per chunk: a 16 MiB field costs linear, not quadratic, time).
-        private byte[] a = new byte[64 * 1024];
-        private int len;
-        private int scanned;
-        private String cursor;
-        private String ident;
-        private String pid;
-        private byte[] message;
-
-        void feed(byte[] b, int n) throws PullFailure {
-            if (a.length - len < n) {
-                a = java.util.Arrays.copyOf(a, Math.max(a.length * 2, len + n));
-            }
-            System.arraycopy(b, 0, a, len, n);
-            len += n;
-            int p = 0;
-            while (true) {
-                int lf = -1;
-                for (int i = Math.max(p, scanned); i < len; i++) {
-                    if (a[i] == '\n') {
-                        lf = i;
-                        break;
-                    }
-                }
-                if (lf < 0) {
-                    scanned = len;
-                    break;
-                }
-                if (lf == p) {
-                    finishEntry();
-                    p = lf + 1;
-                    continue;
-                }
-                int eq = -1;
-                for (int i = p; i < lf; i++) {
-                    if (a[i] == '=') {
-                        eq = i;
-                        break;
-                    }
-                }
-                if (eq >= 0) {
-                    field(new String(a, p, eq - p, StandardCharsets.US_ASCII), java.util.Arrays.copyOfRange(a, eq + 1, lf));
-                    p = lf + 1;
-                } else {
-                    // A binary field: its name's LF is found; its length and bytes may still be on their way.
-                    scanned = p;
-                    if (len < lf + 1 + 8) {
-                        break;
-                    }
-                    long size = 0;
-                    for (int i = 7; i >= 0; i--) {
-                        size = (size << 8) | (a[lf + 1 + i] & 0xff);
-                    }
-                    if (size < 0 || size > MAX_FIELD) {
-                        throw new PullFailure("'journal': a field longer than " + MAX_FIELD + " bytes");
-                    }
-                    int start = lf + 1 + 8;
-                    if (len < start + size + 1) {
-                        break;
-                    }
-                    field(new String(a, p, lf - p, StandardCharsets.US_ASCII),
-                            java.util.Arrays.copyOfRange(a, start, start + (int) size));
-                    p = start + (int) size + 1;
-                }
-            }
-            // A source that never ends a field (no LF, a length never reached) must not fill the heap.
-            if (len - p > MAX_PENDING) {
-                throw new PullFailure("'journal': more than " + MAX_PENDING + " bytes without the end of a field");
-            }
-            if (p > 0) {
-                System.arraycopy(a, p, a, 0, len - p);
-                len -= p;
-                scanned = Math.max(0, scanned - p);
-            }
-        }
-
-        private void field(String name, byte[] value) {
-            switch (name) {
-                case "__CURSOR" -> cursor = new String(value, StandardCharsets.US_ASCII);
-                case "SYSLOG_IDENTIFIER" -> ident = new String(value, StandardCharsets.UTF_8);
-                case "_PID" -> pid = new String(value, StandardCharsets.US_ASCII);
-                case "MESSAGE" -> message = value;
-                default -> { }
-            }
-        }
-
-        private void finishEntry() throws PullFailure {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            if (ident != null) {
-                line.writeBytes(ident.getBytes(StandardCharsets.UTF_8));
-                if (pid != null) {
-                    line.writeBytes(("[" + pid + "]").getBytes(StandardCharsets.US_ASCII));
-                }
-                line.writeBytes(": ".getBytes(StandardCharsets.US_ASCII));
-            }
-            if (message != null) {
-                line.writeBytes(message);
-            }
-            entry(cursor, line.toByteArray());
-            cursor = null;
-            ident = null;
-            pid = null;
-            message = null;
-        }
-    }
 
     /** Ends a once-run's stream when the newest entry is stored. */
     private static final class StopOnce extends RuntimeException {

@@ -61,6 +61,14 @@ public enum Refusal {
     // The client does not read: it is told nothing more, the channel is closed at once.
     OUTPUT_NOT_READ("output-not-read", ExitStatus.DATA_ERROR, null),
 
+    // append-log --journal and --journal-position (stock journalctl and ssh on the host).
+    JOURNAL_ID_MALFORMED("journal-id-malformed", ExitStatus.USAGE,
+            "refused: --journal-position takes one journal seqnum id, 32 lowercase hex digits"),
+    JOURNAL_MALFORMED("journal-malformed", ExitStatus.DATA_ERROR, "refused: malformed journal input: %s"),
+    JOURNAL_SEQNUM_SKIP("journal-seqnum-skip", ExitStatus.DATA_ERROR, "refused: journal seqnum %s"),
+    JOURNAL_TOO_MANY_IDS("journal-too-many-ids", ExitStatus.DATA_ERROR,
+            "refused: too many journal seqnum ids: %s"),
+
     // Pull mode: a source answering outside the protocol, or presenting another host key.
     PULL_HOST_KEY_MISMATCH("pull-host-key-mismatch"),
     PULL_REPLY_MALFORMED("pull-reply-malformed"),

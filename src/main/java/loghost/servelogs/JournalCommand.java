@@ -71,6 +71,8 @@ final class JournalCommand {
         if (m.matches()) {
             long seq = Long.parseLong(m.group(2));
             cmd.add("--after-cursor=s=" + m.group(1) + ";i=" + Long.toHexString(seq));
+            // Without it, -f prints only 10 entries after the cursor, then new ones: the rest would be skipped.
+            cmd.add("--no-tail");
         } else if (position.equals("all")) {
             cmd.add("--no-tail");
         } else if (position.equals("end")) {

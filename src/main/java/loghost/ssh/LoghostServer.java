@@ -64,6 +64,8 @@ public final class LoghostServer {
         CommandRouter router = new CommandRouter(
                 channel -> new AppendLogCommand(store, sessions, maxLine, refusals, metrics, workers),
                 channel -> new AckedAppendCommand(store, sessions, maxLine, refusals, metrics, receipts, workers),
+                channel -> new JournalAppendCommand(store, sessions, maxLine, refusals, metrics, workers),
+                (channel, id) -> new JournalPositionCommand(store, sessions, refusals, workers, id),
                 refusals);
         SshServer sshd = SshSurface.build(settings, hostKey, authenticator, router, connections, refusals);
         try {

@@ -103,9 +103,21 @@ class JournalPullTest {
             source.stop();
             t.join(30_000);
         }
+        // More than 10 entries past the stored position while nobody pulls: journalctl -f --after-cursor alone
+        // printed 10 of them, then only new entries (the rest were lost before serve-logs added --no-tail).
+        write(journal, 21, 40);
+        PullSource again = rig.source(s);
+        Thread t2 = new Thread(again::runForever, "test-journal-puller-2");
+        t2.start();
+        try {
+            assertTrue(SourceHost.await(Duration.ofSeconds(60), () -> count(rig) >= 40), () -> "resumed: " + count(rig));
+        } finally {
+            again.stop();
+            t2.join(30_000);
+        }
         rig.close();
         List<String> expected = new ArrayList<>();
-        for (int i = 1; i <= 20; i++) {
+        for (int i = 1; i <= 40; i++) {
             expected.add("app[42]: entry " + i);
         }
         assertEquals(expected, journalLines(rig.data));

@@ -1,0 +1,146 @@
+package loghost.journal;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * journalctl's export format ({@code journalctl -o export}): {@code NAME=value} lines, or {@code NAME}, a
+ * little-endian 64-bit length, the bytes and a newline for a binary value; an empty line ends an entry. Each entry
+ * goes to the sink as its cursor and its line {@code IDENT[PID]: MESSAGE} (docs/PROTOCOL.md, "The journal"): the
+ * one parser of pull mode's journal and of {@code append-log --journal}.
+ *
+ * @param <E> what the sink may throw
+ */
+public final class ExportParser<E extends Exception> {
+
+    /** Largest binary field value taken (journald's own entries stay far below). */
+    public static final int MAX_FIELD = 16 << 20;
+    /** Bytes held while waiting for a field to end: the largest field with its name, length and LF. */
+    public static final int MAX_PENDING = MAX_FIELD + 64 * 1024;
+
+    /** Where each complete entry goes. */
+    public interface Entries<E extends Exception> {
+        /** One entry: its {@code __CURSOR} (null when it had none) and its line bytes. */
+        void entry(String cursor, byte[] line) throws E;
+    }
+
+    private final Entries<E> sink;
+    // The bytes not yet parsed are a[0, len); none of a[0, scanned) is an LF (so a field arriving in many
+    // chunks is searched once, not once per chunk: a 16 MiB field costs linear, not quadratic, time).
+    private byte[] a = new byte[64 * 1024];
+    private int len;
+    private int scanned;
+    private String cursor;
+    private String ident;
+    private String pid;
+    private byte[] message;
+
+    /** A parser handing entries to {@code sink}. */
+    public ExportParser(Entries<E> sink) {
+        this.sink = sink;
+    }
+
+    /** Parses {@code b[0, n)}, handing on every entry it completes. */
+    public void feed(byte[] b, int n) throws ExportException, E {
+        if (a.length - len < n) {
+            a = Arrays.copyOf(a, Math.max(a.length * 2, len + n));
+        }
+        System.arraycopy(b, 0, a, len, n);
+        len += n;
+        int p = 0;
+        while (true) {
+            int lf = indexOf((byte) '\n', Math.max(p, scanned), len);
+            if (lf < 0) {
+                scanned = len;
+                break;
+            }
+            if (lf == p) {
+                finishEntry();
+                p = lf + 1;
+                continue;
+            }
+            int eq = indexOf((byte) '=', p, lf);
+            if (eq >= 0) {
+                field(new String(a, p, eq - p, StandardCharsets.US_ASCII), Arrays.copyOfRange(a, eq + 1, lf));
+                p = lf + 1;
+                continue;
+            }
+            // A binary field: its name's LF is found; its length and bytes may still be on their way.
+            scanned = p;
+            int next = binaryField(p, lf);
+            if (next < 0) {
+                break;
+            }
+            p = next;
+        }
+        // A sender that never ends a field (no LF, a length never reached) must not fill the heap.
+        if (len - p > MAX_PENDING) {
+            throw new ExportException("more than " + MAX_PENDING + " bytes without the end of a field");
+        }
+        if (p > 0) {
+            System.arraycopy(a, p, a, 0, len - p);
+            len -= p;
+            scanned = Math.max(0, scanned - p);
+        }
+    }
+
+    // The binary field whose name is a[p, lf): where the next field starts, or -1 while its bytes are still coming.
+    private int binaryField(int p, int lf) throws ExportException {
+        if (len < lf + 1 + 8) {
+            return -1;
+        }
+        long size = 0;
+        for (int i = 7; i >= 0; i--) {
+            size = (size << 8) | (a[lf + 1 + i] & 0xff);
+        }
+        if (size < 0 || size > MAX_FIELD) {
+            throw new ExportException("a field longer than " + MAX_FIELD + " bytes");
+        }
+        int start = lf + 1 + 8;
+        if (len < start + size + 1) {
+            return -1;
+        }
+        field(new String(a, p, lf - p, StandardCharsets.US_ASCII), Arrays.copyOfRange(a, start, start + (int) size));
+        return start + (int) size + 1;
+    }
+
+    private int indexOf(byte b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (a[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void field(String name, byte[] value) {
+        switch (name) {
+            case "__CURSOR" -> cursor = new String(value, StandardCharsets.US_ASCII);
+            case "SYSLOG_IDENTIFIER" -> ident = new String(value, StandardCharsets.UTF_8);
+            case "_PID" -> pid = new String(value, StandardCharsets.US_ASCII);
+            case "MESSAGE" -> message = value;
+            default -> { }
+        }
+    }
+
+    private void finishEntry() throws E {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        if (ident != null) {
+            line.writeBytes(ident.getBytes(StandardCharsets.UTF_8));
+            if (pid != null) {
+                line.writeBytes(("[" + pid + "]").getBytes(StandardCharsets.US_ASCII));
+            }
+            line.writeBytes(": ".getBytes(StandardCharsets.US_ASCII));
+        }
+        if (message != null) {
+            line.writeBytes(message);
+        }
+        String c = cursor;
+        cursor = null;
+        ident = null;
+        pid = null;
+        message = null;
+        sink.entry(c, line.toByteArray());
+    }
+}

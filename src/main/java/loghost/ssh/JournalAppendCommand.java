@@ -1,0 +1,270 @@
+package loghost.ssh;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import loghost.journal.EntryRecords;
+import loghost.journal.ExportException;
+import loghost.journal.ExportParser;
+import loghost.journal.JournalCursor;
+import loghost.metrics.HostMetrics;
+import loghost.metrics.ServerMetrics;
+import loghost.protocol.Frames;
+import loghost.refusal.ExitStatus;
+import loghost.refusal.Refusal;
+import loghost.ssh.SessionInbox.InputEnd;
+import loghost.store.HostLog;
+import loghost.store.LineBatch;
+import loghost.store.LogStore;
+import loghost.store.RecordType;
+import loghost.store.StorageException;
+import org.apache.sshd.server.session.ServerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code append-log --journal}: stdin is {@code journalctl -o export}; each entry is stored once in the key's own
+ * host as pull mode stores it (one {@code log} record, {@code cont} records before it), META {@code c=j.SEQNUM_ID:SEQNUM}.
+ * An entry at or below the stream's stored seqnum is skipped, under the host's lock (the store's cseq rule), so two
+ * sessions sending the same entries store them once; a jump in seqnums is stored as a {@code gap} record naming the
+ * missing range. Exit 0 once an fsync covers everything received; a malformed entry ends the session (exit 65).
+ */
+final class JournalAppendCommand extends HostCommand {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JournalAppendCommand.class);
+    /** The streams of pushed journals: {@code j.SEQNUM_ID} (pull mode's are {@code pull.j.SEQNUM_ID}). */
+    static final String STREAM_PREFIX = "j.";
+    /** Sequence number ids one session may send: journald starts a new one only when its files are wiped. */
+    static final int MAX_IDS_PER_SESSION = 8;
+
+    private final LogStore store;
+    private final int maxLine;
+    private final ServerMetrics metrics;
+    private final ExportParser<Exception> parser = new ExportParser<>(this::entry);
+    // Per stream this session sent: the highest seqnum it knows stored or added (the stream admitted till the end).
+    private final Map<String, Long> known = new LinkedHashMap<>();
+    private AuthenticatedHost who;
+    private ServerSession session;
+    private HostLog log;
+    private HostMetrics counted;
+    private String stream;
+    private long bytes;
+    private long receivedSinceAppend;
+    private long records;
+    private long skipped;
+    private long gaps;
+
+    JournalAppendCommand(LogStore store, ActiveSessions sessions, int maxLine, Refusals refusals,
+            ServerMetrics metrics, SessionWorkers workers) {
+        super(sessions, refusals, workers);
+        this.store = store;
+        this.maxLine = maxLine;
+        this.metrics = metrics;
+    }
+
+    @Override
+    protected boolean begin(AuthenticatedHost host, ServerSession s) {
+        this.who = host;
+        this.session = s;
+        String start = "host=" + who.host() + " source=" + Refusals.source(session) + " key=" + who.fingerprint()
+                + " mode=journal";
+        LOG.info("session-start {}", start);
+        refusals.audit().event("session-start " + start);
+        counted = metrics.host(who.host());
+        try {
+            log = store.host(who.host());
+        } catch (StorageException e) {
+            storageFailed(e);
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    protected void received(byte[] buf, int length) throws Exception {
+        bytes += length;
+        receivedSinceAppend += length;
+        try {
+            parser.feed(buf, length);
+        } catch (ExportException e) {
+            refused(new Refused(Refusal.JOURNAL_MALFORMED, e.getMessage()));
+        } catch (Refused r) {
+            refused(r);
+        } catch (StorageException e) {
+            endInput();
+            storageFailed(e);
+        }
+    }
+
+    // Stores the entries before the refused one, then ends the session: nothing after it is stored.
+    private void refused(Refused r) {
+        endInput();
+        try {
+            store();
+        } catch (StorageException e) {
+            storageFailed(e);
+            return;
+        }
+        refuse(refusals.refuse(r.reason, session, "host=" + who.host() + " detail=" + Refusals.quote(r.detail)
+                + " bytes=" + bytes, r.detail));
+    }
+
+    // One entry: its stream, the seqnum rules, a gap record if seqnums are missing, then its records.
+    private void entry(String cursor, byte[] line) throws Refused, StorageException {
+        if (cursor == null) {
+            throw new Refused(Refusal.JOURNAL_MALFORMED, "an entry without __CURSOR");
+        }
+        if (JournalCursor.hasControlOrNonAscii(cursor)) {
+            throw new Refused(Refusal.JOURNAL_MALFORMED, "a __CURSOR with control or non-ASCII bytes");
+        }
+        JournalCursor c = JournalCursor.parse(cursor);
+        if (c == null || c.seqnum() <= 0) {
+            throw new Refused(Refusal.JOURNAL_MALFORMED,
+                    "a __CURSOR that does not start s=SEQNUM_ID;i=SEQNUM; with 1 <= SEQNUM < 2^63");
+        }
+        String s = STREAM_PREFIX + c.seqnumId();
+        if (!s.equals(stream)) {
+            enter(s);
+        }
+        long seq = c.seqnum();
+        long last = known.get(s);
+        if (seq > last + 1) {
+            // Another session may have stored more meanwhile: ask the log before calling anything missing.
+            last = Math.max(last, log.streamPosition(s));
+            known.put(s, last);
+        }
+        if (seq <= last) {
+            skipped++; // stored already (a resend); the store's own rule would skip it too
+            return;
+        }
+        if (last > 0 && seq > last + 1) {
+            if (seq - last - 1 > Frames.MAX_SKIP) {
+                throw new Refused(Refusal.JOURNAL_SEQNUM_SKIP, seq + " of " + c.seqnumId() + " skips ahead of "
+                        + last + " by more than " + Frames.MAX_SKIP);
+            }
+            byte[] text = ("journal-lost seqnum-id=" + c.seqnumId() + " from=" + (last + 1) + " to=" + (seq - 1)
+                    + " count=" + (seq - 1 - last) + " (not in the journal when read)")
+                    .getBytes(StandardCharsets.US_ASCII);
+            batch().add(RecordType.GAP, text, 0, text.length, seq - 1);
+            gaps++;
+        }
+        EntryRecords.add(batch(), line, maxLine, seq);
+        known.put(s, seq);
+    }
+
+    // Binds the batch to stream s (storing what the batch holds for the previous one), admitting s once.
+    private void enter(String s) throws Refused, StorageException {
+        store();
+        if (!known.containsKey(s)) {
+            if (known.size() >= MAX_IDS_PER_SESSION) {
+                throw new Refused(Refusal.JOURNAL_TOO_MANY_IDS, "more than " + MAX_IDS_PER_SESSION
+                        + " in one session");
+            }
+            if (!log.admitStream(s, Frames.MAX_STREAMS_PER_HOST)) {
+                throw new Refused(Refusal.JOURNAL_TOO_MANY_IDS, "host " + who.host() + " holds "
+                        + Frames.MAX_STREAMS_PER_HOST + " streams, the most there may be");
+            }
+            known.put(s, log.streamPosition(s));
+        }
+        stream = s;
+        batchStream(s);
+    }
+
+    @Override
+    protected void caughtUp() {
+        try {
+            store();
+        } catch (StorageException e) {
+            endInput();
+            storageFailed(e);
+        }
+    }
+
+    @Override
+    protected void inputEnded(InputEnd how) {
+        try {
+            store(); // an entry cut off by the end has no empty line yet: it is not stored, and is sent again
+        } catch (StorageException e) {
+            storageFailed(e);
+            return;
+        }
+        workers.commits().request(log, new GroupCommit.Waiter() {
+            @Override
+            public void capture() {
+                // nothing to time
+            }
+
+            @Override
+            public void synced() {
+                String end = "host=" + who.host() + " source=" + Refusals.source(session) + " ending=" + how.word
+                        + " bytes=" + bytes + " records=" + records + " skipped=" + skipped + " gaps=" + gaps
+                        + " last-seq=" + log.lastSeq();
+                LOG.info("session-end {}", end);
+                refusals.audit().event("session-end " + end);
+                leaveStreams();
+                exitOk();
+            }
+
+            @Override
+            public void failed(Throwable e) {
+                if (e instanceof StorageException se) {
+                    storageFailed(se);
+                } else {
+                    refuse(Failure.INTERNAL);
+                }
+            }
+        });
+    }
+
+    private void store() throws StorageException {
+        LineBatch batch = batch();
+        if (batch.count() == 0) {
+            return;
+        }
+        int n = log.append(batch).records();
+        batch.clear();
+        records += n;
+        counted.appended(n, receivedSinceAppend);
+        if (n > 0) {
+            counted.logged();
+        }
+        receivedSinceAppend = 0;
+    }
+
+    private void storageFailed(StorageException e) {
+        String detail = "host=" + who.host() + " reason=" + Refusals.quote(e.getMessage()) + " bytes=" + bytes
+                + " records-stored=" + records;
+        LOG.error("storage-error {}", detail);
+        refusals.audit().event("storage-error " + detail);
+        refuse(new Failure(ExitStatus.IO_ERROR, "error: the loghost could not store your lines"
+                + (log == null ? "" : "; records up to seq " + log.lastSeq() + " are stored")));
+    }
+
+    private void leaveStreams() {
+        for (String s : known.keySet()) {
+            log.leaveStream(s);
+        }
+        known.clear();
+    }
+
+    @Override
+    protected void refuse(Failure failure) {
+        if (log != null) {
+            leaveStreams();
+        }
+        exitWith(failure);
+    }
+
+    /** An entry the rules refuse: the refusal and its client-line detail (plain ASCII, no input bytes). */
+    private static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient Refusal reason;
+        private final String detail;
+
+        Refused(Refusal reason, String detail) {
+            super(detail, null, false, false);
+            this.reason = reason;
+            this.detail = detail;
+        }
+    }
+}

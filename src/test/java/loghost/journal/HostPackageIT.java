@@ -1,0 +1,120 @@
+package loghost.journal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
+import java.util.List;
+import loghost.testing.Await;
+import loghost.testing.KeyGen;
+import loghost.testing.Run;
+import loghost.testing.TestServer;
+import loghost.testing.Tools;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The built host package (target/loghost-push_VERSION_all.deb) installed with dpkg on this machine: it depends on
+ * openssh-client only, makes the user loghost-push in systemd-journal, its unit passes {@code systemd-analyze verify},
+ * and the installed script, run as that user as the unit runs it, delivers a real journal. Removed and purged after.
+ * Runs after {@code package} (failsafe), and only as root, where dpkg can install.
+ */
+class HostPackageIT {
+
+    @TempDir
+    Path tmp;
+
+    private static Path deb() throws Exception {
+        Path newest = null;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("target"), "loghost-push_*_all.deb")) {
+            for (Path p : ds) {
+                if (newest == null || Files.getLastModifiedTime(p).compareTo(Files.getLastModifiedTime(newest)) > 0) {
+                    newest = p;
+                }
+            }
+        }
+        assertNotNull(newest, "no target/loghost-push_*_all.deb: the package phase builds it");
+        return newest;
+    }
+
+    private static Run.Result run(String... cmd) throws Exception {
+        return Run.run(List.of(cmd), null, null, 120);
+    }
+
+    @Test
+    void installsAndTheInstalledScriptDeliversAJournalAsItsUser() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "dpkg -i needs root");
+        Tools.SYSTEMD_ANALYZE.assume();
+        Tools.JOURNAL_REMOTE.assume();
+        Path deb = deb();
+        assertEquals("openssh-client\n", run("dpkg-deb", "-f", deb.toString(), "Depends").stdout());
+        Run.Result installed = run("dpkg", "-i", deb.toString());
+        assertEquals(0, installed.exit(), installed::toString);
+        try {
+            assertTrue(run("id", "-nG", "loghost-push").stdout().contains("systemd-journal"), "user and group");
+            Run.Result verify = run("systemd-analyze", "verify", "/lib/systemd/system/loghost-push-journal.service");
+            // The only complaint allowed: a machine with no systemd running (a container) has no sysinit.target.
+            List<String> complaints = verify.stderr().lines().filter(l -> l.contains("loghost-push-journal"))
+                    .filter(l -> !l.contains("Unit sysinit.target not found")).toList();
+            assertEquals(List.of(), complaints, verify::toString);
+            deliversAsTheUnitsUser();
+        } finally {
+            assertEquals(0, run("dpkg", "--purge", "loghost-push").exit());
+        }
+    }
+
+    // The installed script as user loghost-push (setpriv, as systemd's User= would) on a journal only its group reads.
+    private void deliversAsTheUnitsUser() throws Exception {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path journal = Files.createDirectories(tmp.resolve("journal"));
+        JournalPushRig.write(journal, 1, 12);
+        UserPrincipal root = Files.getOwner(journal);
+        var group = tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName("systemd-journal");
+        for (Path p : List.of(journal, journal.resolve("remote.journal"))) {
+            Files.getFileAttributeView(p, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(group);
+            Files.setOwner(p, root);
+        }
+        Files.setPosixFilePermissions(journal, PosixFilePermissions.fromString("rwxr-x---"));
+        Files.setPosixFilePermissions(journal.resolve("remote.journal"), PosixFilePermissions.fromString("rw-r-----"));
+        try (TestServer server = new TestServer(tmp, "")) {
+            Path key = KeyGen.generate(tmp, "web01", "ed25519");
+            server.enroll("web01", key);
+            Files.setOwner(key, tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("loghost-push"));
+            List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=loghost-push", "--regid=loghost-push",
+                    "--init-groups", "--reset-env", "env", "HOME=/nonexistent", "LOGHOST=log@127.0.0.1",
+                    "LOGHOST_PORT=" + server.port(), "LOGHOST_KEY=" + key,
+                    "LOGHOST_KNOWN_HOSTS=" + tmp.resolve("known_hosts"),
+                    "LOGHOST_SSH_OPTS=-F /dev/null -o IdentityAgent=none -o LogLevel=ERROR",
+                    "JOURNALCTL_ARGS=--directory=" + journal, "RETRY_SECONDS=1", "/usr/bin/loghost-push-journal"));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.redirectInput(new File("/dev/null"));
+            pb.redirectErrorStream(true);
+            pb.redirectOutput(tmp.resolve("script.log").toFile());
+            Process p = pb.start();
+            try {
+                Await.until(() -> "12 entries; script: " + read(tmp.resolve("script.log")),
+                        () -> JournalPushRig.pushed(server.data(), "web01").size(), n -> n >= 12);
+                assertEquals(12, JournalPushRig.pushed(server.data(), "web01").size());
+            } finally {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+}
