@@ -18,6 +18,12 @@ public final class ExportParser<E extends Exception> {
     public static final int MAX_FIELD = 16 << 20;
     /** Bytes held while waiting for a field to end: the largest field with its name, length and LF. */
     public static final int MAX_PENDING = MAX_FIELD + 64 * 1024;
+    /** Longest field name: journald's own rule (journal_field_valid), so no real entry is refused for it. */
+    public static final int MAX_NAME = 64;
+    /** Longest {@code __CURSOR}: journald's are about 150 bytes (six fixed-size parts). */
+    public static final int MAX_CURSOR = 1024;
+    /** Most bytes one entry's kept fields (identifier, PID, message) may hold together. */
+    public static final int MAX_KEPT = MAX_PENDING;
 
     /** Where each complete entry goes. */
     public interface Entries<E extends Exception> {
@@ -32,8 +38,8 @@ public final class ExportParser<E extends Exception> {
     private int len;
     private int scanned;
     private String cursor;
-    private String ident;
-    private String pid;
+    private byte[] ident;
+    private byte[] pid;
     private byte[] message;
 
     /** A parser handing entries to {@code sink}. */
@@ -60,7 +66,12 @@ public final class ExportParser<E extends Exception> {
                 p = lf + 1;
                 continue;
             }
-            int eq = indexOf((byte) '=', p, lf);
+            // A name is at most 64 bytes: the '=' (or, for a binary field, the LF) must come by then, and a name
+            // is never searched again and again as its field's bytes arrive.
+            int eq = indexOf((byte) '=', p, Math.min(lf, p + MAX_NAME + 1));
+            if (eq < 0 && lf - p > MAX_NAME) {
+                throw new ExportException("a field name longer than " + MAX_NAME + " bytes");
+            }
             if (eq >= 0) {
                 field(new String(a, p, eq - p, StandardCharsets.US_ASCII), Arrays.copyOfRange(a, eq + 1, lf));
                 p = lf + 1;
@@ -101,6 +112,9 @@ public final class ExportParser<E extends Exception> {
         if (len < start + size + 1) {
             return -1;
         }
+        if (a[start + (int) size] != '\n') {
+            throw new ExportException("a binary field not followed by LF");
+        }
         field(new String(a, p, lf - p, StandardCharsets.US_ASCII), Arrays.copyOfRange(a, start, start + (int) size));
         return start + (int) size + 1;
     }
@@ -114,22 +128,39 @@ public final class ExportParser<E extends Exception> {
         return -1;
     }
 
-    private void field(String name, byte[] value) {
+    private void field(String name, byte[] value) throws ExportException {
         switch (name) {
-            case "__CURSOR" -> cursor = new String(value, StandardCharsets.US_ASCII);
-            case "SYSLOG_IDENTIFIER" -> ident = new String(value, StandardCharsets.UTF_8);
-            case "_PID" -> pid = new String(value, StandardCharsets.US_ASCII);
-            case "MESSAGE" -> message = value;
+            case "__CURSOR" -> {
+                if (value.length > MAX_CURSOR) {
+                    throw new ExportException("a __CURSOR longer than " + MAX_CURSOR + " bytes");
+                }
+                cursor = new String(value, StandardCharsets.US_ASCII);
+            }
+            case "SYSLOG_IDENTIFIER" -> ident = kept(value, pid, message);
+            case "_PID" -> pid = kept(value, ident, message);
+            case "MESSAGE" -> message = kept(value, ident, pid);
             default -> { }
         }
+    }
+
+    // The kept fields of one entry are held until its end: together they are bounded, whatever their order.
+    private static byte[] kept(byte[] value, byte[] other, byte[] third) throws ExportException {
+        long total = (long) value.length + (other == null ? 0 : other.length) + (third == null ? 0 : third.length);
+        if (total > MAX_KEPT) {
+            throw new ExportException("an entry whose identifier, PID and message hold more than " + MAX_KEPT
+                    + " bytes");
+        }
+        return value;
     }
 
     private void finishEntry() throws E {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         if (ident != null) {
-            line.writeBytes(ident.getBytes(StandardCharsets.UTF_8));
+            // Decoded and encoded again as before: a byte that is not UTF-8 (not ASCII, in the PID) is replaced.
+            line.writeBytes(new String(ident, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
             if (pid != null) {
-                line.writeBytes(("[" + pid + "]").getBytes(StandardCharsets.US_ASCII));
+                line.writeBytes(("[" + new String(pid, StandardCharsets.US_ASCII) + "]")
+                        .getBytes(StandardCharsets.US_ASCII));
             }
             line.writeBytes(": ".getBytes(StandardCharsets.US_ASCII));
         }
