@@ -7,18 +7,13 @@ import loghost.journal.EntryRecords;
 import loghost.journal.ExportException;
 import loghost.journal.ExportParser;
 import loghost.journal.JournalCursor;
-import loghost.metrics.HostMetrics;
 import loghost.metrics.ServerMetrics;
 import loghost.protocol.Frames;
-import loghost.refusal.ExitStatus;
 import loghost.refusal.Refusal;
 import loghost.ssh.SessionInbox.InputEnd;
-import loghost.store.HostLog;
-import loghost.store.LineBatch;
 import loghost.store.LogStore;
 import loghost.store.RecordType;
 import loghost.store.StorageException;
-import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * sessions sending the same entries store them once; a jump in seqnums is stored as a {@code gap} record naming the
  * missing range. Exit 0 once an fsync covers everything received; a malformed entry ends the session (exit 65).
  */
-final class JournalAppendCommand extends HostCommand {
+final class JournalAppendCommand extends RawSessionCommand {
 
     private static final Logger LOG = LoggerFactory.getLogger(JournalAppendCommand.class);
     /** The streams of pushed journals: {@code j.SEQNUM_ID} (pull mode's are {@code pull.j.SEQNUM_ID}). */
@@ -37,53 +32,36 @@ final class JournalAppendCommand extends HostCommand {
     /** Sequence number ids one session may send: journald starts a new one only when its files are wiped. */
     static final int MAX_IDS_PER_SESSION = 8;
 
-    private final LogStore store;
-    private final int maxLine;
-    private final ServerMetrics metrics;
     private final ExportParser<Exception> parser = new ExportParser<>(this::entry);
     // Per stream this session sent: the highest seqnum it knows stored or added (the stream admitted till the end).
     private final Map<String, Long> known = new LinkedHashMap<>();
-    private AuthenticatedHost who;
-    private ServerSession session;
-    private HostLog log;
-    private HostMetrics counted;
     private String stream;
-    private long bytes;
-    private long receivedSinceAppend;
-    private long records;
     private long skipped;
     private long gaps;
 
     JournalAppendCommand(LogStore store, ActiveSessions sessions, int maxLine, Refusals refusals,
             ServerMetrics metrics, SessionWorkers workers) {
-        super(sessions, refusals, workers);
-        this.store = store;
-        this.maxLine = maxLine;
-        this.metrics = metrics;
+        super(store, sessions, maxLine, refusals, metrics, workers, LOG);
     }
 
     @Override
-    protected boolean begin(AuthenticatedHost host, ServerSession s) {
-        this.who = host;
-        this.session = s;
-        String start = "host=" + who.host() + " source=" + Refusals.source(session) + " key=" + who.fingerprint()
-                + " mode=journal";
-        LOG.info("session-start {}", start);
-        refusals.audit().event("session-start " + start);
-        counted = metrics.host(who.host());
-        try {
-            log = store.host(who.host());
-        } catch (StorageException e) {
-            storageFailed(e);
-            return false;
-        }
-        return true;
+    protected String startFields() {
+        return " mode=journal";
+    }
+
+    @Override
+    protected String endFields() {
+        return " skipped=" + skipped + " gaps=" + gaps;
+    }
+
+    @Override
+    protected void ended() {
+        leaveStreams();
     }
 
     @Override
     protected void received(byte[] buf, int length) throws Exception {
-        bytes += length;
-        receivedSinceAppend += length;
+        counted(length);
         try {
             parser.feed(buf, length);
         } catch (ExportException e) {
@@ -182,62 +160,7 @@ final class JournalAppendCommand extends HostCommand {
 
     @Override
     protected void inputEnded(InputEnd how) {
-        try {
-            store(); // an entry cut off by the end has no empty line yet: it is not stored, and is sent again
-        } catch (StorageException e) {
-            storageFailed(e);
-            return;
-        }
-        workers.commits().request(log, new GroupCommit.Waiter() {
-            @Override
-            public void capture() {
-                // nothing to time
-            }
-
-            @Override
-            public void synced() {
-                String end = "host=" + who.host() + " source=" + Refusals.source(session) + " ending=" + how.word
-                        + " bytes=" + bytes + " records=" + records + " skipped=" + skipped + " gaps=" + gaps
-                        + " last-seq=" + log.lastSeq();
-                LOG.info("session-end {}", end);
-                refusals.audit().event("session-end " + end);
-                leaveStreams();
-                exitOk();
-            }
-
-            @Override
-            public void failed(Throwable e) {
-                if (e instanceof StorageException se) {
-                    storageFailed(se);
-                } else {
-                    refuse(Failure.INTERNAL);
-                }
-            }
-        });
-    }
-
-    private void store() throws StorageException {
-        LineBatch batch = batch();
-        if (batch.count() == 0) {
-            return;
-        }
-        int n = log.append(batch).records();
-        batch.clear();
-        records += n;
-        counted.appended(n, receivedSinceAppend);
-        if (n > 0) {
-            counted.logged();
-        }
-        receivedSinceAppend = 0;
-    }
-
-    private void storageFailed(StorageException e) {
-        String detail = "host=" + who.host() + " reason=" + Refusals.quote(e.getMessage()) + " bytes=" + bytes
-                + " records-stored=" + records;
-        LOG.error("storage-error {}", detail);
-        refusals.audit().event("storage-error " + detail);
-        refuse(new Failure(ExitStatus.IO_ERROR, "error: the loghost could not store your lines"
-                + (log == null ? "" : "; records up to seq " + log.lastSeq() + " are stored")));
+        storeAndExit(how); // an entry cut off by the end has no empty line yet: it is not stored, and is sent again
     }
 
     private void leaveStreams() {
