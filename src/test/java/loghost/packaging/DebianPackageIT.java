@@ -134,7 +134,8 @@ class DebianPackageIT {
             assertEquals("rwx------", PosixFilePermissions.toString(spool.permissions()));
             assertEquals("loghost", spool.owner().getName());
             // The README's monitoring line, verbatim: runuser works where sudo is missing, loghost reads the config.
-            Run.Result nagios = sh("sh", "-c", PackageLayoutTest.readmeCommands("package-loghost").get(4));
+            Run.Result nagios = sh("sh", "-c", PackageLayoutTest.readmeCommands("package-loghost").stream()
+                    .filter(c -> c.contains("status --nagios")).findFirst().orElseThrow());
             assertTrue(nagios.stdout().startsWith("LOGHOST ") && !nagios.stdout().startsWith("LOGHOST UNKNOWN"),
                     nagios::toString);
             Path hostKey = readmeHostKeySteps();
