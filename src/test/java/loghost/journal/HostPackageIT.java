@@ -56,6 +56,7 @@ class HostPackageIT {
         Tools.JOURNAL_REMOTE.assume();
         Path deb = deb();
         assertEquals("openssh-client\n", run("dpkg-deb", "-f", deb.toString(), "Depends").stdout());
+        boolean userExisted = run("id", "loghost-push").exit() == 0;
         Run.Result installed = run("dpkg", "-i", deb.toString());
         assertEquals(0, installed.exit(), installed::toString);
         try {
@@ -68,6 +69,18 @@ class HostPackageIT {
             deliversAsTheUnitsUser();
         } finally {
             assertEquals(0, run("dpkg", "--purge", "loghost-push").exit());
+            // Purge keeps a system user (Debian's rule: it may still own files); the one this test made goes, so
+            // that a second run on this machine starts as the first did and sees the package make it.
+            if (!userExisted) {
+                Run.Result userdel = run("userdel", "loghost-push");
+                assertEquals(0, userdel.exit(), userdel::toString);
+                if (run("getent", "group", "loghost-push").exit() == 0) {
+                    assertEquals(0, run("groupdel", "loghost-push").exit(), "groupdel loghost-push");
+                }
+            }
+        }
+        if (!userExisted) {
+            assertEquals(2, run("getent", "passwd", "loghost-push").exit(), "the user the test's install made is gone");
         }
     }
 
