@@ -137,6 +137,27 @@ class FilePushRulesTest {
     }
 
     @Test
+    void refusesANewIdentityOnceTheHostHoldsAsManyStreamsAsThereMayBe() throws Exception {
+        try (TestServer server = serverWithWeb01()) {
+            // One file with a line, then a made-up identity per header (a new inode each): each opens a stream.
+            ByteArrayOutputStream in = new ByteArrayOutputStream();
+            in.writeBytes(chunk("chunk", ID, 0, "a\n"));
+            for (int ino = 1; ino < loghost.protocol.Frames.MAX_STREAMS_PER_HOST; ino++) {
+                in.writeBytes(chunk("chunk", "2049 " + ino + " 0123456789ab", 0, ""));
+            }
+            in.writeBytes(chunk("chunk", "2049 999999 0123456789ab", 0, "x\n"));
+            in.writeBytes(chunk("chunk", ID, 2, "b\n"));
+            Run.Result r = push(server, dir.resolve("web01"), "syslog", in.toByteArray());
+            assertEquals(65, r.exit(), r::toString);
+            assertEquals("loghost: refused: too many file streams: host web01 holds 4096 streams, the most there may"
+                    + " be\n", r.stderr());
+            assertEquals(List.of("log a c=" + FILE.base() + ":2"), pushed(server));
+            HostRecords.awaitAudit(server.data(), t -> t.startsWith("refused reason=file-too-many-streams")
+                    && t.contains("host=web01"));
+        }
+    }
+
+    @Test
     void refusesMalformedHeadersWithOneLineAndStoresNothingAfterThem() throws Exception {
         try (TestServer server = serverWithWeb01()) {
             Path key = dir.resolve("web01");
