@@ -7,6 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
@@ -105,6 +107,50 @@ class FilePushRulesTest {
                             + " (truncated in place) c=" + FILE.cutStream() + ":1",
                     "log c c=" + FILE.base() + ".g2:2", "log d c=" + FILE.base() + ".g2:4"), pushed(server));
             assertEquals(ID + " 4\n", position(server, key, "syslog " + ID).stdout());
+        }
+    }
+
+    // The indented lines after `start` in docs/PROTOCOL.md's "Pushing a file" worked example, each with its LF.
+    private static String fromDoc(String doc, String start) {
+        int at = doc.indexOf(start, doc.indexOf("\nWorked example: web01 follows"));
+        assertTrue(at >= 0, start);
+        StringBuilder out = new StringBuilder();
+        for (String line : doc.substring(doc.indexOf("\n\n", at) + 2).split("\n")) {
+            if (!line.startsWith("    ")) {
+                break;
+            }
+            out.append(line.substring(4)).append('\n');
+        }
+        return out.toString();
+    }
+
+    @Test
+    void theWorkedExampleOfTheProtocolDocStoresWhatItSays() throws Exception {
+        String doc = Files.readString(Path.of("docs/PROTOCOL.md"), StandardCharsets.UTF_8);
+        String sent = fromDoc(doc, "It sends, on `append-log --file syslog`, the 44 bytes");
+        assertEquals(44, sent.length(), sent);
+        PushedFile file = new PushedFile("syslog", "2049", "131075", HexFormat.of().formatHex(
+                MessageDigest.getInstance("SHA-256").digest("line one\n".getBytes(StandardCharsets.US_ASCII)), 0, 6));
+        assertTrue(doc.contains("FP\n`" + file.fp() + "`)"), file.fp());
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "web01", "ed25519");
+            server.enroll("web01", key);
+            String asked = fromDoc(doc, "The script asks").strip();
+            Run.Result p = server.ssh(key, null, "-T", "log@127.0.0.1", asked);
+            assertEquals(file.identity() + " 0\n", p.stdout(), p::toString);
+            assertTrue(doc.contains("reads `" + p.stdout().strip() + "` LF"));
+            assertEquals(0, push(server, key, "syslog", sent.getBytes(StandardCharsets.US_ASCII)).exit());
+            String cut = "cut " + file.identity() + " 9";
+            assertTrue(doc.contains("it sends `" + cut + "` LF"), cut);
+            assertEquals(0, push(server, key, "syslog", (cut + "\n").getBytes(StandardCharsets.US_ASCII)).exit());
+            List<String> stored = pushed(server);
+            assertEquals(List.of("log line one c=" + file.base() + ":9", "gap file-lost name=syslog dev=2049"
+                    + " ino=131075 fp=" + file.fp() + " generation=1 from=9 at-least=0 (truncated in place) c="
+                    + file.cutStream() + ":1"), stored);
+            String flat = doc.replace("\n", " ");
+            assertTrue(flat.contains("`s=SID,c=" + file.base() + ":9`"), file.base());
+            assertTrue(flat.contains("`" + stored.get(1).substring(4, stored.get(1).indexOf(" c=")) + "`"));
+            assertTrue(flat.contains("`s=SID,c=" + file.cutStream() + ":1`"), file.cutStream());
         }
     }
 
