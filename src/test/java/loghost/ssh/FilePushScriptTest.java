@@ -170,19 +170,7 @@ class FilePushScriptTest {
             write(100);
             awaitLine(data, written);
 
-            // copytruncate as logrotate does it, while 3,000 lines wait to be sent: shift, copy, then truncate in
-            // place; 20 lines written in between may be in neither file.
-            write(3000);
-            Files.move(dir.resolve("syslog.1"), dir.resolve("syslog.2"));
-            run("cp", log.toString(), dir.resolve("syslog.1").toString());
-            int copied = written;
-            write(20);
-            run("truncate", "-s", "0", log.toString());
-            int truncated = written;
-            write(100);
-            awaitLine(data, written);
-            // Told on the open connection, before the new content: not left to the next round's look at FILE.1.
-            assertEquals(1, HostRecords.count(data, "web01", "gap"), "a gap record before the new content");
+            Copytruncate cut = copytruncate(data);
 
             // The loghost killed with SIGKILL at a measured point, mid-stream; the file grows while it is away.
             write(5000);
@@ -202,33 +190,57 @@ class FilePushScriptTest {
             start(port, key);
             awaitLine(data, written);
 
-            // Truncated in place and at once refilled past the offset sent, with another first line, most likely
-            // between two looks of the script: nothing of it was unsent, so nothing is lost but the gap is told.
-            int refilledFrom = written + 1;
-            long sent = 0;
-            for (int i = truncated + 1; i <= written; i++) {
-                sent += lineLength(i);
-            }
-            try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE)) {
-                ch.truncate(0);
-            }
-            write(2 * (written - truncated));
-            awaitLine(data, written);
-
-            assertStoredOnceWithTheGaps(data, firstOfNew, copied, truncated);
-            List<HostRecords.Rec> gaps = HostRecords.read(data, "web01").stream()
-                    .filter(r -> r.type().equals("gap")).toList();
-            assertEquals(2, gaps.size(), gaps::toString);
-            Matcher m = LOST.matcher(gaps.get(1).text());
-            assertTrue(m.matches(), gaps.get(1).text());
-            assertEquals(List.of(sent, 0L), List.of(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))),
-                    "the refilled file's gap: every byte before it stored, none known lost; refilled from line "
-                    + refilledFrom);
+            refillPastTheOffsetSent(data, cut.truncated());
+            assertStoredOnceWithTheGaps(data, firstOfNew, cut.copied(), cut.truncated());
             Run.Result v = Cli.run(data, "verify", "--host", "web01");
             assertEquals(0, v.exit(), v::toString);
         } finally {
             server.close();
         }
+    }
+
+    /** The last line in the copy (FILE.1) and the last one written before the truncation. */
+    private record Copytruncate(int copied, int truncated) {
+    }
+
+    // copytruncate as logrotate does it, while 3,000 lines wait to be sent: shift, copy, then truncate in place; 20
+    // lines written in between may be in neither file.
+    private Copytruncate copytruncate(Path data) throws Exception {
+        write(3000);
+        Files.move(dir.resolve("syslog.1"), dir.resolve("syslog.2"));
+        run("cp", log.toString(), dir.resolve("syslog.1").toString());
+        int copied = written;
+        write(20);
+        run("truncate", "-s", "0", log.toString());
+        int truncated = written;
+        write(100);
+        awaitLine(data, written);
+        // Told on the open connection, before the new content: not left to the next round's look at FILE.1.
+        assertEquals(1, HostRecords.count(data, "web01", "gap"), "a gap record before the new content");
+        return new Copytruncate(copied, truncated);
+    }
+
+    // Truncated in place and at once refilled past the offset sent, with another first line, most likely between two
+    // looks of the script: nothing of it was unsent, so nothing is lost, but a second gap record tells the cut.
+    private void refillPastTheOffsetSent(Path data, int truncated) throws Exception {
+        int refilledFrom = written + 1;
+        long sent = 0;
+        for (int i = truncated + 1; i <= written; i++) {
+            sent += lineLength(i);
+        }
+        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+        }
+        write(2 * (written - truncated));
+        awaitLine(data, written);
+        List<HostRecords.Rec> gaps = HostRecords.read(data, "web01").stream()
+                .filter(r -> r.type().equals("gap")).toList();
+        assertEquals(2, gaps.size(), gaps::toString);
+        Matcher m = LOST.matcher(gaps.get(1).text());
+        assertTrue(m.matches(), gaps.get(1).text());
+        assertEquals(List.of(sent, 0L), List.of(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))),
+                "the refilled file's gap: every byte before it stored, none known lost; refilled from line "
+                + refilledFrom);
     }
 
     // Every line once, in order, but those written between copy and truncate, whose loss is the first gap record:
