@@ -69,6 +69,13 @@ public enum Refusal {
     JOURNAL_TOO_MANY_IDS("journal-too-many-ids", ExitStatus.DATA_ERROR,
             "refused: too many journal seqnum ids: %s"),
 
+    // append-log --file and --file-position (a followed file pushed with ssh and coreutils).
+    FILE_ARGS_MALFORMED("file-args-malformed", ExitStatus.USAGE,
+            "refused: --file takes a NAME, --file-position a NAME and 1 to 4 identities DEV INO FP"),
+    FILE_MALFORMED("file-malformed", ExitStatus.DATA_ERROR, "refused: malformed file input: %s"),
+    FILE_OFFSET_AHEAD("file-offset-ahead", ExitStatus.DATA_ERROR, "refused: file offset %s"),
+    FILE_TOO_MANY_STREAMS("file-too-many-streams", ExitStatus.DATA_ERROR, "refused: too many file streams: %s"),
+
     // Pull mode: a source answering outside the protocol, or presenting another host key.
     PULL_HOST_KEY_MISMATCH("pull-host-key-mismatch"),
     PULL_REPLY_MALFORMED("pull-reply-malformed"),
