@@ -84,7 +84,9 @@ final class ManText {
                     ex("loghost cat --host web01", "web01's lines exactly as sent"),
                     ex("loghost cat --since '10 min ago'", "every host, merged in time order, each line prefixed"),
                     ex("loghost cat --host 'web*' -p warning..err -o json", "by syslog priority, with journald's "
-                            + "fields")), 0, "every day asked for was read", Main.ERROR, "an error (loghost: error: ...)");
+                            + "fields"),
+                    ex("loghost cat --host web01 -u sshd -p err", "web01's journal entries of sshd.service, err and "
+                            + "worse, as journalctl -o short-iso shows them")), 0, "every day asked for was read", Main.ERROR, "an error (loghost: error: ...)");
             case "tail" -> read(List.of(
                     ex("loghost tail --host web01 -n 50 -f", "the last 50 lines, then every new one"),
                     ex("loghost tail --host 'web*' --host db01 -f", "a pattern and a name, merged, followed")),

@@ -60,8 +60,13 @@ final class ReadOptions {
     @Option(names = {"-p", "--priority"}, paramLabel = "PRIORITY", description = "only lines whose syslog PRI "
             + "(<13> at the start, RFC 3164 or 5424) has this severity or a more important one, as journalctl -p: "
             + "emerg (0), alert, crit, err, warning, notice, info, debug (7), or a range FROM..TO (warning..err); "
-            + "lines without a PRI are not shown")
+            + "a journal entry by its PRIORITY; lines without a PRI and entries without a PRIORITY are not shown")
     String priority;
+
+    @Option(names = {"-u", "--unit"}, paramLabel = "UNIT", description = "only journal entries whose _SYSTEMD_UNIT "
+            + "is UNIT, as journalctl -u: a name (.service added when it has no unit type, so sshd is sshd.service) "
+            + "or a shell pattern (user@*.service); repeatable, any one matches. Other lines are not shown")
+    List<String> units;
 
     @Option(names = "--type", paramLabel = "TYPES", split = ",", description = "record types to show "
             + "(log, mark, gap, audit, cont; or all); default: log, gap, audit")
@@ -78,8 +83,11 @@ final class ReadOptions {
     }
 
     @Option(names = {"-o", "--output"}, paramLabel = "MODE", defaultValue = "lines",
-            completionCandidates = OutputModes.class, description = "lines (as sent), records (SEQ TIME TYPE META MESSAGE, escaped) or json (with journald's "
-                    + "PRIORITY, SYSLOG_FACILITY, SYSLOG_IDENTIFIER, SYSLOG_PID for a line with a PRI)")
+            completionCandidates = OutputModes.class, description = "lines (as sent; a journal entry as journalctl -o "
+                    + "short-iso shows it: TIME HOST IDENT[PID]: MESSAGE), records (SEQ TIME TYPE META MESSAGE, "
+                    + "escaped) or json (with journald's PRIORITY, SYSLOG_FACILITY, SYSLOG_IDENTIFIER, SYSLOG_PID for "
+                    + "a line with a PRI; a journal entry's MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, _PID, _SYSTEMD_UNIT, "
+                    + "_HOSTNAME, _BOOT_ID, __REALTIME_TIMESTAMP, __CURSOR)")
     String output;
 
     @Option(names = "--escape", description = "show lines in escaped form even when not writing to a terminal")
@@ -171,7 +179,8 @@ final class ReadOptions {
             }
         }
         HostLines.Filter f = new HostLines.Filter(t, time("--since", since), time("--until", until));
-        return priority == null ? f : f.withPriorities(priorityMask(priority));
+        f = priority == null ? f : f.withPriorities(priorityMask(priority));
+        return units == null ? f : f.withUnits(units);
     }
 
     private static int priorityMask(String value) {

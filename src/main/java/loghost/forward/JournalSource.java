@@ -8,6 +8,7 @@ import java.util.List;
 import loghost.journal.ExportException;
 import loghost.journal.ExportParser;
 import loghost.journal.JournalCursor;
+import loghost.journal.JournalEntry;
 import loghost.protocol.Frames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,7 +134,9 @@ final class JournalSource implements Sources.Source {
     }
 
     // One entry: a GAP for seqnums it skips, then its pieces, each with the position it leaves the source at.
-    private void entry(String cursor, byte[] line) throws IOException {
+    // The entry's line (IDENT[PID]: MESSAGE); its other fields are not sent: the line protocol carries lines only.
+    private void entry(String cursor, JournalEntry entry) throws IOException {
+        byte[] line = entry.line();
         JournalCursor c = JournalCursor.parse(cursor);
         if (c == null || c.seqnum() <= 0 || c.seqnum() > JournalPosition.MAX_SEQNUM) {
             LOG.warn("journal-entry-skipped cursor=\"{}\": not a cursor this source can resume by", cursor);

@@ -24,20 +24,32 @@ public final class HostLines {
      * {@code priorities} is a mask of syslog severities (0: any; otherwise a line without a PRI is not shown).
      */
     public record Filter(Set<String> types, String since, String until, java.util.regex.Pattern match,
-                         boolean invert, int priorities) {
+                         boolean invert, int priorities, List<java.util.regex.Pattern> units) {
         /** A filter by type and time only. */
         public Filter(Set<String> types, String since, String until) {
-            this(types, since, until, null, false, 0);
+            this(types, since, until, null, false, 0, List.of());
         }
 
         /** The same filter, keeping only entries whose text (decoded as UTF-8) {@code match} finds, or not. */
         public Filter matching(java.util.regex.Pattern pattern, boolean inverted) {
-            return new Filter(types, since, until, pattern, inverted, priorities);
+            return new Filter(types, since, until, pattern, inverted, priorities, units);
         }
 
-        /** The same filter, keeping only lines whose PRI has a severity in {@code mask} (bit 0: emerg). */
+        /**
+         * The same filter, keeping only lines whose PRI has a severity in {@code mask} (bit 0: emerg), and journal
+         * entries whose {@code PRIORITY} has.
+         */
         public Filter withPriorities(int mask) {
-            return new Filter(types, since, until, match, invert, mask);
+            return new Filter(types, since, until, match, invert, mask, units);
+        }
+
+        /**
+         * The same filter, keeping only journal entries whose {@code _SYSTEMD_UNIT} one of {@code units} names, as
+         * journalctl's {@code -u} (a name, {@code .service} added when it has no unit type, or a shell pattern).
+         */
+        public Filter withUnits(List<String> units) {
+            return new Filter(types, since, until, match, invert, priorities,
+                    units.stream().map(JournalFields::unitPattern).toList());
         }
 
         boolean accepts(LineAssembler.Entry e) {
@@ -45,6 +57,7 @@ public final class HostLines {
                     && (since == null || e.time().compareTo(since) >= 0)
                     && (until == null || e.time().compareTo(until) < 0)
                     && hasPriority(e)
+                    && inUnits(e)
                     && (match == null || match.matcher(new String(e.bytes(),
                             java.nio.charset.StandardCharsets.UTF_8)).find() != invert);
         }
@@ -53,8 +66,17 @@ public final class HostLines {
             if (priorities == 0) {
                 return true;
             }
-            int p = SyslogFields.priorityOf(e.bytes());
+            JournalFields journal = JournalFields.of(e);
+            int p = journal != null ? journal.priority() : SyslogFields.priorityOf(e.bytes());
             return p >= 0 && (priorities & 1 << p) != 0;
+        }
+
+        private boolean inUnits(LineAssembler.Entry e) {
+            if (units.isEmpty()) {
+                return true;
+            }
+            JournalFields journal = JournalFields.of(e);
+            return journal != null && units.stream().anyMatch(journal::inUnit);
         }
     }
 

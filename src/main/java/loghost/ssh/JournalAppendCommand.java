@@ -7,6 +7,7 @@ import loghost.journal.EntryRecords;
 import loghost.journal.ExportException;
 import loghost.journal.ExportParser;
 import loghost.journal.JournalCursor;
+import loghost.journal.JournalEntry;
 import loghost.metrics.ServerMetrics;
 import loghost.protocol.Frames;
 import loghost.refusal.Refusal;
@@ -88,7 +89,7 @@ final class JournalAppendCommand extends RawSessionCommand {
     }
 
     // One entry: its stream, the seqnum rules, a gap record if seqnums are missing, then its records.
-    private void entry(String cursor, byte[] line) throws Refused, StorageException {
+    private void entry(String cursor, JournalEntry line) throws Refused, StorageException {
         if (cursor == null) {
             throw new Refused(Refusal.JOURNAL_MALFORMED, "an entry without __CURSOR");
         }

@@ -50,7 +50,15 @@ final class BatchRecords {
         for (int i = 0; i < n; i++) {
             long c = batch.clientSeq(i);
             if (c > committed) {
-                file.append(head, t, batch.type(i), prefix, c, data, batch.start(i), batch.end(i));
+                String extra = batch.extraMeta(i);
+                if (extra == null) {
+                    file.append(head, t, batch.type(i), prefix, c, data, batch.start(i), batch.end(i));
+                } else {
+                    // A journal entry's fields after c= (docs/FORMAT.md, "Journal entries"): rare enough to build.
+                    byte[] whole = (new String(prefix, StandardCharsets.US_ASCII) + c + extra)
+                            .getBytes(StandardCharsets.US_ASCII);
+                    file.append(head, t, batch.type(i), whole, -1, data, batch.start(i), batch.end(i));
+                }
                 written++;
             }
         }

@@ -11,6 +11,8 @@ public final class LineBatch {
     private int[] ends = new int[256];
     private RecordType[] types = new RecordType[256];
     private long[] clientSeqs;
+    // META items after c= per message (a journal entry's fields), or null; allocated by the first message with any.
+    private String[] extraMeta;
     private String stream;
     private int count;
     private long sessionId;
@@ -57,6 +59,22 @@ public final class LineBatch {
         clientSeqs[count - 1] = clientSeq;
     }
 
+    /**
+     * As {@link #add(RecordType, byte[], int, int, long)}, the record's META ending with {@code meta} after its
+     * {@code c=} item: items {@code ,KEY=VALUE} in the META grammar (docs/FORMAT.md), or empty for none.
+     */
+    public void add(RecordType type, byte[] raw, int off, int len, long clientSeq, String meta) {
+        add(type, raw, off, len, clientSeq);
+        if (!meta.isEmpty()) {
+            if (extraMeta == null) {
+                extraMeta = new String[ends.length];
+            } else if (extraMeta.length < ends.length) {
+                extraMeta = java.util.Arrays.copyOf(extraMeta, ends.length);
+            }
+            extraMeta[count - 1] = meta;
+        }
+    }
+
     /** Escapes {@code raw[off, off+len)} and adds it as one message of the given type. */
     public void add(RecordType type, byte[] raw, int off, int len) {
         int need = dataLength + Escaping.maxEscapedLength(len);
@@ -88,6 +106,9 @@ public final class LineBatch {
 
     /** Drops the messages (after they were appended); keeps the session id. */
     public void clear() {
+        if (extraMeta != null) {
+            java.util.Arrays.fill(extraMeta, 0, Math.min(count, extraMeta.length), null);
+        }
         count = 0;
         dataLength = 0;
         if (data.length > (1 << 20)) {
@@ -131,6 +152,11 @@ public final class LineBatch {
 
     long clientSeq(int i) {
         return clientSeqs[i];
+    }
+
+    /** The META items after {@code c=} of message {@code i}, or null when it has none. */
+    String extraMeta(int i) {
+        return extraMeta == null || i >= extraMeta.length ? null : extraMeta[i];
     }
 
     /** The client sequence number of the last message (acknowledged streams only). */

@@ -59,8 +59,12 @@ final class JournalPushRig {
         return out;
     }
 
-    /** The seqnum of a pushed record: the cseq of its {@code c=j.ID:SEQ}. */
+    /** The seqnum of a pushed record: the cseq of its {@code c=j.ID:SEQ} (an entry's own keys may follow it). */
     static long seqnum(HostRecords.Rec r) {
-        return Long.parseLong(r.meta().substring(r.meta().lastIndexOf(':') + 1));
+        java.util.regex.Matcher m = loghost.names.StreamId.META_FIELD.matcher(r.meta());
+        if (!m.find()) {
+            throw new AssertionError("no c= in " + r.meta());
+        }
+        return Long.parseLong(m.group(2));
     }
 }

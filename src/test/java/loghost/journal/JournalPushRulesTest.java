@@ -69,7 +69,10 @@ class JournalPushRulesTest {
                 if (rec.type().equals("log")) {
                     seqnums.add(JournalPushRig.seqnum(rec));
                     assertEquals("app[7]: entry " + JournalPushRig.seqnum(rec), rec.text());
-                    assertTrue(rec.meta().endsWith(",c=j." + ID + ":" + JournalPushRig.seqnum(rec)), rec.meta());
+                    // c= names the entry; the entry's own fields follow it (FORMAT.md, "Journal entries").
+                    assertTrue(rec.meta().matches("s=[1-9][0-9]*,c=j." + ID + ":" + JournalPushRig.seqnum(rec)
+                            + ",t=1700000000\\.000000,pid=7,il=3,ml=" + ("entry " + JournalPushRig.seqnum(rec))
+                            .length()), rec.meta());
                 }
             }
             List<Long> expected = new ArrayList<>(List.of(1L, 2L, 3L));
