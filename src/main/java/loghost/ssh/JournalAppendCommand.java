@@ -89,8 +89,8 @@ final class JournalAppendCommand extends RawSessionCommand {
             storageFailed(e);
             return;
         }
-        refuse(refusals.refuse(r.reason, session, "host=" + who.host() + " detail=" + Refusals.quote(r.detail)
-                + " bytes=" + bytes, r.detail));
+        refuse(refusals.refuse(r.reason, session, "detail=" + Refusals.quote(r.detail) + " bytes=" + bytes,
+                r.detail));
     }
 
     // One entry: its stream, the seqnum rules, a gap record if seqnums are missing, then its records.
