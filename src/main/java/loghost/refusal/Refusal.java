@@ -65,9 +65,10 @@ public enum Refusal {
     JOURNAL_ID_MALFORMED("journal-id-malformed", ExitStatus.USAGE,
             "refused: --journal-position takes one journal seqnum id, 32 lowercase hex digits"),
     JOURNAL_MALFORMED("journal-malformed", ExitStatus.DATA_ERROR, "refused: malformed journal input: %s"),
-    JOURNAL_SEQNUM_SKIP("journal-seqnum-skip", ExitStatus.DATA_ERROR, "refused: journal seqnum %s"),
     JOURNAL_TOO_MANY_IDS("journal-too-many-ids", ExitStatus.DATA_ERROR,
             "refused: too many journal seqnum ids: %s"),
+    JOURNAL_POSITION_RATE("journal-position-rate", ExitStatus.TEMP_FAIL,
+            "refused: host %s asks for its journal position too often; try again later"),
 
     // append-log --file and --file-position (a followed file pushed with ssh and coreutils).
     FILE_ARGS_MALFORMED("file-args-malformed", ExitStatus.USAGE,

@@ -64,11 +64,12 @@ public final class LoghostServer {
         int maxLine = settings.store().maxLineBytes();
         ReceiptSigner receipts = ReceiptSigner.of(hostKey, fingerprint);
         SessionWorkers workers = new SessionWorkers();
+        JournalPositionRate positionRate = new JournalPositionRate();
         CommandRouter router = new CommandRouter(
                 channel -> new AppendLogCommand(store, sessions, maxLine, refusals, metrics, workers),
                 channel -> new AckedAppendCommand(store, sessions, maxLine, refusals, metrics, receipts, workers),
                 channel -> new JournalAppendCommand(store, sessions, maxLine, refusals, metrics, workers),
-                (channel, id) -> new JournalPositionCommand(store, sessions, refusals, workers, id),
+                (channel, id) -> new JournalPositionCommand(store, sessions, refusals, workers, positionRate, id),
                 new CommandRouter.FileCommands() {
                     @Override
                     public Command append(ChannelSession channel, String name) {

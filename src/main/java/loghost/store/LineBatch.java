@@ -13,7 +13,12 @@ public final class LineBatch {
     private long[] clientSeqs;
     // META items after c= per message (a journal entry's fields), or null; allocated by the first message with any.
     private String[] extraMeta;
+    // The stream of each message: one batch may hold several streams ({@link #streamNext}).
+    private String[] streams;
     private String stream;
+    private boolean mixed;
+    private GapNamer gaps;
+    private int gapsWritten;
     private int count;
     private long sessionId;
     private final boolean perSession;
@@ -35,6 +40,31 @@ public final class LineBatch {
     public void stream(String id) {
         this.stream = id;
         this.clientSeqs = new long[ends.length];
+        this.streams = new String[ends.length];
+    }
+
+    /**
+     * Makes the messages added from now on belong to stream {@code id}, with messages of other streams already in
+     * this batch (the same session's): each stream's records are then filtered and numbered as its own, in one append.
+     */
+    public void streamNext(String id) {
+        if (clientSeqs == null || streams == null || clientSeqs.length < ends.length) {
+            clientSeqs = java.util.Arrays.copyOf(clientSeqs == null ? new long[0] : clientSeqs, ends.length);
+            streams = java.util.Arrays.copyOf(streams == null ? new String[0] : streams, ends.length);
+        }
+        if (count > 0 && !id.equals(stream)) {
+            mixed = true;
+        }
+        this.stream = id;
+    }
+
+    /**
+     * Names the seqnums a stream's record skips past, as a {@code gap} record written just before it, under the
+     * host's lock with the stream's position in the log at that moment (null: no gap records, the default). Reset
+     * by {@link #rebind}, so that a batch lent to another session never fills gaps it did not ask for.
+     */
+    public void fillGaps(GapNamer namer) {
+        this.gaps = namer;
     }
 
     /**
@@ -49,14 +79,17 @@ public final class LineBatch {
         this.stream = stream;
         if (stream != null && (clientSeqs == null || clientSeqs.length < ends.length)) {
             clientSeqs = new long[ends.length];
+            streams = new String[ends.length];
         }
         this.sessionId = session;
+        this.gaps = null;
     }
 
     /** Adds a message of an acknowledged stream with its client sequence number. */
     public void add(RecordType type, byte[] raw, int off, int len, long clientSeq) {
         add(type, raw, off, len);
         clientSeqs[count - 1] = clientSeq;
+        streams[count - 1] = stream;
     }
 
     /**
@@ -86,6 +119,7 @@ public final class LineBatch {
             types = java.util.Arrays.copyOf(types, 2 * count);
             if (clientSeqs != null) {
                 clientSeqs = java.util.Arrays.copyOf(clientSeqs, 2 * count);
+                streams = java.util.Arrays.copyOf(streams, 2 * count);
             }
         }
         dataLength = Escaping.escape(raw, off, len, data, dataLength);
@@ -111,6 +145,7 @@ public final class LineBatch {
         }
         count = 0;
         dataLength = 0;
+        mixed = false;
         if (data.length > (1 << 20)) {
             data = new byte[8192];
         }
@@ -157,6 +192,36 @@ public final class LineBatch {
     /** The META items after {@code c=} of message {@code i}, or null when it has none. */
     String extraMeta(int i) {
         return extraMeta == null || i >= extraMeta.length ? null : extraMeta[i];
+    }
+
+    /** The stream of message {@code i} (acknowledged streams only). */
+    String streamOf(int i) {
+        return streams[i];
+    }
+
+    /** True when this batch holds messages of more than one stream. */
+    boolean mixedStreams() {
+        return mixed;
+    }
+
+    GapNamer gapNamer() {
+        return gaps;
+    }
+
+    void gapsWritten(int n) {
+        gapsWritten = n;
+    }
+
+    /** The {@code gap} records the last append of this batch wrote ({@link #fillGaps}). */
+    public int gapsWritten() {
+        return gapsWritten;
+    }
+
+    /** The text of a {@code gap} record naming the missing client sequence numbers {@code from..to} of a stream. */
+    @FunctionalInterface
+    public interface GapNamer {
+        /** The record's message, plain printable ASCII. */
+        byte[] text(String stream, long from, long to);
     }
 
     /** The client sequence number of the last message (acknowledged streams only). */
