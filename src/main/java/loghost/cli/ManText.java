@@ -73,7 +73,8 @@ final class ManText {
             case "status" -> new Page(List.of(
                     ex("loghost status", "one line per host; exit 1 when one needs attention"),
                     ex("loghost status --nagios --max-silence 'db*=1h'", "a Nagios check, db hosts allowed 1h quiet"),
-                    ex("loghost status --json", "the same as JSON")),
+                    ex("loghost status --json", "the same as JSON"),
+                    ex("loghost status --gaps", "also the gap records (lines never received) of today and yesterday")),
                     List.of(CONFIG, DATA, HOSTS, KEYS, new String[] {"DATA/archive.state", "each archive destination's"
                             + " last pass"}),
                     exits(0, "every host is ok (--nagios: OK)", Main.ERROR, "a host is SILENT, NO-LOGS or NEVER-SEEN, "
