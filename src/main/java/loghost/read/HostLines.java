@@ -20,30 +20,37 @@ import java.util.Set;
 public final class HostLines {
 
     /**
-     * Which entries to show. {@code types} empty means all; times compare as the 24-byte TIME text;
+     * Which entries to show. {@code types} empty means all; times compare as the 24-byte TIME text, with the
+     * entry's event time ({@code t=}, or TIME without it) unless {@code receiveTime}, then with its TIME;
      * {@code priorities} is a mask of syslog severities (0: any; otherwise a line without a PRI is not shown).
      */
     public record Filter(Set<String> types, String since, String until, java.util.regex.Pattern match,
-                         boolean invert, int priorities) {
-        /** A filter by type and time only. */
+                         boolean invert, int priorities, boolean receiveTime) {
+        /** A filter by type and event time only. */
         public Filter(Set<String> types, String since, String until) {
-            this(types, since, until, null, false, 0);
+            this(types, since, until, null, false, 0, false);
         }
 
         /** The same filter, keeping only entries whose text (decoded as UTF-8) {@code match} finds, or not. */
         public Filter matching(java.util.regex.Pattern pattern, boolean inverted) {
-            return new Filter(types, since, until, pattern, inverted, priorities);
+            return new Filter(types, since, until, pattern, inverted, priorities, receiveTime);
         }
 
         /** The same filter, keeping only lines whose PRI has a severity in {@code mask} (bit 0: emerg). */
         public Filter withPriorities(int mask) {
-            return new Filter(types, since, until, match, invert, mask);
+            return new Filter(types, since, until, match, invert, mask, receiveTime);
+        }
+
+        /** The same filter with since and until compared with the receive time (TIME) instead of the event time. */
+        public Filter byReceiveTime() {
+            return new Filter(types, since, until, match, invert, priorities, true);
         }
 
         boolean accepts(LineAssembler.Entry e) {
+            String time = since == null && until == null || receiveTime ? e.time() : EventTime.millis(e.meta(), e.time());
             return (types.isEmpty() || types.contains(e.type()))
-                    && (since == null || e.time().compareTo(since) >= 0)
-                    && (until == null || e.time().compareTo(until) < 0)
+                    && (since == null || time.compareTo(since) >= 0)
+                    && (until == null || time.compareTo(until) < 0)
                     && hasPriority(e)
                     && (match == null || match.matcher(new String(e.bytes(),
                             java.nio.charset.StandardCharsets.UTF_8)).find() != invert);
@@ -57,6 +64,9 @@ public final class HostLines {
             return p >= 0 && (priorities & 1 << p) != 0;
         }
     }
+
+    private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter
+            .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
 
     private final List<Path> hostDirs;
     private final Filter filter;
@@ -92,9 +102,22 @@ public final class HostLines {
         return this;
     }
 
+    // By event time, an archived day after until may still hold a line that happened before it (delivered late):
+    // only by receive time are such days passed over.
     private HostDays days(Path dir) throws IOException {
-        return new HostDays(dir, archives, filter.until());
+        return new HostDays(dir, archives, filter.receiveTime() ? filter.until() : null);
     }
+
+    // The file where reading for since begins. A record's t= is at most one day after its TIME (docs/FORMAT.md,
+    // "Event time"), so by event time a line at or after since may be in the day file of the day before.
+    private static String start(HostDays days, Filter filter) throws IOException {
+        String since = filter.since();
+        if (since == null || filter.receiveTime()) {
+            return days.startFor(since);
+        }
+        return days.startFor(TIME.format(java.time.Instant.parse(since).minus(Duration.ofDays(1))));
+    }
+
 
     /** How many entries were written so far (grep's exit status). */
     public long written() {
@@ -112,7 +135,7 @@ public final class HostLines {
         try {
             for (Path dir : hostDirs) {
                 HostDays days = days(dir);
-                cursors.add(new HostCursor(days, days.startFor(filter.since()), verify, chunkBytes(),
+                cursors.add(new HostCursor(days, start(days, filter), verify, chunkBytes(),
                         filter::accepts));
             }
             merge(cursors, follow, poll, (source, e) -> write(cursors.get(source).host(), e));
@@ -128,7 +151,7 @@ public final class HostLines {
         for (Path dir : hostDirs) {
             long n = 0;
             HostDays days = days(dir);
-            try (HostCursor c = new HostCursor(days, days.startFor(filter.since()), verify, chunkBytes(),
+            try (HostCursor c = new HostCursor(days, start(days, filter), verify, chunkBytes(),
                     filter::accepts)) {
                 while (c.peek(false) != null) {
                     c.take();
@@ -186,7 +209,7 @@ public final class HostLines {
     private HostTail lastOf(Path hostDir, int n) throws IOException {
         HostDays days = days(hostDir);
         List<String> files = days.names();
-        String since = days.startFor(filter.since());
+        String since = start(days, filter);
         if (since != null) {
             files = files.subList(files.indexOf(since), files.size());
         }

@@ -6,7 +6,8 @@ import java.security.DigestException;
 
 /**
  * The records of one batch as they are chained: one receive time for all, the META of each ({@code s=} of a
- * session, {@code c=} of an acknowledged stream; docs/FORMAT.md, "Records"), and each client sequence number of a
+ * session, {@code c=} of an acknowledged stream, {@code t=} of a line sent with its event time; docs/FORMAT.md,
+ * "Records"), and each client sequence number of a
  * stream written once. Not thread-safe: its {@link HostLog} uses it under its lock.
  */
 final class BatchRecords {
@@ -37,7 +38,7 @@ final class BatchRecords {
         String stream = batch.streamId();
         if (stream == null) {
             for (int i = 0; i < n; i++) {
-                file.append(head, t, batch.type(i), meta, -1, data, batch.start(i), batch.end(i));
+                file.append(head, t, batch.type(i), meta, -1, 0, data, batch.start(i), batch.end(i));
             }
             return n;
         }
@@ -50,7 +51,8 @@ final class BatchRecords {
         for (int i = 0; i < n; i++) {
             long c = batch.clientSeq(i);
             if (c > committed) {
-                file.append(head, t, batch.type(i), prefix, c, data, batch.start(i), batch.end(i));
+                file.append(head, t, batch.type(i), prefix, c, batch.eventTime(i), data, batch.start(i),
+                        batch.end(i));
                 written++;
             }
         }

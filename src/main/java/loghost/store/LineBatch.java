@@ -11,6 +11,8 @@ public final class LineBatch {
     private int[] ends = new int[256];
     private RecordType[] types = new RecordType[256];
     private long[] clientSeqs;
+    // Event times (ms since the epoch, 0: none, the record's TIME stands), allocated by the first message that has one.
+    private long[] eventTimes;
     private String stream;
     private int count;
     private long sessionId;
@@ -57,6 +59,18 @@ public final class LineBatch {
         clientSeqs[count - 1] = clientSeq;
     }
 
+    /**
+     * Adds a message of an acknowledged stream with its client sequence number and its event time, {@code eventMillis}
+     * ms since the epoch (positive; written as {@code t=} in META, docs/FORMAT.md).
+     */
+    public void add(RecordType type, byte[] raw, int off, int len, long clientSeq, long eventMillis) {
+        add(type, raw, off, len, clientSeq);
+        if (eventTimes == null) {
+            eventTimes = new long[ends.length];
+        }
+        eventTimes[count - 1] = eventMillis;
+    }
+
     /** Escapes {@code raw[off, off+len)} and adds it as one message of the given type. */
     public void add(RecordType type, byte[] raw, int off, int len) {
         int need = dataLength + Escaping.maxEscapedLength(len);
@@ -69,6 +83,12 @@ public final class LineBatch {
             if (clientSeqs != null) {
                 clientSeqs = java.util.Arrays.copyOf(clientSeqs, 2 * count);
             }
+            if (eventTimes != null) {
+                eventTimes = java.util.Arrays.copyOf(eventTimes, 2 * count);
+            }
+        }
+        if (eventTimes != null) {
+            eventTimes[count] = 0;
         }
         dataLength = Escaping.escape(raw, off, len, data, dataLength);
         ends[count] = dataLength;
@@ -131,6 +151,11 @@ public final class LineBatch {
 
     long clientSeq(int i) {
         return clientSeqs[i];
+    }
+
+    /** The event time of message {@code i} in ms since the epoch, or 0 when it has none. */
+    long eventTime(int i) {
+        return eventTimes == null ? 0 : eventTimes[i];
     }
 
     /** The client sequence number of the last message (acknowledged streams only). */
