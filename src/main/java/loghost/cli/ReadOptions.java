@@ -56,8 +56,8 @@ final class ReadOptions {
 
     @Option(names = {"-U", "--until"}, paramLabel = "TIME", description = "only lines whose event time is before "
             + "TIME (with --receive-time: received before TIME); same forms as --since. By event time, every day file "
-            + "from the day before --since on is read, since a line spooled during an outage is stored when it is "
-            + "delivered")
+            + "from --since's day on is read, also after TIME, since a line spooled during an outage is stored when "
+            + "it is delivered")
     String until;
 
     @Option(names = "--receive-time", description = "--since and --until compare the time the loghost received "

@@ -65,9 +65,6 @@ public final class HostLines {
         }
     }
 
-    private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter
-            .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
-
     private final List<Path> hostDirs;
     private final Filter filter;
     private final EntryWriter writer;
@@ -103,21 +100,11 @@ public final class HostLines {
     }
 
     // By event time, an archived day after until may still hold a line that happened before it (delivered late):
-    // only by receive time are such days passed over.
+    // only by receive time are such days passed over. Reading starts at since's own day by either time: a record's
+    // t= is never after its TIME (docs/FORMAT.md, "Event time").
     private HostDays days(Path dir) throws IOException {
         return new HostDays(dir, archives, filter.receiveTime() ? filter.until() : null);
     }
-
-    // The file where reading for since begins. A record's t= is at most one day after its TIME (docs/FORMAT.md,
-    // "Event time"), so by event time a line at or after since may be in the day file of the day before.
-    private static String start(HostDays days, Filter filter) throws IOException {
-        String since = filter.since();
-        if (since == null || filter.receiveTime()) {
-            return days.startFor(since);
-        }
-        return days.startFor(TIME.format(java.time.Instant.parse(since).minus(Duration.ofDays(1))));
-    }
-
 
     /** How many entries were written so far (grep's exit status). */
     public long written() {
@@ -135,7 +122,7 @@ public final class HostLines {
         try {
             for (Path dir : hostDirs) {
                 HostDays days = days(dir);
-                cursors.add(new HostCursor(days, start(days, filter), verify, chunkBytes(),
+                cursors.add(new HostCursor(days, days.startFor(filter.since()), verify, chunkBytes(),
                         filter::accepts));
             }
             merge(cursors, follow, poll, (source, e) -> write(cursors.get(source).host(), e));
@@ -151,7 +138,7 @@ public final class HostLines {
         for (Path dir : hostDirs) {
             long n = 0;
             HostDays days = days(dir);
-            try (HostCursor c = new HostCursor(days, start(days, filter), verify, chunkBytes(),
+            try (HostCursor c = new HostCursor(days, days.startFor(filter.since()), verify, chunkBytes(),
                     filter::accepts)) {
                 while (c.peek(false) != null) {
                     c.take();
@@ -209,7 +196,7 @@ public final class HostLines {
     private HostTail lastOf(Path hostDir, int n) throws IOException {
         HostDays days = days(hostDir);
         List<String> files = days.names();
-        String since = start(days, filter);
+        String since = days.startFor(filter.since());
         if (since != null) {
             files = files.subList(files.indexOf(since), files.size());
         }

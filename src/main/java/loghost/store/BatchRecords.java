@@ -51,8 +51,11 @@ final class BatchRecords {
         for (int i = 0; i < n; i++) {
             long c = batch.clientSeq(i);
             if (c > committed) {
-                file.append(head, t, batch.type(i), prefix, c, batch.eventTime(i), data, batch.start(i),
-                        batch.end(i));
+                // A line cannot have happened after the loghost received it: a later event time is the client's
+                // clock running ahead, stored as the receive time, so that t= is never after TIME and a reader
+                // finds a line of a given event time in that day's file or a later one (docs/FORMAT.md).
+                long event = Math.min(batch.eventTime(i), now);
+                file.append(head, t, batch.type(i), prefix, c, event, data, batch.start(i), batch.end(i));
                 written++;
             }
         }

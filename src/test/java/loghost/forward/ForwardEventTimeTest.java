@@ -105,6 +105,32 @@ class ForwardEventTimeTest {
         }
     }
 
+    @Test
+    void anEventTimeAheadOfTheLoghostsClockIsStoredAsTheReceiveTimeAndOneADayAheadIsRefused() throws Exception {
+        rig.loghost();
+        // A client clock an hour ahead: the line cannot have happened after the loghost received it.
+        long ahead = Instant.now().plus(Duration.ofHours(1)).toEpochMilli();
+        String answer = RawAckClient.sendTimedLine(rig.port, rig.key, "clock.0123456789abcdef", 1, ahead, "early");
+        assertTrue(answer.endsWith(" / ack 1"), answer);
+        List<String[]> records = records();
+        assertEquals(1, records.size());
+        String[] r = records.get(0);
+        Matcher t = EVENT.matcher(r[3]);
+        assertTrue(t.find(), "t= in META " + r[3]);
+        long event = Long.parseLong(t.group(1)) * 1000 + Long.parseLong(t.group(2));
+        assertEquals(Instant.parse(r[1]).toEpochMilli(), event, "t= is the receive time, not " + ahead);
+        // So a window from its receive time finds it, however the day files are cut.
+        Run.Result since = cat("--host", "web01", "--since", r[1], "-o", "json");
+        assertTrue(since.stdout().contains("\"time\":\"" + r[1] + "\",\"received\":\"" + r[1] + "\""),
+                since::toString);
+
+        long dayAhead = Instant.now().plus(Duration.ofDays(2)).toEpochMilli();
+        String refused = RawAckClient.sendTimedLine(rig.port, rig.key, "clock.0123456789abcdef", 2, dayAhead, "x");
+        assertTrue(refused.endsWith(" / e protocol error: event time " + dayAhead + " of cseq 2 is not between 1 and "
+                + "the loghost's clock plus one day"), refused);
+        assertEquals(1, records().size(), "the refused line is not stored");
+    }
+
     // Instant.toString drops a zero fraction; TIME always has three digits.
     private static String withMillis(String instant) {
         return instant.matches(".*\\.\\d{3}Z") ? instant : instant.replace("Z", ".000Z");
