@@ -24,7 +24,7 @@ public final class Frames {
     public static final int MAX_BODY_WITH_TIMES = MAX_BODY + 8;
     /**
      * How far past the server's clock an event time may lie (docs/PROTOCOL.md, "Event times"): a forwarder's clock
-     * may run ahead, but a reader looks for an event at most this long before its record was stored.
+     * may run a little ahead (such a time is stored as the receive time); one further ahead is refused.
      */
     public static final long MAX_EVENT_AHEAD_MILLIS = 86_400_000L;
     /** Largest MARK or GAP text: stored whole as one record, never cut; a longer one is a protocol error. */
