@@ -84,8 +84,12 @@ final class ManText {
             case "cat" -> read(List.of(
                     ex("loghost cat --host web01", "web01's lines exactly as sent"),
                     ex("loghost cat --since '10 min ago'", "every host, merged in time order, each line prefixed"),
+                    ex("loghost cat --host web01 --since '2026-11-22 23:00' --until 2026-11-23", "what happened in "
+                            + "that hour by event time (when the forwarder read it), lines delivered late included"),
+                    ex("loghost cat --host web01 --since 2026-11-23 --receive-time", "what the loghost received "
+                            + "from that day on"),
                     ex("loghost cat --host 'web*' -p warning..err -o json", "by syslog priority, with journald's "
-                            + "fields"),
+                            + "fields; time is the event time, received the receive time"),
                     ex("loghost cat --host web01 -u sshd -p err", "web01's journal entries of sshd.service, err and "
                             + "worse, as journalctl -o short-iso shows them")), 0, "every day asked for was read", Main.ERROR, "an error (loghost: error: ...)");
             case "tail" -> read(List.of(

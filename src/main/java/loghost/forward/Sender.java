@@ -153,18 +153,16 @@ final class Sender {
                 DataInputStream in = new DataInputStream(ch.getInvertedOut());
                 StreamIdentity id = acknowledged.identity(dest);
                 boolean askReceipts = !dest.receiptsUnsupported;
+                boolean times = !dest.timesUnsupported;
                 Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + id.id()
-                        + (askReceipts ? " receipts=1" : ""));
+                        + (askReceipts ? " receipts=1" : "") + (times ? " times=1" : ""));
                 out.flush();
                 Welcome welcome;
                 try {
                     welcome = Welcome.parse(Frames.read(in));
                 } catch (Frames.ProtocolException e) {
-                    if (askReceipts && e.getMessage().contains("expected HELLO")) {
-                        // A loghost older than receipts refuses the request: deliver without them.
-                        dest.receiptsUnsupported = true;
-                        LOG.warn("receipts-unsupported to={}: the loghost does not sign receipts (an older version);"
-                                + " delivering without them", dest);
+                    if (e.getMessage().contains("expected HELLO")) {
+                        olderLoghost(times, askReceipts);
                     }
                     throw e;
                 }
@@ -180,7 +178,7 @@ final class Sender {
                         welcome.last(), highest);
                 AckReader acks = new AckReader(in, id, last, receiptKey(s), acknowledged, dest, receipts, ackLog);
                 acks.start();
-                send(out, id, last, acks, done);
+                send(out, id, last, acks, done, times);
                 out.close(); // sends EOF: the loghost syncs, acknowledges and exits
                 ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
                 return Outcome.DONE;
@@ -190,8 +188,8 @@ final class Sender {
 
     // Sends what is synced after last, as it is synced, until the sources are done and everything is acknowledged
     // (returns) or the connection fails (throws what the ACK reader met).
-    private void send(OutputStream out, StreamIdentity id, long last, AckReader acks, BooleanSupplier done)
-            throws IOException, InterruptedException {
+    private void send(OutputStream out, StreamIdentity id, long last, AckReader acks, BooleanSupplier done,
+                      boolean times) throws IOException, InterruptedException {
         long sent = last;
         while (acks.failure == null) {
             long synced = spool.awaitSynced(sent, 200);
@@ -207,7 +205,14 @@ final class Sender {
                     out.flush();
                 }
                 for (SpoolEntry e : entries) {
-                    Frames.writeSeq(out, e.kind(), id.toWire(e.cseq()), e.data(), 0, e.data().length);
+                    if (times && (e.kind() == Frames.LINE || e.kind() == Frames.PART)) {
+                        // The time the line was read and spooled: the loghost stores it as t=, so a line that
+                        // waited out an outage is still found at the time it happened.
+                        Frames.writeTimed(out, e.kind(), id.toWire(e.cseq()), e.timeMillis(), e.data(), 0,
+                                e.data().length);
+                    } else {
+                        Frames.writeSeq(out, e.kind(), id.toWire(e.cseq()), e.data(), 0, e.data().length);
+                    }
                     sent = e.cseq();
                     acks.sent = sent;
                 }
@@ -217,6 +222,20 @@ final class Sender {
             }
         }
         throw acks.failure;
+    }
+
+    // A loghost older than an option of the HELLO refuses it: the newest option asked for is dropped first (event
+    // times, then receipts), and the next connection goes without it.
+    private void olderLoghost(boolean times, boolean askReceipts) {
+        if (times) {
+            dest.timesUnsupported = true;
+            LOG.warn("times-unsupported to={}: the loghost does not take event times (an older version); delivering "
+                    + "without them (lines are stored at their receive time only)", dest);
+        } else if (askReceipts) {
+            dest.receiptsUnsupported = true;
+            LOG.warn("receipts-unsupported to={}: the loghost does not sign receipts (an older version);"
+                    + " delivering without them", dest);
+        }
     }
 
     // The key receipts must be signed with: the host key this session verified against known_hosts.

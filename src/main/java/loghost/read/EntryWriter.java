@@ -66,7 +66,9 @@ public final class EntryWriter {
             }
             case JSON -> {
                 String escaped = new String(Escaping.escape(e.bytes()), StandardCharsets.UTF_8);
-                String json = "{\"host\":\"" + host + "\",\"seq\":" + e.seq() + ",\"time\":\"" + e.time()
+                // time: when the line happened (t=, or TIME without it); received: when the loghost stored it.
+                String json = "{\"host\":\"" + host + "\",\"seq\":" + e.seq() + ",\"time\":\""
+                        + EventTime.of(e.meta(), e.time()) + "\",\"received\":\"" + e.time()
                         + "\",\"type\":\"" + e.type() + "\",\"meta\":\"" + e.meta() + "\",\"line-ends\":"
                         + e.endsLine() + syslogFields(e) + ",\"message\":\"" + jsonString(escaped) + "\"}\n";
                 out.write(json.getBytes(StandardCharsets.UTF_8));

@@ -20,19 +20,21 @@ import java.util.Set;
 public final class HostLines {
 
     /**
-     * Which entries to show. {@code types} empty means all; times compare as the 24-byte TIME text;
+     * Which entries to show. {@code types} empty means all; times compare as the 24-byte TIME text, with the
+     * entry's event time ({@code t=}, or TIME without it) unless {@code receiveTime}, then with its TIME;
      * {@code priorities} is a mask of syslog severities (0: any; otherwise a line without a PRI is not shown).
      */
     public record Filter(Set<String> types, String since, String until, java.util.regex.Pattern match,
-                         boolean invert, int priorities, List<java.util.regex.Pattern> units) {
-        /** A filter by type and time only. */
+                         boolean invert, int priorities, List<java.util.regex.Pattern> units,
+                         boolean receiveTime) {
+        /** A filter by type and event time only. */
         public Filter(Set<String> types, String since, String until) {
-            this(types, since, until, null, false, 0, List.of());
+            this(types, since, until, null, false, 0, List.of(), false);
         }
 
         /** The same filter, keeping only entries whose text (decoded as UTF-8) {@code match} finds, or not. */
         public Filter matching(java.util.regex.Pattern pattern, boolean inverted) {
-            return new Filter(types, since, until, pattern, inverted, priorities, units);
+            return new Filter(types, since, until, pattern, inverted, priorities, units, receiveTime);
         }
 
         /**
@@ -40,7 +42,7 @@ public final class HostLines {
          * entries whose {@code PRIORITY} has.
          */
         public Filter withPriorities(int mask) {
-            return new Filter(types, since, until, match, invert, mask, units);
+            return new Filter(types, since, until, match, invert, mask, units, receiveTime);
         }
 
         /**
@@ -49,13 +51,19 @@ public final class HostLines {
          */
         public Filter withUnits(List<String> units) {
             return new Filter(types, since, until, match, invert, priorities,
-                    units.stream().map(JournalFields::unitPattern).toList());
+                    units.stream().map(JournalFields::unitPattern).toList(), receiveTime);
+        }
+
+        /** The same filter with since and until compared with the receive time (TIME) instead of the event time. */
+        public Filter byReceiveTime() {
+            return new Filter(types, since, until, match, invert, priorities, this.units, true);
         }
 
         boolean accepts(LineAssembler.Entry e) {
+            String time = since == null && until == null || receiveTime ? e.time() : EventTime.millis(e.meta(), e.time());
             return (types.isEmpty() || types.contains(e.type()))
-                    && (since == null || e.time().compareTo(since) >= 0)
-                    && (until == null || e.time().compareTo(until) < 0)
+                    && (since == null || time.compareTo(since) >= 0)
+                    && (until == null || time.compareTo(until) < 0)
                     && hasPriority(e)
                     && inUnits(e)
                     && (match == null || match.matcher(new String(e.bytes(),
@@ -114,8 +122,11 @@ public final class HostLines {
         return this;
     }
 
+    // By event time, an archived day after until may still hold a line that happened before it (delivered late):
+    // only by receive time are such days passed over. Reading starts at since's own day by either time: a record's
+    // t= is never after its TIME (docs/FORMAT.md, "Event time").
     private HostDays days(Path dir) throws IOException {
-        return new HostDays(dir, archives, filter.until());
+        return new HostDays(dir, archives, filter.receiveTime() ? filter.until() : null);
     }
 
     /** How many entries were written so far (grep's exit status). */

@@ -58,6 +58,7 @@ public enum Refusal {
     CSEQ_SKIP("cseq-skip", ExitStatus.DATA_ERROR, "protocol error: %s"),
     TOO_MANY_STREAMS("too-many-streams", ExitStatus.DATA_ERROR, "protocol error: %s"),
     RESERVED_STREAM("reserved-stream", ExitStatus.DATA_ERROR, "protocol error: %s"),
+    BAD_EVENT_TIME("bad-event-time", ExitStatus.DATA_ERROR, "protocol error: %s"),
     // The client does not read: it is told nothing more, the channel is closed at once.
     OUTPUT_NOT_READ("output-not-read", ExitStatus.DATA_ERROR, null),
 

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * The records of one batch as they are chained: one receive time for all, the META of each ({@code s=} of a
- * session, {@code c=} of an acknowledged stream; docs/FORMAT.md, "Records"), and each client sequence number of a
+ * session, {@code c=} of an acknowledged stream, {@code t=} of a line sent with its event time; docs/FORMAT.md,
+ * "Records"), and each client sequence number of a
  * stream written once. Not thread-safe: its {@link HostLog} uses it under its lock.
  */
 final class BatchRecords {
@@ -40,7 +41,7 @@ final class BatchRecords {
         String stream = batch.streamId();
         if (stream == null) {
             for (int i = 0; i < n; i++) {
-                file.append(head, t, batch.type(i), meta, -1, data, batch.start(i), batch.end(i));
+                file.append(head, t, batch.type(i), meta, -1, 0, data, batch.start(i), batch.end(i));
             }
             batch.gapsWritten(0);
             return n;
@@ -68,18 +69,22 @@ final class BatchRecords {
                 byte[] text = gaps.text(s, p.reached + 1, c - 1);
                 byte[] escaped = new byte[Escaping.maxEscapedLength(text.length)];
                 int length = Escaping.escape(text, 0, text.length, escaped, 0);
-                file.append(head, t, RecordType.GAP, p.prefix, c - 1, escaped, 0, length);
+                file.append(head, t, RecordType.GAP, p.prefix, c - 1, 0, escaped, 0, length);
                 written++;
                 gapsWritten++;
             }
             String extra = batch.extraMeta(i);
             if (extra == null) {
-                file.append(head, t, batch.type(i), p.prefix, c, data, batch.start(i), batch.end(i));
+                // A line cannot have happened after the loghost received it: a later event time is the client's
+                // clock running ahead, stored as the receive time, so that t= is never after TIME and a reader
+                // finds a line of a given event time in that day's file or a later one (docs/FORMAT.md).
+                long event = Math.min(batch.eventTime(i), now);
+                file.append(head, t, batch.type(i), p.prefix, c, event, data, batch.start(i), batch.end(i));
             } else {
                 // A journal entry's fields after c= (docs/FORMAT.md, "Journal entries"): rare enough to build.
                 byte[] whole = (new String(p.prefix, StandardCharsets.US_ASCII) + c + extra)
                         .getBytes(StandardCharsets.US_ASCII);
-                file.append(head, t, batch.type(i), whole, -1, data, batch.start(i), batch.end(i));
+                file.append(head, t, batch.type(i), whole, -1, 0, data, batch.start(i), batch.end(i));
             }
             written++;
             p.reached = Math.max(p.reached, c);

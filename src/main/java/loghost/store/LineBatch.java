@@ -15,6 +15,8 @@ public final class LineBatch {
     private String[] extraMeta;
     // The stream of each message: one batch may hold several streams ({@link #streamNext}).
     private String[] streams;
+    // Event times (ms since the epoch, 0: none, the record's TIME stands), allocated by the first message that has one.
+    private long[] eventTimes;
     private String stream;
     private boolean mixed;
     private GapNamer gaps;
@@ -108,6 +110,18 @@ public final class LineBatch {
         }
     }
 
+    /**
+     * Adds a message of an acknowledged stream with its client sequence number and its event time, {@code eventMillis}
+     * ms since the epoch (positive; written as {@code t=} in META, docs/FORMAT.md).
+     */
+    public void add(RecordType type, byte[] raw, int off, int len, long clientSeq, long eventMillis) {
+        add(type, raw, off, len, clientSeq);
+        if (eventTimes == null) {
+            eventTimes = new long[ends.length];
+        }
+        eventTimes[count - 1] = eventMillis;
+    }
+
     /** Escapes {@code raw[off, off+len)} and adds it as one message of the given type. */
     public void add(RecordType type, byte[] raw, int off, int len) {
         int need = dataLength + Escaping.maxEscapedLength(len);
@@ -121,6 +135,12 @@ public final class LineBatch {
                 clientSeqs = java.util.Arrays.copyOf(clientSeqs, 2 * count);
                 streams = java.util.Arrays.copyOf(streams, 2 * count);
             }
+            if (eventTimes != null) {
+                eventTimes = java.util.Arrays.copyOf(eventTimes, 2 * count);
+            }
+        }
+        if (eventTimes != null) {
+            eventTimes[count] = 0;
         }
         dataLength = Escaping.escape(raw, off, len, data, dataLength);
         ends[count] = dataLength;
@@ -222,6 +242,11 @@ public final class LineBatch {
     public interface GapNamer {
         /** The record's message, plain printable ASCII. */
         byte[] text(String stream, long from, long to);
+    }
+
+    /** The event time of message {@code i} in ms since the epoch, or 0 when it has none. */
+    long eventTime(int i) {
+        return eventTimes == null ? 0 : eventTimes[i];
     }
 
     /** The client sequence number of the last message (acknowledged streams only). */

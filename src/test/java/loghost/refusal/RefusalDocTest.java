@@ -139,7 +139,7 @@ class RefusalDocTest {
             }
             rows++;
         }
-        assertEquals(5, rows);
+        assertEquals(6, rows);
     }
 
     // The text between the first pair of backticks of a cell, if any.
