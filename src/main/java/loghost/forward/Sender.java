@@ -9,7 +9,6 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import loghost.protocol.Frames;
 import org.apache.sshd.client.SshClient;
@@ -24,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * committed, sends entries already on disk, and marks them acknowledged for it as it confirms them. Entries it
  * lacks that the spool no longer holds (dropped for it by the lag rule) are named in a GAP frame, never skipped
  * silently. A loghost that has more of the stream than this spool ever numbered means someone else wrote it: said
- * loudly, and this destination goes on as a new stream. Reconnects with capped exponential backoff and jitter (a
- * lower cap while lines wait); a refused host key ends this destination's delivery.
+ * loudly, and this destination goes on as a new stream. Reconnects after a wait drawn by {@link ReconnectSchedule}
+ * (full jitter, capped, a lower cap while lines wait); a refused host key ends this destination's delivery.
  */
 final class Sender {
 
@@ -76,7 +75,7 @@ final class Sender {
      * Throws {@link HostKeyRefusedException} when the loghost's key does not match known_hosts.
      */
     void run(BooleanSupplier done) throws IOException, InterruptedException {
-        Duration backoff = settings.reconnectMin();
+        ReconnectSchedule backoff = new ReconnectSchedule(new java.security.SecureRandom());
         try (SshClient client = SshClient.setUpDefaultClient()) {
             client.setServerKeyVerifier(hostKeys);
             tune(client);
@@ -108,7 +107,7 @@ final class Sender {
                     }
                 }
                 if (acknowledged.acked(dest) > before) {
-                    backoff = settings.reconnectMin();
+                    backoff.reset();
                 }
                 // A new stream is tried at once, but only once in a row: a loghost that finds every new stream
                 // written already is broken, and is retried with backoff like any failure, never in a tight loop.
@@ -118,18 +117,13 @@ final class Sender {
                 }
                 rotatedLastTime = rotated;
                 // While lines wait (or are being dropped), probe for the loghost's return more often.
-                Duration cap = acknowledged.undelivered(dest) ? settings.reconnectMaxPending()
-                        : settings.reconnectMax();
-                backoff = backoff.compareTo(cap) > 0 ? cap : backoff;
-                long jittered = (long) (backoff.toMillis() * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+                long jittered = backoff.next(acknowledged.undelivered(dest)).toMillis();
                 if (interrupted != null) {
                     LOG.warn("delivery-interrupted to={} reason=\"{}\" acked={} pending={} retry-in={}ms",
                             dest, interrupted, acknowledged.acked(dest), spool.lastCseq() - acknowledged.acked(dest),
                             jittered);
                 }
                 Thread.sleep(jittered);
-                backoff = backoff.multipliedBy(2).compareTo(settings.reconnectMax()) > 0 ? settings.reconnectMax()
-                        : backoff.multipliedBy(2);
             }
         }
     }
