@@ -72,6 +72,8 @@ public enum Refusal {
             "refused: host %s asks for its journal position too often; try again later"),
 
     // append-log --file and --file-position (a followed file pushed with ssh and coreutils).
+    FILE_POSITION_RATE("file-position-rate", ExitStatus.TEMP_FAIL,
+            "refused: host %s asks for its file positions too often; try again later"),
     FILE_ARGS_MALFORMED("file-args-malformed", ExitStatus.USAGE,
             "refused: --file takes a NAME, --file-position a NAME and 1 to 4 identities DEV INO FP"),
     FILE_MALFORMED("file-malformed", ExitStatus.DATA_ERROR, "refused: malformed file input: %s"),

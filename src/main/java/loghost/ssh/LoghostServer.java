@@ -64,7 +64,8 @@ public final class LoghostServer {
         int maxLine = settings.store().maxLineBytes();
         ReceiptSigner receipts = ReceiptSigner.of(hostKey, fingerprint);
         SessionWorkers workers = new SessionWorkers();
-        JournalPositionRate positionRate = new JournalPositionRate();
+        PositionRate positionRate = new PositionRate();
+        PositionRate filePositionRate = new PositionRate(); // its own: a host's file pushers do not slow its journal's
         CommandRouter router = new CommandRouter(
                 channel -> new AppendLogCommand(store, sessions, maxLine, refusals, metrics, workers),
                 channel -> new AckedAppendCommand(store, sessions, maxLine, refusals, metrics, receipts, workers),
@@ -78,7 +79,7 @@ public final class LoghostServer {
 
                     @Override
                     public Command position(ChannelSession channel, List<PushedFile> files) {
-                        return new FilePositionCommand(store, sessions, refusals, workers, files);
+                        return new FilePositionCommand(store, sessions, refusals, workers, filePositionRate, files);
                     }
                 },
                 refusals);

@@ -8,12 +8,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import loghost.testing.Await;
 import loghost.testing.HostRecords;
 import loghost.testing.KeyGen;
+import loghost.testing.MinaClient;
 import loghost.testing.Run;
 import loghost.testing.TestServer;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.core.CoreModuleProperties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -151,6 +157,47 @@ class FilePushRulesTest {
             assertTrue(flat.contains("`s=SID,c=" + file.base() + ":9`"), file.base());
             assertTrue(flat.contains("`" + stored.get(1).substring(4, stored.get(1).indexOf(" c=")) + "`"));
             assertTrue(flat.contains("`s=SID,c=" + file.cutStream() + ":1`"), file.cutStream());
+        }
+    }
+
+    @Test
+    void positionRequestsBeyondTheRateAreRefusedAndAuditedOncePerWindow() throws Exception {
+        try (TestServer server = serverWithWeb01()) {
+            Path key = dir.resolve("web01");
+            assertEquals(0, push(server, key, "syslog", chunk("chunk", ID, 0, "a\n")).exit());
+            int n = 300;
+            int answered = 0;
+            long start = System.nanoTime();
+            try (MinaClient client = new MinaClient(server.data())) {
+                // Without it each request waits out a delayed ACK (~40 ms).
+                CoreModuleProperties.TCP_NODELAY.set(client.client(), true);
+                ClientSession session = client.login(server.port(), key);
+                for (int i = 0; i < n; i++) {
+                    ByteArrayOutputStream err = new ByteArrayOutputStream();
+                    ChannelExec ch = MinaClient.exec(session, "append-log --file-position syslog " + ID, err);
+                    Integer exit = MinaClient.awaitExit(ch, Duration.ofSeconds(60));
+                    ch.close(true);
+                    if (exit != null && exit == 0) {
+                        answered++;
+                    } else {
+                        assertEquals(75, exit);
+                        assertEquals("loghost: refused: host web01 asks for its file positions too often; try again "
+                                + "later\n", err.toString(StandardCharsets.US_ASCII));
+                    }
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            // At most the burst and one a second after it.
+            assertTrue(answered >= 10 && answered <= 10 + seconds + 1, answered + " answered in " + seconds + " s");
+            HostRecords.awaitAudit(server.data(), t -> t.startsWith("refused reason=file-position-rate ")
+                    && t.contains(" host=web01 name=syslog refused-unreported="));
+            long reports = HostRecords.read(server.data(), "_loghost").stream()
+                    .filter(r -> r.text().startsWith("refused reason=file-position-rate ")).count();
+            assertTrue(reports <= seconds / 10 + 1, reports + " refusals audited in " + seconds + " s");
+            assertEquals(List.of("log a c=" + FILE.base() + ":2"), pushed(server), "nothing else stored");
+            // Once the rate allows it again, the position is the one stored.
+            Await.until(() -> "a position answered again", () -> position(server, key, "syslog " + ID),
+                    r -> r.exit() == 0 && r.stdout().equals(ID + " 2\n"));
         }
     }
 

@@ -6,12 +6,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import loghost.audit.TokenBucket;
 
 /**
- * How often one host may ask where its pushed journals stand ({@code append-log --journal-position}): each answer
- * costs an fsync of the host's log, and the shipped script asks once per round. Beyond {@link #BURST} at once and
+ * How often one host may ask where its pushed journals or files stand ({@code append-log --journal-position},
+ * {@code --file-position}; one instance each): each answer costs an fsync of the host's log, and the shipped
+ * scripts ask once per round. Beyond {@link #BURST} at once and
  * {@link #PER_SECOND} after that, a request is refused; of those refusals, one per host per {@link #AUDIT_WINDOW} is
  * logged and audited (with the count of those it stood for), so a flood writes a few records, not one per request.
  */
-final class JournalPositionRate {
+final class PositionRate {
 
     /** Requests one host may make at once. */
     static final int BURST = 10;
