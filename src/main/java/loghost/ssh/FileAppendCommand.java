@@ -95,8 +95,8 @@ final class FileAppendCommand extends RawSessionCommand {
         counted(length);
         try {
             consume(buf, length);
-        } catch (Refused r) {
-            refused(r);
+        } catch (InputRefused r) {
+            refusedInput(r, "name=" + name + " ");
         } catch (StorageException e) {
             endInput();
             storageFailed(e);
@@ -104,7 +104,7 @@ final class FileAppendCommand extends RawSessionCommand {
     }
 
     // Headers byte by byte (they are short), chunk bytes as runs.
-    private void consume(byte[] buf, int length) throws Refused, StorageException {
+    private void consume(byte[] buf, int length) throws InputRefused, StorageException {
         int i = 0;
         while (i < length) {
             if (chunk != null) {
@@ -125,7 +125,7 @@ final class FileAppendCommand extends RawSessionCommand {
                 headerLength = 0;
                 header(text);
             } else if (b < 0x20 || b > 0x7e || headerLength == MAX_HEADER - 1) {
-                throw new Refused(Refusal.FILE_MALFORMED, "a header line that is not printable ASCII of at most "
+                throw new InputRefused(Refusal.FILE_MALFORMED, "a header line that is not printable ASCII of at most "
                         + (MAX_HEADER - 1) + " bytes and an LF");
             } else {
                 header[headerLength++] = b;
@@ -133,14 +133,14 @@ final class FileAppendCommand extends RawSessionCommand {
         }
     }
 
-    private void header(String text) throws Refused, StorageException {
+    private void header(String text) throws InputRefused, StorageException {
         Matcher m = DATA.matcher(text);
         if (m.matches()) {
             Open o = open(file(m.group(2)));
             long offset = Long.parseLong(m.group(3));
             long expected = o.fed ? o.lines.next() : log.streamPosition(o.stream);
             if (offset > expected) {
-                throw new Refused(Refusal.FILE_OFFSET_AHEAD, offset + " of " + name + " " + o.file.identity()
+                throw new InputRefused(Refusal.FILE_OFFSET_AHEAD, offset + " of " + name + " " + o.file.identity()
                         + " is beyond the loghost's position " + expected);
             }
             bind(o);
@@ -163,7 +163,7 @@ final class FileAppendCommand extends RawSessionCommand {
             cut(open(file(m.group(1))), Long.parseLong(m.group(2)));
             return;
         }
-        throw new Refused(Refusal.FILE_MALFORMED, "a header line that is not 'chunk DEV INO FP OFFSET LENGTH', "
+        throw new InputRefused(Refusal.FILE_MALFORMED, "a header line that is not 'chunk DEV INO FP OFFSET LENGTH', "
                 + "'final DEV INO FP OFFSET LENGTH' or 'cut DEV INO FP SEEN'");
     }
 
@@ -182,12 +182,12 @@ final class FileAppendCommand extends RawSessionCommand {
 
     // The file's content was cut in place (copytruncate): a gap record says from where and how much at least is
     // lost, once per generation, then the file's identity starts a new generation at offset 0.
-    private void cut(Open o, long seen) throws Refused, StorageException {
+    private void cut(Open o, long seen) throws InputRefused, StorageException {
         store();
         long from = log.streamPosition(o.stream);
         long known = Math.max(seen, o.fed ? o.lines.next() : 0);
         if (from == 0 && known == 0) {
-            throw new Refused(Refusal.FILE_MALFORMED, "a cut of " + name + " " + o.file.identity()
+            throw new InputRefused(Refusal.FILE_MALFORMED, "a cut of " + name + " " + o.file.identity()
                     + ", of which nothing is held or was sent");
         }
         String cuts = o.file.cutStream();
@@ -210,7 +210,7 @@ final class FileAppendCommand extends RawSessionCommand {
     }
 
     // The session's entry for `file`, opened (admitted to its newest generation's stream) on first use.
-    private Open open(PushedFile file) throws Refused, StorageException {
+    private Open open(PushedFile file) throws InputRefused, StorageException {
         Open o = open.get(file.identity());
         if (o != null) {
             return o;
@@ -230,9 +230,9 @@ final class FileAppendCommand extends RawSessionCommand {
         return o;
     }
 
-    private void admit(String stream) throws Refused {
+    private void admit(String stream) throws InputRefused {
         if (!log.admitStream(stream, Frames.MAX_STREAMS_PER_HOST)) {
-            throw new Refused(Refusal.FILE_TOO_MANY_STREAMS, "host " + who.host() + " holds "
+            throw new InputRefused(Refusal.FILE_TOO_MANY_STREAMS, "host " + who.host() + " holds "
                     + Frames.MAX_STREAMS_PER_HOST + " streams, the most there may be");
         }
         admitted.add(stream);
@@ -245,19 +245,6 @@ final class FileAppendCommand extends RawSessionCommand {
             batchStream(o.stream);
             bound = o.stream;
         }
-    }
-
-    // Stores what came before the refused header, then ends the session: nothing after it is stored.
-    private void refused(Refused r) {
-        endInput();
-        try {
-            store();
-        } catch (StorageException e) {
-            storageFailed(e);
-            return;
-        }
-        refuse(refusals.refuse(r.reason, session, "host=" + who.host() + " name=" + name + " detail="
-                + Refusals.quote(r.detail) + " bytes=" + bytes, r.detail));
     }
 
     @Override
@@ -288,18 +275,5 @@ final class FileAppendCommand extends RawSessionCommand {
             leaveStreams();
         }
         exitWith(failure);
-    }
-
-    /** A header the rules refuse: the refusal and its client-line detail (plain ASCII, no input bytes). */
-    private static final class Refused extends Exception {
-        private static final long serialVersionUID = 1L;
-        private final transient Refusal reason;
-        private final String detail;
-
-        Refused(Refusal reason, String detail) {
-            super(detail, null, false, false);
-            this.reason = reason;
-            this.detail = detail;
-        }
     }
 }

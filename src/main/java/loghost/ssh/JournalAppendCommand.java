@@ -72,39 +72,26 @@ final class JournalAppendCommand extends RawSessionCommand {
         try {
             parser.feed(buf, length);
         } catch (ExportException e) {
-            refused(new Refused(Refusal.JOURNAL_MALFORMED, e.getMessage()));
-        } catch (Refused r) {
-            refused(r);
+            refusedInput(new InputRefused(Refusal.JOURNAL_MALFORMED, e.getMessage()), "");
+        } catch (InputRefused r) {
+            refusedInput(r, "");
         } catch (StorageException e) {
             endInput();
             storageFailed(e);
         }
     }
 
-    // Stores the entries before the refused one, then ends the session: nothing after it is stored.
-    private void refused(Refused r) {
-        endInput();
-        try {
-            store();
-        } catch (StorageException e) {
-            storageFailed(e);
-            return;
-        }
-        refuse(refusals.refuse(r.reason, session, "detail=" + Refusals.quote(r.detail) + " bytes=" + bytes,
-                r.detail));
-    }
-
     // One entry: its stream, the seqnum rules, a gap record if seqnums are missing, then its records.
-    private void entry(String cursor, JournalEntry line) throws Refused, StorageException {
+    private void entry(String cursor, JournalEntry line) throws InputRefused, StorageException {
         if (cursor == null) {
-            throw new Refused(Refusal.JOURNAL_MALFORMED, "an entry without __CURSOR");
+            throw new InputRefused(Refusal.JOURNAL_MALFORMED, "an entry without __CURSOR");
         }
         if (JournalCursor.hasControlOrNonAscii(cursor)) {
-            throw new Refused(Refusal.JOURNAL_MALFORMED, "a __CURSOR with control or non-ASCII bytes");
+            throw new InputRefused(Refusal.JOURNAL_MALFORMED, "a __CURSOR with control or non-ASCII bytes");
         }
         JournalCursor c = JournalCursor.parse(cursor);
         if (c == null || c.seqnum() <= 0) {
-            throw new Refused(Refusal.JOURNAL_MALFORMED,
+            throw new InputRefused(Refusal.JOURNAL_MALFORMED,
                     "a __CURSOR that does not start s=SEQNUM_ID;i=SEQNUM; with 1 <= SEQNUM < 2^63");
         }
         String s = STREAM_PREFIX + c.seqnumId();
@@ -129,14 +116,14 @@ final class JournalAppendCommand extends RawSessionCommand {
 
     // Points the batch at stream s, admitting s once; the batch may hold the session's other streams too (two
     // journals interleaved by journalctl are still appended in batches, not one append per entry).
-    private void enter(String s) throws Refused {
+    private void enter(String s) throws InputRefused {
         if (!known.containsKey(s)) {
             if (known.size() >= MAX_IDS_PER_SESSION) {
-                throw new Refused(Refusal.JOURNAL_TOO_MANY_IDS, "more than " + MAX_IDS_PER_SESSION
+                throw new InputRefused(Refusal.JOURNAL_TOO_MANY_IDS, "more than " + MAX_IDS_PER_SESSION
                         + " in one session");
             }
             if (!log.admitStream(s, Frames.MAX_STREAMS_PER_HOST)) {
-                throw new Refused(Refusal.JOURNAL_TOO_MANY_IDS, "host " + who.host() + " holds "
+                throw new InputRefused(Refusal.JOURNAL_TOO_MANY_IDS, "host " + who.host() + " holds "
                         + Frames.MAX_STREAMS_PER_HOST + " streams, the most there may be");
             }
             known.put(s, log.streamPosition(s));
@@ -172,18 +159,5 @@ final class JournalAppendCommand extends RawSessionCommand {
             leaveStreams();
         }
         exitWith(failure);
-    }
-
-    /** An entry the rules refuse: the refusal and its client-line detail (plain ASCII, no input bytes). */
-    private static final class Refused extends Exception {
-        private static final long serialVersionUID = 1L;
-        private final transient Refusal reason;
-        private final String detail;
-
-        Refused(Refusal reason, String detail) {
-            super(detail, null, false, false);
-            this.reason = reason;
-            this.detail = detail;
-        }
     }
 }

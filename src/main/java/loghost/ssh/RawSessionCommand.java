@@ -100,6 +100,23 @@ abstract class RawSessionCommand extends HostCommand {
         receivedSinceAppend = 0; // with fsync-interval 0s the append above returned only once it was on disk
     }
 
+    /**
+     * Stores what came before refused input, then ends the session with the refusal: nothing after it is stored.
+     * {@code context} goes into the audit line before the detail (empty, or fields and a space; never the host,
+     * which the refusal's line names already).
+     */
+    protected final void refusedInput(InputRefused r, String context) {
+        endInput();
+        try {
+            store();
+        } catch (StorageException e) {
+            storageFailed(e);
+            return;
+        }
+        refuse(refusals.refuse(r.reason(), session, context + "detail=" + Refusals.quote(r.detail()) + " bytes="
+                + bytes, r.detail()));
+    }
+
     /** Stores what remains, then ends with exit status 0 once an fsync covers this session's records. */
     protected final void storeAndExit(InputEnd how) {
         try {

@@ -224,8 +224,9 @@ class FilePushRulesTest {
             assertEquals("loghost: refused: file offset 1000 of syslog " + ID
                     + " is beyond the loghost's position 2\n", r.stderr());
             assertEquals(List.of("log a c=" + FILE.base() + ":2"), pushed(server));
-            HostRecords.awaitAudit(server.data(), t -> t.startsWith("refused reason=file-offset-ahead")
-                    && t.contains("host=web01") && t.contains("name=syslog"));
+            String audited = HostRecords.awaitAudit(server.data(), t -> t.startsWith("refused reason=file-offset-ahead")
+                    && t.contains("host=web01") && t.contains("name=syslog")).text();
+            assertEquals(1, audited.split("host=", -1).length - 1, "the host named once: " + audited);
         }
     }
 
