@@ -1,4 +1,3 @@
-import java.io.DataInputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -24,18 +23,17 @@ import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.keyverifier.RequiredServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import loghost.protocol.Frames;
 
 /**
  * Many hosts at once: N SSH sessions to the loghost, each with its own enrolled key (from "keys"), each running
  * append-log. "load" sends LINES lines per session concurrently and prints the aggregate rate; "idle" opens the
- * sessions, sends one line each, prints "ready" and holds them until its stdin closes; "acked-idle" does the same
- * with append-log --ack sessions (HELLO, WELCOME, one LINE and its ACK each), as idle forwarders hold them.
+ * sessions, sends one line each, prints "ready" and holds them until its stdin closes. Acknowledged sessions, as idle
+ * forwarders hold them, are bench/Fleet.java's.
  * "keys DIR N" makes N ECDSA P-256 client keys in one JVM (ssh-keygen would take a process per key): DIR/keys.txt
  * for this program, DIR/enrolled_keys (hosts h0000 ...) to append to the loghost's.
  *
  *   java -cp target/classes:target/lib/* bench/Sessions.java keys DIR N
- *   java -cp target/classes:target/lib/* bench/Sessions.java HOST PORT HOSTKEY.pub DIR N LINES load|idle|acked-idle
+ *   java -cp target/classes:target/lib/* bench/Sessions.java HOST PORT HOSTKEY.pub DIR N LINES load|idle
  */
 public final class Sessions {
 
@@ -51,8 +49,7 @@ public final class Sessions {
         Path keys = Path.of(a[3]);
         int n = Integer.parseInt(a[4]);
         int lines = Integer.parseInt(a[5]);
-        boolean acked = a[6].equals("acked-idle");
-        boolean idle = acked || a[6].equals("idle");
+        boolean idle = a[6].equals("idle");
         List<KeyPair> pairs = readKeys(keys.resolve("keys.txt"), n);
         byte[] block = block(lines);
         try (SshClient client = SshClient.setUpDefaultClient()) {
@@ -69,11 +66,8 @@ public final class Sessions {
                     ClientSession s = client.connect("log", host, port).verify(Duration.ofSeconds(60)).getSession();
                     s.addPublicKeyIdentity(pairs.get(k));
                     s.auth().verify(Duration.ofSeconds(60));
-                    ChannelExec ch = s.createExecChannel(acked ? Frames.COMMAND : "append-log");
+                    ChannelExec ch = s.createExecChannel("append-log");
                     ch.open().verify(Duration.ofSeconds(60));
-                    if (acked) {
-                        hello(ch);
-                    }
                     sessions.add(s);
                     channels.add(ch);
                     return null;
@@ -84,7 +78,7 @@ public final class Sessions {
             }
             pool.shutdown();
             if (idle) {
-                for (ChannelExec ch : acked ? List.<ChannelExec>of() : channels) {
+                for (ChannelExec ch : channels) {
                     ch.getInvertedIn().write("idle session says hello\n".getBytes(StandardCharsets.US_ASCII));
                     ch.getInvertedIn().flush();
                 }
@@ -134,22 +128,6 @@ public final class Sessions {
                     + "path=/api/v1/items/%d status=200%n", (i / 60) % 60, i % 60, 1000 + i % 7, i, i % 97, i * 31));
         }
         return sb.toString().getBytes(StandardCharsets.US_ASCII);
-    }
-
-    // An acknowledged session as loghost forward opens it: HELLO, WELCOME, then one line and its ACK.
-    private static void hello(ChannelExec ch) throws Exception {
-        OutputStream out = ch.getInvertedIn();
-        DataInputStream in = new DataInputStream(ch.getInvertedOut());
-        Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=idle");
-        out.flush();
-        Frames.parseWelcome(Frames.read(in));
-        byte[] line = "idle forwarder says hello".getBytes(StandardCharsets.US_ASCII);
-        Frames.writeSeq(out, Frames.LINE, 1, line, 0, line.length);
-        out.flush();
-        Frames.Frame ack = Frames.read(in);
-        if (ack == null || ack.kind() != Frames.ACK) {
-            throw new IllegalStateException("no ACK for the first line");
-        }
     }
 
     private static void keys(Path dir, int n) throws Exception {

@@ -65,7 +65,7 @@ public final class StoreCost {
         int p = 0;
         for (int i = 0; i < lines; i++) {
             int s = i == 0 ? 0 : escEnd[i - 1];
-            p = head.append(all, p, t, RecordType.LOG, meta, -1, escaped, s, escEnd[i] - s);
+            p = head.append(all, p, t, RecordType.LOG, meta, -1, 0, escaped, s, escEnd[i] - s);
         }
         records = all;
         recordsLength = p;
@@ -204,7 +204,7 @@ public final class StoreCost {
             if (out.length - p < head.maxLength(t.length, meta.length, escEnd[i] - s)) {
                 p = 0;
             }
-            p = head.append(out, p, t, RecordType.LOG, meta, -1, escaped, s, escEnd[i] - s);
+            p = head.append(out, p, t, RecordType.LOG, meta, -1, 0, escaped, s, escEnd[i] - s);
         }
         sink += p;
     }

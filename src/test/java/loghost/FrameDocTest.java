@@ -73,6 +73,26 @@ class FrameDocTest {
     }
 
     @Test
+    void theEventTimeExampleDecodesToWhatTheDocSays() throws Exception {
+        Frames.Hello hello = Frames.hello(decode(frameFromDoc("hello-times")));
+        assertEquals(new Frames.Hello("syslog", false, true), hello);
+        Frames.Frame line = decode(frameFromDoc("line-times"));
+        assertEquals(Frames.LINE, line.kind());
+        assertEquals(42, line.seq());
+        assertEquals(java.time.Instant.parse("2026-11-24T10:00:00.250Z").toEpochMilli(), line.eventTime());
+        assertEquals("<30>Nov 24 10:00:00 web01 cron[7]: job done",
+                new String(line.body(), 16, line.body().length - 16, StandardCharsets.UTF_8));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=syslog times=1");
+        assertEquals(HexFormat.of().formatHex(frameFromDoc("hello-times")), HexFormat.of().formatHex(out.toByteArray()));
+        out.reset();
+        byte[] text = "<30>Nov 24 10:00:00 web01 cron[7]: job done".getBytes(StandardCharsets.US_ASCII);
+        Frames.writeTimed(out, Frames.LINE, 42, line.eventTime(), text, 0, text.length);
+        assertEquals(HexFormat.of().formatHex(frameFromDoc("line-times")), HexFormat.of().formatHex(out.toByteArray()));
+    }
+
+    @Test
     void theWriterProducesTheExampleBytes() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=syslog");

@@ -60,8 +60,16 @@ final class ForwardCommand implements Callable<Integer> {
     Path file;
 
     @Option(names = "--from-start", description = "with --file: at the first start, read an existing file from its "
-            + "start, not its end")
+            + "start, not its end; with --journal: every entry the journal holds, not only new ones")
     boolean fromStart;
+
+    @Option(names = "--journal", description = "read this host's systemd journal with journalctl, exactly once "
+            + "from the position the spool holds (at the first start: entries written from then on)")
+    boolean journal;
+
+    @Option(names = "--journal-directory", paramLabel = "DIR", description = "with --journal: read the journal "
+            + "files in DIR (journalctl --directory), not the system journal")
+    Path journalDirectory;
 
     @Option(names = "--stdin", description = "read standard input; exit 0 once all of it is acknowledged")
     boolean stdin;
@@ -95,18 +103,29 @@ final class ForwardCommand implements Callable<Integer> {
         }
         Path fifoPath = fifo != null ? fifo : f.fifo().isEmpty() ? null : Path.of(f.fifo());
         Path filePath = file != null ? file : f.file().isEmpty() ? null : Path.of(f.file());
-        int sources = (stdin ? 1 : 0) + (fifoPath != null ? 1 : 0) + (filePath != null ? 1 : 0);
+        // --journal beats a FIFO or file named in the config: the command line chose the source.
+        if (journal) {
+            fifoPath = fifo;
+            filePath = file;
+        }
+        int sources = (stdin ? 1 : 0) + (fifoPath != null ? 1 : 0) + (filePath != null ? 1 : 0) + (journal ? 1 : 0);
         if (sources != 1) {
-            throw new IllegalArgumentException("give exactly one source: --stdin, --fifo PATH or --file PATH");
+            throw new IllegalArgumentException(
+                    "give exactly one source: --stdin, --fifo PATH, --file PATH or --journal");
+        }
+        if (journalDirectory != null && !journal) {
+            throw new IllegalArgumentException("--journal-directory goes with --journal");
+        }
+        if (fromStart && filePath == null && !journal) {
+            throw new IllegalArgumentException("--from-start goes with --file or --journal");
         }
         Forwarder.SourceSpec source = stdin ? new Forwarder.SourceSpec.Stdin(System.in)
                 : fifoPath != null ? new Forwarder.SourceSpec.Fifo(fifoPath)
+                : journal ? new Forwarder.SourceSpec.Journal(journalDirectory == null ? java.util.List.of()
+                        : java.util.List.of("--directory=" + journalDirectory.toAbsolutePath()), fromStart)
                 : new Forwarder.SourceSpec.File(filePath, fromStart || f.fileFromStart());
-        if (fromStart && filePath == null) {
-            throw new IllegalArgumentException("--from-start goes with --file");
-        }
         String id = stream != null ? stream : !f.stream().isEmpty() ? f.stream()
-                : stdin ? "stdin" : fifoPath != null ? "fifo" : "file";
+                : stdin ? "stdin" : fifoPath != null ? "fifo" : journal ? "journal" : "file";
         Duration beat = heartbeat != null ? Units.duration("--heartbeat", heartbeat) : f.heartbeat();
         Path keyFile = key != null ? key : f.key();
         Path knownHostsFile = knownHosts != null ? knownHosts : f.knownHosts();

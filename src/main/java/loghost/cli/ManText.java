@@ -73,7 +73,8 @@ final class ManText {
             case "status" -> new Page(List.of(
                     ex("loghost status", "one line per host; exit 1 when one needs attention"),
                     ex("loghost status --nagios --max-silence 'db*=1h'", "a Nagios check, db hosts allowed 1h quiet"),
-                    ex("loghost status --json", "the same as JSON")),
+                    ex("loghost status --json", "the same as JSON"),
+                    ex("loghost status --gaps", "also the gap records (lines never received) of today and yesterday")),
                     List.of(CONFIG, DATA, HOSTS, KEYS, new String[] {"DATA/archive.state", "each archive destination's"
                             + " last pass"}),
                     exits(0, "every host is ok (--nagios: OK)", Main.ERROR, "a host is SILENT, NO-LOGS or NEVER-SEEN, "
@@ -83,8 +84,14 @@ final class ManText {
             case "cat" -> read(List.of(
                     ex("loghost cat --host web01", "web01's lines exactly as sent"),
                     ex("loghost cat --since '10 min ago'", "every host, merged in time order, each line prefixed"),
+                    ex("loghost cat --host web01 --since '2026-11-22 23:00' --until 2026-11-23", "what happened in "
+                            + "that hour by event time (when the forwarder read it), lines delivered late included"),
+                    ex("loghost cat --host web01 --since 2026-11-23 --receive-time", "what the loghost received "
+                            + "from that day on"),
                     ex("loghost cat --host 'web*' -p warning..err -o json", "by syslog priority, with journald's "
-                            + "fields")), 0, "every day asked for was read", Main.ERROR, "an error (loghost: error: ...)");
+                            + "fields; time is the event time, received the receive time"),
+                    ex("loghost cat --host web01 -u sshd -p err", "web01's journal entries of sshd.service, err and "
+                            + "worse, as journalctl -o short-iso shows them")), 0, "every day asked for was read", Main.ERROR, "an error (loghost: error: ...)");
             case "tail" -> read(List.of(
                     ex("loghost tail --host web01 -n 50 -f", "the last 50 lines, then every new one"),
                     ex("loghost tail --host 'web*' --host db01 -f", "a pattern and a name, merged, followed")),

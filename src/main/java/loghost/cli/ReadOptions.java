@@ -45,23 +45,35 @@ final class ReadOptions {
             + "each line (lines, records) begins with its host and a space")
     List<String> hosts;
 
-    @Option(names = {"-S", "--since"}, paramLabel = "TIME", description = "only lines received at or after TIME, "
-            + "in journalctl's forms (systemd.time(7)): 2026-11-24, \"2026-11-24 10:00[:00]\", "
+    @Option(names = {"-S", "--since"}, paramLabel = "TIME", description = "only lines whose event time (when the "
+            + "forwarder read the line: META t=; the receive time for lines without it) is at or after TIME; with "
+            + "--receive-time, lines received at or after TIME. TIME in journalctl's forms (systemd.time(7)): 2026-11-24, \"2026-11-24 10:00[:00]\", "
             + "2026-11-24T10:00:00.5Z, 23:57 (today), now, today, yesterday, tomorrow, -10m, +1h, \"10 min ago\", "
             + "@EPOCH; spans in us, ms, s, min/m, h, d, w, M (months), y. Times without a zone are UTC, not local "
             + "time as in journalctl (TZ is not read): loghost stores and prints UTC and day files are UTC days; "
             + "add Z, UTC, +01:00 or a zone like Europe/Berlin to say otherwise")
     String since;
 
-    @Option(names = {"-U", "--until"}, paramLabel = "TIME", description = "only lines received before TIME "
-            + "(same forms as --since)")
+    @Option(names = {"-U", "--until"}, paramLabel = "TIME", description = "only lines whose event time is before "
+            + "TIME (with --receive-time: received before TIME); same forms as --since. By event time, every day file "
+            + "from --since's day on is read, also after TIME, since a line spooled during an outage is stored when "
+            + "it is delivered")
     String until;
+
+    @Option(names = "--receive-time", description = "--since and --until compare the time the loghost received "
+            + "each line (TIME) instead of its event time, and reading skips archived days after --until")
+    boolean receiveTime;
 
     @Option(names = {"-p", "--priority"}, paramLabel = "PRIORITY", description = "only lines whose syslog PRI "
             + "(<13> at the start, RFC 3164 or 5424) has this severity or a more important one, as journalctl -p: "
             + "emerg (0), alert, crit, err, warning, notice, info, debug (7), or a range FROM..TO (warning..err); "
-            + "lines without a PRI are not shown")
+            + "a journal entry by its PRIORITY; lines without a PRI and entries without a PRIORITY are not shown")
     String priority;
+
+    @Option(names = {"-u", "--unit"}, paramLabel = "UNIT", description = "only journal entries whose _SYSTEMD_UNIT "
+            + "is UNIT, as journalctl -u: a name (.service added when it has no unit type, so sshd is sshd.service) "
+            + "or a shell pattern (user@*.service); repeatable, any one matches. Other lines are not shown")
+    List<String> units;
 
     @Option(names = "--type", paramLabel = "TYPES", split = ",", description = "record types to show "
             + "(log, mark, gap, audit, cont; or all); default: log, gap, audit")
@@ -78,8 +90,12 @@ final class ReadOptions {
     }
 
     @Option(names = {"-o", "--output"}, paramLabel = "MODE", defaultValue = "lines",
-            completionCandidates = OutputModes.class, description = "lines (as sent), records (SEQ TIME TYPE META MESSAGE, escaped) or json (with journald's "
-                    + "PRIORITY, SYSLOG_FACILITY, SYSLOG_IDENTIFIER, SYSLOG_PID for a line with a PRI)")
+            completionCandidates = OutputModes.class, description = "lines (as sent; a journal entry as journalctl -o "
+                    + "short-iso shows it: TIME HOST IDENT[PID]: MESSAGE), records (SEQ TIME TYPE META MESSAGE, "
+                    + "escaped) or json (time: the event time, received: the receive time; with journald's PRIORITY, "
+                    + "SYSLOG_FACILITY, SYSLOG_IDENTIFIER, SYSLOG_PID for a line with a PRI; a journal entry's "
+                    + "MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, _PID, _SYSTEMD_UNIT, _HOSTNAME, _BOOT_ID, "
+                    + "__REALTIME_TIMESTAMP, __CURSOR)")
     String output;
 
     @Option(names = "--escape", description = "show lines in escaped form even when not writing to a terminal")
@@ -171,7 +187,11 @@ final class ReadOptions {
             }
         }
         HostLines.Filter f = new HostLines.Filter(t, time("--since", since), time("--until", until));
-        return priority == null ? f : f.withPriorities(priorityMask(priority));
+        if (receiveTime) {
+            f = f.byReceiveTime();
+        }
+        f = priority == null ? f : f.withPriorities(priorityMask(priority));
+        return units == null ? f : f.withUnits(units);
     }
 
     private static int priorityMask(String value) {

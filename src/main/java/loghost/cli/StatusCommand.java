@@ -8,15 +8,20 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import loghost.config.PullSettings;
 import loghost.config.Settings;
 import loghost.config.SettingsLoader;
 import loghost.config.Units;
+import loghost.housekeeping.DayGaps;
 import loghost.housekeeping.LastSeen;
 import loghost.keys.EnrolledKey;
 import loghost.keys.EnrolledKeys;
@@ -64,6 +69,11 @@ final class StatusCommand implements Callable<Integer> {
             + "wins over a plain DURATION); default: not checked")
     List<String> maxSilence;
 
+    @Option(names = "--gaps", description = "also count each host's gap records (lines it never got: a spool "
+            + "overflow, journal entries vacuumed before they were read, a file truncated in place) of today and "
+            + "yesterday (UTC), reading those days whole; a host with any is a WARNING for --nagios")
+    boolean gaps;
+
     @ParentCommand
     Main main;
 
@@ -102,6 +112,7 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<Row> rows;
         UnprovenEpoch unproven;
+        Map<String, DayGaps> gapsOf;
         Path data;
         PullSettings pull;
         try {
@@ -111,6 +122,7 @@ final class StatusCommand implements Callable<Integer> {
             pull = settings.pull();
             rows = rows(data, limit, logLimits, now, pull.sources().stream().map(PullSettings.Source::host).toList());
             unproven = UnprovenEpoch.read(data, settings.seal().epoch(), settings.seal().enabled(), now);
+            gapsOf = gaps ? gaps(data, rows, now) : null;
         } catch (IOException | StorageException | IllegalArgumentException | SettingsLoader.ConfigError e) {
             if (nagios) {
                 out.println("LOGHOST UNKNOWN - " + e.getMessage().replaceAll("[^ -~]", "?"));
@@ -128,21 +140,28 @@ final class StatusCommand implements Callable<Integer> {
                 + " silent, " + never + " never seen, " + revoked + " revoked"
                 + (logLimits.none() ? "" : ", " + noLogs + " without log lines");
         int wroteSince = unproven == null ? 0 : (int) rows.stream().filter(r -> unproven.covers(r.seen())).count();
+        long gapRecords = gapsOf == null ? 0 : gapsOf.values().stream().mapToLong(DayGaps::count).sum();
+        long gapHosts = gapsOf == null ? 0 : gapsOf.values().stream().filter(g -> g.count() > 0).count();
+        if (gapsOf != null) {
+            summary += "; " + gapRecords + " gap record" + (gapRecords == 1 ? "" : "s") + " in " + gapHosts
+                    + " host" + (gapHosts == 1 ? "" : "s") + " since " + gapsFrom(now) + " (UTC)";
+        }
         if (nagios) {
             boolean stale = unproven != null && unproven.stale();
             boolean critical = silent + noLogs > 0;
-            String level = critical ? "CRITICAL" : never > 0 || stale ? "WARNING" : "OK";
+            boolean warning = never > 0 || stale || gapHosts > 0;
+            String level = critical ? "CRITICAL" : warning ? "WARNING" : "OK";
             out.println("LOGHOST " + level + " - " + summary + (unproven == null ? "" : "; seal unproven since "
                     + unproven.since() + (stale ? " (" + unproven.state().name() + ")" : "")) + " | hosts="
                     + rows.size() + " ok=" + ok
                     + " silent=" + silent + " never_seen=" + never + " revoked=" + revoked
                     + (logLimits.none() ? "" : " no_logs=" + noLogs) + (unproven == null ? ""
                     : " unproven_seconds=" + Math.max(0, Duration.between(loghost.seal.SealBlock.instant(
-                    unproven.since()), now).toSeconds())));
-            return critical ? NAGIOS_CRITICAL : never > 0 || stale ? NAGIOS_WARNING : 0;
+                    unproven.since()), now).toSeconds())) + (gapsOf == null ? "" : " gaps=" + gapRecords));
+            return critical ? NAGIOS_CRITICAL : warning ? NAGIOS_WARNING : 0;
         }
         if (json) {
-            out.println(json(rows, ok, silent, never, revoked, logLimits.none() ? null : noLogs, unproven));
+            out.println(json(rows, ok, silent, never, revoked, logLimits.none() ? null : noLogs, unproven, gapsOf));
         } else {
             out.println("status: " + summary);
             out.println("HOST\tLAST-RECORD\tLAST-HEARTBEAT\tRECORDS\tBYTES\tHEAD\tLAST-LOG\tSTATE");
@@ -156,6 +175,9 @@ final class StatusCommand implements Callable<Integer> {
             }
             if (unproven != null) {
                 out.println(unproven.line(wroteSince));
+            }
+            if (gapsOf != null) {
+                gapLines(gapsOf).forEach(out::println);
             }
             if (!pull.sources().isEmpty()) {
                 out.println("PULL-SOURCE\tADDRESS\tSTATE\tSINCE\tLAST-RECORD\tLAST-COLLECTION\tLAST-ERROR");
@@ -243,7 +265,7 @@ final class StatusCommand implements Callable<Integer> {
     // Host names, times, digests and states are all plain ASCII without quotes or backslashes.
     // noLogs: null without --max-silence, so that the object is what it always was.
     private static String json(List<Row> rows, int ok, int silent, int never, int revoked, Integer noLogs,
-            UnprovenEpoch unproven) {
+            UnprovenEpoch unproven, Map<String, DayGaps> gapsOf) {
         StringBuilder b = new StringBuilder("{\"hosts\":").append(rows.size()).append(",\"ok\":").append(ok)
                 .append(",\"silent\":").append(silent).append(",\"never-seen\":").append(never)
                 .append(",\"revoked\":").append(revoked).append(noLogs == null ? "" : ",\"no-logs\":" + noLogs)
@@ -264,6 +286,13 @@ final class StatusCommand implements Callable<Integer> {
             if (seen.logBefore() != null) {
                 b.append(",\"last-log-before\":").append(quoted(seen.logBefore()));
             }
+            DayGaps g = gapsOf == null ? null : gapsOf.get(r.host());
+            if (g != null) {
+                // The stored text is escaped printable ASCII; only its backslashes and quotes need JSON's escape.
+                b.append(",\"gaps\":").append(g.count()).append(",\"last-gap\":").append(quoted(g.newestTime()))
+                        .append(",\"last-gap-text\":").append(g.newestText() == null ? "null" : "\""
+                        + g.newestText().replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+            }
             if (unproven != null) {
                 b.append(",\"unproven-since\":").append(unproven.covers(seen) ? "\"" + unproven.since() + "\""
                         : "null");
@@ -277,6 +306,39 @@ final class StatusCommand implements Callable<Integer> {
                     .append("\"}");
         }
         return b.append('}').toString();
+    }
+
+    // Yesterday, UTC: what --gaps reads from.
+    private static LocalDate gapsFrom(Instant now) {
+        return LocalDate.ofInstant(now, ZoneOffset.UTC).minusDays(1);
+    }
+
+    // The gap records of every host with a directory, of yesterday and today.
+    private static Map<String, DayGaps> gaps(Path data, List<Row> rows, Instant now) throws IOException {
+        Map<String, DayGaps> out = new TreeMap<>();
+        LocalDate from = gapsFrom(now);
+        for (Row r : rows) {
+            Path dir = data.resolve("hosts").resolve(r.host());
+            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                out.put(r.host(), DayGaps.read(dir, from, from.plusDays(1)));
+            }
+        }
+        return out;
+    }
+
+    // Text: the hosts with gap records, and days that could not be counted because they are no longer online.
+    private static List<String> gapLines(Map<String, DayGaps> gapsOf) {
+        List<String> lines = new ArrayList<>();
+        lines.add("GAP-HOST\tGAPS\tLAST-GAP\tLAST-GAP-TEXT");
+        gapsOf.forEach((host, g) -> {
+            if (g.count() > 0) {
+                lines.add(host + "\t" + g.count() + "\t" + g.newestTime() + "\t" + g.newestText());
+            }
+            for (LocalDate d : g.notOnline()) {
+                lines.add("gaps: " + host + " " + d + " is not online (archived); not counted");
+            }
+        });
+        return lines;
     }
 
     private static String quoted(Instant t) {

@@ -16,6 +16,8 @@ final class Destination {
     volatile boolean unreachable;
     /** True once this loghost refused a HELLO asking for receipts (an older version): none are asked for again. */
     volatile boolean receiptsUnsupported;
+    /** True once this loghost refused a HELLO sending event times (an older version): lines go without them. */
+    volatile boolean timesUnsupported;
 
     private Destination(String host, int port) {
         this.host = host;

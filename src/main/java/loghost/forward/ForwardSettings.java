@@ -14,28 +14,8 @@ public record ForwardSettings(List<String> to, Path key, Path knownHosts, Path s
                               String stream, Duration heartbeat, Duration destinationMaxLag,
                               Forwarder.SourceSpec source, Path ackLog) {
 
-    /** The longest wait between connection attempts while lines wait for the loghost. */
-    static final Duration RECONNECT_MAX_PENDING = Duration.ofSeconds(5);
-    private static final Duration RECONNECT_MIN = Duration.ofMillis(500);
-    private static final Duration RECONNECT_MAX = Duration.ofSeconds(30);
-
     /** The settings, with the list of destinations kept as given. */
     public ForwardSettings {
         to = List.copyOf(to);
-    }
-
-    /** The first wait between connection attempts (doubled up to {@link #reconnectMax} after each failure). */
-    Duration reconnectMin() {
-        return RECONNECT_MIN;
-    }
-
-    /** The longest wait between connection attempts. */
-    Duration reconnectMax() {
-        return RECONNECT_MAX;
-    }
-
-    /** The longest wait between connection attempts while lines wait for the loghost. */
-    Duration reconnectMaxPending() {
-        return RECONNECT_MAX_PENDING;
     }
 }

@@ -53,6 +53,13 @@ public final class Forwarder {
          */
         record File(Path path, boolean fromStart) implements SourceSpec {
         }
+
+        /**
+         * This host's journal through {@code journalctl}, with {@code options} added (e.g. {@code --directory=DIR});
+         * at the first start from its newest entry, or with {@code fromStart} from its oldest.
+         */
+        record Journal(List<String> options, boolean fromStart) implements SourceSpec {
+        }
     }
 
     /**
@@ -120,6 +127,8 @@ public final class Forwarder {
             return Sources.stdin(spool, s.in());
         } else if (source instanceof SourceSpec.Fifo f) {
             return Sources.fifo(spool, f.path());
+        } else if (source instanceof SourceSpec.Journal j) {
+            return new JournalSource(spool, j.options(), j.fromStart(), 1000);
         }
         SourceSpec.File f = (SourceSpec.File) source;
         return Sources.file(spool, f.path(), f.fromStart(), 200);

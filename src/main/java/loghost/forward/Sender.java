@@ -9,7 +9,6 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import loghost.protocol.Frames;
 import org.apache.sshd.client.SshClient;
@@ -24,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * committed, sends entries already on disk, and marks them acknowledged for it as it confirms them. Entries it
  * lacks that the spool no longer holds (dropped for it by the lag rule) are named in a GAP frame, never skipped
  * silently. A loghost that has more of the stream than this spool ever numbered means someone else wrote it: said
- * loudly, and this destination goes on as a new stream. Reconnects with capped exponential backoff and jitter (a
- * lower cap while lines wait); a refused host key ends this destination's delivery.
+ * loudly, and this destination goes on as a new stream. Reconnects after a wait drawn by {@link ReconnectSchedule}
+ * (full jitter, capped, a lower cap while lines wait); a refused host key ends this destination's delivery.
  */
 final class Sender {
 
@@ -76,7 +75,7 @@ final class Sender {
      * Throws {@link HostKeyRefusedException} when the loghost's key does not match known_hosts.
      */
     void run(BooleanSupplier done) throws IOException, InterruptedException {
-        Duration backoff = settings.reconnectMin();
+        ReconnectSchedule backoff = new ReconnectSchedule(new java.security.SecureRandom());
         try (SshClient client = SshClient.setUpDefaultClient()) {
             client.setServerKeyVerifier(hostKeys);
             tune(client);
@@ -108,7 +107,7 @@ final class Sender {
                     }
                 }
                 if (acknowledged.acked(dest) > before) {
-                    backoff = settings.reconnectMin();
+                    backoff.reset();
                 }
                 // A new stream is tried at once, but only once in a row: a loghost that finds every new stream
                 // written already is broken, and is retried with backoff like any failure, never in a tight loop.
@@ -118,18 +117,13 @@ final class Sender {
                 }
                 rotatedLastTime = rotated;
                 // While lines wait (or are being dropped), probe for the loghost's return more often.
-                Duration cap = acknowledged.undelivered(dest) ? settings.reconnectMaxPending()
-                        : settings.reconnectMax();
-                backoff = backoff.compareTo(cap) > 0 ? cap : backoff;
-                long jittered = (long) (backoff.toMillis() * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+                long jittered = backoff.next(acknowledged.undelivered(dest)).toMillis();
                 if (interrupted != null) {
                     LOG.warn("delivery-interrupted to={} reason=\"{}\" acked={} pending={} retry-in={}ms",
                             dest, interrupted, acknowledged.acked(dest), spool.lastCseq() - acknowledged.acked(dest),
                             jittered);
                 }
                 Thread.sleep(jittered);
-                backoff = backoff.multipliedBy(2).compareTo(settings.reconnectMax()) > 0 ? settings.reconnectMax()
-                        : backoff.multipliedBy(2);
             }
         }
     }
@@ -153,18 +147,16 @@ final class Sender {
                 DataInputStream in = new DataInputStream(ch.getInvertedOut());
                 StreamIdentity id = acknowledged.identity(dest);
                 boolean askReceipts = !dest.receiptsUnsupported;
+                boolean times = !dest.timesUnsupported;
                 Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + id.id()
-                        + (askReceipts ? " receipts=1" : ""));
+                        + (askReceipts ? " receipts=1" : "") + (times ? " times=1" : ""));
                 out.flush();
                 Welcome welcome;
                 try {
                     welcome = Welcome.parse(Frames.read(in));
                 } catch (Frames.ProtocolException e) {
-                    if (askReceipts && e.getMessage().contains("expected HELLO")) {
-                        // A loghost older than receipts refuses the request: deliver without them.
-                        dest.receiptsUnsupported = true;
-                        LOG.warn("receipts-unsupported to={}: the loghost does not sign receipts (an older version);"
-                                + " delivering without them", dest);
+                    if (e.getMessage().contains("expected HELLO")) {
+                        olderLoghost(times, askReceipts);
                     }
                     throw e;
                 }
@@ -180,7 +172,7 @@ final class Sender {
                         welcome.last(), highest);
                 AckReader acks = new AckReader(in, id, last, receiptKey(s), acknowledged, dest, receipts, ackLog);
                 acks.start();
-                send(out, id, last, acks, done);
+                send(out, id, last, acks, done, times);
                 out.close(); // sends EOF: the loghost syncs, acknowledges and exits
                 ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
                 return Outcome.DONE;
@@ -190,8 +182,8 @@ final class Sender {
 
     // Sends what is synced after last, as it is synced, until the sources are done and everything is acknowledged
     // (returns) or the connection fails (throws what the ACK reader met).
-    private void send(OutputStream out, StreamIdentity id, long last, AckReader acks, BooleanSupplier done)
-            throws IOException, InterruptedException {
+    private void send(OutputStream out, StreamIdentity id, long last, AckReader acks, BooleanSupplier done,
+                      boolean times) throws IOException, InterruptedException {
         long sent = last;
         while (acks.failure == null) {
             long synced = spool.awaitSynced(sent, 200);
@@ -207,7 +199,14 @@ final class Sender {
                     out.flush();
                 }
                 for (SpoolEntry e : entries) {
-                    Frames.writeSeq(out, e.kind(), id.toWire(e.cseq()), e.data(), 0, e.data().length);
+                    if (times && (e.kind() == Frames.LINE || e.kind() == Frames.PART)) {
+                        // The time the line was read and spooled: the loghost stores it as t=, so a line that
+                        // waited out an outage is still found at the time it happened.
+                        Frames.writeTimed(out, e.kind(), id.toWire(e.cseq()), e.timeMillis(), e.data(), 0,
+                                e.data().length);
+                    } else {
+                        Frames.writeSeq(out, e.kind(), id.toWire(e.cseq()), e.data(), 0, e.data().length);
+                    }
                     sent = e.cseq();
                     acks.sent = sent;
                 }
@@ -217,6 +216,20 @@ final class Sender {
             }
         }
         throw acks.failure;
+    }
+
+    // A loghost older than an option of the HELLO refuses it: the newest option asked for is dropped first (event
+    // times, then receipts), and the next connection goes without it.
+    private void olderLoghost(boolean times, boolean askReceipts) {
+        if (times) {
+            dest.timesUnsupported = true;
+            LOG.warn("times-unsupported to={}: the loghost does not take event times (an older version); delivering "
+                    + "without them (lines are stored at their receive time only)", dest);
+        } else if (askReceipts) {
+            dest.receiptsUnsupported = true;
+            LOG.warn("receipts-unsupported to={}: the loghost does not sign receipts (an older version);"
+                    + " delivering without them", dest);
+        }
     }
 
     // The key receipts must be signed with: the host key this session verified against known_hosts.

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import loghost.protocol.Frames;
 import loghost.store.StoreFiles;
@@ -125,6 +126,12 @@ final class Spool implements AutoCloseable {
     synchronized long sourceOffset(String source) {
         SpoolState.Position p = state.position(source);
         return p == null ? -1 : p.offset();
+    }
+
+    /** The source whose name starts with {@code prefix} that was positioned last, and its offset; null if none. */
+    synchronized Map.Entry<String, Long> newestSourceOffset(String prefix) {
+        Map.Entry<String, SpoolState.Position> e = state.newest(prefix);
+        return e == null ? null : Map.entry(e.getKey(), e.getValue().offset());
     }
 
     /**

@@ -111,6 +111,18 @@ final class SpoolState {
         return positions.get(source);
     }
 
+    /** The source whose name starts with {@code prefix} positioned last (highest cseq, then name), or null. */
+    Map.Entry<String, Position> newest(String prefix) {
+        Map.Entry<String, Position> best = null;
+        for (Map.Entry<String, Position> e : positions.entrySet()) {
+            if (e.getKey().startsWith(prefix) && (best == null || e.getValue().cseq() > best.getValue().cseq()
+                    || e.getValue().cseq() == best.getValue().cseq() && e.getKey().compareTo(best.getKey()) > 0)) {
+                best = e;
+            }
+        }
+        return best;
+    }
+
     /** What was kept for destination {@code name}, or null (a new destination, or a spool of version 1). */
     Delivery delivery(String name) {
         return deliveries.get(name);

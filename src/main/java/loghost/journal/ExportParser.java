@@ -1,14 +1,14 @@
 package loghost.journal;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * journalctl's export format ({@code journalctl -o export}): {@code NAME=value} lines, or {@code NAME}, a
  * little-endian 64-bit length, the bytes and a newline for a binary value; an empty line ends an entry. Each entry
- * goes to the sink as its cursor and its line {@code IDENT[PID]: MESSAGE} (docs/PROTOCOL.md, "The journal"): the
- * one parser of pull mode's journal and of {@code append-log --journal}.
+ * goes to the sink as its cursor and a {@link JournalEntry}: its line {@code IDENT[PID]: MESSAGE} (docs/PROTOCOL.md,
+ * "The journal") and the META items of its other kept fields (docs/FORMAT.md, "Journal entries"): the one parser of
+ * pull mode's journal and of {@code append-log --journal}.
  *
  * @param <E> what the sink may throw
  */
@@ -27,8 +27,8 @@ public final class ExportParser<E extends Exception> {
 
     /** Where each complete entry goes. */
     public interface Entries<E extends Exception> {
-        /** One entry: its {@code __CURSOR} (null when it had none) and its line bytes. */
-        void entry(String cursor, byte[] line) throws E;
+        /** One entry: its {@code __CURSOR} (null when it had none), its line and its kept fields. */
+        void entry(String cursor, JournalEntry entry) throws E;
     }
 
     private final Entries<E> sink;
@@ -38,9 +38,7 @@ public final class ExportParser<E extends Exception> {
     private int len;
     private int scanned;
     private String cursor;
-    private byte[] ident;
-    private byte[] pid;
-    private byte[] message;
+    private final JournalEntry.Fields fields = new JournalEntry.Fields();
 
     /** A parser handing entries to {@code sink}. */
     public ExportParser(Entries<E> sink) {
@@ -136,9 +134,14 @@ public final class ExportParser<E extends Exception> {
                 }
                 cursor = new String(value, StandardCharsets.US_ASCII);
             }
-            case "SYSLOG_IDENTIFIER" -> ident = kept(value, pid, message);
-            case "_PID" -> pid = kept(value, ident, message);
-            case "MESSAGE" -> message = kept(value, ident, pid);
+            case "SYSLOG_IDENTIFIER" -> fields.ident = kept(value, fields.pid, fields.message);
+            case "_PID" -> fields.pid = kept(value, fields.ident, fields.message);
+            case "MESSAGE" -> fields.message = kept(value, fields.ident, fields.pid);
+            case "__REALTIME_TIMESTAMP" -> fields.realtime = small(value);
+            case "PRIORITY" -> fields.priority = small(value);
+            case "_BOOT_ID" -> fields.bootId = small(value);
+            case "_SYSTEMD_UNIT" -> fields.unit = small(value);
+            case "_HOSTNAME" -> fields.hostname = small(value);
             default -> { }
         }
     }
@@ -153,25 +156,17 @@ public final class ExportParser<E extends Exception> {
         return value;
     }
 
+    // A field kept as a META value is short when valid: a longer one is held as an empty value, which no grammar
+    // takes (it is then named in unkept=), so these fields never hold more than a few hundred bytes.
+    private static byte[] small(byte[] value) {
+        return value.length > JournalEntry.MAX_UNIT ? new byte[0] : value;
+    }
+
     private void finishEntry() throws E {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        if (ident != null) {
-            // Decoded and encoded again as before: a byte that is not UTF-8 (not ASCII, in the PID) is replaced.
-            line.writeBytes(new String(ident, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
-            if (pid != null) {
-                line.writeBytes(("[" + new String(pid, StandardCharsets.US_ASCII) + "]")
-                        .getBytes(StandardCharsets.US_ASCII));
-            }
-            line.writeBytes(": ".getBytes(StandardCharsets.US_ASCII));
-        }
-        if (message != null) {
-            line.writeBytes(message);
-        }
+        JournalEntry entry = JournalEntry.of(fields);
         String c = cursor;
         cursor = null;
-        ident = null;
-        pid = null;
-        message = null;
-        sink.entry(c, line.toByteArray());
+        fields.clear();
+        sink.entry(c, entry);
     }
 }

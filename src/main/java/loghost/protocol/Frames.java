@@ -20,6 +20,13 @@ public final class Frames {
     public static final String COMMAND = "append-log --ack";
     /** Largest body accepted: a 1 MiB line plus its 8-byte sequence number. */
     public static final int MAX_BODY = (1 << 20) + 8;
+    /** Largest body accepted after a HELLO with {@code times=1}: LINE and PART carry an 8-byte event time too. */
+    public static final int MAX_BODY_WITH_TIMES = MAX_BODY + 8;
+    /**
+     * How far past the server's clock an event time may lie (docs/PROTOCOL.md, "Event times"): a forwarder's clock
+     * may run a little ahead (such a time is stored as the receive time); one further ahead is refused.
+     */
+    public static final long MAX_EVENT_AHEAD_MILLIS = 86_400_000L;
     /** Largest MARK or GAP text: stored whole as one record, never cut; a longer one is a protocol error. */
     public static final int MAX_TEXT = 4096;
     /** How far a cseq may run ahead of the stream's last committed one (2^24); beyond is a protocol error. */
@@ -37,11 +44,17 @@ public final class Frames {
      */
     public static final String RESERVED_PREFIX = "pull.";
 
-    /** Client: opens the stream. Body: {@code loghost-ack 1 stream=ID}, and {@code " receipts=1"} to ask for receipts. */
+    /**
+     * Client: opens the stream. Body: {@code loghost-ack 1 stream=ID}, then {@code " receipts=1"} to ask for receipts
+     * and {@code " times=1"} to send each line's event time, in that order.
+     */
     public static final byte HELLO = 'h';
-    /** Client: one whole line. Body: u64 cseq, then the line's bytes (no LF). */
+    /**
+     * Client: one whole line. Body: u64 cseq, then the line's bytes (no LF); after a HELLO with {@code times=1},
+     * u64 cseq, u64 event time (ms since the epoch), then the bytes.
+     */
     public static final byte LINE = 'l';
-    /** Client: the first parts of a line longer than one frame; the line goes on in the next frame. */
+    /** Client: the first parts of a line longer than one frame; the line goes on in the next frame. Body as LINE's. */
     public static final byte PART = 'p';
     /** Client: a heartbeat. Body: u64 cseq, then ASCII text. */
     public static final byte MARK = 'm';
@@ -57,7 +70,7 @@ public final class Frames {
     public static final byte RECEIPT = 'r';
 
     private static final Pattern HELLO_BODY = Pattern.compile("loghost-ack 1 stream=(" + StreamId.GRAMMAR + ")"
-            + "( receipts=1)?");
+            + "( receipts=1)?( times=1)?");
 
     private Frames() {
     }
@@ -76,6 +89,15 @@ public final class Frames {
         /** The body after the sequence number. */
         public int payloadOffset() {
             return 8;
+        }
+
+        /** The u64 event time (ms) after the sequence number of a LINE or PART sent with {@code times=1}. */
+        public long eventTime() {
+            long v = 0;
+            for (int i = 8; i < 16; i++) {
+                v = (v << 8) | (body[i] & 0xff);
+            }
+            return v;
         }
     }
 
@@ -120,6 +142,23 @@ public final class Frames {
         out.write(payload, off, len);
     }
 
+    /** Writes a LINE or PART frame of a {@code times=1} session: u64 cseq, u64 event time (ms), the bytes. */
+    public static void writeTimed(OutputStream out, byte kind, long seq, long eventMillis, byte[] payload, int off,
+                                  int len) throws IOException {
+        int n = len + 16;
+        byte[] head = new byte[5 + 16];
+        head[0] = kind;
+        for (int i = 0; i < 4; i++) {
+            head[1 + i] = (byte) (n >>> (24 - 8 * i));
+        }
+        for (int i = 0; i < 8; i++) {
+            head[5 + i] = (byte) (seq >>> (56 - 8 * i));
+            head[13 + i] = (byte) (eventMillis >>> (56 - 8 * i));
+        }
+        out.write(head);
+        out.write(payload, off, len);
+    }
+
     /** Writes a frame with an ASCII/UTF-8 text body. */
     public static void writeText(OutputStream out, byte kind, String text) throws IOException {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
@@ -136,8 +175,11 @@ public final class Frames {
         return streamId.startsWith(RESERVED_PREFIX);
     }
 
-    /** A HELLO: the stream it opens, and whether the client asks for signed receipts. */
-    public record Hello(String stream, boolean receipts) {
+    /**
+     * A HELLO: the stream it opens, whether the client asks for signed receipts, and whether its LINE and PART frames
+     * carry event times.
+     */
+    public record Hello(String stream, boolean receipts, boolean times) {
     }
 
     /** Parses a HELLO frame. */
@@ -149,7 +191,7 @@ public final class Frames {
         if (f.kind() != HELLO || !m.matches()) {
             throw new ProtocolException("expected HELLO \"loghost-ack 1 stream=ID\"");
         }
-        return new Hello(m.group(1), m.group(2) != null);
+        return new Hello(m.group(1), m.group(2) != null, m.group(3) != null);
     }
 
     /** A frame that breaks the protocol; {@link #reason()} is the refusal it makes. */

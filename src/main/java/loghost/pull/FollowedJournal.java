@@ -7,6 +7,7 @@ import loghost.journal.EntryRecords;
 import loghost.journal.ExportException;
 import loghost.journal.ExportParser;
 import loghost.journal.JournalCursor;
+import loghost.journal.JournalEntry;
 import loghost.protocol.Frames;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
@@ -116,7 +117,7 @@ final class FollowedJournal {
     }
 
     // One entry: a record (cont records first when longer than max-line), all with the entry's sequence number.
-    private void entry(String cursor, byte[] message) throws PullFailure {
+    private void entry(String cursor, JournalEntry message) throws PullFailure {
         JournalCursor c = JournalCursor.parse(cursor);
         if (c == null) {
             LOG.warn("pull-journal-entry-skipped source={} reason=\"no cursor\"", source);

@@ -6,38 +6,40 @@ import loghost.store.RecordType;
 /**
  * Cuts a pulled file's bytes into records as {@link loghost.store.LineSplitter} does (a {@code log} record per
  * line, {@code cont} records of exactly max-line bytes for longer ones), and gives each record the file offset
- * just after its bytes as its client sequence number: the position to resume from.
+ * just after its bytes as its client sequence number: the position to resume from. Public for the pushed file
+ * ({@code append-log --file}), which keeps the same rules.
  */
-final class OffsetLines {
+public final class OffsetLines {
 
     private final int maxLine;
     private final byte[] pending;
     private int pendingLength;
     private long next;
 
-    OffsetLines(int maxLine) {
+    /** Lines of at most {@code maxLine} bytes per record. */
+    public OffsetLines(int maxLine) {
         this.maxLine = maxLine;
         this.pending = new byte[maxLine];
     }
 
     /** Starts over at file offset {@code offset}, dropping an unfinished line (it is read again from there). */
-    void start(long offset) {
+    public void start(long offset) {
         pendingLength = 0;
         next = offset;
     }
 
     /** The file offset of the next byte to feed. */
-    long next() {
+    public long next() {
         return next;
     }
 
     /** The offset just after the last record added: where reading resumes if the unfinished line is lost. */
-    long stored() {
+    public long stored() {
         return next - pendingLength;
     }
 
     /** Adds the records completed by {@code b[off, off+len)}, the bytes at {@link #next()}. */
-    void feed(byte[] b, int off, int len, LineBatch batch) {
+    public void feed(byte[] b, int off, int len, LineBatch batch) {
         long base = next - off; // file offset of b[0]
         int i = off;
         int end = off + len;
@@ -80,7 +82,7 @@ final class OffsetLines {
     }
 
     /** At the end of a file that will not grow (rotated away): an unfinished line becomes a final {@code cont}. */
-    void finish(LineBatch batch) {
+    public void finish(LineBatch batch) {
         if (pendingLength > 0) {
             batch.add(RecordType.CONT, pending, 0, pendingLength, next);
             pendingLength = 0;

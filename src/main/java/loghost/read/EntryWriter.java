@@ -10,11 +10,17 @@ public final class EntryWriter {
 
     /** Output modes. */
     public enum Mode {
-        /** The host's lines as sent, one per line (escaped when {@code escape} is set, e.g. on a terminal). */
+        /**
+         * The host's lines as sent, one per line (escaped when {@code escape} is set, e.g. on a terminal); a journal
+         * entry's line preceded by its time and host, as {@code journalctl -o short-iso} shows it.
+         */
         LINES,
         /** {@code SEQ TIME TYPE META MESSAGE}, the message always escaped. */
         RECORDS,
-        /** One JSON object per line; {@code message} in escaped form (always printable, valid UTF-8). */
+        /**
+         * One JSON object per line; {@code message} in escaped form (always printable, valid UTF-8); a journal entry's
+         * fields under journald's names.
+         */
         JSON
     }
 
@@ -45,6 +51,10 @@ public final class EntryWriter {
         }
         switch (mode) {
             case LINES -> {
+                JournalFields journal = JournalFields.of(e);
+                if (journal != null) {
+                    out.write(JournalOutput.shortIsoPrefix(host, e, journal));
+                }
                 out.write(escape ? Escaping.escape(e.bytes()) : e.bytes());
                 out.write('\n');
             }
@@ -56,7 +66,9 @@ public final class EntryWriter {
             }
             case JSON -> {
                 String escaped = new String(Escaping.escape(e.bytes()), StandardCharsets.UTF_8);
-                String json = "{\"host\":\"" + host + "\",\"seq\":" + e.seq() + ",\"time\":\"" + e.time()
+                // time: when the line happened (t=, or TIME without it); received: when the loghost stored it.
+                String json = "{\"host\":\"" + host + "\",\"seq\":" + e.seq() + ",\"time\":\""
+                        + EventTime.of(e.meta(), e.time()) + "\",\"received\":\"" + e.time()
                         + "\",\"type\":\"" + e.type() + "\",\"meta\":\"" + e.meta() + "\",\"line-ends\":"
                         + e.endsLine() + syslogFields(e) + ",\"message\":\"" + jsonString(escaped) + "\"}\n";
                 out.write(json.getBytes(StandardCharsets.UTF_8));
@@ -69,8 +81,13 @@ public final class EntryWriter {
         out.flush();
     }
 
-    // journald's names and string values, as journalctl -o json writes them; only for lines that begin with a PRI.
+    // journald's names and string values, as journalctl -o json writes them: a journal entry's own fields, or those
+    // of a line that begins with a PRI.
     private static String syslogFields(LineAssembler.Entry e) {
+        JournalFields journal = JournalFields.of(e);
+        if (journal != null) {
+            return JournalOutput.json(journal);
+        }
         SyslogFields f = SyslogFields.of(e.bytes());
         if (f == null) {
             return "";

@@ -58,6 +58,7 @@ public enum Refusal {
     CSEQ_SKIP("cseq-skip", ExitStatus.DATA_ERROR, "protocol error: %s"),
     TOO_MANY_STREAMS("too-many-streams", ExitStatus.DATA_ERROR, "protocol error: %s"),
     RESERVED_STREAM("reserved-stream", ExitStatus.DATA_ERROR, "protocol error: %s"),
+    BAD_EVENT_TIME("bad-event-time", ExitStatus.DATA_ERROR, "protocol error: %s"),
     // The client does not read: it is told nothing more, the channel is closed at once.
     OUTPUT_NOT_READ("output-not-read", ExitStatus.DATA_ERROR, null),
 
@@ -65,9 +66,17 @@ public enum Refusal {
     JOURNAL_ID_MALFORMED("journal-id-malformed", ExitStatus.USAGE,
             "refused: --journal-position takes one journal seqnum id, 32 lowercase hex digits"),
     JOURNAL_MALFORMED("journal-malformed", ExitStatus.DATA_ERROR, "refused: malformed journal input: %s"),
-    JOURNAL_SEQNUM_SKIP("journal-seqnum-skip", ExitStatus.DATA_ERROR, "refused: journal seqnum %s"),
     JOURNAL_TOO_MANY_IDS("journal-too-many-ids", ExitStatus.DATA_ERROR,
             "refused: too many journal seqnum ids: %s"),
+    JOURNAL_POSITION_RATE("journal-position-rate", ExitStatus.TEMP_FAIL,
+            "refused: host %s asks for its journal position too often; try again later"),
+
+    // append-log --file and --file-position (a followed file pushed with ssh and coreutils).
+    FILE_ARGS_MALFORMED("file-args-malformed", ExitStatus.USAGE,
+            "refused: --file takes a NAME, --file-position a NAME and 1 to 4 identities DEV INO FP"),
+    FILE_MALFORMED("file-malformed", ExitStatus.DATA_ERROR, "refused: malformed file input: %s"),
+    FILE_OFFSET_AHEAD("file-offset-ahead", ExitStatus.DATA_ERROR, "refused: file offset %s"),
+    FILE_TOO_MANY_STREAMS("file-too-many-streams", ExitStatus.DATA_ERROR, "refused: too many file streams: %s"),
 
     // Pull mode: a source answering outside the protocol, or presenting another host key.
     PULL_HOST_KEY_MISMATCH("pull-host-key-mismatch"),

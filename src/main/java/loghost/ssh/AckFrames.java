@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.LongSupplier;
 import loghost.protocol.CseqRules;
 import loghost.protocol.Frames;
+import loghost.refusal.Refusal;
 import loghost.store.LineBatch;
 import loghost.store.RecordType;
 
@@ -16,8 +17,12 @@ final class AckFrames {
     private AckFrames() {
     }
 
-    /** Checks a client frame after HELLO: its kind, its sequence number, its text's size, the cseq rules. */
-    static void check(Frames.Frame f, CseqRules rules, LongSupplier streamLast) throws Frames.ProtocolException {
+    /**
+     * Checks a client frame after HELLO: its kind, its sequence number, its text's size, the cseq rules, and with
+     * {@code times} (HELLO's {@code times=1}) a LINE's or PART's event time against the server's clock {@code now}.
+     */
+    static void check(Frames.Frame f, boolean times, long now, CseqRules rules, LongSupplier streamLast)
+            throws Frames.ProtocolException {
         byte kind = f.kind();
         if (kind != Frames.LINE && kind != Frames.PART && kind != Frames.MARK && kind != Frames.GAP) {
             throw new Frames.ProtocolException("unexpected frame 0x" + Integer.toHexString(kind & 0xff));
@@ -25,29 +30,48 @@ final class AckFrames {
         if (f.body().length < 8) {
             throw new Frames.ProtocolException("frame without sequence number");
         }
+        boolean mark = kind == Frames.MARK || kind == Frames.GAP;
+        if (times && !mark && f.body().length < 16) {
+            throw new Frames.ProtocolException("frame without event time");
+        }
         int text = f.body().length - f.payloadOffset();
-        if ((kind == Frames.MARK || kind == Frames.GAP) && text > Frames.MAX_TEXT) {
+        if (mark && text > Frames.MAX_TEXT) {
             throw new Frames.ProtocolException((kind == Frames.MARK ? "MARK" : "GAP") + " text of " + text
                     + " bytes exceeds " + Frames.MAX_TEXT);
+        }
+        if (times && !mark) {
+            long t = f.eventTime();
+            // Unsigned: a u64 above 2^63 is far in the future too. Never 0: that is "no time", which a
+            // forwarder that sends times never means.
+            if (t == 0 || Long.compareUnsigned(t, now + Frames.MAX_EVENT_AHEAD_MILLIS) > 0) {
+                throw new Frames.ProtocolException(Refusal.BAD_EVENT_TIME, "event time " + Long.toUnsignedString(t)
+                        + " of cseq " + Long.toUnsignedString(f.seq()) + " is not between 1 and the loghost's clock"
+                        + " plus one day");
+            }
         }
         rules.next(f.seq(), streamLast);
     }
 
+    /** Where the line's bytes start in a LINE or PART body: after the cseq, and the event time with {@code times}. */
+    static int payloadOffset(Frames.Frame f, boolean times) {
+        return times && f.kind() != Frames.MARK && f.kind() != Frames.GAP ? 16 : f.payloadOffset();
+    }
+
     /** The records a checked frame becomes with lines cut at {@code maxLine} bytes. */
-    static int records(Frames.Frame f, int maxLine) {
+    static int records(Frames.Frame f, boolean times, int maxLine) {
         if (f.kind() == Frames.MARK || f.kind() == Frames.GAP) {
             return 1;
         }
-        int payload = f.body().length - f.payloadOffset();
+        int payload = f.body().length - payloadOffset(f, times);
         return Math.max(1, payload / maxLine + (payload % maxLine == 0 ? 0 : 1));
     }
 
-    /** Adds a checked frame's records to {@code batch}, all carrying the frame's cseq. */
-    static void add(LineBatch batch, Frames.Frame f, int maxLine) {
+    /** Adds a checked frame's records to {@code batch}, all carrying the frame's cseq (and event time, with times). */
+    static void add(LineBatch batch, Frames.Frame f, boolean times, int maxLine) {
         byte kind = f.kind();
         long cseq = f.seq();
         byte[] b = f.body();
-        int off = f.payloadOffset();
+        int off = payloadOffset(f, times);
         int len = b.length - off;
         if (kind == Frames.MARK || kind == Frames.GAP) {
             // Whole, whatever max-line is: MAX_TEXT bounds it, and a cut record would be acknowledged as delivered.
@@ -55,12 +79,21 @@ final class AckFrames {
             return;
         }
         // A line longer than max-line becomes cont records, as in raw mode.
+        long eventTime = times ? f.eventTime() : 0;
         while (len > maxLine) {
-            batch.add(RecordType.CONT, b, off, maxLine, cseq);
+            add(batch, RecordType.CONT, b, off, maxLine, cseq, eventTime);
             off += maxLine;
             len -= maxLine;
         }
-        batch.add(kind == Frames.PART ? RecordType.CONT : RecordType.LOG, b, off, len, cseq);
+        add(batch, kind == Frames.PART ? RecordType.CONT : RecordType.LOG, b, off, len, cseq, eventTime);
+    }
+
+    private static void add(LineBatch batch, RecordType type, byte[] b, int off, int len, long cseq, long eventTime) {
+        if (eventTime > 0) {
+            batch.add(type, b, off, len, cseq, eventTime);
+        } else {
+            batch.add(type, b, off, len, cseq);
+        }
     }
 
     /** An ACK frame: the client's cseq, then the host's seq (u64) and digest (lowercase hex) of the newest record. */

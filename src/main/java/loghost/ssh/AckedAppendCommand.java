@@ -46,6 +46,8 @@ final class AckedAppendCommand extends HostCommand {
     private ServerSession session;
     private HostLog log;
     private String stream;
+    // HELLO's times=1: every LINE and PART body carries the line's event time after its cseq.
+    private boolean times;
     private StreamAcks acks;
     private CseqRules rules;
     private HostMetrics counted;
@@ -179,6 +181,10 @@ final class AckedAppendCommand extends HostCommand {
         // refuses to sync, so its position is never reported.
         log.sync();
         stream = hello.stream();
+        times = hello.times();
+        if (times) {
+            frames.maxBody(Frames.MAX_BODY_WITH_TIMES);
+        }
         acks = new StreamAcks(this, log, stream, metrics, hello.receipts() ? receipts : null);
         rules = new CseqRules(last);
         batchStream(stream);
@@ -190,18 +196,18 @@ final class AckedAppendCommand extends HostCommand {
     }
 
     private void frame(Frames.Frame f) throws Frames.ProtocolException, StorageException {
-        AckFrames.check(f, rules, () -> log.streamPosition(stream));
+        AckFrames.check(f, times, times ? store.clock().millis() : 0, rules, () -> log.streamPosition(stream));
         receivedSinceAppend += FrameAssembler.HEADER + f.body().length;
-        int payload = f.body().length - f.payloadOffset();
+        int payload = f.body().length - AckFrames.payloadOffset(f, times);
         LineBatch batch = batch();
         // Bytes, not only records: a batch never holds more than BATCH_BYTES, or one frame's worth.
-        if (batch.count() + AckFrames.records(f, maxLine) > BATCH_RECORDS
+        if (batch.count() + AckFrames.records(f, times, maxLine) > BATCH_RECORDS
                 || (long) batch.bytes() + Escaping.maxEscapedLength(payload) > BATCH_BYTES) {
             store();
         }
         heartbeatSinceAppend |= f.kind() == Frames.MARK;
         linesSinceAppend |= f.kind() != Frames.MARK && f.kind() != Frames.GAP;
-        AckFrames.add(batch, f, maxLine);
+        AckFrames.add(batch, f, times, maxLine);
     }
 
     // Appends the batch and asks for the fsync that lets it be acknowledged.

@@ -17,6 +17,8 @@ class FrameAssembler {
     private static final int FIRST_BODY = 16 * 1024;
 
     private final byte[] header = new byte[HEADER];
+    // Frames.MAX_BODY, or 8 more once a HELLO with times=1 made every LINE and PART carry an event time.
+    private int maxBody = Frames.MAX_BODY;
     private int headerFilled;
     private byte[] body;
     private int bodyLength;
@@ -24,6 +26,11 @@ class FrameAssembler {
     private int pos;
     private byte[] input;
     private int inputLength;
+
+    /** Frames after this one may be {@code maxBody} bytes long (a HELLO with {@code times=1} allows 8 more). */
+    void maxBody(int bytes) {
+        this.maxBody = bytes;
+    }
 
     /** Starts on the next piece of input, {@code piece[0, length)}; call {@link #next} until it returns null. */
     void feed(byte[] piece, int length) {
@@ -42,9 +49,9 @@ class FrameAssembler {
             if (headerFilled == HEADER) {
                 int length = ((header[1] & 0xff) << 24) | ((header[2] & 0xff) << 16) | ((header[3] & 0xff) << 8)
                         | (header[4] & 0xff);
-                if (length < 0 || length > Frames.MAX_BODY) {
+                if (length < 0 || length > maxBody) {
                     throw new Frames.ProtocolException("frame of " + Integer.toUnsignedString(length)
-                            + " bytes exceeds " + Frames.MAX_BODY);
+                            + " bytes exceeds " + maxBody);
                 }
                 body = new byte[Math.min(length, FIRST_BODY)];
                 bodyLength = length;

@@ -7,12 +7,13 @@ import loghost.journal.EntryRecords;
 import loghost.journal.ExportException;
 import loghost.journal.ExportParser;
 import loghost.journal.JournalCursor;
+import loghost.journal.JournalEntry;
 import loghost.metrics.ServerMetrics;
 import loghost.protocol.Frames;
 import loghost.refusal.Refusal;
 import loghost.ssh.SessionInbox.InputEnd;
+import loghost.store.LineBatch;
 import loghost.store.LogStore;
-import loghost.store.RecordType;
 import loghost.store.StorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,10 +33,11 @@ final class JournalAppendCommand extends RawSessionCommand {
     /** Sequence number ids one session may send: journald starts a new one only when its files are wiped. */
     static final int MAX_IDS_PER_SESSION = 8;
 
+    private static final LineBatch.GapNamer LOST = JournalAppendCommand::lost;
+
     private final ExportParser<Exception> parser = new ExportParser<>(this::entry);
     // Per stream this session sent: the highest seqnum it knows stored or added (the stream admitted till the end).
     private final Map<String, Long> known = new LinkedHashMap<>();
-    private String stream;
     private long skipped;
     private long gaps;
 
@@ -52,6 +54,11 @@ final class JournalAppendCommand extends RawSessionCommand {
     @Override
     protected String endFields() {
         return " skipped=" + skipped + " gaps=" + gaps;
+    }
+
+    @Override
+    protected void appended(LineBatch batch) {
+        gaps += batch.gapsWritten();
     }
 
     @Override
@@ -83,12 +90,12 @@ final class JournalAppendCommand extends RawSessionCommand {
             storageFailed(e);
             return;
         }
-        refuse(refusals.refuse(r.reason, session, "host=" + who.host() + " detail=" + Refusals.quote(r.detail)
-                + " bytes=" + bytes, r.detail));
+        refuse(refusals.refuse(r.reason, session, "detail=" + Refusals.quote(r.detail) + " bytes=" + bytes,
+                r.detail));
     }
 
     // One entry: its stream, the seqnum rules, a gap record if seqnums are missing, then its records.
-    private void entry(String cursor, byte[] line) throws Refused, StorageException {
+    private void entry(String cursor, JournalEntry line) throws Refused, StorageException {
         if (cursor == null) {
             throw new Refused(Refusal.JOURNAL_MALFORMED, "an entry without __CURSOR");
         }
@@ -101,38 +108,28 @@ final class JournalAppendCommand extends RawSessionCommand {
                     "a __CURSOR that does not start s=SEQNUM_ID;i=SEQNUM; with 1 <= SEQNUM < 2^63");
         }
         String s = STREAM_PREFIX + c.seqnumId();
-        if (!s.equals(stream)) {
-            enter(s);
-        }
+        enter(s);
         long seq = c.seqnum();
-        long last = known.get(s);
-        if (seq > last + 1) {
-            // Another session may have stored more meanwhile: ask the log before calling anything missing.
-            last = Math.max(last, log.streamPosition(s));
-            known.put(s, last);
-        }
-        if (seq <= last) {
+        if (seq <= known.get(s)) {
             skipped++; // stored already (a resend); the store's own rule would skip it too
             return;
         }
-        if (last > 0 && seq > last + 1) {
-            if (seq - last - 1 > Frames.MAX_SKIP) {
-                throw new Refused(Refusal.JOURNAL_SEQNUM_SKIP, seq + " of " + c.seqnumId() + " skips ahead of "
-                        + last + " by more than " + Frames.MAX_SKIP);
-            }
-            byte[] text = ("journal-lost seqnum-id=" + c.seqnumId() + " from=" + (last + 1) + " to=" + (seq - 1)
-                    + " count=" + (seq - 1 - last) + " (not in the journal when read)")
-                    .getBytes(StandardCharsets.US_ASCII);
-            batch().add(RecordType.GAP, text, 0, text.length, seq - 1);
-            gaps++;
-        }
+        // Whether seqnums are missing before it, and which, is decided by the log under the host's lock as the
+        // batch is written (LineBatch.fillGaps): another session of the host may store some of them meanwhile.
+        batch().fillGaps(LOST);
         EntryRecords.add(batch(), line, maxLine, seq);
         known.put(s, seq);
     }
 
-    // Binds the batch to stream s (storing what the batch holds for the previous one), admitting s once.
-    private void enter(String s) throws Refused, StorageException {
-        store();
+    // The gap record of seqnums never received: one, with its exact count, however many there are.
+    private static byte[] lost(String stream, long from, long to) {
+        return ("journal-lost seqnum-id=" + stream.substring(STREAM_PREFIX.length()) + " from=" + from + " to=" + to
+                + " count=" + (to - from + 1) + " (not in the journal when read)").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    // Points the batch at stream s, admitting s once; the batch may hold the session's other streams too (two
+    // journals interleaved by journalctl are still appended in batches, not one append per entry).
+    private void enter(String s) throws Refused {
         if (!known.containsKey(s)) {
             if (known.size() >= MAX_IDS_PER_SESSION) {
                 throw new Refused(Refusal.JOURNAL_TOO_MANY_IDS, "more than " + MAX_IDS_PER_SESSION
@@ -144,8 +141,7 @@ final class JournalAppendCommand extends RawSessionCommand {
             }
             known.put(s, log.streamPosition(s));
         }
-        stream = s;
-        batchStream(s);
+        batch().streamNext(s); // each entry: a new turn's batch is bound to no stream
     }
 
     @Override

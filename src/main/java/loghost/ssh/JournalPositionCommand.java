@@ -2,6 +2,7 @@ package loghost.ssh;
 
 import java.nio.charset.StandardCharsets;
 import loghost.journal.JournalCursor;
+import loghost.refusal.Refusal;
 import loghost.ssh.SessionInbox.InputEnd;
 import loghost.store.HostLog;
 import loghost.store.LogStore;
@@ -20,18 +21,28 @@ final class JournalPositionCommand extends HostCommand {
     private static final Logger LOG = LoggerFactory.getLogger(JournalPositionCommand.class);
 
     private final LogStore store;
+    private final JournalPositionRate rate;
     private final String seqnumId;
 
     JournalPositionCommand(LogStore store, ActiveSessions sessions, Refusals refusals, SessionWorkers workers,
-            String seqnumId) {
+            JournalPositionRate rate, String seqnumId) {
         super(sessions, refusals, workers);
         this.store = store;
+        this.rate = rate;
         this.seqnumId = seqnumId;
     }
 
     @Override
     protected boolean begin(AuthenticatedHost who, ServerSession session) {
         endInput(); // nothing is read: the answer depends on the store alone
+        JournalPositionRate.Decision d = rate.admit(who.host());
+        if (!d.allowed()) {
+            // Refused before the log is opened or synced: a flood costs no fsync and writes nothing but its report.
+            refuse(d.report() ? refusals.refuse(Refusal.JOURNAL_POSITION_RATE, session, "seqnum-id=" + seqnumId
+                    + " refused-unreported=" + d.notReported(), who.host())
+                    : Failure.of(Refusal.JOURNAL_POSITION_RATE, who.host()));
+            return true;
+        }
         HostLog log;
         try {
             log = store.host(who.host());

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.List;
 import loghost.audit.AuditTrail;
 import loghost.config.Settings;
 import loghost.keys.EnrolledKeys;
@@ -14,6 +15,8 @@ import loghost.seal.ReceiptSigner;
 import loghost.store.LogStore;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,11 +64,23 @@ public final class LoghostServer {
         int maxLine = settings.store().maxLineBytes();
         ReceiptSigner receipts = ReceiptSigner.of(hostKey, fingerprint);
         SessionWorkers workers = new SessionWorkers();
+        JournalPositionRate positionRate = new JournalPositionRate();
         CommandRouter router = new CommandRouter(
                 channel -> new AppendLogCommand(store, sessions, maxLine, refusals, metrics, workers),
                 channel -> new AckedAppendCommand(store, sessions, maxLine, refusals, metrics, receipts, workers),
                 channel -> new JournalAppendCommand(store, sessions, maxLine, refusals, metrics, workers),
-                (channel, id) -> new JournalPositionCommand(store, sessions, refusals, workers, id),
+                (channel, id) -> new JournalPositionCommand(store, sessions, refusals, workers, positionRate, id),
+                new CommandRouter.FileCommands() {
+                    @Override
+                    public Command append(ChannelSession channel, String name) {
+                        return new FileAppendCommand(store, sessions, maxLine, refusals, metrics, workers, name);
+                    }
+
+                    @Override
+                    public Command position(ChannelSession channel, List<PushedFile> files) {
+                        return new FilePositionCommand(store, sessions, refusals, workers, files);
+                    }
+                },
                 refusals);
         SshServer sshd = SshSurface.build(settings, hostKey, authenticator, router, connections, refusals);
         try {

@@ -51,6 +51,10 @@ abstract class RawSessionCommand extends HostCommand {
         return "";
     }
 
+    /** Called after each append of the session's batch, before it is cleared. */
+    protected void appended(LineBatch batch) {
+    }
+
     /** Called once the session has ended well, before its exit status 0 goes out. */
     protected void ended() {
     }
@@ -86,6 +90,7 @@ abstract class RawSessionCommand extends HostCommand {
             return;
         }
         int n = log.append(batch).records();
+        appended(batch);
         batch.clear();
         records += n;
         counted.appended(n, receivedSinceAppend);

@@ -46,12 +46,14 @@ final class ChainHead {
 
     /**
      * Encodes the record after the head into {@code out} at {@code at} and makes it the head; returns the position
-     * after its LF. {@code clientSeq} is appended to {@code meta} when it is not negative (acknowledged mode).
+     * after its LF. {@code clientSeq} is appended to {@code meta} when it is not negative (acknowledged mode), then
+     * {@code t=} when {@code eventMillis} is positive.
      */
-    int append(byte[] out, int at, byte[] time, RecordType type, byte[] meta, long clientSeq, byte[] msg,
-               int msgStart, int msgLength) throws DigestException {
+    int append(byte[] out, int at, byte[] time, RecordType type, byte[] meta, long clientSeq, long eventMillis,
+               byte[] msg, int msgStart, int msgLength) throws DigestException {
         long nextSeq = seq + 1;
-        int end = encoder.encode(nextSeq, time, type, meta, clientSeq, msg, msgStart, msgLength, digest, next, out, at);
+        int end = encoder.encode(nextSeq, time, type, meta, clientSeq, eventMillis, msg, msgStart, msgLength, digest,
+                next, out, at);
         byte[] swap = digest;
         digest = next;
         next = swap.length == digest.length ? swap : new byte[digest.length];

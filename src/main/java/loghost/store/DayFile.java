@@ -165,8 +165,8 @@ final class DayFile {
      * Adds the record after {@code head} to this append's output (see {@link ChainHead#append}) and makes it the
      * head; it reaches the file at {@link #endAppend} at the latest.
      */
-    void append(ChainHead head, byte[] time, RecordType type, byte[] meta, long clientSeq, byte[] msg, int msgStart,
-                int msgEnd) throws IOException, DigestException {
+    void append(ChainHead head, byte[] time, RecordType type, byte[] meta, long clientSeq, long eventMillis, byte[] msg,
+                int msgStart, int msgEnd) throws IOException, DigestException {
         int msgLength = msgEnd - msgStart;
         if (Escaping.mayDifferIn(version, msg, msgStart, msgLength)) {
             // A day file keeps the escaping rule of its header's version (an upgrade does not change it mid-day).
@@ -183,7 +183,7 @@ final class DayFile {
                 out = new byte[need];
             }
         }
-        outLength = head.append(out, outLength, time, type, meta, clientSeq, msg, msgStart, msgLength);
+        outLength = head.append(out, outLength, time, type, meta, clientSeq, eventMillis, msg, msgStart, msgLength);
     }
 
     /** Writes what this append added to the file; its records are then synced by the next sync. */

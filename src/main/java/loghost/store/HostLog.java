@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.DigestException;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
 
 /**
  * One host's chain: assigns sequence numbers, computes digests and appends records to the current day file.
@@ -150,6 +152,11 @@ public final class HostLog {
         long startSize = file.size();
         String stream = batch.streamId();
         long startCommitted = stream == null ? 0 : streams.last(stream);
+        // A batch of several streams (one session's journals): each one's position, to put back if it fails.
+        Map<String, Long> before = batch.mixedStreams() ? new HashMap<>() : null;
+        for (int i = 0; before != null && i < n; i++) {
+            before.computeIfAbsent(batch.streamOf(i), streams::last);
+        }
         try {
             // s= is the SEQ of the session's first record: assigned here, and taken back below if this batch
             // writes nothing (all duplicates), so that the next session cannot be given the same number.
@@ -164,7 +171,7 @@ public final class HostLog {
             }
             if (stream != null) {
                 for (int i = n - 1; i >= 0; i--) {
-                    streams.committed(stream, batch.clientSeq(i));
+                    streams.committed(batch.streamOf(i), batch.clientSeq(i));
                 }
             }
             if (written > 0) {
@@ -177,7 +184,9 @@ public final class HostLog {
             // output buffer are as before, so a retry writes each record once and the next one never follows
             // bytes that are not in the file.
             head.reset(start);
-            if (stream != null) {
+            if (before != null) {
+                before.forEach(streams::reset);
+            } else if (stream != null) {
                 streams.reset(stream, startCommitted);
             }
             file.cutBack(startSize, e);

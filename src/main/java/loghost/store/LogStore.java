@@ -37,6 +37,11 @@ public final class LogStore implements AutoCloseable {
         StoreFiles.createOrCheckPrivateDirectory(this.streamsDir, "streams directory");
     }
 
+    /** The clock that stamps every record's receive time (TIME). */
+    public Clock clock() {
+        return clock;
+    }
+
     /** The chain of {@code host}, opening it if needed; the name is re-checked here so no caller can pick a path. */
     public HostLog host(String host) throws StorageException {
         if (!HostName.isStorable(host)) {

@@ -1,8 +1,8 @@
 package loghost.store;
 
 /**
- * The META field's grammar (docs/FORMAT.md, "META attributes"), checked in place without allocating, with the two
- * attributes a verifier needs afterwards: the {@code s=} value and whether {@code c=} is present.
+ * The META field's grammar (docs/FORMAT.md, "META attributes"), checked in place without allocating, with the
+ * attributes a verifier needs afterwards: the {@code s=} value, whether {@code c=} is present, the {@code t=} value.
  */
 final class MetaField {
 
@@ -10,17 +10,20 @@ final class MetaField {
     private int metaStart;
     private long session;
     private boolean clientStream;
+    private long eventMicros;
 
     /**
      * META beyond its character set: {@code -}, or {@code KEY=VALUE} items joined by single commas; KEY
-     * {@code [a-z][a-z0-9_]*}, VALUE {@code [a-z0-9._:-]+}, no key twice; {@code s} before {@code c}; {@code s=} a
-     * SEQ-like number, {@code c=STREAM:CSEQ}. Other keys pass (forward compatibility). True when it fits.
+     * {@code [a-z][a-z0-9_]*}, VALUE {@code [a-z0-9._:-]+}, no key twice; {@code s} before {@code c} before
+     * {@code t}; {@code s=} a SEQ-like number, {@code c=STREAM:CSEQ}, {@code t=} seconds with 3 or 6 fraction digits.
+     * Other keys pass (forward compatibility). True when it fits.
      */
     boolean parse(byte[] buf, int metaStart, int metaEnd) {
         this.buf = buf;
         this.metaStart = metaStart;
         session = 0;
         clientStream = false;
+        eventMicros = -1;
         if (metaEnd - metaStart == 1 && buf[metaStart] == '-') {
             return true;
         }
@@ -50,7 +53,11 @@ final class MetaField {
             if (valueEnd == valueStart || keyUsedBefore(keyStart, keyEnd)) {
                 return false;
             }
-            if (keyEnd - keyStart == 1 && buf[keyStart] == 's') {
+            boolean oneLetter = keyEnd - keyStart == 1;
+            if (oneLetter && (buf[keyStart] == 's' || buf[keyStart] == 'c') && eventMicros >= 0) {
+                return false; // t comes after s and c
+            }
+            if (oneLetter && buf[keyStart] == 's') {
                 if (clientStream) {
                     return false;
                 }
@@ -58,11 +65,16 @@ final class MetaField {
                 if (session <= 0) {
                     return false;
                 }
-            } else if (keyEnd - keyStart == 1 && buf[keyStart] == 'c') {
+            } else if (oneLetter && buf[keyStart] == 'c') {
                 if (!validClientValue(valueStart, valueEnd)) {
                     return false;
                 }
                 clientStream = true;
+            } else if (oneLetter && buf[keyStart] == 't') {
+                eventMicros = eventTime(valueStart, valueEnd);
+                if (eventMicros < 0) {
+                    return false;
+                }
             }
             if (p == metaEnd) {
                 return true;
@@ -110,6 +122,29 @@ final class MetaField {
         return decimal(colon + 1, end, 19) > 0;
     }
 
+    // [0-9]{1,11}\.([0-9]{3}|[0-9]{6}) as microseconds since the epoch, or -1.
+    private long eventTime(int start, int end) {
+        int dot = start;
+        while (dot < end && buf[dot] != '.') {
+            dot++;
+        }
+        int fraction = end - dot - 1;
+        if (dot == start || dot - start > 11 || (fraction != 3 && fraction != 6)) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = start; i < end; i++) {
+            if (i == dot) {
+                continue;
+            }
+            if (buf[i] < '0' || buf[i] > '9') {
+                return -1;
+            }
+            v = v * 10 + (buf[i] - '0');
+        }
+        return fraction == 3 ? v * 1000 : v;
+    }
+
     // The value of buf[start, end) as [1-9][0-9]{0,maxDigits-1} not above Long.MAX_VALUE, or -1.
     private long decimal(int start, int end, int maxDigits) {
         if (end <= start || end - start > maxDigits || buf[start] == '0') {
@@ -132,6 +167,11 @@ final class MetaField {
     /** The {@code s=} value, or 0 when there is none. */
     long session() {
         return session;
+    }
+
+    /** The {@code t=} value in microseconds since the epoch, or -1 when there is none. */
+    long eventMicros() {
+        return eventMicros;
     }
 
     /** True when a {@code c=} attribute is present. */

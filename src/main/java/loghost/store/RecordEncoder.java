@@ -22,6 +22,9 @@ final class RecordEncoder {
     // message is hashed from the caller's buffer, so that a host's scratch stays this small.
     private static final int ONE_UPDATE = 2048;
 
+    /** The most bytes {@code ,t=SECONDS.mmm} takes (seconds up to 11 digits: docs/FORMAT.md, "META attributes"). */
+    private static final int EVENT_TIME_LENGTH = 3 + 11 + 1 + 3;
+
     private final MessageDigest md;
     private final int digestLength;
     private final DecimalCounter seqText = new DecimalCounter();
@@ -36,16 +39,18 @@ final class RecordEncoder {
 
     /** The most bytes {@link #encode} writes for a message of {@code msgLength} bytes and META of {@code metaLength}. */
     int maxLength(int timeLength, int metaLength, int msgLength) {
-        return 20 + 1 + timeLength + 1 + 8 + 1 + metaLength + 20 + 1 + 2 * digestLength + 1 + msgLength + 1;
+        return 20 + 1 + timeLength + 1 + 8 + 1 + metaLength + 20 + EVENT_TIME_LENGTH + 1 + 2 * digestLength + 1
+                + msgLength + 1;
     }
 
     /**
      * Writes the line of record {@code seq} (with its LF) at {@code out[pos]}, chained to {@code prev}; its digest
-     * goes to {@code next}. META is {@code meta}, followed by the decimal {@code clientSeq} unless it is negative.
-     * {@code out} must have {@link #maxLength} bytes of room. Returns the position after the LF.
+     * goes to {@code next}. META is {@code meta}, followed by the decimal {@code clientSeq} unless it is negative,
+     * then by {@code ,t=SECONDS.mmm} when {@code eventMillis} is positive. {@code out} must have {@link #maxLength}
+     * bytes of room. Returns the position after the LF.
      */
-    int encode(long seq, byte[] time, RecordType type, byte[] meta, long clientSeq, byte[] msg, int msgStart,
-               int msgLength, byte[] prev, byte[] next, byte[] out, int pos) throws DigestException {
+    int encode(long seq, byte[] time, RecordType type, byte[] meta, long clientSeq, long eventMillis, byte[] msg,
+               int msgStart, int msgLength, byte[] prev, byte[] next, byte[] out, int pos) throws DigestException {
         int fieldsRoom = digestLength + maxLength(time.length, meta.length, 0);
         boolean oneUpdate = fieldsRoom + msgLength <= ONE_UPDATE;
         int room = oneUpdate ? fieldsRoom + msgLength : fieldsRoom;
@@ -67,6 +72,9 @@ final class RecordEncoder {
         p += meta.length;
         if (clientSeq >= 0) {
             p = writeDecimal(clientSeq, h, p);
+        }
+        if (eventMillis > 0) {
+            p = writeEventTime(eventMillis, h, p);
         }
         h[p++] = ' ';
 
@@ -92,6 +100,20 @@ final class RecordEncoder {
         q += msgLength;
         out[q++] = '\n';
         return q;
+    }
+
+    // ",t=SECONDS.mmm": the event time in decimal seconds with exactly three fraction digits.
+    private static int writeEventTime(long millis, byte[] b, int p) {
+        b[p++] = ',';
+        b[p++] = 't';
+        b[p++] = '=';
+        p = writeDecimal(millis / 1000, b, p);
+        b[p++] = '.';
+        long ms = millis % 1000;
+        b[p++] = (byte) ('0' + ms / 100);
+        b[p++] = (byte) ('0' + ms / 10 % 10);
+        b[p++] = (byte) ('0' + ms % 10);
+        return p;
     }
 
     private static int writeDecimal(long v, byte[] b, int p) {

@@ -123,6 +123,11 @@ public final class RecordView {
         return meta.session();
     }
 
+    /** The {@code t=} value of META (the event time) in microseconds since the epoch, or -1 when it has none. */
+    public long eventMicros() {
+        return meta.eventMicros();
+    }
+
     /** True when META has a {@code c=} attribute. */
     public boolean hasClientSeq() {
         return meta.hasClientSeq();

@@ -111,7 +111,8 @@ class ForwardTest {
         List<HostRecords.Rec> recs = HostRecords.read(data, "web01");
         // The stream id is the name plus the spool's random part: the same spool goes on with the same stream.
         String meta = recs.get(recs.size() - 1).meta();
-        assertTrue(meta.matches("s=1,c=stdin\\.[0-9a-f]{16}:100000"), meta);
+        // A forwarder sends each line's spool time, stored after c= as t= (docs/FORMAT.md, "Event time").
+        assertTrue(meta.matches("s=1,c=stdin\\.[0-9a-f]{16}:100000,t=[0-9]{10}\\.[0-9]{3}"), meta);
         String stream = meta.substring("s=1,c=".length(), meta.lastIndexOf(':'));
 
         List<String> second = lines("second run line", 1, 10);
@@ -119,7 +120,9 @@ class ForwardTest {
         List<String> all = new ArrayList<>(first);
         all.addAll(second);
         assertEquals(all, stored());
-        assertTrue(HostRecords.read(data, "web01").get(100_009).meta().endsWith(",c=" + stream + ":100010"));
+        String last = HostRecords.read(data, "web01").get(100_009).meta();
+        assertTrue(last.matches("s=[0-9]+,c=" + java.util.regex.Pattern.quote(stream) + ":100010,t=[0-9]{10}\\.[0-9]{3}"),
+                last);
         assertEquals(0, Cli.run(data, "verify").exit());
     }
 

@@ -27,6 +27,18 @@ final class RawAckClient {
      * WELCOME and the answer to the LINE (an ACK or ERROR frame; null if the loghost just closed), as text.
      */
     static String sendLine(int port, Path keyFile, String stream, long cseq, String line) throws Exception {
+        return send(port, keyFile, stream, cseq, -1, line);
+    }
+
+    /** As {@link #sendLine}, in a {@code times=1} session: the LINE carries {@code eventMillis} as its event time. */
+    static String sendTimedLine(int port, Path keyFile, String stream, long cseq, long eventMillis, String line)
+            throws Exception {
+        return send(port, keyFile, stream, cseq, eventMillis, line);
+    }
+
+    // eventMillis < 0: a session without event times.
+    private static String send(int port, Path keyFile, String stream, long cseq, long eventMillis, String line)
+            throws Exception {
         KeyPair key;
         try (InputStream in = Files.newInputStream(keyFile)) {
             key = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(keyFile.toString()), in, null)
@@ -43,9 +55,14 @@ final class RawAckClient {
                     ch.open().verify(t);
                     OutputStream out = ch.getInvertedIn();
                     DataInputStream in = new DataInputStream(ch.getInvertedOut());
-                    Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + stream);
+                    Frames.writeText(out, Frames.HELLO, "loghost-ack 1 stream=" + stream
+                            + (eventMillis < 0 ? "" : " times=1"));
                     byte[] b = line.getBytes(StandardCharsets.UTF_8);
-                    Frames.writeSeq(out, Frames.LINE, cseq, b, 0, b.length);
+                    if (eventMillis < 0) {
+                        Frames.writeSeq(out, Frames.LINE, cseq, b, 0, b.length);
+                    } else {
+                        Frames.writeTimed(out, Frames.LINE, cseq, eventMillis, b, 0, b.length);
+                    }
                     out.flush();
                     Frames.Frame welcome = Frames.read(in);
                     String answer = describe(welcome);

@@ -18,7 +18,7 @@ class ExportParserTest {
 
     private final List<String> entries = new ArrayList<>();
     private final ExportParser<RuntimeException> parser = new ExportParser<>(
-            (cursor, line) -> entries.add(new String(line, StandardCharsets.UTF_8)));
+            (cursor, entry) -> entries.add(new String(entry.line(), StandardCharsets.UTF_8)));
 
     private void feedInPieces(byte[] b, int piece) throws ExportException {
         for (int off = 0; off < b.length; off += piece) {

@@ -17,27 +17,14 @@ import loghost.testing.Tools;
 final class JournalPushRig {
 
     /** Where .ci/run unpacks systemd-journal-remote and its libmicrohttpd (matching the installed systemd). */
-    static final Path JOURNAL_REMOTE = Path.of("/opt/loghost-test/journal-remote");
+    static final Path JOURNAL_REMOTE = loghost.testing.JournalFiles.JOURNAL_REMOTE;
 
     private JournalPushRig() {
     }
 
     /** Appends entries first..last ({@code app[42]: entry N}) to the journal file in {@code dir}, via journal-remote. */
     static void write(Path dir, int first, int last) throws Exception {
-        Tools.JOURNAL_REMOTE.assume();
-        StringBuilder sb = new StringBuilder();
-        long t = System.currentTimeMillis() * 1000;
-        for (int i = first; i <= last; i++) {
-            sb.append("__REALTIME_TIMESTAMP=").append(t + i).append('\n').append("__MONOTONIC_TIMESTAMP=").append(i)
-                    .append('\n').append("_BOOT_ID=0123456789abcdef0123456789abcdef\n").append("_PID=42\n")
-                    .append("SYSLOG_IDENTIFIER=app\n").append("MESSAGE=entry ").append(i).append("\n\n");
-        }
-        Path in = Files.writeString(dir.resolveSibling("entries-" + first + ".export"), sb,
-                StandardCharsets.US_ASCII);
-        Run.Result r = Run.run(List.of(JOURNAL_REMOTE.resolve("lib/systemd/systemd-journal-remote").toString(),
-                "--output=" + dir.resolve("remote.journal"), in.toString()), null,
-                Map.of("LD_LIBRARY_PATH", JOURNAL_REMOTE.resolve("usr/lib/x86_64-linux-gnu").toString()), 60);
-        assertEquals(0, r.exit(), r::toString);
+        loghost.testing.JournalFiles.write(dir, first, last);
     }
 
     /** One export-format entry with the given raw cursor line value and a text MESSAGE. */
@@ -72,8 +59,12 @@ final class JournalPushRig {
         return out;
     }
 
-    /** The seqnum of a pushed record: the cseq of its {@code c=j.ID:SEQ}. */
+    /** The seqnum of a pushed record: the cseq of its {@code c=j.ID:SEQ} (an entry's own keys may follow it). */
     static long seqnum(HostRecords.Rec r) {
-        return Long.parseLong(r.meta().substring(r.meta().lastIndexOf(':') + 1));
+        java.util.regex.Matcher m = loghost.names.StreamId.META_FIELD.matcher(r.meta());
+        if (!m.find()) {
+            throw new AssertionError("no c= in " + r.meta());
+        }
+        return Long.parseLong(m.group(2));
     }
 }

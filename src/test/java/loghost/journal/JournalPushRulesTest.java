@@ -69,7 +69,10 @@ class JournalPushRulesTest {
                 if (rec.type().equals("log")) {
                     seqnums.add(JournalPushRig.seqnum(rec));
                     assertEquals("app[7]: entry " + JournalPushRig.seqnum(rec), rec.text());
-                    assertTrue(rec.meta().endsWith(",c=j." + ID + ":" + JournalPushRig.seqnum(rec)), rec.meta());
+                    // c= names the entry; the entry's own fields follow it (FORMAT.md, "Journal entries").
+                    assertTrue(rec.meta().matches("s=[1-9][0-9]*,c=j." + ID + ":" + JournalPushRig.seqnum(rec)
+                            + ",t=1700000000\\.000000,pid=7,il=3,ml=" + ("entry " + JournalPushRig.seqnum(rec))
+                            .length()), rec.meta());
                 }
             }
             List<Long> expected = new ArrayList<>(List.of(1L, 2L, 3L));
@@ -172,11 +175,34 @@ class JournalPushRulesTest {
     }
 
     @Test
-    void refusesASeqnumFarAhead() throws Exception {
-        long far = (1L << 24) + 4; // 2^24 + 1 seqnums missing after 2
-        refused(new String(JournalPushRig.entry(ID, far), StandardCharsets.ISO_8859_1), 65,
-                "refused: journal seqnum " + far + " of " + ID + " skips ahead of 2 by more than 16777216",
-                "journal-seqnum-skip");
+    void aSeqnumFarAheadIsOneGapRecordWithItsExactCountAndTheStreamMovesOn() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "web01", "ed25519");
+            server.enroll("web01", key);
+            assertEquals(0, push(server, key, JournalPushRig.entries(ID, 1, 2)).exit());
+            long far = (1L << 24) + 4; // 2^24 + 1 seqnums missing after 2: refused for ever before
+            long last = Long.MAX_VALUE; // the highest seqnum there is: 2^63 - 1 - (far + 2) missing
+            ByteArrayOutputStream in = new ByteArrayOutputStream();
+            in.writeBytes(JournalPushRig.entries(ID, far, far + 1));
+            in.writeBytes(JournalPushRig.entry(ID, last));
+            in.writeBytes(JournalPushRig.entries(ID, 3, 4)); // below the stored position now: skipped as stored
+            Run.Result r = push(server, key, in.toByteArray());
+            assertEquals(0, r.exit(), r::toString);
+            assertEquals("", r.stderr());
+            List<String> got = JournalPushRig.pushed(server.data(), "web01").stream()
+                    .map(x -> x.type() + " " + JournalPushRig.seqnum(x) + " " + x.text()).toList();
+            assertEquals(List.of("log 1 app[7]: entry 1", "log 2 app[7]: entry 2",
+                    "gap " + (far - 1) + " journal-lost seqnum-id=" + ID + " from=3 to=" + (far - 1) + " count="
+                            + (far - 3) + " (not in the journal when read)",
+                    "log " + far + " app[7]: entry " + far, "log " + (far + 1) + " app[7]: entry " + (far + 1),
+                    "gap " + (last - 1) + " journal-lost seqnum-id=" + ID + " from=" + (far + 2) + " to="
+                            + (last - 1) + " count=" + (last - far - 2) + " (not in the journal when read)",
+                    "log " + last + " app[7]: entry " + last), got, "one gap record per missing range, no more");
+            assertEquals("s=" + ID + ";i=7fffffffffffffff\n", position(server, key, ID).stdout());
+            HostRecords.awaitAudit(server.data(), t -> t.startsWith("session-end host=web01 ")
+                    && t.contains(" skipped=2 gaps=2 "));
+            assertEquals(0, server.cli("verify").exit());
+        }
     }
 
     @Test

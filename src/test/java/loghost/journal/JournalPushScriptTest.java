@@ -142,6 +142,52 @@ class JournalPushScriptTest {
     }
 
     @Test
+    void aRotatedJournalIsFollowedIntoItsNewFileAndARestartAfterItRepeatsNothing() throws Exception {
+        Path journal = Files.createDirectories(dir.resolve("journal"));
+        JournalPushRig.write(journal, 1, 20);
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "web01", "ed25519");
+            server.enroll("web01", key);
+            Process script = start(server, key, journal);
+            awaitTexts(server.data(), 20);
+            // Rotated as journald archives a file: renamed, and the next entries go to a new file (a new seqnum
+            // id, as systemd-journal-remote starts one per file), while the script follows.
+            Files.move(journal.resolve("remote.journal"), journal.resolve("remote@rotated-1.journal"));
+            JournalPushRig.write(journal, 21, 30);
+            awaitTexts(server.data(), 30);
+            // Killed after the rotation at a measured point (30 stored) and started again: the newest seqnum id
+            // has a position now; nothing of the older file is stored again.
+            killTree(script);
+            JournalPushRig.write(journal, 31, 35);
+            start(server, key, journal);
+            List<String> texts = awaitTexts(server.data(), 35);
+            List<String> expected = new ArrayList<>();
+            for (int i = 1; i <= 35; i++) {
+                expected.add("app[42]: entry " + i);
+            }
+            assertEquals(expected, texts, "every entry once, in order, across the rotation");
+            java.util.Set<String> ids = new java.util.TreeSet<>();
+            for (HostRecords.Rec r : JournalPushRig.pushed(server.data(), "web01")) {
+                ids.add(r.meta().replaceAll(".*,c=j\\.([0-9a-f]{32}):.*", "$1"));
+            }
+            assertEquals(2, ids.size(), "the rotation made a second journal stream: " + ids);
+            assertEquals(0, server.cli("verify").exit());
+        }
+    }
+
+    private List<String> awaitTexts(Path data, int n) throws Exception {
+        return Await.until(() -> n + " entries stored; script stderr: " + stderr() + "; processes: " + processes(),
+                () -> {
+                    List<String> out = new ArrayList<>();
+                    for (HostRecords.Rec r : JournalPushRig.pushed(data, "web01")) {
+                        out.add(r.text());
+                    }
+                    return out;
+                },
+                s -> s.size() >= n);
+    }
+
+    @Test
     void aLoghostKilledWithSigkillWhileEntriesArriveLosesAndDoublesNone() throws Exception {
         Path journal = Files.createDirectories(dir.resolve("journal"));
         JournalPushRig.write(journal, 1, 1000);

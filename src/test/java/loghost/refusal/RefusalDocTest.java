@@ -89,7 +89,7 @@ class RefusalDocTest {
                 rows++;
             }
         }
-        assertEquals(9, rows, "rows with an exit status in the refusal table");
+        assertEquals(13, rows, "rows with an exit status in the refusal table");
     }
 
     @Test
@@ -112,9 +112,9 @@ class RefusalDocTest {
             assertEquals(r.exitStatus(), documented.get(line), r.code() + ": " + line + " in " + documented);
             lines++;
         }
-        assertEquals(11, lines);
+        assertEquals(15, lines);
         long refusedRows = documented.keySet().stream().filter(l -> l.startsWith("loghost: refused:")).count();
-        assertEquals(10, refusedRows, "every 'loghost: refused:' line of the table is a refusal's: " + documented);
+        assertEquals(14, refusedRows, "every 'loghost: refused:' line of the table is a refusal's: " + documented);
     }
 
     @Test
@@ -139,7 +139,7 @@ class RefusalDocTest {
             }
             rows++;
         }
-        assertEquals(5, rows);
+        assertEquals(6, rows);
     }
 
     // The text between the first pair of backticks of a cell, if any.

@@ -34,13 +34,25 @@ public final class ForwarderProcess implements AutoCloseable {
         return start(jvmArgs, ProcessBuilder.Redirect.PIPE, stderr, args);
     }
 
+    /** As {@link #start(List, Path, Path, String...)} with no stdin, {@code env} added to its environment. */
+    public static ForwarderProcess startWithEnv(java.util.Map<String, String> env, Path stderr, String... args)
+            throws Exception {
+        return start(List.of(), ProcessBuilder.Redirect.from(new File("/dev/null")), stderr, env, args);
+    }
+
     private static ForwarderProcess start(List<String> jvmArgs, ProcessBuilder.Redirect stdin, Path stderr,
                                           String... args) throws Exception {
+        return start(jvmArgs, stdin, stderr, java.util.Map.of(), args);
+    }
+
+    private static ForwarderProcess start(List<String> jvmArgs, ProcessBuilder.Redirect stdin, Path stderr,
+                                          java.util.Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("java"));
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "loghost.cli.Main", "forward"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
         pb.redirectInput(stdin);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));

@@ -60,6 +60,11 @@ public final class TestServer implements AutoCloseable {
         return data;
     }
 
+    /** The metrics URL when {@code loghost.metrics.listen} is set. */
+    public java.util.Optional<String> metricsUrl() {
+        return server.metricsUrl();
+    }
+
     /** The config file the server was started with. */
     public Path config() {
         return config;

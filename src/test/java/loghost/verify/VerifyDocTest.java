@@ -644,6 +644,25 @@ class VerifyDocTest {
     // ---- The orders and scopes the doc states in sentences rather than table rows (issue 18's questions).
 
     @Test
+    void metaFittingTheGrammarCoversTheEventTimeAndItsPlaceAfterSAndC() throws Exception {
+        for (String meta : List.of("s=6,t=1795514400.25", "s=6,t=1795514400", "s=6,t=.250", "s=6,t=1795514400.2500",
+                "s=6,t=123456789012.250", "s=6,t=1795514400.25a", "t=1795514400.250,s=6",
+                "s=6,t=1795514400.250,c=a:1", "s=6,t=1795514400.250,t=1795514400.250")) {
+            Path data = fixture(Files.createTempDirectory(dir, "meta"));
+            rechainLast(DAY2, f -> f[3] = meta).apply(data);
+            Run.Result r = Cli.run(data, "verify");
+            assertEquals(failAt(DAY2, 6, "malformed META field"), r.stdout(), meta + "\n" + r);
+        }
+        for (String meta : List.of("s=6,t=1795514400.250", "s=6,c=a:1,t=1795514400.250123", "s=6,t=0.000",
+                "s=6,c=a:1,t=99999999999.999,zz=q")) {
+            Path data = fixture(Files.createTempDirectory(dir, "meta"));
+            rechainLast(DAY2, f -> f[3] = meta).apply(data);
+            Run.Result r = Cli.run(data, "verify");
+            assertEquals("verify: OK: 2 hosts, 4 files, 20 records\n", r.stdout(), meta + "\n" + r);
+        }
+    }
+
+    @Test
     void metaFittingTheGrammarCoversTheValuesOfSAndCAndTheirOrder() throws Exception {
         for (String meta : List.of("s=06", "s=6,c=stream", "s=6,c=:1", "s=6,c=a:0", "s=6,c=a:9223372036854775808",
                 "c=a:1,s=6", "s=6,zz=1,s=6")) {
