@@ -124,7 +124,25 @@ public final class LineBatch {
 
     /** Escapes {@code raw[off, off+len)} and adds it as one message of the given type. */
     public void add(RecordType type, byte[] raw, int off, int len) {
-        int need = dataLength + Escaping.maxEscapedLength(len);
+        room(Escaping.maxEscapedLength(len));
+        dataLength = Escaping.escape(raw, off, len, data, dataLength);
+        added(type);
+    }
+
+    /**
+     * Adds {@code raw[off, off+len)} as it is: the caller found every byte plain ({@link Bytes#plainRunEnd}), which
+     * escaping copies unchanged, so the line is not scanned a second time.
+     */
+    void addPlain(RecordType type, byte[] raw, int off, int len) {
+        room(len);
+        System.arraycopy(raw, off, data, dataLength, len);
+        dataLength += len;
+        added(type);
+    }
+
+    // Room for one more message of up to len bytes.
+    private void room(int len) {
+        int need = dataLength + len;
         if (need > data.length) {
             data = java.util.Arrays.copyOf(data, Math.max(need, 2 * data.length));
         }
@@ -142,7 +160,9 @@ public final class LineBatch {
         if (eventTimes != null) {
             eventTimes[count] = 0;
         }
-        dataLength = Escaping.escape(raw, off, len, data, dataLength);
+    }
+
+    private void added(RecordType type) {
         ends[count] = dataLength;
         types[count] = type;
         count++;

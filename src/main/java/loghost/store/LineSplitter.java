@@ -31,7 +31,15 @@ public final class LineSplitter {
         while (i < end) {
             int room = maxLine - pendingLength;
             int scanEnd = Math.min(end, i + room);
-            int lf = Bytes.indexOfLf(buf, i, scanEnd);
+            // One scan finds both the LF and whether the line needs escaping: an LF is itself a byte that
+            // would need it, so a plain run that stops at an LF is a whole line to copy as it is (most lines).
+            int stop = Bytes.plainRunEnd(buf, i, scanEnd);
+            if (pendingLength == 0 && stop < scanEnd && buf[stop] == '\n') {
+                batch.addPlain(RecordType.LOG, buf, i, stop - i);
+                i = stop + 1;
+                continue;
+            }
+            int lf = Bytes.indexOfLf(buf, stop, scanEnd); // buf[i, stop) holds no LF
             if (lf >= 0) {
                 emit(RecordType.LOG, buf, i, lf - i, batch);
                 i = lf + 1;

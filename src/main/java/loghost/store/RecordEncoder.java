@@ -1,5 +1,8 @@
 package loghost.store;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.security.DigestException;
 import java.security.MessageDigest;
 
@@ -9,16 +12,15 @@ import java.security.MessageDigest;
  */
 final class RecordEncoder {
 
-    // Two hex digits per byte value, so that a digest byte is encoded with one lookup and no branch.
-    private static final byte[] HEX_PAIRS = new byte[512];
-
-    static {
-        byte[] hex = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        for (int b = 0; b < 256; b++) {
-            HEX_PAIRS[2 * b] = hex[b >>> 4];
-            HEX_PAIRS[2 * b + 1] = hex[b & 0xf];
-        }
-    }
+    // The digest is spelled eight hex digits per step (four digest bytes read as one int, written as one long).
+    private static final VarHandle BIG_ENDIAN_INTS =
+            MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle BIG_ENDIAN_LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    // Up to this many bytes of digest input (previous digest, fields, message) are copied behind each other and
+    // hashed in one update, which costs less than two (the JDK then compresses the blocks in one call); a longer
+    // message is hashed from the caller's buffer, so that a host's scratch stays this small.
+    private static final int ONE_UPDATE = 2048;
 
     /** The most bytes {@code ,t=SECONDS.mmm} takes (seconds up to 11 digits: docs/FORMAT.md, "META attributes"). */
     private static final int EVENT_TIME_LENGTH = 3 + 11 + 1 + 3;
@@ -26,8 +28,8 @@ final class RecordEncoder {
     private final MessageDigest md;
     private final int digestLength;
     private final DecimalCounter seqText = new DecimalCounter();
-    // The previous digest followed by this record's fields up to MESSAGE: hashed in one update, then the
-    // message straight from the caller's buffer (the digest's input is prev || canonical record).
+    // The previous digest followed by this record's fields up to MESSAGE, and the message when it fits: the
+    // digest's input (prev || canonical record).
     private byte[] head = new byte[256];
 
     RecordEncoder(DigestAlgorithm algorithm) {
@@ -49,7 +51,9 @@ final class RecordEncoder {
      */
     int encode(long seq, byte[] time, RecordType type, byte[] meta, long clientSeq, long eventMillis, byte[] msg,
                int msgStart, int msgLength, byte[] prev, byte[] next, byte[] out, int pos) throws DigestException {
-        int room = digestLength + maxLength(time.length, meta.length, 0);
+        int fieldsRoom = digestLength + maxLength(time.length, meta.length, 0);
+        boolean oneUpdate = fieldsRoom + msgLength <= ONE_UPDATE;
+        int room = oneUpdate ? fieldsRoom + msgLength : fieldsRoom;
         if (head.length < room) {
             head = new byte[room];
         }
@@ -75,17 +79,21 @@ final class RecordEncoder {
         h[p++] = ' ';
 
         // digest_n = H(digest_{n-1} || canonical_n), canonical_n = the line without "DIGEST SP" and LF.
-        md.update(h, 0, p);
-        md.update(msg, msgStart, msgLength);
+        if (oneUpdate) {
+            System.arraycopy(msg, msgStart, h, p, msgLength);
+            md.update(h, 0, p + msgLength);
+        } else {
+            md.update(h, 0, p);
+            md.update(msg, msgStart, msgLength);
+        }
         md.digest(next, 0, digestLength);
 
         int fields = p - digestLength;
         System.arraycopy(h, digestLength, out, pos, fields);
         int q = pos + fields;
-        for (int i = 0; i < digestLength; i++) {
-            int b = (next[i] & 0xff) << 1;
-            out[q++] = HEX_PAIRS[b];
-            out[q++] = HEX_PAIRS[b + 1];
+        for (int i = 0; i < digestLength; i += 4) { // every digest length is a multiple of four bytes
+            BIG_ENDIAN_LONGS.set(out, q, Bytes.hex8((int) BIG_ENDIAN_INTS.get(next, i)));
+            q += 8;
         }
         out[q++] = ' ';
         System.arraycopy(msg, msgStart, out, q, msgLength);

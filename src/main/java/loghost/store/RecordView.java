@@ -253,18 +253,9 @@ public final class RecordView {
         // Eight hex digits per step, compared as one long, every step taken: no branch per digit (they are random).
         long diff = 0;
         for (int i = 0; i < expected.length; i += 4) {
-            diff |= hex8((int) BIG_ENDIAN_INTS.get(expected, i)) ^ (long) BIG_ENDIAN_LONGS.get(buf, digestStart + 2 * i);
+            diff |= Bytes.hex8((int) BIG_ENDIAN_INTS.get(expected, i))
+                    ^ (long) BIG_ENDIAN_LONGS.get(buf, digestStart + 2 * i);
         }
         return diff == 0;
-    }
-
-    // The eight lowercase hex digits of x, most significant first, as the big-endian long of their ASCII bytes.
-    static long hex8(int x) {
-        long n = x & 0xffffffffL;
-        n = (n | (n << 16)) & 0x0000ffff0000ffffL;
-        n = (n | (n << 8)) & 0x00ff00ff00ff00ffL;
-        n = (n | (n << 4)) & 0x0f0f0f0f0f0f0f0fL; // one nibble per byte
-        long letters = ((n + 0x0606060606060606L) >>> 4) & 0x0101010101010101L; // 1 in each byte holding 10..15
-        return n + 0x3030303030303030L + letters * ('a' - '0' - 10);
     }
 }

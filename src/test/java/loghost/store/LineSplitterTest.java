@@ -26,7 +26,7 @@ class LineSplitterTest {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < batch.count(); i++) {
             out.add(batch.type(i).word() + ":" + new String(batch.data(), batch.start(i), batch.end(i) - batch.start(i),
-                    StandardCharsets.US_ASCII));
+                    StandardCharsets.ISO_8859_1));
         }
         return out;
     }
@@ -79,5 +79,50 @@ class LineSplitterTest {
             assertEquals(split(max, input), split(max, input, 1 + rnd.nextInt(9), 1 + rnd.nextInt(9)),
                     "max=" + max + " input=" + new String(input, StandardCharsets.US_ASCII));
         }
+    }
+
+    @Test
+    void everyRecordIsItsRawPartEscapedWhateverTheBytesAndChunks() {
+        // Plain runs, bytes that need escaping (controls, backslash, DEL, invalid and direction-mark UTF-8) and LFs,
+        // against a model that cuts the raw input first and escapes each part on its own.
+        byte[][] palette = {b("abc"), b("request served "), b("\\"), b("\t"), {0}, {0x7f}, {(byte) 0xc3, (byte) 0xa9},
+            {(byte) 0xe2, (byte) 0x80, (byte) 0x8e}, {(byte) 0xff}, {(byte) 0xc3}, b("\n")};
+        Random rnd = new Random(23);
+        for (int round = 0; round < 400; round++) {
+            java.io.ByteArrayOutputStream in = new java.io.ByteArrayOutputStream();
+            for (int k = rnd.nextInt(60); k > 0; k--) {
+                in.writeBytes(palette[rnd.nextInt(palette.length)]);
+            }
+            byte[] input = in.toByteArray();
+            int max = 1 + rnd.nextInt(rnd.nextBoolean() ? 8 : 64);
+            List<String> expected = model(max, input);
+            assertEquals(expected, split(max, input), "max=" + max + " round=" + round);
+            assertEquals(expected, split(max, input, 1 + rnd.nextInt(9), 1 + rnd.nextInt(30)),
+                    "max=" + max + " round=" + round);
+        }
+    }
+
+    // The records of input: each LF-terminated line in parts of max bytes (the last a log record, the others cont),
+    // a last line without LF in cont parts; each part escaped by itself, its bytes read as Latin-1.
+    private static List<String> model(int max, byte[] input) {
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= input.length; i++) {
+            boolean lf = i < input.length && input[i] == '\n';
+            if (!lf && i < input.length) {
+                continue;
+            }
+            int len = i - start;
+            if (lf || len > 0) {
+                for (int p = start; p == start || p < i; p += max) {
+                    int end = Math.min(i, p + max);
+                    String type = lf && end == i ? "log:" : "cont:";
+                    out.add(type + new String(Escaping.escape(java.util.Arrays.copyOfRange(input, p, end)),
+                            StandardCharsets.ISO_8859_1));
+                }
+            }
+            start = i + 1;
+        }
+        return out;
     }
 }
