@@ -10,8 +10,9 @@ import java.util.Arrays;
  * of a fresh secret to a client's public key, step by step as the NTRU Prime reference does it. BouncyCastle's port
  * computes the product h·r with a division and an array allocation for each of its 579,121 terms, about 20 ms of a
  * 25 ms handshake (docs/PERFORMANCE.md, "Connection cost"); here the product is summed in ints and reduced once per
- * coefficient, without a branch on the secret r. The result is byte for byte BouncyCastle's for the same random
- * bytes (Sntrup761Test).
+ * coefficient, without a branch or division on the secret r. The result is byte for byte BouncyCastle's for the
+ * same random bytes (Sntrup761Test), except for a malformed key whose last byte is 0x80 or more: BouncyCastle reads
+ * that byte signed, the reference (and OpenSSH) unsigned, and this follows the reference.
  */
 final class Sntrup761 {
 
@@ -52,6 +53,10 @@ final class Sntrup761 {
         byte[] confirm = hash(2, concat(inner, Arrays.copyOf(cache, 32)));
         System.arraycopy(confirm, 0, ciphertext, ROUNDED_BYTES, 32);
         byte[] secret = Arrays.copyOf(hash(1, concat(inner, ciphertext)), 32);
+        // The secret r and its hashes are no longer needed: cleared so that a heap dump of a later moment holds less.
+        Arrays.fill(r, (byte) 0);
+        Arrays.fill(encodedR, (byte) 0);
+        Arrays.fill(inner, (byte) 0);
         return new Encapsulated(secret, ciphertext);
     }
 
@@ -136,9 +141,24 @@ final class Sntrup761 {
         return out;
     }
 
-    // x reduced into the centred range -(m-1)/2 .. (m-1)/2 (m odd).
-    private static int freeze(int x, int m) {
-        return Math.floorMod(x + (m - 1) / 2, m) - (m - 1) / 2;
+    // x reduced into the centred range -(m-1)/2 .. (m-1)/2 (m odd, |x| < 2^30). x depends on the secret r, so no
+    // division or branch on it (Math.floorMod branches on the sign of its remainder, and a CPU's divide may take
+    // longer for some operands): a multiple of m near 2^31 makes it non-negative, then the reference's
+    // uint32_mod_uint14.
+    static int freeze(int x, int m) {
+        long shift = (0x80000000L / m) * m;
+        return mod14(x + (m - 1) / 2 + shift, m) - (m - 1) / 2;
+    }
+
+    // x mod m for 0 <= x < 2^32 and 0 < m < 2^14 (NTRU Prime's uint32_divmod_uint14): two multiplications by
+    // 2^31/m leave 0 <= x <= m, and one masked subtraction of m the remainder.
+    private static int mod14(long x, int m) {
+        long v = 0x80000000L / m;
+        x -= ((x * v) >>> 31) * m;
+        x -= ((x * v) >>> 31) * m;
+        x -= m;
+        x += (x >> 63) & m;
+        return (int) x;
     }
 
     private static int[] decodeRq(byte[] publicKey) {
@@ -195,7 +215,8 @@ final class Sntrup761 {
         encode(out, at, r2, m2, half);
     }
 
-    // The reference's Decode, the inverse of encode (values outside their range, from a malformed key, are reduced).
+    // The reference's Decode, the inverse of encode (values outside their range, from a malformed key, are reduced
+    // as the reference reduces them; bytes are unsigned). The key is public: its values may be branched on.
     private static void decode(int[] out, int outAt, byte[] s, int[] at, int[] m, int len) {
         if (len == 1) {
             if (m[0] == 1) {
