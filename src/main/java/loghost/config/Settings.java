@@ -33,8 +33,8 @@ public final class Settings {
         this.store = new Store(v.get(STORE_DIGEST), v.get(STORE_MAX_LINE), v.get(STORE_FSYNC_INTERVAL));
         this.ssh = new Ssh(v.get(SSH_AUTH_TIMEOUT), v.get(SSH_MAX_AUTH_REQUESTS), v.get(SSH_IDLE_TIMEOUT),
                 v.get(SSH_MAX_SESSIONS_PER_HOST), v.get(SSH_KEYS_RELOAD_INTERVAL), v.get(SSH_MAX_UNAUTHENTICATED),
-                v.get(SSH_MAX_CONNECTIONS_PER_SOURCE), v.get(SSH_MAX_CHANNELS_PER_CONNECTION),
-                v.get(SSH_MAX_CONNECTIONS_PER_HOST));
+                v.get(SSH_MAX_CONNECTIONS_PER_SOURCE), v.get(SSH_MAX_WAITING_PER_SOURCE),
+                v.get(SSH_MAX_CHANNELS_PER_CONNECTION), v.get(SSH_MAX_CONNECTIONS_PER_HOST));
         Set<String> cryptoInFile = new TreeSet<>();
         for (Setting<?> s : List.of(SSH_CIPHERS, SSH_MACS, SSH_KEX_ALGORITHMS, SSH_SIGNATURES)) {
             if (v.inFile(s)) {
@@ -127,7 +127,7 @@ public final class Settings {
     /** The SSH server's settings. */
     public record Ssh(Duration authTimeout, int maxAuthRequests, Duration idleTimeout, int maxSessionsPerHost,
                       Duration keysReloadInterval, int maxUnauthenticated, int maxConnectionsPerSource,
-                      int maxChannelsPerConnection, int maxConnectionsPerHost) {
+                      int maxWaitingPerSource, int maxChannelsPerConnection, int maxConnectionsPerHost) {
     }
 
     /**

@@ -50,6 +50,8 @@ public final class SettingsTable {
             Readers::atLeastOne);
     public static final Setting<Integer> SSH_MAX_CONNECTIONS_PER_SOURCE = row("ssh.max-connections-per-source",
             RESTART, Readers::atLeastOne);
+    public static final Setting<Integer> SSH_MAX_WAITING_PER_SOURCE = row("ssh.max-waiting-per-source",
+            RESTART, Readers::atLeastOne);
     public static final Setting<Integer> SSH_MAX_CHANNELS_PER_CONNECTION = row("ssh.max-channels-per-connection",
             RESTART, Readers::atLeastOne);
     public static final Setting<Integer> SSH_MAX_CONNECTIONS_PER_HOST = row("ssh.max-connections-per-host",
@@ -111,8 +113,8 @@ public final class SettingsTable {
     public static final List<Setting<?>> ALL = List.of(DATA_DIR, LISTEN, METRICS_LISTEN, SEAL_ENABLED, SEAL_EPOCH,
             SEAL_WITNESS_FILE, STORE_DIGEST, STORE_MAX_LINE, STORE_FSYNC_INTERVAL, SSH_AUTH_TIMEOUT,
             SSH_MAX_AUTH_REQUESTS, SSH_IDLE_TIMEOUT, SSH_MAX_SESSIONS_PER_HOST, SSH_KEYS_RELOAD_INTERVAL,
-            SSH_MAX_UNAUTHENTICATED, SSH_MAX_CONNECTIONS_PER_SOURCE, SSH_MAX_CHANNELS_PER_CONNECTION,
-            SSH_MAX_CONNECTIONS_PER_HOST, SSH_CIPHERS, SSH_MACS, SSH_KEX_ALGORITHMS, SSH_SIGNATURES, FORWARD_TO,
+            SSH_MAX_UNAUTHENTICATED, SSH_MAX_CONNECTIONS_PER_SOURCE, SSH_MAX_WAITING_PER_SOURCE,
+            SSH_MAX_CHANNELS_PER_CONNECTION, SSH_MAX_CONNECTIONS_PER_HOST, SSH_CIPHERS, SSH_MACS, SSH_KEX_ALGORITHMS, SSH_SIGNATURES, FORWARD_TO,
             FORWARD_KEY, FORWARD_KNOWN_HOSTS, FORWARD_SPOOL_DIR, FORWARD_SPOOL_MAX, FORWARD_HEARTBEAT_INTERVAL,
             FORWARD_FIFO, FORWARD_FILE, FORWARD_FILE_FROM_START, FORWARD_STREAM, FORWARD_DESTINATION_MAX_LAG,
             PULL_SOURCES, PULL_BACKOFF_MIN, PULL_BACKOFF_MAX, PULL_COLLECT_MAX_BYTES, PULL_DEFAULT_PORT,

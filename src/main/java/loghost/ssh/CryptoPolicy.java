@@ -1,5 +1,6 @@
 package loghost.ssh;
 
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,7 +67,10 @@ final class CryptoPolicy {
         this.macs = List.copyOf(pick("loghost.ssh.macs", crypto, crypto.macs(), MACS, notOffered, announce));
         List<BuiltinDHFactories> kex = pick("loghost.ssh.kex-algorithms", crypto, crypto.kexAlgorithms(), KEX,
                 notOffered, announce);
-        this.keyExchanges = NamedFactory.setUpTransformedFactories(false, kex, ServerBuilder.DH2KEX);
+        // One SecureRandom for every exchange: it is thread-safe, and seeding one per connection would cost more.
+        SecureRandom random = new SecureRandom();
+        this.keyExchanges = NamedFactory.setUpTransformedFactories(false,
+                kex.stream().map(f -> Sntrup761Kex.forServer(f, random)).toList(), ServerBuilder.DH2KEX);
         this.signatures = List.copyOf(pick("loghost.ssh.signatures", crypto, crypto.signatures(), SIGNATURES,
                 notOffered, announce));
         if (announce && !notOffered.isEmpty()) {

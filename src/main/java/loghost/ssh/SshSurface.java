@@ -63,7 +63,7 @@ final class SshSurface {
         sshd.addSessionListener(connections);
         sshd.addSessionListener(gate.probes());
         sshd.addSessionListener(new ConnectionLimits(settings.ssh().maxUnauthenticated(),
-                settings.ssh().maxConnectionsPerSource(), refusals));
+                settings.ssh().maxConnectionsPerSource(), settings.ssh().maxWaitingPerSource(), refusals));
         CoreModuleProperties.AUTH_TIMEOUT.set(sshd, settings.ssh().authTimeout());
         CoreModuleProperties.IDLE_TIMEOUT.set(sshd, settings.ssh().idleTimeout());
         CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, settings.ssh().maxAuthRequests());

@@ -67,6 +67,20 @@ class CryptoPolicyTest {
         }
     }
 
+    // The default exchange of a stock OpenSSH client is the post-quantum one, and the server answers it with its own
+    // encapsulation (Sntrup761Kex): the client must complete it, not fall back to curve25519.
+    @Test
+    void stockClientNegotiatesSntrup761x25519WithTheServersEncapsulation() throws Exception {
+        try (TestServer server = new TestServer(dir, "")) {
+            Path key = KeyGen.generate(dir, "k", "ed25519");
+            server.enroll("web01", key);
+            Run.Result r = server.sshAtLogLevel(key, "DEBUG2", "-T", "log@127.0.0.1", "append-log");
+            assertEquals(0, r.exit(), r::toString);
+            assertTrue(r.stderr().contains("kex: algorithm: sntrup761x25519-sha512"), r::toString);
+            assertTrue(r.stderr().contains("Authenticated to 127.0.0.1"), r::toString);
+        }
+    }
+
     @Test
     void chachaCanBeEnabledButWeakNamesCannot() throws Exception {
         try (TestServer server = new TestServer(dir,

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FloodTest {
 
     private static final String CONFIG = "loghost.ssh { auth-timeout = 2s, max-unauthenticated = 64,"
-            + " max-connections-per-source = 16 }";
+            + " max-connections-per-source = 16, max-waiting-per-source = 4 }";
 
     @TempDir
     Path dir;

@@ -288,7 +288,8 @@ class HostileClientTest {
     @Test
     void perSourceCapCountsOnlyConnectionsNotYetAuthenticated() throws Exception {
         Path key = KeyGen.generate(dir, "k", "ed25519");
-        try (TestServer server = serverWithKey("loghost.ssh.max-connections-per-source = 2", key);
+        try (TestServer server = serverWithKey("loghost.ssh { max-connections-per-source = 2,"
+                + " max-waiting-per-source = 1 }", key);
                 MinaClient client = new MinaClient(server.data())) {
             // Five hosts behind one address (one key here), all logged in at once.
             List<ClientSession> hosts = new ArrayList<>();
@@ -297,21 +298,23 @@ class HostileClientTest {
             }
             Thread.sleep(500);
             assertTrue(hosts.stream().allMatch(ClientSession::isOpen), "logged-in connections were closed");
-            // Unauthenticated ones from the same address are still capped.
+            // Unauthenticated ones from the same address are still capped: two in progress, one waiting its turn,
+            // and the fourth closed.
             try (Socket a = new Socket("127.0.0.1", server.port()); Socket b = new Socket("127.0.0.1", server.port());
-                    Socket c = new Socket("127.0.0.1", server.port())) {
-                c.setSoTimeout(10_000);
+                    Socket c = new Socket("127.0.0.1", server.port());
+                    Socket d = new Socket("127.0.0.1", server.port())) {
+                d.setSoTimeout(10_000);
                 byte[] buf = new byte[4096];
                 int n;
                 do {
-                    n = c.getInputStream().read(buf);
+                    n = d.getInputStream().read(buf);
                 } while (n > 0);
-                assertEquals(-1, n, "third unauthenticated connection from one source must be closed");
+                assertEquals(-1, n, "fourth unauthenticated connection from one source must be closed");
             } catch (IOException reset) {
                 // closed at once: as expected
             }
             awaitAudit(server, t -> t.startsWith("refused reason=too-many-connections-from-source ")
-                    && t.contains("limit=2"));
+                    && t.contains("limit=2 waiting=1"));
         }
     }
 }
