@@ -137,7 +137,11 @@ public final class ArchiveState {
                     : s.since() == null ? "last pass ok at " + s.at()
                     : "FAILING since " + s.since() + " (last pass " + s.at() + "): host=" + s.host() + " "
                     + s.reason();
-            lines.add("archive " + d + ": " + n + " files archived; " + how);
+            // Not "0 files archived; last pass ok": an operator reads that as an archive that works, while nothing
+            // has gone offsite yet (issue 21 item 17).
+            boolean noneYet = n == 0 && s != null && s.since() == null;
+            lines.add("archive " + d + ": " + (noneYet ? "nothing archived yet (no day was due); " : n
+                    + " files archived; ") + how);
         }
         return lines;
     }

@@ -148,6 +148,20 @@ class ArchiveTest {
     }
 
     @Test
+    void aPassWithNothingDueSaysNothingWentOffsiteNotZeroFilesAndOk() throws Exception {
+        Path data = store(dir);
+        Path nas = Files.createDirectory(dir.resolve("nas"));
+        List<String> audited = new ArrayList<>();
+        pass(data, new Settings.Housekeeping(true, Duration.ofMinutes(5), Duration.ofDays(30), Duration.ZERO,
+                List.of(new Settings.ArchiveDestination("nas", nas))), audited::add,
+                new ManualClock("2026-11-26T00:00:00Z"));
+        assertEquals(List.of(), audited, "nothing was due: nothing archived, nothing audited");
+        String status = Cli.run(data, "status").stdout();
+        assertTrue(status.contains("\narchive nas: nothing archived yet (no day was due); last pass ok at "
+                + "2026-11-26T00:00:00Z\n"), status);
+    }
+
+    @Test
     void withoutADestinationDeleteAfterDeletesOldDaysAndVerifyStillHolds() throws Exception {
         Path data = store(dir);
         List<String> audited = new ArrayList<>();
