@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import loghost.protocol.Frames;
 import loghost.store.HostLog;
 import loghost.store.LineBatch;
+import loghost.store.OffsetLines;
 import loghost.store.RecordType;
 import loghost.store.StorageException;
 

@@ -1,13 +1,10 @@
-package loghost.pull;
-
-import loghost.store.LineBatch;
-import loghost.store.RecordType;
+package loghost.store;
 
 /**
- * Cuts a pulled file's bytes into records as {@link loghost.store.LineSplitter} does (a {@code log} record per
- * line, {@code cont} records of exactly max-line bytes for longer ones), and gives each record the file offset
- * just after its bytes as its client sequence number: the position to resume from. Public for the pushed file
- * ({@code append-log --file}), which keeps the same rules.
+ * Cuts a file's bytes (pulled, or pushed with {@code append-log --file}) into records as {@link LineSplitter}
+ * does (a {@code log} record per line, {@code cont} records of exactly max-line bytes for longer ones), and gives
+ * each record the file offset just after its bytes as its client sequence number: the position to resume from.
+ * In the store, below both pull mode and the ssh commands that use it.
  */
 public final class OffsetLines {
 
