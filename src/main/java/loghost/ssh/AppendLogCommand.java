@@ -53,9 +53,4 @@ final class AppendLogCommand extends RawSessionCommand {
         splitter.finish(batch());
         storeAndExit(how);
     }
-
-    @Override
-    protected void refuse(Failure failure) {
-        exitWith(failure);
-    }
 }

@@ -1,10 +1,8 @@
 package loghost.ssh;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import loghost.metrics.ServerMetrics;
@@ -47,8 +45,6 @@ final class FileAppendCommand extends RawSessionCommand {
     private boolean last;
     // The files this session sends, by identity, least recently used first.
     private final LinkedHashMap<String, Open> open = new LinkedHashMap<>(16, 0.75f, true);
-    // Every stream this session was admitted to: each is left once when the session ends.
-    private final List<String> admitted = new ArrayList<>();
     private String bound;
     private long skipped;
     private long gaps;
@@ -83,11 +79,6 @@ final class FileAppendCommand extends RawSessionCommand {
     @Override
     protected String endFields() {
         return " skipped-bytes=" + skipped + " gaps=" + gaps;
-    }
-
-    @Override
-    protected void ended() {
-        leaveStreams();
     }
 
     @Override
@@ -231,11 +222,10 @@ final class FileAppendCommand extends RawSessionCommand {
     }
 
     private void admit(String stream) throws InputRefused {
-        if (!log.admitStream(stream, Frames.MAX_STREAMS_PER_HOST)) {
+        if (!admitStream(stream)) {
             throw new InputRefused(Refusal.FILE_TOO_MANY_STREAMS, "host " + who.host() + " holds "
                     + Frames.MAX_STREAMS_PER_HOST + " streams, the most there may be");
         }
-        admitted.add(stream);
     }
 
     // Binds the batch to o's stream, storing what it holds for another one first.
@@ -248,32 +238,7 @@ final class FileAppendCommand extends RawSessionCommand {
     }
 
     @Override
-    protected void caughtUp() {
-        try {
-            store();
-        } catch (StorageException e) {
-            endInput();
-            storageFailed(e);
-        }
-    }
-
-    @Override
     protected void inputEnded(InputEnd how) {
         storeAndExit(how); // an unfinished line is not stored: its bytes are sent again from the stored position
-    }
-
-    private void leaveStreams() {
-        for (String s : admitted) {
-            log.leaveStream(s);
-        }
-        admitted.clear();
-    }
-
-    @Override
-    protected void refuse(Failure failure) {
-        if (log != null) {
-            leaveStreams();
-        }
-        exitWith(failure);
     }
 }

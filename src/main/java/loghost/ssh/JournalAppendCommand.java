@@ -62,11 +62,6 @@ final class JournalAppendCommand extends RawSessionCommand {
     }
 
     @Override
-    protected void ended() {
-        leaveStreams();
-    }
-
-    @Override
     protected void received(byte[] buf, int length) throws Exception {
         counted(length);
         try {
@@ -122,7 +117,7 @@ final class JournalAppendCommand extends RawSessionCommand {
                 throw new InputRefused(Refusal.JOURNAL_TOO_MANY_IDS, "more than " + MAX_IDS_PER_SESSION
                         + " in one session");
             }
-            if (!log.admitStream(s, Frames.MAX_STREAMS_PER_HOST)) {
+            if (!admitStream(s)) {
                 throw new InputRefused(Refusal.JOURNAL_TOO_MANY_IDS, "host " + who.host() + " holds "
                         + Frames.MAX_STREAMS_PER_HOST + " streams, the most there may be");
             }
@@ -132,32 +127,7 @@ final class JournalAppendCommand extends RawSessionCommand {
     }
 
     @Override
-    protected void caughtUp() {
-        try {
-            store();
-        } catch (StorageException e) {
-            endInput();
-            storageFailed(e);
-        }
-    }
-
-    @Override
     protected void inputEnded(InputEnd how) {
         storeAndExit(how); // an entry cut off by the end has no empty line yet: it is not stored, and is sent again
-    }
-
-    private void leaveStreams() {
-        for (String s : known.keySet()) {
-            log.leaveStream(s);
-        }
-        known.clear();
-    }
-
-    @Override
-    protected void refuse(Failure failure) {
-        if (log != null) {
-            leaveStreams();
-        }
-        exitWith(failure);
     }
 }

@@ -1,7 +1,10 @@
 package loghost.ssh;
 
+import java.util.ArrayList;
+import java.util.List;
 import loghost.metrics.HostMetrics;
 import loghost.metrics.ServerMetrics;
+import loghost.protocol.Frames;
 import loghost.refusal.ExitStatus;
 import loghost.ssh.SessionInbox.InputEnd;
 import loghost.store.HostLog;
@@ -29,6 +32,8 @@ abstract class RawSessionCommand extends HostCommand {
     protected HostLog log;
     private HostMetrics counted;
     protected long bytes;
+    // Every stream of the host's log this session was admitted to: each is left once when the session ends.
+    private final List<String> admitted = new ArrayList<>();
     protected long records;
     private long receivedSinceAppend;
 
@@ -55,9 +60,6 @@ abstract class RawSessionCommand extends HostCommand {
     protected void appended(LineBatch batch) {
     }
 
-    /** Called once the session has ended well, before its exit status 0 goes out. */
-    protected void ended() {
-    }
 
     @Override
     protected boolean begin(AuthenticatedHost host, ServerSession s) {
@@ -117,6 +119,44 @@ abstract class RawSessionCommand extends HostCommand {
                 + bytes, r.detail()));
     }
 
+    /**
+     * Admits this session to {@code stream} of its host's log ({@link HostLog#admitStream}), left again when the
+     * session ends, however it ends; false when the host holds as many streams as there may be.
+     */
+    protected final boolean admitStream(String stream) {
+        if (!log.admitStream(stream, Frames.MAX_STREAMS_PER_HOST)) {
+            return false;
+        }
+        admitted.add(stream);
+        return true;
+    }
+
+    private void leaveStreams() {
+        for (String s : admitted) {
+            log.leaveStream(s);
+        }
+        admitted.clear();
+    }
+
+    /** Stores what the turn brought; a storage error ends the session. */
+    @Override
+    protected void caughtUp() {
+        try {
+            store();
+        } catch (StorageException e) {
+            endInput();
+            storageFailed(e);
+        }
+    }
+
+    @Override
+    protected void refuse(Failure failure) {
+        if (log != null) {
+            leaveStreams();
+        }
+        exitWith(failure);
+    }
+
     /** Stores what remains, then ends with exit status 0 once an fsync covers this session's records. */
     protected final void storeAndExit(InputEnd how) {
         try {
@@ -140,7 +180,7 @@ abstract class RawSessionCommand extends HostCommand {
                         + " bytes=" + bytes + " records=" + records + endFields() + " last-seq=" + log.lastSeq();
                 logger.info("session-end {}", end);
                 refusals.audit().event("session-end " + end);
-                ended();
+                leaveStreams();
                 exitOk();
             }
 
