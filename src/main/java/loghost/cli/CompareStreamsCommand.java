@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import loghost.compare.StreamComparison;
+import loghost.read.EntryFilter;
 import loghost.read.EntryWriter;
 import loghost.read.HostLines;
 import loghost.store.HostName;
@@ -97,7 +98,7 @@ final class CompareStreamsCommand implements Callable<Integer> {
 
             @Override
             public void writeRecords(OutputStream sink) throws IOException, InterruptedException {
-                new HostLines(dir, new HostLines.Filter(Set.of(), null, null),
+                new HostLines(dir, new EntryFilter(Set.of(), null, null),
                         new EntryWriter(sink, EntryWriter.Mode.RECORDS, true)).cat(false, Duration.ofMillis(200));
             }
         };

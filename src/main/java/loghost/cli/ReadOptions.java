@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import loghost.config.Settings;
 import loghost.read.Archives;
+import loghost.read.EntryFilter;
 import loghost.read.EntryWriter;
 import loghost.read.HostLines;
 import loghost.read.HostSelection;
@@ -120,7 +121,7 @@ final class ReadOptions {
      * The reader for these options, with {@code filter} (the options' own, or grep's narrower one): the host
      * directories, and the days their MANIFEST marks as archived, from the directory destinations configured.
      */
-    HostLines lines(OutputStream out, HostLines.Filter filter) throws IOException {
+    HostLines lines(OutputStream out, EntryFilter filter) throws IOException {
         HostSelection chosen = hosts();
         java.io.PrintWriter err = spec.commandLine().getErr();
         archives = new Archives(settings.housekeeping().destinations(), restoreFlags(), line -> {
@@ -173,7 +174,7 @@ final class ReadOptions {
     }
 
     /** The filter --type, --since and --until give. */
-    HostLines.Filter filter() {
+    EntryFilter filter() {
         Set<String> t = new LinkedHashSet<>();
         if (types == null) {
             t.addAll(Set.of("log", "cont", "gap", "audit"));
@@ -186,7 +187,7 @@ final class ReadOptions {
                 t.add(s);
             }
         }
-        HostLines.Filter f = new HostLines.Filter(t, time("--since", since), time("--until", until));
+        EntryFilter f = new EntryFilter(t, time("--since", since), time("--until", until));
         if (receiveTime) {
             f = f.byReceiveTime();
         }
