@@ -43,6 +43,7 @@ class FrameAssembler {
     Frames.Frame next() throws Frames.ProtocolException {
         while (headerFilled < HEADER) {
             if (pos == inputLength) {
+                release();
                 return null;
             }
             header[headerFilled++] = input[pos++];
@@ -59,20 +60,31 @@ class FrameAssembler {
             }
         }
         int n = Math.min(bodyLength - bodyFilled, inputLength - pos);
-        if (bodyFilled + n > body.length) {
-            body = java.util.Arrays.copyOf(body, (int) Math.min(bodyLength, Math.max(bodyFilled + n,
-                    2L * body.length)));
+        if (n > 0) {
+            if (bodyFilled + n > body.length) {
+                body = java.util.Arrays.copyOf(body, (int) Math.min(bodyLength, Math.max(bodyFilled + n,
+                        2L * body.length)));
+            }
+            System.arraycopy(input, pos, body, bodyFilled, n);
+            bodyFilled += n;
+            pos += n;
         }
-        System.arraycopy(input, pos, body, bodyFilled, n);
-        bodyFilled += n;
-        pos += n;
         if (bodyFilled < bodyLength) {
+            release();
             return null;
         }
         Frames.Frame f = new Frames.Frame(header[0], body);
         headerFilled = 0;
         body = null;
         return f;
+    }
+
+    // The piece fed is used up: it is not kept (an idle session would otherwise hold its last packet's piece,
+    // 8 KiB, for as long as it stays connected).
+    private void release() {
+        input = null;
+        inputLength = 0;
+        pos = 0;
     }
 
     /** At the end of input: the error an unfinished frame is, as {@link Frames#read} words it, or null. */

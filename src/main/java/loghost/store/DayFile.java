@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.DigestException;
 import java.time.LocalDate;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,10 @@ final class DayFile {
     // The operator's log lines keep the logger name they have always had: these are HostLog's events.
     private static final Logger LOG = LoggerFactory.getLogger(HostLog.class);
     private static final int OUT_SIZE = 64 * 1024;
+    // A host's first buffer after it was idle: a few records (a heartbeat, one line) do not take OUT_SIZE; a busy
+    // host's buffer doubles to OUT_SIZE within its first appends. With 10,000 hosts each sending a line as they
+    // reconnect, 64 KiB each until the sweep frees them was over 100 MB of heap.
+    private static final int FIRST_OUT = 4 * 1024;
 
     private final String host;
     private final Path dir;
@@ -176,11 +181,15 @@ final class DayFile {
         }
         int need = head.maxLength(time.length, meta.length, msgLength);
         if (out == null) {
-            out = new byte[Math.max(OUT_SIZE, need)];
+            out = new byte[Math.max(FIRST_OUT, need)];
         } else if (out.length - outLength < need) {
-            flush();
-            if (out.length < need) {
-                out = new byte[need];
+            if (out.length < OUT_SIZE) {
+                out = Arrays.copyOf(out, Math.max(Math.min(OUT_SIZE, 2 * out.length), outLength + need));
+            } else {
+                flush();
+                if (out.length < need) {
+                    out = new byte[need];
+                }
             }
         }
         outLength = head.append(out, outLength, time, type, meta, clientSeq, eventMillis, msg, msgStart, msgLength);

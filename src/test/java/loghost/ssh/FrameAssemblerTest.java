@@ -3,10 +3,12 @@ package loghost.ssh;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -52,5 +54,36 @@ class FrameAssemblerTest {
             assertArrayEquals(expected.get(i).body(), cut.get(i).body(), "frame " + i);
         }
         assertNull(frames.unfinished());
+    }
+
+    @Test
+    void aUsedUpPieceIsNotKeptWhileTheSessionIdles() throws Exception {
+        // An idle session's assembler outlives its last packet: holding that piece (8 KiB in the server) for each
+        // of 10,000 connected hosts was 80 MB of heap. Whole frames, and a frame whose body is still unfinished.
+        for (int cut : new int[] {0, 3}) {
+            ByteArrayOutputStream sent = new ByteArrayOutputStream();
+            Frames.writeSeq(sent, Frames.LINE, 1, "one line".getBytes(), 0, 8);
+            byte[] bytes = sent.toByteArray();
+            FrameAssembler frames = new FrameAssembler();
+            byte[] piece = new byte[8192];
+            System.arraycopy(bytes, 0, piece, 0, bytes.length - cut);
+            frames.feed(piece, bytes.length - cut);
+            while (frames.next() != null) {
+                // the frame, then null: the piece is used up
+            }
+            WeakReference<byte[]> held = new WeakReference<>(piece);
+            piece = null;
+            for (int i = 0; i < 50 && held.get() != null; i++) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertTrue(held.get() == null, "the assembler still holds the used-up piece (cut " + cut + ")");
+            assertEquals(cut == 0 ? null : "input ended inside a frame body", frames.unfinished());
+            if (cut > 0) {
+                frames.feed(java.util.Arrays.copyOfRange(bytes, bytes.length - cut, bytes.length), cut);
+                Frames.Frame f = frames.next();
+                assertTrue(f != null && new String(f.body()).endsWith("one line"), "the frame completes");
+            }
+        }
     }
 }
