@@ -21,15 +21,20 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.keyverifier.RequiredServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.kex.BuiltinDHFactories;
+import org.apache.sshd.common.kex.KexProposalOption;
 import org.apache.sshd.core.CoreModuleProperties;
 import loghost.forward.ReconnectSchedule;
 import loghost.protocol.Frames;
@@ -67,6 +72,7 @@ public final class Fleet {
     private final AtomicInteger failures = new AtomicInteger();
     private final Map<String, AtomicInteger> reasons = new ConcurrentHashMap<>();
     private final AtomicLong firstLoss = new AtomicLong();
+    private final AtomicBoolean kexShown = new AtomicBoolean();
     private final Object lock = new Object();
     private volatile boolean closing;
     // Set once the fleet is up in "storm": a session lost before is retried but does not mark the loghost's loss.
@@ -100,6 +106,19 @@ public final class Fleet {
         String inflight = System.getenv("INFLIGHT");
         try (SshClient client = SshClient.setUpDefaultClient()) {
             client.setServerKeyVerifier(new RequiredServerKeyVerifier(hostKey));
+            String kex = System.getenv("FLEET_KEX");
+            if (kex != null && !kex.isEmpty()) { // the fleet's own key exchange (its CPU is the bench's, not a host's)
+                List<BuiltinDHFactories> chosen = new ArrayList<>();
+                for (String name : kex.split(",")) {
+                    BuiltinDHFactories f = BuiltinDHFactories.fromFactoryName(name);
+                    if (f == null || !f.isSupported()) {
+                        throw new IllegalArgumentException("FLEET_KEX: no supported key exchange " + name);
+                    }
+                    chosen.add(f);
+                }
+                client.setKeyExchangeFactories(NamedFactory.setUpTransformedFactories(false, chosen,
+                        ClientBuilder.DH2KEX));
+            }
             // Idle sessions stay up however long the bench takes (a forwarder's heartbeats would keep them).
             CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
             client.start();
@@ -185,6 +204,10 @@ public final class Fleet {
             ChannelExec ch = s.createExecChannel(Frames.COMMAND);
             ch.open().verify(TIMEOUT);
             acknowledgedLine(ch, k);
+            if (kexShown.compareAndSet(false, true)) {
+                System.err.println("fleet: key exchange " + s.getNegotiatedKexParameter(KexProposalOption.ALGORITHMS)
+                        + ", cipher " + s.getNegotiatedKexParameter(KexProposalOption.C2SENC));
+            }
             schedules[k].reset(); // as loghost forward after a connection that had a line acknowledged
             synchronized (lock) {
                 up++;
