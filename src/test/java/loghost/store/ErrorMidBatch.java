@@ -7,7 +7,7 @@ import loghost.testing.Stores;
 
 /**
  * Run in a JVM with a small heap by {@link HostLogErrorTest}: a batch of an acknowledged stream whose second
- * record cannot be formatted (the heap runs out after the first was written), then the same stream resent from
+ * record cannot be formatted (the heap runs out after the first, 70 KiB, was written to the file), then the same stream resent from
  * cseq 1, as a forwarder does after the session failed. Prints the error the first append threw.
  */
 public final class ErrorMidBatch {
@@ -21,7 +21,9 @@ public final class ErrorMidBatch {
         HostLog log = store.host("web01");
         LineBatch batch = new LineBatch();
         batch.stream("s1");
-        byte[] first = "first".getBytes(StandardCharsets.US_ASCII);
+        // Longer than DayFile's 64 KiB output buffer: it is written to the file before the heap runs out on the
+        // second, so the failed append leaves a partial write that the log must cut back.
+        byte[] first = ("first " + "x".repeat(70 * 1024)).getBytes(StandardCharsets.US_ASCII);
         batch.add(RecordType.LOG, first, 0, first.length, 1);
         // 12 MiB of control bytes, escaped to 48 MiB in the batch; the record needs another 48 MiB to be formatted.
         batch.add(RecordType.LOG, new byte[12 << 20], 0, 12 << 20, 2);
