@@ -16,7 +16,10 @@ public final class ExitStatus {
     public static final int NO_INPUT = 66;
     /** The file is not (or no longer) the identity asked for (serve-logs). */
     public static final int UNAVAILABLE = 69;
-    /** Internal error: a bug, or an exhausted JVM; the server goes on. */
+    /**
+     * Internal error: a bug, or an exhausted heap; the server goes on (under the packaged launcher an exhausted heap
+     * ends the server instead: -XX:+ExitOnOutOfMemoryError).
+     */
     public static final int SOFTWARE = 70;
     /** Storage failed, or a file cannot be read. */
     public static final int IO_ERROR = 74;

@@ -1,6 +1,7 @@
 package loghost.packaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,14 +45,14 @@ class LauncherTest {
         pb.environment().remove("LOGHOST_FORWARD_HEAP");
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        p.waitFor(30, TimeUnit.SECONDS);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), out);
         assertEquals(0, p.exitValue(), out);
         return out;
     }
 
     @Test
     void serveAndForwardExitOnAnExhaustedHeapAndTheOtherCommandsKeepTheirBound() throws Exception {
-        String jar = dir.resolve("bin/../loghost.jar").toString();
+        String jar = dir.toRealPath().resolve("bin/../loghost.jar").toString(); // the launcher resolves links
         assertEquals("-Xmx512m -XX:+ExitOnOutOfMemoryError -jar " + jar + " serve --data d",
                 launch("serve", "--data", "d"));
         assertEquals("-Xmx64m -XX:+ExitOnOutOfMemoryError -jar " + jar + " forward --stdin",
