@@ -27,7 +27,8 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
 /**
  * Many hosts at once: N SSH sessions to the loghost, each with its own enrolled key (from "keys"), each running
  * append-log. "load" sends LINES lines per session concurrently and prints the aggregate rate; "idle" opens the
- * sessions, sends one line each, prints "ready" and holds them until its stdin closes. Acknowledged sessions, as idle
+ * sessions, sends one line each, prints "ready" and holds them until its stdin closes. With SERVER_PID set, "load"
+ * also prints the server's and its own CPU per line over the timed part. Acknowledged sessions, as idle
  * forwarders hold them, are bench/Fleet.java's.
  * "keys DIR N" makes N ECDSA P-256 client keys in one JVM (ssh-keygen would take a process per key): DIR/keys.txt
  * for this program, DIR/enrolled_keys (hosts h0000 ...) to append to the loghost's.
@@ -106,19 +107,41 @@ public final class Sessions {
                     t.start();
                     writers.add(t);
                 }
+                String server = System.getenv("SERVER_PID");
+                long serverCpu0 = server == null ? 0 : procCpuMillis(server);
+                long clientCpu0 = ownCpuMillis();
                 long t0 = System.nanoTime();
                 start.countDown();
                 for (Thread t : writers) {
                     t.join();
                 }
                 double s = (System.nanoTime() - t0) / 1e9;
-                System.out.printf("sessions=%d lines=%d seconds=%.3f rate=%.0f%n", n, (long) n * lines, s,
-                        n * (double) lines / s);
+                // The CPU of the timed part alone (the connections, each a key exchange, are before it), per line.
+                String cpu = String.format(" client-cpu-ns-per-line=%.0f",
+                        (ownCpuMillis() - clientCpu0) * 1e6 / (n * (double) lines));
+                if (server != null) {
+                    cpu += String.format(" server-cpu-ns-per-line=%.0f",
+                            (procCpuMillis(server) - serverCpu0) * 1e6 / (n * (double) lines));
+                }
+                System.out.printf("sessions=%d lines=%d seconds=%.3f rate=%.0f%s%n", n, (long) n * lines, s,
+                        n * (double) lines / s, cpu);
             }
             for (ClientSession s : sessions) {
                 s.close(true);
             }
         }
+    }
+
+    private static long ownCpuMillis() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1_000_000;
+    }
+
+    // utime + stime of process PID, in ms (/proc/PID/stat fields 14 and 15, in clock ticks of 10 ms).
+    private static long procCpuMillis(String pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc", pid, "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
     }
 
     private static byte[] block(int lines) {
