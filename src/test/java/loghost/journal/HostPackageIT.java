@@ -70,6 +70,13 @@ class HostPackageIT {
             deliversAsTheUnitsUser();
             deliversAFileAsTheUnitsUser();
         } finally {
+            // The scripts' children (ssh, tail, journalctl) can outlive the kills above by a moment, or be
+            // reparented before them, and userdel refuses a user with a live process (a fresh-clone run failed so:
+            // "userdel: user loghost-push is currently used by process N"). Each is killed and gone before the purge.
+            Await.until(() -> "every process of user loghost-push gone", () -> {
+                run("pkill", "-KILL", "-u", "loghost-push");
+                return run("pgrep", "-u", "loghost-push").exit();
+            }, exit -> exit == 1);
             assertEquals(0, run("dpkg", "--purge", "loghost-push").exit());
             // Purge keeps a system user (Debian's rule: it may still own files); the one this test made goes, so
             // that a second run on this machine starts as the first did and sees the package make it.

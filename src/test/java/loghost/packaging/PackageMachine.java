@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import loghost.testing.Await;
 import loghost.testing.Run;
 
 /**
@@ -96,6 +97,12 @@ final class PackageMachine {
                 + ETC + "; fi");
         assertEquals(0, removed.exit(), removed::toString);
         if (!userExisted && sh("id", "loghost").exit() == 0) {
+            // userdel refuses a user with a live process: what the test ran as this user it made (a unit's command,
+            // its ssh) may still be exiting. Only this test's own user, so no one else's process is touched.
+            Await.until(() -> "every process of user loghost gone", () -> {
+                sh("pkill", "-KILL", "-u", "loghost");
+                return sh("pgrep", "-u", "loghost").exit();
+            }, exit -> exit == 1);
             Run.Result userdel = sh("userdel", "loghost");
             assertEquals(0, userdel.exit(), userdel::toString);
             if (sh("getent", "group", "loghost").exit() == 0) {
