@@ -6,7 +6,7 @@ import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.Security;
 import java.security.Signature;
-import java.util.function.Supplier;
+import java.util.concurrent.Callable;
 import javax.crypto.KeyAgreement;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.pqc.crypto.ntruprime.SNTRUPrimeKEMGenerator;
@@ -52,52 +52,36 @@ public class ConnectionSteps {
                 () -> new SNTRUPrimeKEMGenerator(random).generateEncapsulated(pk));
         time("sntrup761 encapsulation, Sntrup761 (after)", n, () -> invoke(ours, pkBytes, random));
         time("X25519 key pair + agreement (BouncyCastle)", n, () -> {
-            try {
-                KeyPair server = KeyPairGenerator.getInstance("X25519", "BC").generateKeyPair();
-                KeyAgreement ka = KeyAgreement.getInstance("X25519", "BC");
-                ka.init(server.getPrivate());
-                ka.doPhase(client.getPublic(), true);
-                return ka.generateSecret();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            KeyPair server = KeyPairGenerator.getInstance("X25519", "BC").generateKeyPair();
+            KeyAgreement ka = KeyAgreement.getInstance("X25519", "BC");
+            ka.init(server.getPrivate());
+            ka.doPhase(client.getPublic(), true);
+            return ka.generateSecret();
         });
         time("Ed25519 host-key signature (BouncyCastle)", n, () -> {
-            try {
-                signer.initSign(ed.getPrivate());
-                signer.update(h);
-                return signer.sign();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            signer.initSign(ed.getPrivate());
+            signer.update(h);
+            return signer.sign();
         });
         time("Ed25519 user-key signature check (BouncyCastle)", n, () -> {
-            try {
-                verifier.initVerify(ed.getPublic());
-                verifier.update(h);
-                return verifier.verify(sig);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            verifier.initVerify(ed.getPublic());
+            verifier.update(h);
+            return verifier.verify(sig);
         });
     }
 
-    private static Object invoke(Method m, Object... args) {
-        try {
-            return m.invoke(null, args);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+    private static Object invoke(Method m, Object... args) throws ReflectiveOperationException {
+        return m.invoke(null, args);
     }
 
-    private static void time(String name, int n, Supplier<Object> step) {
+    private static void time(String name, int n, Callable<Object> step) throws Exception {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         for (int i = 0; i < n; i++) {
-            step.get(); // warm-up: the JIT's
+            step.call(); // warm-up: the JIT's
         }
         long cpu = mx.getCurrentThreadCpuTime();
         for (int i = 0; i < n; i++) {
-            step.get();
+            step.call();
         }
         double ms = (mx.getCurrentThreadCpuTime() - cpu) / 1e6 / n;
         System.out.printf("%-50s %8.3f ms CPU per operation (%d operations)%n", name, ms, n);

@@ -56,9 +56,7 @@ class CryptoPolicyTest {
     @Test
     void strictKeyExchangeIsOnAgainstTerrapin() throws Exception {
         try (TestServer server = new TestServer(dir, "")) {
-            Path key = KeyGen.generate(dir, "k", "ed25519");
-            server.enroll("web01", key);
-            Run.Result r = server.sshAtLogLevel(key, "DEBUG3", "-T", "log@127.0.0.1", "append-log");
+            Run.Result r = server.stockSessionAtLogLevel(dir, "DEBUG3");
             assertEquals(0, r.exit(), r::toString);
             assertTrue(r.stderr().contains("will use strict KEX ordering"), r::toString);
             assertTrue(r.stderr().contains("kex-strict-s-v00@openssh.com"), r::toString);
@@ -72,9 +70,7 @@ class CryptoPolicyTest {
     @Test
     void stockClientNegotiatesSntrup761x25519WithTheServersEncapsulation() throws Exception {
         try (TestServer server = new TestServer(dir, "")) {
-            Path key = KeyGen.generate(dir, "k", "ed25519");
-            server.enroll("web01", key);
-            Run.Result r = server.sshAtLogLevel(key, "DEBUG2", "-T", "log@127.0.0.1", "append-log");
+            Run.Result r = server.stockSessionAtLogLevel(dir, "DEBUG2");
             assertEquals(0, r.exit(), r::toString);
             assertTrue(r.stderr().contains("kex: algorithm: sntrup761x25519-sha512"), r::toString);
             assertTrue(r.stderr().contains("Authenticated to 127.0.0.1"), r::toString);
@@ -85,9 +81,7 @@ class CryptoPolicyTest {
     void chachaCanBeEnabledButWeakNamesCannot() throws Exception {
         try (TestServer server = new TestServer(dir,
                 "loghost.ssh.ciphers = [\"chacha20-poly1305@openssh.com\", \"aes128-gcm@openssh.com\"]")) {
-            Path key = KeyGen.generate(dir, "k", "ed25519");
-            server.enroll("web01", key);
-            Run.Result r = server.sshAtLogLevel(key, "DEBUG1", "-T", "log@127.0.0.1", "append-log");
+            Run.Result r = server.stockSessionAtLogLevel(dir, "DEBUG1");
             assertEquals(0, r.exit(), r::toString);
             assertTrue(r.stderr().contains("cipher: chacha20-poly1305@openssh.com"), r::toString);
         }

@@ -104,6 +104,16 @@ public final class TestServer implements AutoCloseable {
         return Run.run(cmd, null, Map.of(), 60);
     }
 
+    /**
+     * Enrolls host web01 with a new ed25519 key made in {@code keyDir} and runs one {@code append-log} session from
+     * the stock ssh client at {@code level} (DEBUG1..3), whose stderr then says what was negotiated.
+     */
+    public Run.Result stockSessionAtLogLevel(Path keyDir, String level) throws Exception {
+        Path key = KeyGen.generate(keyDir, "k", "ed25519");
+        enroll("web01", key);
+        return sshAtLogLevel(key, level, "-T", "log@127.0.0.1", "append-log");
+    }
+
     /** Pipes {@code stdin} into {@code append-log} as user "log", the README's way. */
     public Run.Result append(Path key, Path stdin) throws IOException, InterruptedException {
         return ssh(key, stdin, "-T", "log@127.0.0.1", "append-log");
